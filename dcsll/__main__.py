@@ -1,0 +1,5 @@
+import sys
+
+from dcsll.cli import main
+
+sys.exit(main())
