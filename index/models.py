@@ -217,7 +217,6 @@ class PeriodData(BaseModel):
     gpu_utilisation: OptFigure = Field(None, description="Average GPU utilisation [fraction]")
     gpu_utilisation_definition: str | None = Field(None, description="How GPU utilisation was measured")
     waste_heat_reused_kwh: OptFigure = Field(None, description="Waste heat reused outside the IT room [kWh]")
-    security: Category | None = Field(None, description="Security assessment level, e.g. GB 50174-2017 class")
     availability: Category | None = Field(None, description="GB 50174-2017 class A/B/C")
     checklists: dict[str, Checklist] = Field(default_factory=dict,
                                              description="indicator id -> capabilities present")
@@ -245,7 +244,7 @@ class PeriodData(BaseModel):
         status = data.get("status", "reported")
         source = data.get("source")
         data = _wrap_figures(data, list(FIGURE_UNITS), status, source)
-        for cat in ("security", "availability"):
+        for cat in ("availability",):
             v = data.get(cat)
             if isinstance(v, str):
                 data[cat] = {"value": v, "status": status, "source": source}
@@ -289,10 +288,19 @@ class PeriodData(BaseModel):
                             f"(PUE would be below 1) [kWh]")
             if t.value == 0:
                 errs.append("total_energy_kwh: total energy is zero [kWh]")
+        if t is not None and it is not None and it.value > 0 and t.value / it.value > PLAUSIBILITY["pue.max"]:
+            errs.append(f"total_energy_kwh / it_energy_kwh = {t.value / it.value:.1f}, above the plausible PUE "
+                        f"{PLAUSIBILITY['pue.max']:g}: are both meters in kWh? give {{value = ..., unit = \"MWh\"}} "
+                        "for a value in MWh [kWh]")
         if it is not None and it.value == 0:
             errs.append("it_energy_kwh: IT energy is zero; PUE, WUE and CUE are undefined [kWh]")
         if self.pue is not None and self.pue.value < 1:
             errs.append(f"pue: PUE cannot be below 1 [-] (got {self.pue.value})")
+        if self.pue is not None and t is not None and it is not None and it.value > 0:
+            measured = t.value / it.value
+            if abs(measured - self.pue.value) > PUE_CONSISTENCY:
+                errs.append(f"pue: published PUE {self.pue.value:g} disagrees with total/IT energy "
+                            f"{measured:.4f} by more than {PUE_CONSISTENCY} [-]")
         if t is not None:
             channels = [getattr(self, c) for c in RENEWABLE_CHANNELS]
             ren = sum(c.value for c in channels if c is not None)
@@ -330,8 +338,21 @@ class PeriodData(BaseModel):
 
 #: supply channels that count as renewable supply (the kWh ones; GECs are certificates)
 RENEWABLE_CHANNELS = ("onsite_renewable_kwh", "sgls_kwh", "direct_supply_kwh", "green_trading_kwh")
-#: relative tolerance on supply channels adding up to the metered total (metering and loss differences)
-SUPPLY_TOLERANCE = 0.02
+#: largest difference accepted between a published PUE and total/IT energy (published PUEs are rounded to 0.01)
+PUE_CONSISTENCY = 0.01
+
+
+def _plausibility() -> dict:
+    from index.reference import data_dir
+
+    with open(data_dir() / "validation" / "plausibility.toml", "rb") as f:
+        raw = tomllib.load(f)
+    return {f"{k}.{kk}": vv["value"] for k, v in raw.items() for kk, vv in v.items()}
+
+
+PLAUSIBILITY = _plausibility()
+#: relative tolerance on supply channels adding up to the metered total (data/validation/plausibility.toml)
+SUPPLY_TOLERANCE = PLAUSIBILITY["supply.tolerance"]
 
 
 class Facility(BaseModel):
@@ -389,6 +410,22 @@ class Facility(BaseModel):
     @model_validator(mode="after")
     def _unique_periods(self) -> Facility:
         seen = set()
+        lo, hi = PLAUSIBILITY["it_load_vs_design.min"], PLAUSIBILITY["it_load_vs_design.max"]
+        errs = []
+        for p in self.periods:
+            if self.design_it_power_kw is not None and p.it_energy_kwh is not None and self.design_it_power_kw.value:
+                avg = p.it_energy_kwh.value / p.hours
+                share = avg / self.design_it_power_kw.value
+                if share < lo:
+                    errs.append(f"period {p.label}: it_energy_kwh {p.it_energy_kwh.value:g} implies an average IT load "
+                                f"of {avg:,.1f} kW, {share:.3%} of the design IT power "
+                                f"{self.design_it_power_kw.value:,.0f} kW: was it given in MWh? write "
+                                f"{{value = {p.it_energy_kwh.value:g}, unit = \"MWh\"}} [kWh]")
+                elif share > hi:
+                    errs.append(f"period {p.label}: it_energy_kwh implies an average IT load of {avg:,.0f} kW, "
+                                f"{share:.0%} of the design IT power {self.design_it_power_kw.value:,.0f} kW [kWh]")
+        if errs:
+            raise ValueError("; ".join(errs))
         for p in self.periods:
             if p.label in seen:
                 raise ValueError(f"period label {p.label!r} appears twice")
