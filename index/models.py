@@ -279,7 +279,7 @@ class PeriodData(BaseModel):
         for name in ("renewable_share", "cpu_utilisation", "gpu_utilisation"):
             fig = getattr(self, name)
             if fig is not None and fig.value > 1:
-                hint = " — give per cent as {value = %s, unit = \"%%\"}" % fig.value if fig.value <= 100 else ""
+                hint = f" — give per cent as {{value = {fig.value}, unit = \"%\"}}" if fig.value <= 100 else ""
                 errs.append(f"{name}: a fraction cannot exceed 1 [fraction] (got {fig.value}){hint}")
         t, it = self.total_energy_kwh, self.it_energy_kwh
         if t is not None and it is not None:
