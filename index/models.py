@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from index.errors import InputError, InputErrors
 from index.units import convert
 
+
 class FieldErrors(ValueError):
     """Several field-level problems found by one validator: ``items`` is a list of (field, message)."""
 
