@@ -32,7 +32,7 @@ INDICATOR_INPUTS: dict[str, tuple[str, ...]] = {
     "computing_efficiency": ("compute_capacity_tflops", "total_energy_kwh", "it_energy_kwh", "pue"),
     "scale": ("standard_racks", "design_it_power_kw"),
     "availability": ("availability",),
-    "rack_utilisation": ("racks_occupied", "racks_ready"),
+    "rack_utilisation": ("racks_occupied", "racks_ready", "rack_utilisation"),
     "it_load_rate": ("it_power_avg_kw", "it_power_rated_kw", "it_energy_kwh"),
     "cpu_gpu_utilisation": ("cpu_utilisation", "gpu_utilisation"),
     "pue": ("total_energy_kwh", "it_energy_kwh", "pue"),
@@ -115,7 +115,8 @@ def _compute(inp: Mapping[str, np.ndarray], cat: Mapping[str, np.ndarray], m: Me
     cap = np.where(inp["precision_ok"] > 0, g("compute_capacity_tflops", nan), np.nan)
     raw["computing_efficiency"] = metrics.computing_efficiency(cap, total, hours)
     raw["carbon_efficiency"] = metrics.carbon_efficiency(cap, (s1 + s2) / 1000.0, hours)
-    raw["rack_utilisation"] = metrics.rack_utilisation(g("racks_occupied", nan), g("racks_ready", nan))
+    counted = metrics.rack_utilisation(g("racks_occupied", nan), g("racks_ready", nan))
+    raw["rack_utilisation"] = np.where(np.isnan(counted), g("rack_utilisation", nan), counted)
     avg_kw = np.where(np.isnan(g("it_power_avg_kw", nan)), metrics.average_power_kw(it, hours),
                       g("it_power_avg_kw", nan))
     raw["it_load_rate"] = metrics.it_load_rate(avg_kw, g("it_power_rated_kw", nan))

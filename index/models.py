@@ -125,6 +125,7 @@ FIGURE_UNITS: dict[str, str] = {
     "diesel_l": "L",
     "natural_gas_m3": "m3 gas",
     "compute_capacity_tflops": "TFLOPS",
+    "rack_utilisation": "fraction",
     "racks_ready": "racks",
     "racks_occupied": "racks",
     "it_power_rated_kw": "kW",
@@ -223,6 +224,7 @@ class PeriodData(BaseModel):
     compute_precision: Precision | None = Field(None, description="Precision of compute_capacity_tflops")
     racks_ready: OptFigure = Field(None, description="Racks with completed M&E fit-out [racks]")
     racks_occupied: OptFigure = Field(None, description="Racks in use [racks]")
+    rack_utilisation: OptFigure = Field(None, description="Published rack utilisation when no rack counts [fraction]")
     it_power_rated_kw: OptFigure = Field(None, description="Rated IT power of running equipment [kW]")
     it_power_avg_kw: OptFigure = Field(None, description="Average actual IT power [kW]")
     cpu_utilisation: OptFigure = Field(None, description="Average CPU utilisation (ISO/IEC 30134-5 ITEUsv) [fraction]")
@@ -288,7 +290,7 @@ class PeriodData(BaseModel):
             fig = getattr(self, name, None)
             if fig is not None and fig.value < 0:
                 errs.append(f"{name}: must not be negative [{FIGURE_UNITS[name]}] (got {fig.value})")
-        for name in ("renewable_share", "cpu_utilisation", "gpu_utilisation"):
+        for name in ("renewable_share", "rack_utilisation", "cpu_utilisation", "gpu_utilisation"):
             fig = getattr(self, name)
             if fig is not None and fig.value > 1:
                 hint = f" — give per cent as {{value = {fig.value}, unit = \"%\"}}" if fig.value <= 100 else ""

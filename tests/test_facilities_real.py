@@ -35,8 +35,7 @@ PUBLISHED = [
     ("hohhot-helinger-cluster", "2025", "pue", 1.185, "001", "平均 PUE为 1.185"),
     ("hohhot-helinger-cluster", "2025", "renewable_share", 0.86, "001", "电力供应中 86%为可再生能源"),
     ("hohhot-helinger-cluster", None, "standard_racks", 522000, "001", "数据中心机架总计 52.2万标准机架"),
-    ("hohhot-helinger-cluster", "2025", "racks_ready", 522000, "001", "52.2万标准机架"),
-    ("hohhot-helinger-cluster", "2025", "racks_occupied", 0.70 * 522000, "001", "率超 70%，平均 PUE为 1.185"),
+    ("hohhot-helinger-cluster", "2025", "rack_utilisation", 0.70, "001", "率超 70%，平均 PUE为 1.185"),
     ("baidu-fleet", "2023", "pue", 1.19, "004", "2023年百度数据中心PUE平均值1.19"),
     ("baidu-fleet", "2022", "pue", 1.16, "004", "2022年这一数字是1.16"),
     ("baidu-fleet", "2020", "pue", 1.14, "004", "2020年则为1.14"),
@@ -151,5 +150,5 @@ def test_alibaba_fiscal_year_dates(facilities) -> None:
 
 def test_hohhot_rack_utilisation_lower_bound(facilities) -> None:
     p = facilities["hohhot-helinger-cluster"].period("2025")
-    assert p.racks_occupied.value / p.racks_ready.value == pytest.approx(0.70)
-    assert "lower bound" in p.racks_occupied.source
+    assert p.rack_utilisation.value == pytest.approx(0.70)
+    assert "lower bound" in p.rack_utilisation.source
