@@ -448,7 +448,7 @@ def observation_adjustments(deal: Deal, paths: list[list[Outcome]]) -> tuple[np.
                 for k, rule in enumerate(r.kpis):
                     st = int(status[s, o, k])
                     bp = rule.weight * (r.step_down_bp if st == R.MET else r.step_up_bp if st == R.MISSED else 0.0)
-                    val = "assumed" if isinstance(oc, str) else f"{oc.value(rule.kpi):g}"
+                    val = f"assumed {oc}" if isinstance(oc, str) else f"{oc.value(rule.kpi):g}"
                     parts.append(f"{rule.kpi} {val} vs SPT {obs[o].spt[rule.kpi]:g} {word[st]} ({bp:+g} bp)")
                 notes[s][o] = "; ".join(parts)
         return adj, notes

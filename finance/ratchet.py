@@ -276,6 +276,8 @@ def margin_events(observations, timing, period_starts, calendar, maturity: dt.da
                                           f"obs {obs.date}: certificate due {due} not delivered, all targets missed"))
         if eff is not None and eff < maturity:
             late = f", {(delivered - due).days} days late" if delivered > due else ""
-            events.append(MarginEvent(eff, regime_actual(o), o, f"obs {obs.date}: certificate delivered {delivered}{late}"))
+            when = (f"certificate delivered {delivered}{late}" if obs.certificate_delivered
+                    else f"certificate assumed delivered on its due date {due}")
+            events.append(MarginEvent(eff, regime_actual(o), o, f"obs {obs.date}: {when}"))
     events.sort(key=lambda e: (e.date, e.regime))
     return events
