@@ -9,6 +9,9 @@ import argparse
 import json
 import sys
 
+#: ``dcsll schema deal`` (collected by dcsll.commands.score_cli)
+SCHEMAS = {"deal": "finance.deal:deal_json_schema"}
+
 
 def register(subparsers) -> None:
     """Add the finance sub-commands."""
@@ -33,18 +36,6 @@ def register(subparsers) -> None:
     v.add_argument("--json", action="store_true", help="print JSON")
     v.set_defaults(func=run_value)
 
-    if "schema" not in subparsers.choices:
-        s = subparsers.add_parser("schema", help="print the JSON schema of an input file")
-        s.add_argument("kind", choices=["deal"], help="which file")
-        s.set_defaults(func=run_schema)
-
-
-def run_schema(args: argparse.Namespace) -> int:
-    """Print the JSON schema of a deal file."""
-    from finance.deal import deal_json_schema
-
-    print(json.dumps(deal_json_schema(), indent=2, ensure_ascii=False))
-    return 0
 
 
 def run_cashflows(args: argparse.Namespace) -> int:
