@@ -32,7 +32,7 @@ INDICATOR_INPUTS: dict[str, tuple[str, ...]] = {
     "computing_efficiency": ("compute_capacity_tflops", "total_energy_kwh", "it_energy_kwh", "pue"),
     "scale": ("standard_racks", "design_it_power_kw"),
     "availability": ("availability",),
-    "rack_utilisation": ("racks_occupied", "racks_ready"),
+    "rack_utilisation": ("racks_occupied", "racks_ready", "rack_utilisation"),
     "it_load_rate": ("it_power_avg_kw", "it_power_rated_kw", "it_energy_kwh"),
     "cpu_gpu_utilisation": ("cpu_utilisation", "gpu_utilisation"),
     "pue": ("total_energy_kwh", "it_energy_kwh", "pue"),
@@ -115,7 +115,8 @@ def _compute(inp: Mapping[str, np.ndarray], cat: Mapping[str, np.ndarray], m: Me
     cap = np.where(inp["precision_ok"] > 0, g("compute_capacity_tflops", nan), np.nan)
     raw["computing_efficiency"] = metrics.computing_efficiency(cap, total, hours)
     raw["carbon_efficiency"] = metrics.carbon_efficiency(cap, (s1 + s2) / 1000.0, hours)
-    raw["rack_utilisation"] = metrics.rack_utilisation(g("racks_occupied", nan), g("racks_ready", nan))
+    counted = metrics.rack_utilisation(g("racks_occupied", nan), g("racks_ready", nan))
+    raw["rack_utilisation"] = np.where(np.isnan(counted), g("rack_utilisation", nan), counted)
     avg_kw = np.where(np.isnan(g("it_power_avg_kw", nan)), metrics.average_power_kw(it, hours),
                       g("it_power_avg_kw", nan))
     raw["it_load_rate"] = metrics.it_load_rate(avg_kw, g("it_power_rated_kw", nan))
@@ -243,11 +244,14 @@ def _period_inputs(facility: Facility, period: PeriodData, m: Methodology) -> tu
                                     default=period.status), None)
     else:
         inp["refrigerant_kgco2e"] = np.array([np.nan])
-    loc = grid_factor(period.year, facility.province, basis="location")
-    res = grid_factor(period.year, None, basis="residual", level="national")
-    inp["grid_factor_location"] = np.array([loc.value])
-    inp["grid_factor_residual"] = np.array([res.value])
-    for f in (loc, res):
+    for basis, prov, level in (("location", facility.province, "provincial"), ("residual", None, "national")):
+        try:
+            f = grid_factor(period.year, prov, basis=basis, level=level)
+        except InputError as exc:  # no factor published for this year or earlier: CUE cannot be computed
+            inp[f"grid_factor_{basis}"] = np.array([np.nan])
+            notes.append(f"{basis} grid factor: {exc.message}; emissions-based indicators not scored")
+            continue
+        inp[f"grid_factor_{basis}"] = np.array([f.value])
         if f.note:
             notes.append(f"{f.basis} grid factor: {f.note}")
     wanted = m.constants.get("compute_precision")
@@ -427,6 +431,13 @@ def inputs_frame(pairs: Iterable[tuple[Facility, PeriodData]], methodology: Meth
     return pd.DataFrame(rows)
 
 
+def _factor_or_nan(year: int, province: str | None, basis: str) -> float:
+    try:
+        return grid_factor(year, province, basis=basis, level="provincial" if province else "national").value
+    except InputError:
+        return float("nan")
+
+
 def score_frame(df, methodology: Methodology | None = None):
     """Score many facility-periods at once (vectorised).
 
@@ -470,9 +481,7 @@ def score_frame(df, methodology: Methodology | None = None):
             if not {"year", "province"} <= set(df.columns):
                 raise InputError(f"give '{col}' or 'year' and 'province' columns", field=col)
             keys = list(zip(df["year"].astype(int), df["province"].astype(str), strict=True))
-            table = {k: grid_factor(k[0], k[1] if basis == "location" else None, basis=basis,
-                                    level="provincial" if basis == "location" else "national").value
-                     for k in set(keys)}
+            table = {k: _factor_or_nan(k[0], k[1] if basis == "location" else None, basis) for k in set(keys)}
             inp[col] = np.array([table[k] for k in keys])
     cat = {c: df[c].to_numpy() for c in df.columns if c.startswith("checklist.")}
     if "availability" in df.columns:
