@@ -197,9 +197,10 @@ class FittedModel:
     aic: float = float("nan")
     years: np.ndarray | None = field(default=None, repr=False)
     transform: str | None = None
+    offset: float = 0.0
 
     def _back(self, x):
-        return np.exp(x) if self.transform == "log" else x
+        return np.exp(x) + self.offset if self.transform == "log" else x
 
     def simulate(self, steps: int, repetitions: int, rng: np.random.Generator) -> np.ndarray:
         """Simulated future paths from the model's own simulation, shape (steps, repetitions).
@@ -285,8 +286,8 @@ def _as_monthly_series(series, kpi: str):
     return s
 
 
-def fit_monthly(series, kpi: str, *, seasonal: bool = True, model: str = "ets",
-                log: bool = False) -> FittedModel:
+def fit_monthly(series, kpi: str, *, seasonal: bool = True, model: str = "ets", log: bool = False,
+                offset: float = 0.0, max_damping: float | None = None) -> FittedModel:
     """Fit a monthly BAU model.
 
     Parameters
@@ -305,6 +306,13 @@ def fit_monthly(series, kpi: str, *, seasonal: bool = True, model: str = "ets",
         Fit on the natural logarithm (for positive series whose seasonal swing is proportional to the level,
         e.g. WUE, which is near zero in a free-cooled winter): forecasts and simulations are transformed back
         with ``exp``, so they stay positive; the point forecast is then the median.
+    offset : float
+        With ``log``: model ``log(y − offset)`` (e.g. ``offset=1`` for PUE: the log of the overhead
+        PUE − 1, so simulated PUEs stay above 1 and the seasonal swing scales with the overhead).
+    max_damping : float, optional
+        Upper bound of the ETS damping parameter φ (statsmodels' default bound 0.98 when None). A BAU
+        forecast uses 0.90: the remaining effect of the recent trend is then at most φ/(1 − φ) = 9 monthly
+        slopes, i.e. the trend flattens within about a year unless new measures are taken.
 
     Returns
     -------
@@ -328,10 +336,10 @@ def fit_monthly(series, kpi: str, *, seasonal: bool = True, model: str = "ets",
             "no forecast is made", field=kpi, value=len(s))
     y = s.copy()
     if log:
-        if (y <= 0).any():
-            raise InputError(f"a log model needs positive values of {kpi}", field=kpi,
-                             row=str(y.index[(y <= 0).to_numpy()][0]))
-        y = np.log(y)
+        if (y <= offset).any():
+            raise InputError(f"a log model needs values of {kpi} above {offset:g}", field=kpi,
+                             row=str(y.index[(y <= offset).to_numpy()][0]))
+        y = np.log(y - offset)
     y.index = y.index.to_timestamp()
     y.index.freq = "MS"
     with warnings.catch_warnings():
@@ -339,9 +347,10 @@ def fit_monthly(series, kpi: str, *, seasonal: bool = True, model: str = "ets",
         if model == "ets":
             from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+            bounds = {"damping_trend": (0.8, max_damping)} if max_damping is not None else None
             res = ETSModel(y, error="add", trend="add", damped_trend=True,
-                           seasonal="add" if seasonal else None, seasonal_periods=12 if seasonal else None
-                           ).fit(disp=False)
+                           seasonal="add" if seasonal else None, seasonal_periods=12 if seasonal else None,
+                           bounds=bounds).fit(disp=False)
             name = "ETS(A,Ad,A), 12-month additive seasonality" if seasonal else "ETS(A,Ad,N)"
             reason = ("monthly series with a trend" + (" and a summer peak" if seasonal else "") +
                       ": exponential smoothing with a damped trend, so the trend flattens instead of "
@@ -358,11 +367,15 @@ def fit_monthly(series, kpi: str, *, seasonal: bool = True, model: str = "ets",
             reason = "requested: seasonal ARIMA state-space model" if seasonal else "requested: ARIMA with drift"
         else:
             raise InputError(f"unknown model {model!r}: use 'ets' or 'sarimax'", field="model", value=model)
+    if max_damping is not None and model == "ets":
+        name += f", damping φ ≤ {max_damping:g}"
+        reason += f"; damping bounded at {max_damping:g} so the recent trend fades (BAU: no new measures)"
     if log:
-        name = f"log-{name}"
-        reason += "; fitted on the logarithm so the seasonal swing scales with the level and values stay positive"
+        name = f"log(y{f' − {offset:g}' if offset else ''})-{name}"
+        reason += ("; fitted on the logarithm" + (f" of {kpi} − {offset:g}" if offset else "") +
+                   " so the seasonal swing scales with the level and values stay in range")
     return FittedModel(kpi=kpi, model=name, reason=reason, freq="M", n_obs=len(s), last=s.index[-1],
-                       results=res, aic=float(res.aic), transform="log" if log else None)
+                       results=res, aic=float(res.aic), transform="log" if log else None, offset=offset)
 
 
 def _design(years):
