@@ -4,7 +4,8 @@ What is simulated (business as usual, then levers on top):
 
 - monthly **PUE** — ETS(A,Ad,A) on log(PUE − 1) (:func:`index.forecast.fit_monthly`), simulated with
   statsmodels' own ``simulate``; a cooling retrofit shifts the simulated months from its start month;
-- monthly **average IT power** [kW] — ETS(A,Ad,N), simulated; IT energy = power × hours of the month;
+- monthly **average IT power** [kW] — ETS(A,Ad,N) on log(power), simulated (stays positive); IT energy =
+  power × hours of the month;
 - monthly **WUE** [L/kWh] — ETS(A,Ad,A) on log(WUE), simulated; water = WUE × IT energy;
 - the ETS damping is bounded at :data:`BAU_MAX_DAMPING` (0.90): business as usual lets the recent trend
   fade within about a year instead of extrapolating past improvement programmes;
@@ -90,7 +91,8 @@ def fit_bau(monthly, facility, *, model: str = "ets", until_year: int | None = N
     damp = BAU_MAX_DAMPING if model == "ets" else None
     pue = fit_monthly(monthly["pue"], "pue", seasonal=True, model=model, log=model == "ets", offset=1.0,
                       max_damping=damp)
-    it_kw = fit_monthly(monthly["it_kw"], "it_kw", seasonal=False, model=model, max_damping=damp)
+    it_kw = fit_monthly(monthly["it_kw"], "it_kw", seasonal=False, model=model, log=model == "ets",
+                        max_damping=damp)
     wue = (fit_monthly(monthly["wue"], "wue", seasonal=True, model=model, log=model == "ets", max_damping=damp)
            if "wue" in monthly else None)
     notes: list[str] = []
@@ -384,7 +386,8 @@ def simulate(facility, monthly, years, *, n_paths: int = 10_000, seed: int = 0, 
         "cue_location": scored["cue_location"].to_numpy().reshape(n, ny)}
     for iid in m.indicators:
         values[iid] = scored[f"raw.{iid}"].to_numpy().reshape(n, ny)
-    values["erf"] = inp["waste_heat_reused_kwh"] / total_y
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values["erf"] = np.where(total_y > 0, inp["waste_heat_reused_kwh"] / total_y, np.nan)
     notes.append(f"held at the base period {base.label}: checklists, availability, CPU/GPU utilisation, diesel, "
                  f"refrigerants, grid emission factors ({base_row['grid_factor_location']:.4f} location, "
                  f"{base_row['grid_factor_residual']:.4f} residual kgCO2/kWh)")
