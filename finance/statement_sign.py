@@ -319,6 +319,76 @@ def _load_trust(paths) -> list:
     return certs
 
 
+def _issued_by(cert, issuer) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+        return True
+    except Exception:
+        # verify_directly_issued_by also insists on matching names; a self-signed certificate whose
+        # name bytes changed fails that, which is what we want
+        return False
+
+
+def _cms_untouched(sig, roots: list) -> str | None:
+    """Check the parts of the signature container that the signature itself does not cover.
+
+    The signature's /ByteRange covers every byte of the file except the /Contents hex string. Inside
+    it, the signed attributes and the signer's certificate (ESS signing-certificate-v2) are checked by
+    pyHanko; this checks the rest: the zero padding after the DER, a strict DER re-encoding, the
+    (unsigned) version numbers (RFC 5652 §5.1, §5.3), the digest-algorithm set, and every embedded
+    certificate against its issuer's key (embedded or trusted) — so that no byte of the file can change
+    unnoticed (see the byte-sweep test). Returns a reason, or None when untouched.
+    """
+    from cryptography import x509 as cx509
+
+    raw = bytes(sig.pkcs7_content)
+    if len(raw) < 2 or raw[0] != 0x30:
+        return "the signature container is not DER"
+    if raw[1] < 0x80:
+        end = 2 + raw[1]
+    else:
+        n = raw[1] & 0x7F
+        end = 2 + n + int.from_bytes(raw[2:2 + n], "big")
+    if any(raw[end:]):
+        return "bytes after the signature container were changed"
+    from asn1crypto import cms
+
+    # a strict DER re-encoding must give the same bytes (catches changed padding bits, parameters, tags)
+    if cms.ContentInfo.load(raw[:end]).dump(force=True) != raw[:end]:
+        return "the signature container is not in its original DER form"
+    sd = sig.signed_data
+    # versions are not signed: check them against RFC 5652 sections 5.1 and 5.3
+    for si in sd["signer_infos"]:
+        want = 1 if si["sid"].name == "issuer_and_serial_number" else 3
+        if si["version"].native != f"v{want}":
+            return "the signer-info version was changed"
+    v3 = any(si["version"].native == "v3" for si in sd["signer_infos"])
+    want_sd = 3 if v3 or sd["encap_content_info"]["content_type"].native != "data" else 1
+    if sd["version"].native not in (f"v{want_sd}", "v4", "v5"):
+        return "the signed-data version was changed"
+    algos = {a["algorithm"].native for a in sd["digest_algorithms"]}
+    if algos != {sig.signer_info["digest_algorithm"]["algorithm"].native}:
+        return "the signature's digest-algorithm list was changed"
+    try:
+        embedded = [cx509.load_der_x509_certificate(c.chosen.dump()) for c in sd["certificates"] or []]
+        trusted = [cx509.load_der_x509_certificate(c.dump()) for c in roots]
+    except Exception as exc:
+        return f"an embedded certificate is damaged: {exc}"
+    pool = embedded + trusted
+    for cert in embedded:
+        if any(_issued_by(cert, key_holder) for key_holder in pool):
+            continue
+        # Nothing in the pool signed it. Fine for a certificate whose issuer is simply absent (a partial
+        # chain); but a certificate tied by name to the pool (self-issued, issuer present, or the same
+        # subject as another certificate) must verify, so a changed byte in it is caught.
+        others = [c for c in pool if c is not cert]
+        if (cert.issuer == cert.subject or any(c.subject == cert.issuer for c in others)
+                or any(c.subject == cert.subject for c in others)):
+            return (f"embedded certificate '{cert.subject.rfc4514_string()}' was changed "
+                    "(no issuer's signature on it verifies)")
+    return None
+
+
 def _embedded_json(reader) -> bytes | None:
     try:
         names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
@@ -413,6 +483,13 @@ def verify_statement(path: str | Path, trust: list[str | Path] | None = None) ->
         return rep
     if status.coverage is None or status.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
         rep.reasons.append("the signature does not cover its whole revision")
+        return rep
+    try:
+        touched = _cms_untouched(sig, roots)
+    except Exception as exc:
+        touched = f"the signature container is damaged: {type(exc).__name__}: {exc}"
+    if touched:
+        rep.reasons.append(touched)
         return rep
     if len(sigs) > 1:
         rep.reasons.append(f"{len(sigs) - 1} further signature(s) were added after the certification")
