@@ -605,7 +605,7 @@ def render_pdf(statement: VerificationStatement, *, lang: str = "both", cjk_font
     buf = io.BytesIO()
     title = f"{load_catalogue()['labels']['title']['en']} {statement.statement_id}"
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=14 * mm, bottomMargin=22 * mm,
+        buf, pagesize=A4, leftMargin=18 * mm - 6, rightMargin=18 * mm - 6, topMargin=14 * mm, bottomMargin=22 * mm,
         title=title, author=statement.verifier.name.en, subject=f"dcsll-content-sha256:{digest}",
         creator="dcsll", producer="dcsll (reportlab)", invariant=1 if invariant else 0,
         lang="zh-CN" if lang == "zh" else "en",
