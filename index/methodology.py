@@ -1,0 +1,421 @@
+"""Methodology as data: the GCPI indicator tree, weights, scoring curves, grade bands and gates.
+
+A methodology is a TOML file (default ``data/methodology/gcpi-2024.toml``). :func:`load_methodology`
+checks it and refuses a file whose weights do not add up, whose curves are not monotone, that misses one of
+the 19 indicators of the white paper's table 2-1, or that lacks a ``source`` for an anchor. Results carry
+the methodology id and the SHA-256 of the file, so any score can be reproduced.
+
+Curve types
+-----------
+``piecewise``  linear between ``anchors`` (``x`` strictly increasing, scores monotone); flat beyond the ends.
+``steps``      score of the last step whose ``from`` ≤ x (monotone).
+``bands``      categorical value → score.
+``checklist``  100 × weighted share of the listed capabilities present.
+``composite``  weighted sum of parts, each a curve on its own metric (weights add up to 1).
+
+AHP: :func:`ahp_weights` derives weights from a pairwise comparison matrix (principal eigenvector,
+Saaty's consistency ratio; refused at CR ≥ 0.10).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.errors import InputError
+
+#: the 19 indicator ids of the white paper's table 2-1, in table order
+INDICATOR_IDS: tuple[str, ...] = (
+    "computing_efficiency", "scale", "security", "availability",
+    "rack_utilisation", "it_load_rate", "cpu_gpu_utilisation", "site_selection",
+    "pue", "wue", "renewable_share", "renewable_acquisition", "cue", "carbon_efficiency",
+    "smart_energy_management", "smart_carbon_management",
+    "ghg_accounting", "lifecycle_strategy", "resource_recycling",
+)
+#: relative tolerance on weights adding up to 1
+WEIGHT_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A scoring curve. ``evaluate`` maps raw values (array) to scores 0–100 (nan stays nan)."""
+
+    type: str
+    xs: tuple[float, ...] = ()
+    scores: tuple[float, ...] = ()
+    sources: tuple[str, ...] = ()
+    bands: tuple[tuple[str, float, str], ...] = ()
+    items: tuple[dict, ...] = ()
+    parts: tuple[tuple[str, float, Curve], ...] = ()
+
+    @property
+    def direction(self) -> str:
+        """``higher_better``, ``lower_better`` or ``categorical``."""
+        if self.type in ("piecewise", "steps"):
+            return "lower_better" if self.scores[-1] < self.scores[0] else "higher_better"
+        if self.type in ("checklist", "composite"):
+            return "higher_better"
+        return "categorical"
+
+    def evaluate(self, x) -> np.ndarray:
+        """Score raw values ``x`` [indicator unit] → [0–100]; ``nan`` in, ``nan`` out."""
+        x = np.asarray(x, dtype=float)
+        if self.type == "piecewise":
+            out = np.interp(x, self.xs, self.scores)
+        elif self.type == "steps":
+            idx = np.searchsorted(np.asarray(self.xs), x, side="right") - 1
+            out = np.asarray(self.scores)[np.clip(idx, 0, len(self.scores) - 1)]
+            out = np.where(idx < 0, self.scores[0], out)
+        else:
+            raise TypeError(f"curve type {self.type} is not evaluated on numbers")
+        return np.where(np.isnan(x), np.nan, out)
+
+    def evaluate_bands(self, values) -> np.ndarray:
+        """Score categorical values; ``None``/empty → nan. Raises InputError for an unknown category."""
+        table = {v: s for v, s, _ in self.bands}
+        out = np.full(len(values), np.nan)
+        for i, v in enumerate(values):
+            if v is None or v == "" or (isinstance(v, float) and v != v):
+                continue
+            if v not in table:
+                raise InputError(f"unknown category {v!r}; expected one of {', '.join(table)}", value=v)
+            out[i] = table[v]
+        return out
+
+    def item_ids(self) -> list[str]:
+        return [it["id"] for it in self.items]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name_zh: str
+    name_en: str
+    criterion: str
+    pillar: str
+    addon: bool
+    weight: float
+    unit: str
+    metric: str
+    definition: str
+    curve: Curve
+    allow_missing: tuple[str, ...] = ()
+    allow_missing_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    name_zh: str
+    name_en: str
+    parent: str | None = None
+    addon: bool = False
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """A loaded, checked methodology. ``sha256`` is the hash of the file's bytes."""
+
+    id: str
+    version: str
+    title_en: str
+    title_zh: str
+    path: str
+    sha256: str
+    addon_max_points: float
+    pillars: tuple[Node, ...]
+    criteria: tuple[Node, ...]
+    indicators: dict[str, Indicator]
+    constants: dict[str, Any]
+    acquisition_quality: dict[str, float]
+    grades: tuple[tuple[str, float], ...]  #: (grade, min_total), best first
+    ungraded: str
+    pue_guard: tuple[tuple[float, str], ...]  #: (max PUE, best grade allowed), ascending PUE
+    pue_missing_grade: str
+    gates: tuple[dict, ...] = field(default=())
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def core_ids(self) -> list[str]:
+        return [i for i, ind in self.indicators.items() if not ind.addon]
+
+    @property
+    def addon_ids(self) -> list[str]:
+        return [i for i, ind in self.indicators.items() if ind.addon]
+
+    def grade_rank(self, grade: str) -> int:
+        """0 for the best grade, len(grades) for ungraded."""
+        names = [g for g, _ in self.grades]
+        return names.index(grade) if grade in names else len(names)
+
+
+def default_methodology_path() -> Path:
+    from index.reference import data_dir
+
+    return data_dir() / "methodology" / "gcpi-2024.toml"
+
+
+def _err(msg: str, path: str, field: str | None = None, value: object = None) -> InputError:
+    return InputError(msg, file=path, field=field, value=value)
+
+
+def _need_source(obj: dict, path: str, where: str) -> str:
+    src = obj.get("source")
+    if not isinstance(src, str) or not src.strip():
+        raise _err("every anchor, band, item and threshold needs a non-empty 'source'", path, where)
+    return src
+
+
+def _parse_curve(spec: dict, path: str, where: str) -> Curve:
+    if not isinstance(spec, dict) or "type" not in spec:
+        raise _err("curve must be a table with a 'type'", path, where)
+    t = spec["type"]
+    if t == "piecewise":
+        anchors = spec.get("anchors") or []
+        if len(anchors) < 2:
+            raise _err("a piecewise curve needs at least two anchors", path, where)
+        xs = [float(a["x"]) for a in anchors]
+        ys = [float(a["score"]) for a in anchors]
+        srcs = [_need_source(a, path, f"{where}.anchors[{i}]") for i, a in enumerate(anchors)]
+        _check_monotone(xs, ys, path, where)
+        return Curve("piecewise", tuple(xs), tuple(ys), tuple(srcs))
+    if t == "steps":
+        steps = spec.get("steps") or []
+        if not steps:
+            raise _err("a steps curve needs at least one step", path, where)
+        xs = [float(s["from"]) for s in steps]
+        ys = [float(s["score"]) for s in steps]
+        srcs = [_need_source(s, path, f"{where}.steps[{i}]") for i, s in enumerate(steps)]
+        _check_monotone(xs, ys, path, where)
+        return Curve("steps", tuple(xs), tuple(ys), tuple(srcs))
+    if t == "bands":
+        bands = spec.get("bands") or []
+        if not bands:
+            raise _err("a bands curve needs at least one band", path, where)
+        out = []
+        for i, b in enumerate(bands):
+            s = float(b["score"])
+            if not 0 <= s <= 100:
+                raise _err("band score must be within 0–100", path, f"{where}.bands[{i}].score", s)
+            out.append((str(b["value"]), s, _need_source(b, path, f"{where}.bands[{i}]")))
+        return Curve("bands", bands=tuple(out))
+    if t == "checklist":
+        items = spec.get("items") or []
+        if not items:
+            raise _err("a checklist needs at least one item", path, where)
+        ids = set()
+        for i, it in enumerate(items):
+            _need_source(it, path, f"{where}.items[{i}]")
+            if it["id"] in ids:
+                raise _err(f"duplicate checklist item {it['id']!r}", path, f"{where}.items[{i}]")
+            ids.add(it["id"])
+            if float(it.get("weight", 1)) <= 0:
+                raise _err("checklist item weight must be positive", path, f"{where}.items[{i}].weight")
+        return Curve("checklist", items=tuple(dict(it) for it in items))
+    if t == "composite":
+        parts = spec.get("parts") or []
+        if not parts:
+            raise _err("a composite curve needs parts", path, where)
+        out = []
+        for i, p in enumerate(parts):
+            sub = _parse_curve(p["curve"], path, f"{where}.parts[{i}].curve")
+            out.append((str(p["metric"]), float(p["weight"]), sub))
+        total = sum(w for _, w, _ in out)
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            raise _err(f"composite part weights add up to {total:g}, not 1", path, f"{where}.parts")
+        return Curve("composite", parts=tuple(out))
+    raise _err(f"unknown curve type {t!r} (piecewise, steps, bands, checklist, composite)", path, where)
+
+
+def _check_monotone(xs: list[float], ys: list[float], path: str, where: str) -> None:
+    if any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+        raise _err("anchor x values must be strictly increasing", path, where, xs)
+    if any(not 0 <= y <= 100 for y in ys):
+        raise _err("scores must be within 0–100", path, where, ys)
+    diffs = [b - a for a, b in zip(ys, ys[1:], strict=False)]
+    if any(d > 0 for d in diffs) and any(d < 0 for d in diffs):
+        raise _err("curve is not monotone: scores go both up and down", path, where, ys)
+    if all(d == 0 for d in diffs):
+        raise _err("curve is flat: every anchor has the same score", path, where, ys)
+
+
+def parse_methodology(data: dict, *, path: str = "<memory>", sha256: str = "") -> Methodology:
+    """Check and build a :class:`Methodology` from its TOML mapping.
+
+    Raises
+    ------
+    InputError
+        Missing or unknown indicators, weights not adding up to 1 (core and add-on separately), a
+        non-monotone or flat curve, an anchor without a source, a criterion or pillar that does not exist,
+        grade bands out of order.
+    """
+    try:
+        pillars = tuple(Node(p["id"], p["name_zh"], p["name_en"], None, bool(p.get("addon", False)))
+                        for p in data["pillars"])
+        pmap = {p.id: p for p in pillars}
+        criteria = []
+        for i, c in enumerate(data["criteria"]):
+            if c["pillar"] not in pmap:
+                raise _err(f"criterion {c['id']!r} names unknown pillar {c['pillar']!r}", path,
+                           f"criteria[{i}].pillar")
+            criteria.append(Node(c["id"], c["name_zh"], c["name_en"], c["pillar"], pmap[c["pillar"]].addon))
+        cmap = {c.id: c for c in criteria}
+        raw_inds = data["indicators"]
+    except KeyError as exc:
+        raise _err(f"missing required key {exc.args[0]!r}", path) from None
+    missing = [i for i in INDICATOR_IDS if i not in raw_inds]
+    if missing:
+        raise _err(f"methodology misses indicator(s) of the white paper's table 2-1: {', '.join(missing)}",
+                   path, "indicators")
+    unknown = [i for i in raw_inds if i not in INDICATOR_IDS]
+    if unknown:
+        raise _err(f"unknown indicator id(s): {', '.join(unknown)}", path, "indicators")
+    indicators: dict[str, Indicator] = {}
+    for iid in INDICATOR_IDS:
+        spec = raw_inds[iid]
+        where = f"indicators.{iid}"
+        crit = cmap.get(spec.get("criterion"))
+        if crit is None:
+            raise _err(f"unknown criterion {spec.get('criterion')!r}", path, f"{where}.criterion")
+        w = spec.get("weight")
+        if not isinstance(w, (int, float)) or w < 0:
+            raise _err("weight must be a non-negative number", path, f"{where}.weight", w)
+        indicators[iid] = Indicator(
+            id=iid, name_zh=spec["name_zh"], name_en=spec["name_en"], criterion=crit.id, pillar=crit.parent,
+            addon=crit.addon, weight=float(w), unit=spec.get("unit", "-"), metric=spec["metric"],
+            definition=spec.get("definition", ""), curve=_parse_curve(spec.get("curve"), path, f"{where}.curve"),
+            allow_missing=tuple(spec.get("allow_missing", ())), allow_missing_note=spec.get("allow_missing_note"))
+    for group, label in ((False, "core"), (True, "add-on")):
+        total = sum(ind.weight for ind in indicators.values() if ind.addon == group)
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            raise _err(f"{label} indicator weights add up to {total:.6g}, not 1", path, "indicators.*.weight",
+                       round(total, 6))
+    grades = []
+    for i, g in enumerate(data.get("grades", [])):
+        _need_source(g, path, f"grades[{i}]")
+        grades.append((g["grade"], float(g["min_total"])))
+    if not grades or any(b[1] >= a[1] for a, b in zip(grades, grades[1:], strict=False)):
+        raise _err("grades must be listed best first with strictly decreasing min_total", path, "grades")
+    guard = data.get("pue_guard") or {}
+    bands = []
+    for i, b in enumerate(guard.get("bands", [])):
+        _need_source(b, path, f"pue_guard.bands[{i}]")
+        if b["grade"] not in [g for g, _ in grades]:
+            raise _err(f"unknown grade {b['grade']!r}", path, f"pue_guard.bands[{i}].grade")
+        bands.append((float(b["max"]), b["grade"]))
+    if any(b[0] <= a[0] for a, b in zip(bands, bands[1:], strict=False)):
+        raise _err("PUE guard bands must have increasing 'max'", path, "pue_guard.bands")
+    consts = {}
+    for k, v in (data.get("constants") or {}).items():
+        _need_source(v, path, f"constants.{k}")
+        consts[k] = v["value"]
+    quality = {}
+    for k, v in (data.get("acquisition_quality") or {}).items():
+        _need_source(v, path, f"acquisition_quality.{k}")
+        quality[k] = float(v["value"])
+    for ch in ("onsite", "sgls", "direct", "trading", "gec"):
+        if ch not in quality:
+            raise _err(f"acquisition_quality misses channel {ch!r}", path, "acquisition_quality")
+    gates = tuple(dict(g) for g in data.get("gates", []))
+    for i, g in enumerate(gates):
+        _need_source(g, path, f"gates[{i}]")
+    return Methodology(
+        id=data["id"], version=str(data.get("version", "")), title_en=data.get("title_en", ""),
+        title_zh=data.get("title_zh", ""), path=path, sha256=sha256,
+        addon_max_points=float(data.get("addon_max_points", 0)), pillars=pillars, criteria=tuple(criteria),
+        indicators=indicators, constants=consts, acquisition_quality=quality, grades=tuple(grades),
+        ungraded=(data.get("ungraded") or {}).get("grade", "below 1A"), pue_guard=tuple(bands),
+        pue_missing_grade=guard.get("missing_grade", "below 1A"), gates=gates, raw=data)
+
+
+def load_methodology(path: str | Path | None = None) -> Methodology:
+    """Load and check a methodology file (default ``data/methodology/gcpi-2024.toml``).
+
+    Returns
+    -------
+    Methodology
+        With ``sha256`` = SHA-256 of the file's bytes (hex).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    InputError
+        If the file is not valid TOML or fails a check of :func:`parse_methodology`.
+    """
+    p = Path(path) if path is not None else default_methodology_path()
+    return _load_cached(str(p.resolve()), p.stat().st_mtime_ns)
+
+
+@cache
+def _load_cached(path: str, _mtime: int) -> Methodology:
+    raw = Path(path).read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise _err(f"not valid TOML: {exc}", path) from None
+    return parse_methodology(data, path=path, sha256=hashlib.sha256(raw).hexdigest())
+
+
+#: Saaty's random consistency index RI by matrix order n (Saaty 1980, The Analytic Hierarchy Process)
+SAATY_RI = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49}
+#: largest acceptable consistency ratio (Saaty)
+MAX_CONSISTENCY_RATIO = 0.10
+
+
+def ahp_weights(matrix, *, max_cr: float = MAX_CONSISTENCY_RATIO) -> tuple[np.ndarray, float]:
+    """Weights from an AHP pairwise comparison matrix.
+
+    Parameters
+    ----------
+    matrix : array of shape (n, n)
+        Positive reciprocal matrix: ``a[i, j]`` is how much more important i is than j (Saaty's 1–9
+        scale), ``a[j, i] = 1 / a[i, j]``, ones on the diagonal.
+    max_cr : float
+        Largest consistency ratio accepted (0.10, Saaty).
+
+    Returns
+    -------
+    weights : ndarray of shape (n,)
+        Principal right eigenvector normalised to add up to 1.
+    cr : float
+        Consistency ratio CI / RI with CI = (λmax − n) / (n − 1).
+
+    Raises
+    ------
+    InputError
+        If the matrix is not square, not positive, not reciprocal, larger than 10×10, or CR ≥ max_cr.
+
+    References
+    ----------
+    .. [1] Saaty, T. L. (1980). The Analytic Hierarchy Process. McGraw-Hill.
+    """
+    a = np.asarray(matrix, dtype=float)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise InputError("AHP matrix must be square", field="matrix", value=a.shape)
+    n = a.shape[0]
+    if n not in SAATY_RI:
+        raise InputError("AHP matrix order must be between 1 and 10", field="matrix", value=n)
+    if np.any(a <= 0):
+        raise InputError("AHP matrix entries must be positive", field="matrix")
+    if not np.allclose(a * a.T, 1.0, rtol=1e-3):
+        raise InputError("AHP matrix must be reciprocal: a[j,i] = 1/a[i,j]", field="matrix")
+    vals, vecs = np.linalg.eig(a)
+    k = int(np.argmax(vals.real))
+    w = np.abs(vecs[:, k].real)
+    w = w / w.sum()
+    lam = float(vals[k].real)
+    if n <= 2:
+        return w, 0.0
+    ci = (lam - n) / (n - 1)
+    cr = ci / SAATY_RI[n]
+    if cr >= max_cr:
+        raise InputError(f"AHP consistency ratio {cr:.3f} is not below {max_cr:.2f}: revise the comparisons",
+                         field="matrix", value=round(cr, 4))
+    return w, float(cr)
