@@ -45,7 +45,7 @@ CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "statements" 
 
 Standard = Literal["ISAE 3000 (Revised)", "ISAE 3410", "ISO 14064-3"]
 AssuranceLevel = Literal["limited", "reasonable"]
-FigureStatus = Literal["verified", "reported", "design", "missing", "restated"]
+FigureStatus = Literal["verified", "reported", "design", "missing", "restated", "computed", "default"]
 
 #: Tolerance when checking that contributions add up to the index. [index points]
 SUM_TOLERANCE = 0.05
@@ -62,7 +62,7 @@ E_SPT_OUTCOME = ("SPT outcome is inconsistent: verified value {value} {cmp} targ
                  "but met = {met}")
 E_SUM = "contributions of the {part} indicators add up to {got:.3f}, not the {part} index {want:.3f}"
 E_TOTAL = "index total {total} is not core {core} + add-on {addon}"
-E_MARGIN = "margin_after_bp {after} is not max(0, margin_before_bp {before} + adjustment_bp {adj})"
+E_MARGIN = "margin_after_bp {after} is not max(floor_bp, margin_before_bp {before} + adjustment_bp {adj})"
 
 
 class _Model(BaseModel):
@@ -192,6 +192,8 @@ class SptRow(_Model):
 
     ``comparator`` ``">="`` means the target is met when ``verified_value >= target``.
     A missing verified value counts as missed (SLL practice: not reported = missed).
+    ``within_band`` marks a value inside the ratchet's no-change band (neither met nor missed; ``met``
+    is then false and ``effect_bp`` 0).
     ``effect_bp`` is this SPT's contribution to the margin adjustment [bp].
     """
 
@@ -203,10 +205,15 @@ class SptRow(_Model):
     target: float
     verified_value: float | None
     met: bool
+    within_band: bool = False
     effect_bp: float
 
     @model_validator(mode="after")
     def _outcome_consistent(self) -> SptRow:
+        if self.within_band:
+            if self.met or self.effect_bp != 0:
+                raise ValueError("an SPT within the no-change band is neither met nor moves the margin")
+            return self
         if self.verified_value is None:
             truth = False
         elif self.comparator == ">=":
@@ -227,17 +234,21 @@ class PathPoint(_Model):
 
 
 class MarginAdjustment(_Model):
-    """The margin change that results from the SPT outcomes [bp] and the date it takes effect."""
+    """The margin change that results from the SPT outcomes [bp] and the date it takes effect.
+
+    ``margin_after_bp`` = max(``floor_bp``, ``margin_before_bp`` + ``adjustment_bp``) [bp].
+    """
 
     adjustment_bp: float
     margin_before_bp: float
     margin_after_bp: float
+    floor_bp: float = Field(default=0.0, ge=0)
     effective_date: date
     rule: Bilingual | None = None
 
     @model_validator(mode="after")
     def _after(self) -> MarginAdjustment:
-        want = max(0.0, self.margin_before_bp + self.adjustment_bp)
+        want = max(self.floor_bp, self.margin_before_bp + self.adjustment_bp)
         if abs(want - self.margin_after_bp) > 1e-9:
             raise ValueError(E_MARGIN.format(after=self.margin_after_bp, before=self.margin_before_bp,
                                              adj=self.adjustment_bp))

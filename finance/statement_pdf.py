@@ -274,7 +274,7 @@ class _Builder:
                   f"{fmt_number(st.baseline.total, 2)} ({_esc(st.baseline.grade)})")
         lines = []
         for outcome in ("met", "missed"):
-            kpis = [_esc(s.kpi) for s in st.spts if s.met == (outcome == "met")]
+            kpis = [_esc(s.kpi) for s in st.spts if not s.within_band and s.met == (outcome == "met")]
             if kpis:
                 lines.append(f"{self.t('outcomes', outcome, '/')}: {', '.join(kpis)}")
         c3 = cell("spts_met", f"{st.spts_met} / {len(st.spts)}", "<br/>".join(lines))
@@ -349,8 +349,8 @@ class _Builder:
                 Paragraph(fmt_number(s.baseline), self.s_num),
                 Paragraph(f"{'≥' if s.comparator == '>=' else '≤'} {fmt_number(s.target)}", self.s_num),
                 Paragraph(f"<b>{fmt_number(s.verified_value)}</b>", self.s_num),
-                Paragraph(self.t("outcomes", "met" if s.met else "missed", " / "),
-                          met_style if s.met else miss_style),
+                Paragraph(self.t("outcomes", "band" if s.within_band else "met" if s.met else "missed", " / "),
+                          met_style if s.met else self.s_small if s.within_band else miss_style),
                 Paragraph(fmt_bp(s.effect_bp), self.s_num),
             ])
         bp = self.cat["labels"]["bp"]["zh" if self.lang == "zh" else "en"]

@@ -14,13 +14,16 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "statement", help="issue a signed bilingual verification statement (PDF)",
         description="Issue a signed, bilingual (中文/English) verification statement for one observation "
-        "date. Give the statement's plain data with --data (see data/statements/sample_statement.toml); "
-        "building it straight from a deal file needs the finance engine.")
+        "date, from a deal file (scored with the GCPI engine, ratchet applied by the finance engine) or "
+        "from plain statement data (--data).")
     p.add_argument("deal_file", nargs="?", metavar="DEAL_FILE", help="deal file (TOML) of the loan")
     p.add_argument("--period", required=True, help="reporting period label, e.g. 2025")
     p.add_argument("--verifier", required=True, metavar="FILE", help="verifier TOML ([verifier], [signing])")
     p.add_argument("--out", required=True, metavar="PDF", help="where to write the signed PDF")
     p.add_argument("--lang", choices=["zh", "en", "both"], default="both", help="languages printed")
+    p.add_argument("--engagement", metavar="FILE",
+                   help="engagement TOML: statement id, standards, assurance level, the verifier's figures "
+                   "([verified]), notes (see data/statements/sample_engagement.toml)")
     p.add_argument("--data", metavar="FILE", help="statement data TOML (instead of building from DEAL_FILE)")
     p.add_argument("--cjk-font", default="auto", metavar="auto|cid|PATH",
                    help="CJK font: auto (embedded TrueType if installed), cid (STSong-Light), or a .ttf/.ttc")
@@ -48,10 +51,15 @@ def run_statement(args: argparse.Namespace) -> int:
     if args.data is None:
         if args.deal_file is None:
             raise InputError("give a DEAL_FILE or --data FILE", field="DEAL_FILE")
-        raise InputError("building a statement straight from a deal file needs the finance engine "
-                         "(finance.deal), which is not merged yet; give the statement data with --data FILE",
-                         file=args.deal_file)
-    st = load_statement_data(args.data, verifier=vf.verifier)
+        from finance.statement_build import build_statement, load_engagement
+
+        st = build_statement(args.deal_file, str(args.period), vf.verifier,
+                             engagement=load_engagement(args.engagement), engagement_file=args.engagement)
+    else:
+        if args.deal_file is not None or args.engagement is not None:
+            raise InputError("--data gives the whole statement: leave out DEAL_FILE and --engagement",
+                             field="--data")
+        st = load_statement_data(args.data, verifier=vf.verifier)
     if st.reporting_period.label != str(args.period):
         raise InputError(f"no verified data for period {args.period}: the data file covers period "
                          f"{st.reporting_period.label}", file=args.data, field="reporting_period.label",

@@ -109,11 +109,11 @@ def test_unwritable_output_exits_2_without_partial_file(tmp_path, ca_verifier, c
     assert [p.name for p in tmp_path.iterdir()] == ["verifier.toml"]
 
 
-def test_deal_file_path_says_what_is_missing(tmp_path, ca_verifier, capsys):
-    rc = main(["statement", "deal.toml", "--period", "2025", "--verifier", str(ca_verifier),
+def test_data_and_deal_file_together_are_refused(tmp_path, ca_verifier, capsys):
+    rc = main(["statement", "deal.toml", "--data", SAMPLE, "--period", "2025", "--verifier", str(ca_verifier),
                "--out", str(tmp_path / "s.pdf")])
     assert rc == 2
-    assert "--data" in capsys.readouterr().err
+    assert "leave out DEAL_FILE" in capsys.readouterr().err
 
 
 def test_help_stays_fast():
