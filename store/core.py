@@ -499,8 +499,8 @@ class Store:
         Figures are appended, never overwritten: a changed figure is a new row restating the old one, a figure
         missing from ``facility`` is recorded as ``removed``. Periods not in ``facility`` are kept as stored.
 
-        Roles: a new facility needs ``facility.create`` (credit officer, admin); profile changes
-        ``facility.profile``; design/reported figures ``figure.report`` (the facility's operator); verified
+        Roles: a new facility needs ``facility.create`` (credit officer, admin); profile changes (including
+        design IT power and standard racks) ``facility.profile``; design/reported figures ``figure.report`` (the facility's operator); verified
         figures ``figure.verify`` (verifier). An admin may import whole files (``data.import``).
 
         Raises
@@ -546,7 +546,7 @@ class Store:
         new_rows: list[dict] = []
         report_created, report_changed = [], []
 
-        def diff(period_id, label, specs: dict[str, Spec]) -> tuple[dict, dict]:
+        def diff(period_id, label, specs: dict[str, Spec], report_action: str = "figure.report") -> tuple[dict, dict]:
             before, after = {}, {}
             fields = set(specs) | {f for (pid, f), h in heads.items() if pid == period_id and h.kind != "removed"}
             for field in sorted(fields):
@@ -564,7 +564,7 @@ class Store:
                             f"{where} is verified ({hspec[1] if hspec[1] is not None else hspec[2]!r}) and cannot "
                             f"be {'removed' if nspec is None else 'changed'}; a verifier records a correction with "
                             "Store.restate_figure(..., reason=...)")
-                needed.add("figure.verify" if status == "verified" else "figure.report")
+                needed.add("figure.verify" if status == "verified" else report_action)
                 if nspec is None:
                     kind, value, text, items, st, src = "removed", None, None, None, hspec[4], hspec[5]
                 else:
@@ -577,7 +577,9 @@ class Store:
                 after[field] = self._spec_json(nspec) if nspec else None
             return before, after
 
-        b, af = diff(None, None, facility_specs(facility))
+        # design IT power and standard racks belong to the profile (credit officer at onboarding, operator)
+        b, af = diff(None, None, facility_specs(facility),
+                     "facility.create" if created else "facility.profile")
         if af:
             audits.append(("facility.figures", "facility", fid, b, af))
         pending: list[tuple[PeriodRow, Any, dict | None]] = []

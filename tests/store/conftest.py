@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,11 +63,14 @@ class PgSchema:
         self._admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    """An empty database URL (no migrations applied) on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'dcsll.sqlite'}"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def backend_url(kind: str, folder: Path):
+    """An empty database URL of ``kind`` (SQLite file in ``folder`` or a fresh PostgreSQL schema)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'dcsll.sqlite'}"
         return
     reason = pg_available()
     if reason:
@@ -76,6 +80,20 @@ def db_url(request, tmp_path):
         yield schema.url
     finally:
         schema.drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """An empty database URL (no migrations applied) on each backend."""
+    with backend_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_url(request, tmp_path_factory):
+    """Like ``db_url`` but shared by the tests of one module."""
+    with backend_url(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture
