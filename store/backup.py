@@ -53,10 +53,12 @@ def _check_dcsll(conn: sqlite3.Connection, what: str) -> str:
     return rev[0]
 
 
-def backup(url: str, dest: str | Path, *, pages: int = 256) -> Path:
+def backup(url: str, dest: str | Path, *, pages: int = -1) -> Path:
     """Copy the live SQLite deal book at ``url`` to the file ``dest`` (overwritten); returns ``dest``.
 
-    Safe while the app is running: readers and writers are not stopped; ``pages`` pages are copied per step.
+    Safe while the app is running: with the default ``pages=-1`` the copy is one step under a read snapshot
+    (in WAL mode writers are not blocked); a positive ``pages`` copies that many pages per step and restarts
+    when another connection writes in between.
 
     Raises
     ------
