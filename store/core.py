@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, event, exists, func, insert, select
+from sqlalchemy import JSON, Engine, and_, event, exists, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
@@ -582,15 +583,15 @@ class Store:
                      "facility.create" if created else "facility.profile")
         if af:
             audits.append(("facility.figures", "facility", fid, b, af))
-        pending: list[tuple[PeriodRow, Any, dict | None]] = []
+        pending: list[tuple[int | None, Any, dict | None]] = []
+        new_periods: list[dict] = []
         for p in facility.periods:
             meta = {k: getattr(p, k) for k in PERIOD_META}
             meta["evidence"] = list(meta["evidence"])
             prow = periods.get(p.label)
             if prow is None:
-                prow = PeriodRow(facility_id=fid, label=p.label, **meta)
-                s.add(prow)
-                pending.append((prow, p, None))
+                new_periods.append(dict(facility_id=fid, label=p.label, **meta))
+                pending.append((None, p, None))
                 report_created.append(p.label)
             else:
                 old = {k: getattr(prow, k) for k in PERIOD_META}
@@ -604,10 +605,17 @@ class Store:
                     needed.add("figure.verify" if "verified" in (prow.status, meta["status"]) else "figure.report")
                     for k, v in mchange.items():
                         setattr(prow, k, v)
-                pending.append((prow, p, {k: old[k] for k in mchange} if mchange else {}))
+                pending.append((prow.id, p, {k: old[k] for k in mchange} if mchange else {}))
         s.flush()
-        for prow, p, old_meta in pending:
-            before, after = diff(prow.id, p.label, period_specs(p))
+        new_ids: dict[str, int] = {}
+        if new_periods:
+            # one multi-VALUES INSERT ... RETURNING for all new periods (not one ORM statement per row)
+            res = s.execute(insert(PeriodRow.__table__).values(new_periods)
+                            .returning(PeriodRow.__table__.c.label, PeriodRow.__table__.c.id))
+            new_ids = {label: pid for label, pid in res}
+        for pid, p, old_meta in pending:
+            pid = new_ids[p.label] if pid is None else pid
+            before, after = diff(pid, p.label, period_specs(p))
             if old_meta is None:
                 meta = {k: getattr(p, k) for k in PERIOD_META}
                 audits.append(("period.create", "period", f"{fid}/{p.label}", None, {**meta, "figures": after}))
@@ -620,14 +628,34 @@ class Store:
             for action in sorted(needed):
                 self._require(a, action, fid)
         if new_rows:
-            s.execute(insert(FigureRow), new_rows)
+            self._bulk_insert(s, FigureRow, new_rows)
         if audits:
-            s.execute(insert(AuditRow), [
+            self._bulk_insert(s, AuditRow, [
                 dict(at=now, actor=a.username, action=act, entity=ent, entity_key=key,
                      before=jsonable(bf) if bf is not None else None, after=jsonable(at) if at is not None else None)
                 for act, ent, key, bf, at in audits])
         return FacilitySaveReport(fid, created, tuple(report_created), tuple(report_changed), len(new_rows),
                                   len(audits))
+
+    @staticmethod
+    def _bulk_insert(s: Session, model, rows: list[dict]) -> None:
+        """Insert many rows fast: PostgreSQL ``COPY FROM STDIN`` (psycopg), elsewhere one executemany.
+
+        Rows must all have the same keys; JSON columns are serialised here as SQLAlchemy's JSON type would.
+        """
+        conn = s.connection()
+        if conn.dialect.name != "postgresql":
+            s.execute(insert(model), rows)
+            return
+        table = model.__table__
+        cols = list(rows[0])
+        json_cols = {c for c in cols if isinstance(table.c[c].type, JSON)}
+        dbapi = conn.connection.dbapi_connection
+        name = ", ".join(f'"{c}"' for c in cols)
+        with dbapi.cursor() as cur, cur.copy(f'COPY "{table.name}" ({name}) FROM STDIN') as cp:
+            for r in rows:
+                cp.write_row([json.dumps(r[c], ensure_ascii=False) if c in json_cols and r[c] is not None
+                              else r[c] for c in cols])
 
     def facility_ids(self) -> list[str]:
         with self._read() as s:

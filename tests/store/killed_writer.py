@@ -2,8 +2,8 @@
 
 Usage: python killed_writer.py URL facility|deal-update
 
-Prints ``READY`` once rows of the transaction have been sent to the database but before it commits, then
-sleeps. Not a test module (no ``test_`` prefix).
+Prints ``READY <figure rows> <audit rows>`` (counted inside the open transaction) once every row of the write
+has been sent to the database, just before COMMIT, then sleeps. Not a test module (no ``test_`` prefix).
 """
 
 import sys
@@ -18,13 +18,13 @@ url, what = sys.argv[1], sys.argv[2]
 st = open_store(url)
 
 
-@event.listens_for(st.engine, "before_cursor_execute")
-def _stop(conn, cursor, statement, params, context, executemany):
-    # periods (and the facility) are already inserted when the figures go in; for the deal update the
-    # UPDATE of the deal row has run when the audit row is written
-    if statement.lstrip().upper().startswith(("INSERT INTO FIGURES", "INSERT INTO AUDIT_LOG")):
-        print("READY", flush=True)
-        time.sleep(120)
+@event.listens_for(st.engine, "commit")
+def _stop(conn):
+    # every row of the transaction has been written; COMMIT has not been sent yet
+    figs = conn.exec_driver_sql("SELECT count(*) FROM figures").scalar()
+    audits = conn.exec_driver_sql("SELECT count(*) FROM audit_log").scalar()
+    print(f"READY {figs} {audits}", flush=True)
+    time.sleep(120)
 
 
 if what == "facility":
