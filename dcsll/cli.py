@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"dcsll {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head & co.
+        return 0
     except FileNotFoundError as exc:
         print(f"dcsll {args.command}: error: {exc.filename}: file not found", file=sys.stderr)
         return 2

@@ -28,6 +28,7 @@ File layout (one facility, one or more periods)::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -37,6 +38,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from index.errors import InputError, InputErrors
 from index.units import convert
+
+
+class FieldErrors(ValueError):
+    """Several field-level problems found by one validator: ``items`` is a list of (field, message)."""
+
+    def __init__(self, items: list[tuple[str, str]]):
+        self.items = items
+        super().__init__("; ".join(f"{f}: {m}" for f, m in items))
+
 
 Status = Literal["design", "reported", "verified", "default", "computed"]
 INPUT_STATUSES = ("design", "reported", "verified")
@@ -115,6 +125,7 @@ FIGURE_UNITS: dict[str, str] = {
     "diesel_l": "L",
     "natural_gas_m3": "m3 gas",
     "compute_capacity_tflops": "TFLOPS",
+    "rack_utilisation": "fraction",
     "racks_ready": "racks",
     "racks_occupied": "racks",
     "it_power_rated_kw": "kW",
@@ -139,7 +150,7 @@ def _wrap_figures(data: Any, names: list[str], status: str, source: str | None) 
             continue
         v = out[name]
         if isinstance(v, bool):
-            raise ValueError(f"{name}: expected a number, got a boolean")
+            raise FieldErrors([(name, "expected a number, got a boolean")])
         if isinstance(v, (int, float)):
             out[name] = {"value": float(v), "status": status, "source": source}
         elif isinstance(v, dict):
@@ -151,11 +162,13 @@ def _wrap_figures(data: Any, names: list[str], status: str, source: str | None) 
                 field_unit = FIGURE_UNITS.get(name, "-")
                 if unit != field_unit:
                     if field_unit == "-":
-                        raise ValueError(f"{name} is dimensionless; remove unit {unit!r}")
+                        raise FieldErrors([(name, f"dimensionless; remove unit {unit!r}")])
                     try:
                         fig["value"] = convert(float(fig["value"]), unit, field_unit, field=name)
                     except InputError as exc:
-                        raise ValueError(exc.message) from None
+                        raise FieldErrors([(name, exc.message)]) from None
+                    except (TypeError, ValueError):
+                        raise FieldErrors([(name, f"value must be a number, got {fig['value']!r}")]) from None
             out[name] = fig
     return out
 
@@ -211,13 +224,13 @@ class PeriodData(BaseModel):
     compute_precision: Precision | None = Field(None, description="Precision of compute_capacity_tflops")
     racks_ready: OptFigure = Field(None, description="Racks with completed M&E fit-out [racks]")
     racks_occupied: OptFigure = Field(None, description="Racks in use [racks]")
+    rack_utilisation: OptFigure = Field(None, description="Published rack utilisation when no rack counts [fraction]")
     it_power_rated_kw: OptFigure = Field(None, description="Rated IT power of running equipment [kW]")
     it_power_avg_kw: OptFigure = Field(None, description="Average actual IT power [kW]")
     cpu_utilisation: OptFigure = Field(None, description="Average CPU utilisation (ISO/IEC 30134-5 ITEUsv) [fraction]")
     gpu_utilisation: OptFigure = Field(None, description="Average GPU utilisation [fraction]")
     gpu_utilisation_definition: str | None = Field(None, description="How GPU utilisation was measured")
     waste_heat_reused_kwh: OptFigure = Field(None, description="Waste heat reused outside the IT room [kWh]")
-    security: Category | None = Field(None, description="Security assessment level, e.g. GB 50174-2017 class")
     availability: Category | None = Field(None, description="GB 50174-2017 class A/B/C")
     checklists: dict[str, Checklist] = Field(default_factory=dict,
                                              description="indicator id -> capabilities present")
@@ -245,7 +258,7 @@ class PeriodData(BaseModel):
         status = data.get("status", "reported")
         source = data.get("source")
         data = _wrap_figures(data, list(FIGURE_UNITS), status, source)
-        for cat in ("security", "availability"):
+        for cat in ("availability",):
             v = data.get(cat)
             if isinstance(v, str):
                 data[cat] = {"value": v, "status": status, "source": source}
@@ -277,10 +290,10 @@ class PeriodData(BaseModel):
             fig = getattr(self, name, None)
             if fig is not None and fig.value < 0:
                 errs.append(f"{name}: must not be negative [{FIGURE_UNITS[name]}] (got {fig.value})")
-        for name in ("renewable_share", "cpu_utilisation", "gpu_utilisation"):
+        for name in ("renewable_share", "rack_utilisation", "cpu_utilisation", "gpu_utilisation"):
             fig = getattr(self, name)
             if fig is not None and fig.value > 1:
-                hint = " — give per cent as {value = %s, unit = \"%%\"}" % fig.value if fig.value <= 100 else ""
+                hint = f" — give per cent as {{value = {fig.value}, unit = \"%\"}}" if fig.value <= 100 else ""
                 errs.append(f"{name}: a fraction cannot exceed 1 [fraction] (got {fig.value}){hint}")
         t, it = self.total_energy_kwh, self.it_energy_kwh
         if t is not None and it is not None:
@@ -289,21 +302,30 @@ class PeriodData(BaseModel):
                             f"(PUE would be below 1) [kWh]")
             if t.value == 0:
                 errs.append("total_energy_kwh: total energy is zero [kWh]")
+        if t is not None and it is not None and it.value > 0 and t.value / it.value > PLAUSIBILITY["pue.max"]:
+            errs.append(f"total_energy_kwh: total / IT energy = {t.value / it.value:.1f}, above the plausible PUE "
+                        f"{PLAUSIBILITY['pue.max']:g}: are both meters in kWh? give {{value = ..., unit = \"MWh\"}} "
+                        "for a value in MWh [kWh]")
         if it is not None and it.value == 0:
             errs.append("it_energy_kwh: IT energy is zero; PUE, WUE and CUE are undefined [kWh]")
         if self.pue is not None and self.pue.value < 1:
             errs.append(f"pue: PUE cannot be below 1 [-] (got {self.pue.value})")
+        if self.pue is not None and t is not None and it is not None and it.value > 0:
+            measured = t.value / it.value
+            if abs(measured - self.pue.value) > PUE_CONSISTENCY:
+                errs.append(f"pue: published PUE {self.pue.value:g} disagrees with total/IT energy "
+                            f"{measured:.4f} by more than {PUE_CONSISTENCY} [-]")
         if t is not None:
             channels = [getattr(self, c) for c in RENEWABLE_CHANNELS]
             ren = sum(c.value for c in channels if c is not None)
             if ren > t.value * (1 + SUPPLY_TOLERANCE):
-                errs.append(f"renewable supply {ren:g} kWh (on-site + source-grid-load-storage + direct + "
+                errs.append(f"green_trading_kwh: renewable supply {ren:g} kWh (on-site + source-grid-load-storage + direct + "
                             f"green trading) is above total energy {t.value:g} kWh [kWh]")
             supply = [getattr(self, c) for c in (*RENEWABLE_CHANNELS, "grid_kwh")]
-            if all(c is not None for c in supply):
-                tot = sum(c.value for c in supply)
+            if self.grid_kwh is not None:
+                tot = sum(c.value for c in supply if c is not None)
                 if abs(tot - t.value) > t.value * SUPPLY_TOLERANCE:
-                    errs.append(f"supply channels add up to {tot:g} kWh but total energy is {t.value:g} kWh "
+                    errs.append(f"grid_kwh: supply channels add up to {tot:g} kWh but total energy is {t.value:g} kWh "
                                 f"(tolerance {SUPPLY_TOLERANCE:.0%}) [kWh]")
         ro, rr = self.racks_occupied, self.racks_ready
         if ro is not None and rr is not None and ro.value > rr.value:
@@ -313,7 +335,7 @@ class PeriodData(BaseModel):
             errs.append("compute_precision: compute_capacity_tflops needs a declared precision "
                         "(FP64, FP32, FP16, ...)")
         if errs:
-            raise ValueError("; ".join(errs))
+            raise FieldErrors([tuple(e.split(": ", 1)) for e in errs])
         return self
 
     @property
@@ -330,8 +352,21 @@ class PeriodData(BaseModel):
 
 #: supply channels that count as renewable supply (the kWh ones; GECs are certificates)
 RENEWABLE_CHANNELS = ("onsite_renewable_kwh", "sgls_kwh", "direct_supply_kwh", "green_trading_kwh")
-#: relative tolerance on supply channels adding up to the metered total (metering and loss differences)
-SUPPLY_TOLERANCE = 0.02
+#: largest difference accepted between a published PUE and total/IT energy (published PUEs are rounded to 0.01)
+PUE_CONSISTENCY = 0.01
+
+
+def _plausibility() -> dict:
+    from index.reference import data_dir
+
+    with open(data_dir() / "validation" / "plausibility.toml", "rb") as f:
+        raw = tomllib.load(f)
+    return {f"{k}.{kk}": vv["value"] for k, v in raw.items() for kk, vv in v.items()}
+
+
+PLAUSIBILITY = _plausibility()
+#: relative tolerance on supply channels adding up to the metered total (data/validation/plausibility.toml)
+SUPPLY_TOLERANCE = PLAUSIBILITY["supply.tolerance"]
 
 
 class Facility(BaseModel):
@@ -389,9 +424,25 @@ class Facility(BaseModel):
     @model_validator(mode="after")
     def _unique_periods(self) -> Facility:
         seen = set()
+        lo, hi = PLAUSIBILITY["it_load_vs_design.min"], PLAUSIBILITY["it_load_vs_design.max"]
+        errs: list[tuple[str, str]] = []
+        for i, p in enumerate(self.periods):
+            if self.design_it_power_kw is not None and p.it_energy_kwh is not None and self.design_it_power_kw.value:
+                avg = p.it_energy_kwh.value / p.hours
+                share = avg / self.design_it_power_kw.value
+                if share < lo:
+                    errs.append((f"periods[{i}].it_energy_kwh", f"{p.it_energy_kwh.value:g} kWh implies an average IT load "
+                                f"of {avg:,.1f} kW, {share:.3%} of the design IT power "
+                                f"{self.design_it_power_kw.value:,.0f} kW: was it given in MWh? write "
+                                f"{{value = {p.it_energy_kwh.value:g}, unit = \"MWh\"}} [kWh]"))
+                elif share > hi:
+                    errs.append((f"periods[{i}].it_energy_kwh", f"implies an average IT load of {avg:,.0f} kW, "
+                                 f"{share:.0%} of the design IT power {self.design_it_power_kw.value:,.0f} kW [kWh]"))
+        if errs:
+            raise FieldErrors(errs)
         for p in self.periods:
             if p.label in seen:
-                raise ValueError(f"period label {p.label!r} appears twice")
+                raise FieldErrors([("periods.label", f"period label {p.label!r} appears twice")])
             seen.add(p.label)
         return self
 
@@ -464,14 +515,24 @@ def facility_from_dict(data: dict, *, file: str | None = None) -> Facility:
         errors = []
         for e in exc.errors():
             field, row = _loc_to_field(tuple(e["loc"]), merged)
-            leaf = field.split(".")[-1] if field else ""
-            leaf = leaf.split("[")[0]
-            unit = FIGURE_UNITS.get(leaf)
-            msg = e["msg"].removeprefix("Value error, ")
+            cause = (e.get("ctx") or {}).get("error")
             val = e.get("input")
             if isinstance(val, (dict, list)):
                 val = None
-            errors.append(InputError(msg, file=file, field=field or None, row=row, unit=unit, value=val))
+            if isinstance(cause, InputError):
+                errors.append(InputError(cause.message, file=file, field=".".join(
+                    x for x in (field, cause.field) if x) or None, row=row, unit=cause.unit, value=cause.value))
+                continue
+            items = cause.items if isinstance(cause, FieldErrors) else [("", e["msg"].removeprefix("Value error, "))]
+            for sub, msg in items:
+                full = ".".join(x for x in (field, sub) if x)
+                r = row
+                mm = re.match(r"periods\[(\d+)\]", full)
+                if r is None and mm:
+                    _, r = _loc_to_field(("periods", int(mm.group(1))), merged)
+                leaf = full.split(".")[-1].split("[")[0] if full else ""
+                errors.append(InputError(msg, file=file, field=full or None, row=r, unit=FIGURE_UNITS.get(leaf),
+                                         value=None if isinstance(cause, FieldErrors) else val))
         raise InputErrors(errors) from None
 
 

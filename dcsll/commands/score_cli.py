@@ -1,0 +1,82 @@
+"""``dcsll score`` and ``dcsll schema``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+
+#: schema name -> "module:attribute" of a callable returning a JSON schema dict
+SCHEMAS = {"facility": "index.schema:facility_file_schema"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="score a facility file on the GCPI (every period, or one)",
+                       description="Score a facility TOML file on the Full-Lifecycle Green Computing Power Index.")
+    p.add_argument("file", help="facility TOML file (see `dcsll schema facility`)")
+    p.add_argument("--period", help="score only this period label (e.g. 2024)")
+    p.add_argument("--methodology", help="methodology TOML (default data/methodology/gcpi-2024.toml)")
+    p.add_argument("--json", action="store_true", help="print the IndexResult(s) as JSON")
+    p.set_defaults(func=run_score)
+
+    s = sub.add_parser("schema", help="print the JSON schema of an input file")
+    s.add_argument("what", choices=sorted(_all_schemas()), help="which file's schema")
+    s.set_defaults(func=run_schema)
+
+
+def _all_schemas() -> dict[str, str]:
+    import dcsll.commands as commands
+
+    out = dict(SCHEMAS)
+    for mod in pkgutil.iter_modules(commands.__path__):
+        if mod.name == __name__.rsplit(".", 1)[-1]:
+            continue
+        module = importlib.import_module(f"dcsll.commands.{mod.name}")
+        out.update(getattr(module, "SCHEMAS", {}))
+    return out
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    target = _all_schemas()[args.what]
+    mod, attr = target.split(":")
+    schema = getattr(importlib.import_module(mod), attr)()
+    json.dump(schema, sys.stdout, indent=2, ensure_ascii=False)
+    print()
+    return 0
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from index.engine import score
+    from index.methodology import load_methodology
+    from index.models import load_facility
+    from index.report import format_result
+
+    m = load_methodology(args.methodology)
+    fac = load_facility(args.file)
+    periods = [fac.period(args.period)] if args.period else list(fac.periods)
+    if not periods:
+        from index.errors import InputError
+
+        raise InputError("the facility has no periods to score", file=args.file, field="periods")
+    results = []
+    for p in periods:
+        try:
+            results.append(score(fac, p, m))
+        except Exception as exc:
+            from index.errors import InputError
+
+            if isinstance(exc, InputError):
+                exc.file = exc.file or args.file
+                raise InputError(exc.message, file=args.file, field=exc.field, row=exc.row, unit=exc.unit,
+                                 value=exc.value) from None
+            raise
+    if args.json:
+        payload = [r.model_dump(mode="json") for r in results]
+        json.dump(payload[0] if len(payload) == 1 else payload, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        for r in results:
+            print(format_result(r, m))
+    return 0

@@ -1,0 +1,503 @@
+"""The GCPI engine: facility + period + methodology → :class:`~index.result.IndexResult`.
+
+One computation serves both entry points, so their numbers are identical:
+
+- :func:`score` scores one facility-period and returns a full :class:`IndexResult`;
+- :func:`score_frame` scores many facility-periods from a pandas DataFrame (one row each, columns as built by
+  :func:`inputs_frame`) with numpy, vectorised, returning one row of scores per input row.
+
+Pipeline: inputs (numbers, ``nan`` when missing) → raw quantities (:mod:`index.metrics`) → scores on the
+methodology's curves → weighted core, add-on, total → grade (bands on the total, then the PUE guard).
+Missing indicators score 0 and are listed; completeness is reported (DESIGN.md §3.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from index import metrics
+from index.errors import InputError
+from index.methodology import Methodology, load_methodology
+from index.models import FIGURE_UNITS, RENEWABLE_CHANNELS, Facility, PeriodData
+from index.reference import fuel_factor, grid_factor, gwp
+from index.result import IndexResult, IndicatorResult, NodeResult
+
+NUMERIC_INPUTS: tuple[str, ...] = tuple(FIGURE_UNITS) + (
+    "hours", "refrigerant_kgco2e", "grid_factor_location", "grid_factor_residual", "precision_ok")
+
+#: inputs each indicator's raw value is computed from (for status and source)
+INDICATOR_INPUTS: dict[str, tuple[str, ...]] = {
+    "computing_efficiency": ("compute_capacity_tflops", "total_energy_kwh", "it_energy_kwh", "pue"),
+    "scale": ("standard_racks", "design_it_power_kw"),
+    "availability": ("availability",),
+    "rack_utilisation": ("racks_occupied", "racks_ready", "rack_utilisation"),
+    "it_load_rate": ("it_power_avg_kw", "it_power_rated_kw", "it_energy_kwh"),
+    "cpu_gpu_utilisation": ("cpu_utilisation", "gpu_utilisation"),
+    "pue": ("total_energy_kwh", "it_energy_kwh", "pue"),
+    "wue": ("water_m3", "it_energy_kwh", "total_energy_kwh", "pue"),
+    "renewable_share": (*RENEWABLE_CHANNELS, "grid_kwh", "gec_mwh", "renewable_share", "total_energy_kwh"),
+    "renewable_acquisition": (*RENEWABLE_CHANNELS, "grid_kwh", "gec_mwh"),
+    "cue": ("total_energy_kwh", "it_energy_kwh", "pue", *RENEWABLE_CHANNELS, "grid_kwh", "gec_mwh",
+            "renewable_share", "diesel_l", "natural_gas_m3"),
+    "carbon_efficiency": ("compute_capacity_tflops", "total_energy_kwh", "it_energy_kwh", "pue",
+                          *RENEWABLE_CHANNELS, "grid_kwh", "gec_mwh", "renewable_share", "diesel_l",
+                          "natural_gas_m3"),
+    "resource_recycling": ("waste_heat_reused_kwh", "total_energy_kwh"),
+}
+STATUS_ORDER = {"design": 0, "reported": 1, "verified": 2}
+#: figures held on the facility (design by nature), not on a period
+FACILITY_FIGURES = ("design_it_power_kw", "standard_racks")
+
+
+def _nz(a: np.ndarray) -> np.ndarray:
+    """Missing (nan) as zero: for channels and scope 1 parts that are absent when not used."""
+    return np.nan_to_num(a, nan=0.0)
+
+
+def _compute(inp: Mapping[str, np.ndarray], cat: Mapping[str, np.ndarray], m: Methodology) -> dict:
+    """Raw values and scores for n rows. ``inp`` numeric arrays (nan = missing), ``cat`` categorical /
+    checklist arrays. Returns a dict of arrays: ``raw.<id>``, ``score.<id>``, ``contrib.<id>``, ``core``,
+    ``addon``, ``total``, ``grade_idx`` etc."""
+    g = inp.get
+    n = len(inp["hours"])
+    nan = np.full(n, np.nan)
+    total = g("total_energy_kwh", nan)
+    it = g("it_energy_kwh", nan)
+    pue_fig = g("pue", nan)
+    # Fill one energy from a published PUE (status 'computed').
+    it = np.where(np.isnan(it) & ~np.isnan(total) & ~np.isnan(pue_fig), total / pue_fig, it)
+    total = np.where(np.isnan(total) & ~np.isnan(it) & ~np.isnan(pue_fig), it * pue_fig, total)
+    hours = inp["hours"]
+    out: dict[str, np.ndarray] = {}
+    raw: dict[str, np.ndarray] = {}
+
+    raw["pue"] = np.where(~np.isnan(total) & ~np.isnan(it), metrics.pue(total, it), pue_fig)
+    raw["wue"] = metrics.wue(g("water_m3", nan), it)
+
+    # Supply: known when any channel (or the grid purchase, or GECs) is reported.
+    ch = {c: g(c, nan) for c in (*RENEWABLE_CHANNELS, "grid_kwh", "gec_mwh")}
+    any_channel = np.zeros(n, dtype=bool)
+    for a in ch.values():
+        any_channel |= ~np.isnan(a)
+    ren_phys = sum(_nz(ch[c]) for c in RENEWABLE_CHANNELS)
+    grid = np.where(np.isnan(ch["grid_kwh"]), total - ren_phys, ch["grid_kwh"])
+    gec_cov = metrics.gec_covered_kwh(_nz(grid), _nz(ch["gec_mwh"]))
+    out["gec_excess_kwh"] = np.maximum(_nz(ch["gec_mwh"]) * 1000.0 - gec_cov, 0.0)
+    ren_kwh = metrics.renewable_supply_kwh(_nz(ch["onsite_renewable_kwh"]), _nz(ch["sgls_kwh"]),
+                                           _nz(ch["direct_supply_kwh"]), _nz(ch["green_trading_kwh"]), gec_cov)
+    share_fig = g("renewable_share", nan)
+    share = np.where(any_channel, metrics.renewable_share(ren_kwh, total), share_fig)
+    raw["renewable_share"] = share
+    q = m.acquisition_quality
+    quality = metrics.acquisition_quality(
+        {"onsite": _nz(ch["onsite_renewable_kwh"]), "sgls": _nz(ch["sgls_kwh"]),
+         "direct": _nz(ch["direct_supply_kwh"]), "trading": _nz(ch["green_trading_kwh"]), "gec": gec_cov}, q)
+    raw["renewable_acquisition"] = np.where(any_channel, quality, np.nan)
+    # Acquisition with channels but no renewable at all scores 0 (not missing).
+    raw["renewable_acquisition"] = np.where(any_channel & (ren_kwh == 0), 0.0, raw["renewable_acquisition"])
+
+    # Emissions [kg]. Scope 1 parts that are missing count 0 where the methodology allows it (noted).
+    s1 = metrics.scope1_kg(_nz(g("diesel_l", nan)), _nz(g("natural_gas_m3", nan)),
+                           _nz(g("refrigerant_kgco2e", nan)), fuel_factor("diesel"), fuel_factor("natural_gas"))
+    onsite = _nz(ch["onsite_renewable_kwh"])
+    s2_loc = metrics.scope2_location_kg(total - onsite, inp["grid_factor_location"])
+    uncovered = np.where(any_channel, _nz(grid) - gec_cov, total * (1.0 - share_fig))
+    s2_mkt = metrics.scope2_market_kg(uncovered, inp["grid_factor_residual"])
+    out["scope1_kg"], out["scope2_location_kg"], out["scope2_market_kg"] = s1, s2_loc, s2_mkt
+    basis = m.constants.get("cue_basis", "market")
+    s2 = s2_mkt if basis == "market" else s2_loc
+    out["cue_location"] = metrics.cue(s1 + s2_loc, it)
+    out["cue_market"] = metrics.cue(s1 + s2_mkt, it)
+    raw["cue"] = out["cue_market"] if basis == "market" else out["cue_location"]
+
+    cap = np.where(inp["precision_ok"] > 0, g("compute_capacity_tflops", nan), np.nan)
+    raw["computing_efficiency"] = metrics.computing_efficiency(cap, total, hours)
+    raw["carbon_efficiency"] = metrics.carbon_efficiency(cap, (s1 + s2) / 1000.0, hours)
+    counted = metrics.rack_utilisation(g("racks_occupied", nan), g("racks_ready", nan))
+    raw["rack_utilisation"] = np.where(np.isnan(counted), g("rack_utilisation", nan), counted)
+    avg_kw = np.where(np.isnan(g("it_power_avg_kw", nan)), metrics.average_power_kw(it, hours),
+                      g("it_power_avg_kw", nan))
+    raw["it_load_rate"] = metrics.it_load_rate(avg_kw, g("it_power_rated_kw", nan))
+    cpu, gpu = g("cpu_utilisation", nan), g("gpu_utilisation", nan)
+    both = np.stack([cpu, gpu])
+    cnt = (~np.isnan(both)).sum(axis=0)
+    raw["cpu_gpu_utilisation"] = np.where(cnt > 0, np.nansum(both, axis=0) / np.maximum(cnt, 1), np.nan)
+    racks = g("standard_racks", nan)
+    design = g("design_it_power_kw", nan)
+    raw["scale"] = np.where(np.isnan(racks),
+                            metrics.standard_racks(design, float(m.constants.get("standard_rack_kw", 2.5))),
+                            racks)
+    raw["erf"] = metrics.erf(g("waste_heat_reused_kwh", nan), total)
+
+    scores: dict[str, np.ndarray] = {}
+    for iid, ind in m.indicators.items():
+        c = ind.curve
+        if c.type in ("piecewise", "steps"):
+            scores[iid] = c.evaluate(raw[iid])
+        elif c.type == "bands":
+            scores[iid] = c.evaluate_bands(cat.get(iid, np.full(n, None, dtype=object)))
+            raw[iid] = scores[iid]
+        elif c.type == "checklist":
+            raw[iid], scores[iid] = _checklist(iid, c, cat, n)
+        elif c.type == "composite":
+            parts = np.zeros(n)
+            have = np.zeros(n, dtype=bool)
+            for metric, w, sub in c.parts:
+                if sub.type == "checklist":
+                    _, s = _checklist(iid, sub, cat, n)
+                else:
+                    s = sub.evaluate(raw[metric])
+                have |= ~np.isnan(s)
+                parts = parts + w * _nz(s)
+            scores[iid] = np.where(have, parts, np.nan)
+            raw[iid] = scores[iid]
+    for iid in m.indicators:
+        out[f"raw.{iid}"] = raw[iid]
+        out[f"missing.{iid}"] = np.isnan(scores[iid])
+        out[f"score.{iid}"] = _nz(scores[iid])
+    core = np.zeros(n)
+    addon = np.zeros(n)
+    present = np.zeros(n)
+    present_w = np.zeros(n)
+    for iid, ind in m.indicators.items():
+        s = out[f"score.{iid}"]
+        if ind.addon:
+            contrib = m.addon_max_points * ind.weight * s / 100.0
+            addon = addon + contrib
+        else:
+            contrib = ind.weight * s
+            core = core + contrib
+            present_w = present_w + ind.weight * (~out[f"missing.{iid}"])
+        present = present + (~out[f"missing.{iid}"])
+        out[f"contrib.{iid}"] = contrib
+    out["core"], out["addon"], out["total"] = core, addon, core + addon
+    out["completeness"] = present / len(m.indicators)
+    out["completeness_weighted"] = present_w
+    # Grades: bands on the total (best first), then the PUE guard; the lower of the two.
+    mins = np.array([mn for _, mn in m.grades])
+    score_idx = _bands(out["total"], mins)
+    guard_max = np.array([mx for mx, _ in m.pue_guard])
+    guard_rank = np.array([m.grade_rank(gr) for _, gr in m.pue_guard])
+    pue_raw = raw["pue"]
+    pos = np.searchsorted(guard_max, pue_raw, side="left")
+    ungraded = len(m.grades)
+    pue_idx = np.where(pos < len(guard_max), guard_rank[np.minimum(pos, len(guard_max) - 1)], ungraded)
+    pue_idx = np.where(np.isnan(pue_raw), m.grade_rank(m.pue_missing_grade), pue_idx)
+    out["score_grade_idx"] = score_idx
+    out["pue_grade_idx"] = pue_idx
+    out["grade_idx"] = np.maximum(score_idx, pue_idx)
+    for gate in m.gates:
+        v = raw.get(gate["metric"])
+        if v is None:
+            continue
+        ok = v >= gate["value"] if gate["comparator"] == ">=" else v <= gate["value"]
+        out[f"gate.{gate['id']}"] = ~np.isnan(v) & ~ok
+    return out
+
+
+def _bands(total: np.ndarray, mins: np.ndarray) -> np.ndarray:
+    """Index of the best grade band whose minimum the total reaches (len(mins) when none)."""
+    reached = total[:, None] >= mins[None, :]
+    return np.where(reached.any(axis=1), reached.argmax(axis=1), len(mins))
+
+
+def _checklist(iid: str, curve, cat: Mapping[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Share of capability weight present (0–1) and its score (0–100); nan when the checklist is absent."""
+    num = np.zeros(n)
+    den = 0.0
+    have = np.zeros(n, dtype=bool)
+    for it in curve.items:
+        col = cat.get(f"checklist.{iid}.{it['id']}")
+        w = float(it.get("weight", 1))
+        den += w
+        if col is None:
+            continue
+        col = np.asarray(col, dtype=float)
+        have |= ~np.isnan(col)
+        num = num + w * _nz(col)
+    share = np.where(have, num / den, np.nan)
+    return share, share * 100.0
+
+
+# ------------------------------------------------------------------ single facility-period
+
+def _period_inputs(facility: Facility, period: PeriodData, m: Methodology) -> tuple[dict, dict, dict, list]:
+    """Length-1 arrays for :func:`_compute`, the statuses/sources of the inputs, and notes."""
+    notes: list[str] = []
+    inp: dict[str, np.ndarray] = {}
+    meta: dict[str, tuple[str, str | None]] = {}
+    for name in FIGURE_UNITS:
+        fig = getattr(period, name, None) if name in PeriodData.model_fields else getattr(facility, name, None)
+        inp[name] = np.array([fig.value if fig is not None else np.nan])
+        if fig is not None:
+            meta[name] = (fig.status, fig.source)
+    inp["hours"] = np.array([period.hours])
+    if period.refrigerants is not None:
+        assessment = str(m.constants.get("gwp_assessment", "ar5"))
+        kg = 0.0
+        for r in period.refrigerants:
+            kg += float(metrics.refrigerant_kgco2e(r.kg, gwp(r.gas, assessment)))
+        inp["refrigerant_kgco2e"] = np.array([kg])
+        meta["refrigerants"] = (min((r.status for r in period.refrigerants), key=lambda s: STATUS_ORDER.get(s, 9),
+                                    default=period.status), None)
+    else:
+        inp["refrigerant_kgco2e"] = np.array([np.nan])
+    for basis, prov, level in (("location", facility.province, "provincial"), ("residual", None, "national")):
+        try:
+            f = grid_factor(period.year, prov, basis=basis, level=level)
+        except InputError as exc:  # no factor published for this year or earlier: CUE cannot be computed
+            inp[f"grid_factor_{basis}"] = np.array([np.nan])
+            notes.append(f"{basis} grid factor: {exc.message}; emissions-based indicators not scored")
+            continue
+        inp[f"grid_factor_{basis}"] = np.array([f.value])
+        if f.note:
+            notes.append(f"{f.basis} grid factor: {f.note}")
+    wanted = m.constants.get("compute_precision")
+    ok = period.compute_precision is None or period.compute_precision == wanted
+    if not ok:
+        notes.append(f"compute capacity declared at {period.compute_precision}, the methodology scores "
+                     f"{wanted}: computing and carbon efficiency not scored")
+    inp["precision_ok"] = np.array([1.0 if ok else 0.0])
+    cat: dict[str, np.ndarray] = {}
+    if period.availability is not None:
+        cat["availability"] = np.array([period.availability.value], dtype=object)
+        meta["availability"] = (period.availability.status, period.availability.source)
+    for iid, ind in m.indicators.items():
+        curves = [ind.curve] if ind.curve.type == "checklist" else [
+            p[2] for p in ind.curve.parts if p[2].type == "checklist"]
+        for c in curves:
+            cl = period.checklists.get(iid)
+            known = set(c.item_ids())
+            if cl is not None:
+                unknown = [x for x in cl.items if x not in known]
+                if unknown:
+                    raise InputError(f"unknown capability id(s) {', '.join(unknown)} for {iid}; the methodology "
+                                     f"lists {', '.join(sorted(known))}", field=f"checklists.{iid}",
+                                     row=f"period {period.label}")
+                meta[f"checklist.{iid}"] = (cl.status, cl.source)
+            for item in known:
+                v = np.nan if cl is None else (1.0 if item in cl.items else 0.0)
+                cat[f"checklist.{iid}.{item}"] = np.array([v])
+    unknown_lists = set(period.checklists) - {i for i, ind in m.indicators.items()
+                                               if ind.curve.type in ("checklist", "composite")}
+    if unknown_lists:
+        raise InputError(f"checklists given for indicator(s) that are not checklists: "
+                         f"{', '.join(sorted(unknown_lists))}", field="checklists", row=f"period {period.label}")
+    return inp, cat, meta, notes
+
+
+def _weakest(statuses: Iterable[str]) -> str:
+    st = [s for s in statuses if s in STATUS_ORDER]
+    if not st:
+        return "computed"
+    return min(st, key=STATUS_ORDER.__getitem__)
+
+
+GRADE_NOTES_FIELDS = ("diesel_l", "natural_gas_m3", "refrigerants")
+
+
+def score(facility: Facility, period: PeriodData | str | int, methodology: Methodology | None = None) -> IndexResult:
+    """Score one facility-period.
+
+    Parameters
+    ----------
+    facility : Facility
+    period : PeriodData or str or int
+        The period, or its label (e.g. ``2024``).
+    methodology : Methodology, optional
+        Default: ``data/methodology/gcpi-2024.toml``.
+
+    Returns
+    -------
+    IndexResult
+
+    Raises
+    ------
+    InputError
+        Unknown period label, unknown capability ids, no grid factor for the year, an unknown category.
+
+    Examples
+    --------
+    >>> from index.models import load_facility
+    >>> from index.reference import data_dir
+    >>> f = load_facility(data_dir() / "facilities" / "baidu-fleet.toml")
+    >>> score(f, "2023").indicators["pue"].raw_value
+    1.19
+    """
+    m = methodology or load_methodology()
+    if not isinstance(period, PeriodData):
+        period = facility.period(period)
+    inp, cat, meta, notes = _period_inputs(facility, period, m)
+    try:
+        out = _compute(inp, cat, m)
+    except InputError as exc:
+        raise InputError(exc.message, field=exc.field or "availability", row=f"period {period.label}",
+                         value=exc.value) from None
+    if float(out["gec_excess_kwh"][0]) > 0:
+        notes.append(f"{out['gec_excess_kwh'][0] / 1000:,.0f} MWh of GECs exceed the grid purchase and are not "
+                     "counted")
+    if facility.lifecycle_stage == "operation":
+        design = sorted(k for k, (s, _) in meta.items() if s == "design" and k not in FACILITY_FIGURES)
+        if design:
+            notes.append(f"design values used in the operation stage: {', '.join(design)}")
+    inds: dict[str, IndicatorResult] = {}
+    for iid, ind in m.indicators.items():
+        missing = bool(out[f"missing.{iid}"][0])
+        used = INDICATOR_INPUTS.get(iid, (f"checklist.{iid}",))
+        if ind.curve.type == "composite":
+            used = used + (f"checklist.{iid}",)
+        if iid == "cue" or iid == "carbon_efficiency":
+            used = used + ("refrigerants",)
+        st = [meta[k][0] for k in used if k in meta]
+        srcs = sorted({meta[k][1] for k in used if k in meta and meta[k][1]})
+        rv = out[f"raw.{iid}"][0]
+        ind_notes: list[str] = []
+        if ind.allow_missing and not missing:
+            absent = [f for f in ind.allow_missing if f not in meta]
+            if absent:
+                ind_notes.append(f"not reported, counted as zero: {', '.join(absent)}")
+        items = None
+        if ind.curve.type == "checklist" or ind.curve.type == "composite":
+            cl = period.checklists.get(iid)
+            items = tuple(cl.items) if cl is not None else None
+        inds[iid] = IndicatorResult(
+            id=iid, name_zh=ind.name_zh, name_en=ind.name_en, pillar=ind.pillar, criterion=ind.criterion,
+            addon=ind.addon, raw_value=None if missing or np.isnan(rv) or ind.curve.type == "bands" else float(rv),
+            raw_text=period.availability.value if ind.curve.type == "bands" and period.availability else None,
+            unit=ind.unit,
+            score=float(out[f"score.{iid}"][0]), weight=ind.weight, contribution=float(out[f"contrib.{iid}"][0]),
+            status="missing" if missing else _weakest(st), source="; ".join(srcs) or None, missing=missing,
+            items_present=items, notes=tuple(ind_notes))
+    grades = [gr for gr, _ in m.grades] + [m.ungraded]
+    score_grade = grades[int(out["score_grade_idx"][0])]
+    pue_grade = grades[int(out["pue_grade_idx"][0])]
+    gates = []
+    if out["pue_grade_idx"][0] > out["score_grade_idx"][0]:
+        gates.append("pue_grade_guard")
+    for gate in m.gates:
+        if bool(out.get(f"gate.{gate['id']}", [False])[0]):
+            gates.append(gate["id"])
+    return IndexResult(
+        facility_id=facility.id, facility_name=facility.name, period=period.label, period_start=period.start,
+        period_end=period.end, lifecycle_stage=facility.lifecycle_stage, total=float(out["total"][0]),
+        core=float(out["core"][0]), addon=float(out["addon"][0]), grade=grades[int(out["grade_idx"][0])],
+        score_grade=score_grade, pue_grade=pue_grade, pillars=_nodes(m.pillars, inds, m, "pillar"),
+        criteria=_nodes(m.criteria, inds, m, "criterion"), indicators=inds,
+        completeness=float(out["completeness"][0]), completeness_weighted=float(out["completeness_weighted"][0]),
+        missing=tuple(i for i in m.indicators if inds[i].missing), gates=tuple(gates), notes=tuple(notes),
+        extra={k: _f(out[k][0]) for k in ("cue_location", "cue_market")} | {
+            "scope1_t": _f(out["scope1_kg"][0] / 1000), "scope2_location_t": _f(out["scope2_location_kg"][0] / 1000),
+            "scope2_market_t": _f(out["scope2_market_kg"][0] / 1000)},
+        methodology_id=m.id, methodology_version=m.version, methodology_sha256=m.sha256)
+
+
+def _f(v: float) -> float | None:
+    return None if np.isnan(v) else float(v)
+
+
+def _nodes(nodes, inds: dict[str, IndicatorResult], m: Methodology, attr: str) -> tuple[NodeResult, ...]:
+    res = []
+    for node in nodes:
+        members = [i for i in inds.values() if getattr(i, attr) == node.id]
+        w = sum(i.weight for i in members)
+        c = sum(i.contribution for i in members)
+        scale = m.addon_max_points / 100.0 if node.addon else 1.0
+        s = c / (w * scale) if w and scale else 0.0
+        res.append(NodeResult(id=node.id, name_zh=node.name_zh, name_en=node.name_en, addon=node.addon, weight=w,
+                              contribution=c, score=s, indicators=tuple(i.id for i in members)))
+    return tuple(res)
+
+
+# ------------------------------------------------------------------ many facility-periods
+
+def inputs_frame(pairs: Iterable[tuple[Facility, PeriodData]], methodology: Methodology | None = None):
+    """One DataFrame row of engine inputs per facility-period (the layout :func:`score_frame` reads).
+
+    Columns: ``facility_id``, ``period``, every numeric input of :data:`NUMERIC_INPUTS` (nan when missing),
+    ``availability`` (category) and ``checklist.<indicator>.<item>`` (1 / 0, nan when the checklist is absent).
+    """
+    import pandas as pd
+
+    m = methodology or load_methodology()
+    rows = []
+    for fac, per in pairs:
+        inp, cat, _, _ = _period_inputs(fac, per, m)
+        row = {"facility_id": fac.id, "period": per.label}
+        row.update({k: float(v[0]) for k, v in inp.items()})
+        row.update({k: v[0] for k, v in cat.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _factor_or_nan(year: int, province: str | None, basis: str) -> float:
+    try:
+        return grid_factor(year, province, basis=basis, level="provincial" if province else "national").value
+    except InputError:
+        return float("nan")
+
+
+def score_frame(df, methodology: Methodology | None = None):
+    """Score many facility-periods at once (vectorised).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per facility-period with the columns of :func:`inputs_frame`. Numeric columns that are
+        absent count as missing. ``grid_factor_location``/``grid_factor_residual`` may be omitted when
+        ``province`` and ``year`` columns are given (looked up in the MEE table).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; columns ``total``, ``core``, ``addon``, ``grade``, ``score_grade``, ``pue_grade``,
+        ``completeness``, ``completeness_weighted``, ``cue_location``, ``cue_market``, and per indicator
+        ``raw.<id>``, ``score.<id>``, ``contrib.<id>``. Numbers equal :func:`score`'s for the same inputs.
+
+    Raises
+    ------
+    InputError
+        A column of the wrong type or an unknown category (row named).
+    """
+    import pandas as pd
+
+    m = methodology or load_methodology()
+    n = len(df)
+    inp: dict[str, np.ndarray] = {}
+    for name in NUMERIC_INPUTS:
+        if name in df.columns:
+            try:
+                inp[name] = df[name].to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError):
+                raise InputError("column must be numeric", field=name) from None
+    if "hours" not in inp:
+        raise InputError("column 'hours' (period length [h]) is required", field="hours")
+    if "precision_ok" not in inp:
+        inp["precision_ok"] = np.ones(n)
+    for basis in ("location", "residual"):
+        col = f"grid_factor_{basis}"
+        if col not in inp:
+            if not {"year", "province"} <= set(df.columns):
+                raise InputError(f"give '{col}' or 'year' and 'province' columns", field=col)
+            keys = list(zip(df["year"].astype(int), df["province"].astype(str), strict=True))
+            table = {k: _factor_or_nan(k[0], k[1] if basis == "location" else None, basis) for k in set(keys)}
+            inp[col] = np.array([table[k] for k in keys])
+    cat = {c: df[c].to_numpy() for c in df.columns if c.startswith("checklist.")}
+    if "availability" in df.columns:
+        cat["availability"] = df["availability"].to_numpy(dtype=object)
+    out = _compute(inp, cat, m)
+    grades = np.array([gr for gr, _ in m.grades] + [m.ungraded], dtype=object)
+    res = {k: out[k] for k in ("total", "core", "addon", "completeness", "completeness_weighted",
+                              "cue_location", "cue_market")}
+    res["grade"] = grades[out["grade_idx"]]
+    res["score_grade"] = grades[out["score_grade_idx"]]
+    res["pue_grade"] = grades[out["pue_grade_idx"]]
+    for iid in m.indicators:
+        for k in ("raw", "score", "contrib"):
+            res[f"{k}.{iid}"] = out[f"{k}.{iid}"]
+    frame = pd.DataFrame(res, index=df.index)
+    for k in ("facility_id", "period"):
+        if k in df.columns:
+            frame.insert(0, k, df[k].to_numpy())
+    return frame

@@ -1,0 +1,136 @@
+"""Immutable results of the GCPI engine (:class:`IndexResult`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+
+
+class IndicatorResult(BaseModel):
+    """One indicator's result.
+
+    Attributes
+    ----------
+    raw_value : float or None
+        The measured quantity in ``unit`` (None when missing; ``inf`` for carbon efficiency at zero emissions;
+        for checklists the share of capabilities present, 0–1).
+    score : float
+        0–100 on the methodology's curve (0 when missing).
+    weight : float
+        Share of the core (core indicators) or of the add-on (lifecycle indicators).
+    contribution : float
+        Points added to the total: weight × score for core indicators, add-on points × weight × score / 100
+        for lifecycle ones.
+    status : str
+        Weakest status of the figures used (design < reported < verified), ``computed`` when derived only
+        from defaults, ``missing`` when not scored.
+    """
+
+    model_config = ConfigDict(frozen=True, ser_json_inf_nan="strings")
+
+    id: str
+    name_zh: str
+    name_en: str
+    pillar: str
+    criterion: str
+    addon: bool
+    raw_value: float | None
+    raw_text: str | None = None  #: categorical raw value (e.g. GB 50174 class "A")
+    unit: str
+    score: float
+    weight: float
+    contribution: float
+    status: str
+    source: str | None = None
+    missing: bool = False
+    items_present: tuple[str, ...] | None = None
+    notes: tuple[str, ...] = ()
+
+
+class NodeResult(BaseModel):
+    """A pillar's or criterion's aggregate: weight (sum of its indicators') and points contributed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name_zh: str
+    name_en: str
+    addon: bool
+    weight: float
+    contribution: float
+    score: float  #: contribution / weight on the 0–100 scale (0 when weight is 0)
+    indicators: tuple[str, ...]
+
+
+class IndexResult(BaseModel):
+    """GCPI result for one facility-period.
+
+    Attributes
+    ----------
+    total : float
+        core + add-on [points, 0 to 100 + addon_max_points].
+    core : float
+        Weighted score of the 16 core indicators [0–100].
+    addon : float
+        Lifecycle add-on [0 to addon_max_points].
+    grade : str
+        Lower of ``score_grade`` (from the total) and ``pue_grade`` (the PUE guard).
+    completeness : float
+        Share of the 19 indicators with data [fraction].
+    completeness_weighted : float
+        Share of the core weight with data [fraction].
+    gates : list of str
+        Gates hit (``pue_grade_guard`` when the PUE capped the grade, and informational flags).
+    methodology_sha256 : str
+        SHA-256 of the methodology file the score was computed with.
+    """
+
+    model_config = ConfigDict(frozen=True, ser_json_inf_nan="strings")
+
+    facility_id: str
+    facility_name: str
+    period: str
+    period_start: date
+    period_end: date
+    lifecycle_stage: str
+    total: float
+    core: float
+    addon: float
+    grade: str
+    score_grade: str
+    pue_grade: str
+    pillars: tuple[NodeResult, ...]
+    criteria: tuple[NodeResult, ...]
+    indicators: dict[str, IndicatorResult]
+    completeness: float
+    completeness_weighted: float
+    missing: tuple[str, ...]
+    gates: tuple[str, ...]
+    notes: tuple[str, ...]
+    extra: dict[str, float | None]
+    methodology_id: str
+    methodology_version: str
+    methodology_sha256: str
+
+    def kpi(self, name: str) -> float | None:
+        """A KPI value for SPTs: ``index`` (total), ``core``, ``addon`` or an indicator id (its raw value);
+        also the extra quantities (``cue_location``, ``scope1_t``, ``scope2_location_t``, ``scope2_market_t``).
+
+        Raises
+        ------
+        KeyError
+            If the name is none of these.
+        """
+        if name in ("index", "total"):
+            return self.total
+        if name == "core":
+            return self.core
+        if name == "addon":
+            return self.addon
+        if name in self.indicators:
+            return self.indicators[name].raw_value
+        if name in self.extra:
+            return self.extra[name]
+        raise KeyError(f"unknown KPI {name!r}: use 'index', 'core', 'addon', an indicator id or one of "
+                       f"{', '.join(self.extra)}")
