@@ -136,8 +136,10 @@ def _pick(doc: Mapping, paths: tuple[str, ...]):
 def deal_columns(doc: Mapping, *, file: str | None = None) -> dict:
     """The indexed columns of a deal document.
 
-    Looks for ``deal.id`` (or top-level ``id``), ``deal.facility`` / ``deal.facility_id``, ``deal.borrower``,
-    ``loan.currency``, ``loan.amount`` [currency units] and ``loan.margin_bp`` [bp].
+    Looks for top-level ``id``, ``facility`` (an id, or an inline facility table whose ``id`` /
+    ``facility.id`` is used), ``borrower`` — the layout of ``data/deals/*.toml`` (:class:`finance.deal.Deal`) —
+    or the same keys inside a ``[deal]`` table; ``loan.currency``, ``loan.amount`` [currency units] and
+    ``loan.margin_bp`` [bp].
 
     Raises
     ------
@@ -145,9 +147,13 @@ def deal_columns(doc: Mapping, *, file: str | None = None) -> dict:
         Naming the file and field when one of id, facility, currency or amount is missing or of the wrong type.
     """
     out = {}
+    fac = doc.get("facility")
+    if isinstance(fac, Mapping):  # inline facility
+        inner = fac.get("facility") if isinstance(fac.get("facility"), Mapping) else fac
+        doc = {**doc, "facility": inner.get("id")}
     for key, paths, typ in (
-        ("id", ("deal.id", "id"), str),
-        ("facility_id", ("deal.facility", "deal.facility_id", "facility", "facility_id"), str),
+        ("id", ("id", "deal.id"), str),
+        ("facility_id", ("facility", "deal.facility", "deal.facility_id", "facility_id"), str),
         ("currency", ("loan.currency", "currency"), str),
         ("amount", ("loan.amount", "amount"), (int, float)),
     ):
@@ -162,7 +168,7 @@ def deal_columns(doc: Mapping, *, file: str | None = None) -> dict:
     if out["amount"] <= 0:
         raise InputError("loan amount must be positive", file=file, field="loan.amount", unit="currency units",
                          value=out["amount"])
-    b, _ = _pick(doc, ("deal.borrower", "borrower"))
+    b, _ = _pick(doc, ("borrower", "deal.borrower"))
     out["borrower"] = b if isinstance(b, str) else None
     m, _ = _pick(doc, ("loan.margin_bp", "margin_bp"))
     out["margin_bp"] = float(m) if isinstance(m, (int, float)) and not isinstance(m, bool) else None
@@ -839,13 +845,13 @@ class Store:
             return self._save_deal(s, a, cols, doc, expected_version, file)
 
     def _save_deal(self, s, a, cols, doc, expected_version, file) -> DealInfo:
-        self._facility_row(s, cols["facility_id"], file=file, field="deal.facility")
+        self._facility_row(s, cols["facility_id"], file=file, field="facility")
         row = s.get(DealRow, cols["id"])
         now = _now()
         if expected_version is None:
             if row is not None:
                 raise InputError(f"deal {cols['id']!r} already exists (version {row.version}); to change it, "
-                                 f"save with expected_version={row.version}", file=file, field="deal.id",
+                                 f"save with expected_version={row.version}", file=file, field="id",
                                  value=cols["id"])
             row = DealRow(document=doc, created_at=now, updated_at=now, updated_by=a.username, **cols)
             s.add(row)

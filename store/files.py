@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.errors import InputError, InputErrors
-from index.models import Facility, load_facility
+from index.models import Facility, facility_from_dict, load_facility
 from store.roles import is_allowed
 
 
@@ -82,7 +82,7 @@ def read_deals(folder: Path) -> list[tuple[Path, dict]]:
             continue
         if cols["id"] in seen:
             errors.append(InputError(f"duplicate deal id {cols['id']!r}: also in {seen[cols['id']]}", file=str(p),
-                                     field="deal.id", value=cols["id"]))
+                                     field="id", value=cols["id"]))
             continue
         seen[cols["id"]] = str(p)
         out.append((p, doc))
@@ -110,13 +110,31 @@ def import_folder(store, actor: str, data_dir: Path, *, deal_actor: str | None =
     rep = ImportReport()
     facilities = read_facilities(data_dir / "facilities") if (data_dir / "facilities").is_dir() else []
     deals = read_deals(data_dir / "deals") if (data_dir / "deals").is_dir() else []
-    known = set(store.facility_ids()) | {f.id for _, f in facilities}
     errs = []
+    ids = {f.id: str(p) for p, f in facilities}
+    for p, doc in deals:  # inline facilities of deals are stored as facilities too
+        fac = doc.get("facility")
+        if isinstance(fac, dict):
+            try:
+                f = facility_from_dict(dict(fac), file=f"{p} [facility]")
+            except InputErrors as exc:
+                errs.extend(exc.errors)
+                continue
+            except InputError as exc:
+                errs.append(exc)
+                continue
+            if f.id in ids:
+                errs.append(InputError(f"duplicate facility id {f.id!r}: also in {ids[f.id]}", file=str(p),
+                                       field="facility.id", value=f.id))
+                continue
+            ids[f.id] = str(p)
+            facilities.append((p, f))
+    known = set(store.facility_ids()) | set(ids)
     for p, doc in deals:
         cols = deal_columns(doc, file=str(p))
         if cols["facility_id"] not in known:
             errs.append(InputError(f"unknown facility {cols['facility_id']!r}; add data/facilities/"
-                                   f"{cols['facility_id']}.toml or fix the id", file=str(p), field="deal.facility",
+                                   f"{cols['facility_id']}.toml or fix the id", file=str(p), field="facility",
                                    value=cols["facility_id"]))
         if store.deal_validator is not None:
             try:

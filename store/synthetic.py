@@ -29,13 +29,15 @@ def monthly_facility(facility_id: str, *, years: int = 10, start_year: int = 202
 
 
 def deal_document(deal_id: str, facility_id: str, *, amount: float = 1.5e9, currency: str = "CNY") -> dict:
-    """A deal document in the layout of ``data/deals/*.toml`` (loan, SPT ratchet, yearly SPTs)."""
+    """A deal document in the layout of ``data/deals/*.toml`` (:class:`finance.deal.Deal`): a 10-year
+    annuity loan, an SPT ratchet on the index, yearly observations."""
     return {
-        "deal": {"id": deal_id, "facility": facility_id, "borrower": f"Borrower of {facility_id}"},
+        "id": deal_id, "facility": facility_id, "borrower": f"Borrower of {facility_id}",
         "loan": {"currency": currency, "amount": amount, "start_date": dt.date(2025, 3, 20),
                  "maturity_date": dt.date(2035, 3, 20), "repayment": "annuity", "margin_bp": 85.0,
                  "base_rate": {"index": "LPR_5Y" if currency == "CNY" else "TERM_SOFR_3M"}},
         "ratchet": {"design": "spt", "step_down_bp": -10.0, "step_up_bp": 5.0, "cap_bp": 15.0,
                     "kpis": [{"kpi": "index", "weight": 1.0}]},
-        "spts": [{"observation_date": dt.date(2026 + k, 4, 30), "index": 72.0 + k} for k in range(10)],
+        "observations": [{"date": dt.date(2025 + k, 12, 31), "certificate_due": dt.date(2026 + k, 4, 30),
+                          "spt": {"index": 72.0 + k}} for k in range(9)],
     }

@@ -22,11 +22,12 @@ import re
 from typing import Any
 
 from index.errors import InputError
-from index.models import FIGURE_UNITS, Facility, PeriodData
+from index.models import FIGURE_UNITS, Category, Facility, PeriodData
 
-FACILITY_FIGURES = ("design_it_power_kw", "standard_racks")
-PERIOD_FIGURES = tuple(f for f in FIGURE_UNITS if f not in FACILITY_FIGURES)
-CATEGORIES = ("security", "availability")
+FACILITY_FIGURES = tuple(f for f in FIGURE_UNITS if f in Facility.model_fields)
+PERIOD_FIGURES = tuple(f for f in FIGURE_UNITS if f in PeriodData.model_fields)
+#: categorical period fields (e.g. GB 50174 availability class), found from the model
+CATEGORIES = tuple(n for n, f in PeriodData.model_fields.items() if Category in getattr(f.annotation, "__args__", ()))
 
 # ----------------------------------------------------------------------------------- tagged JSON
 

@@ -43,17 +43,34 @@ def register(subparsers) -> None:
 
 
 def _validator():
-    """The finance engine's deal check, when the finance package provides one."""
+    """The finance engine's deal check (:mod:`finance.deal`): structure and business rules.
+
+    A deal read from a file is checked with ``finance.deal.load_deal(file)`` (errors name the file, field, row
+    and unit); a document without a file with ``Deal.model_validate`` + ``validate_deal``.
+    """
     try:
-        from finance import deal as fdeal  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    fn = getattr(fdeal, "deal_from_dict", None)
-    if fn is None:
+        from finance import deal as fdeal
+    except ImportError:  # pragma: no cover - finance is part of the product
         return None
 
     def check(doc, file=None):
-        fn(doc, file=file)
+        from pathlib import Path
+
+        from index.errors import InputError, InputErrors
+
+        if file is not None and Path(file).is_file():
+            fdeal.load_deal(file)
+            return
+        from pydantic import ValidationError
+
+        try:
+            deal = fdeal.Deal.model_validate(dict(doc))
+        except ValidationError as exc:
+            raise InputErrors([InputError(e["msg"], file=file, field=".".join(map(str, e["loc"])))
+                               for e in exc.errors()]) from None
+        errs = fdeal.validate_deal(deal, file=file)
+        if errs:
+            raise InputErrors(errs)
 
     return check
 

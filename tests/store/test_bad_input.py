@@ -25,7 +25,7 @@ def test_deal_with_unknown_facility(store):
     with pytest.raises(NotFound) as exc:
         store.save_deal("credit", _toml(path), file=str(path))
     e = exc.value
-    assert (e.file, e.field, e.value) == (str(path), "deal.facility", "no-such-facility")
+    assert (e.file, e.field, e.value) == (str(path), "facility", "no-such-facility")
     assert "unknown facility" in str(e)
     assert store.deal_ids() == []
 
@@ -39,7 +39,7 @@ def test_folder_import_with_unknown_facility_writes_nothing(store, tmp_path):
     n = store.audit_count()
     with pytest.raises(InputErrors) as exc:
         import_folder(store, "admin", tmp_path)
-    assert [(e.file.endswith("orphan.toml"), e.field) for e in exc.value.errors] == [(True, "deal.facility")]
+    assert [(e.file.endswith("orphan.toml"), e.field) for e in exc.value.errors] == [(True, "facility")]
     assert store.facility_ids() == [] and store.deal_ids() == [] and store.audit_count() == n
 
 
@@ -54,7 +54,7 @@ def test_deal_missing_currency(store, zjk):
 def test_duplicate_deal_id(seeded, deal_doc):
     with pytest.raises(InputError, match="expected_version=1") as exc:
         seeded.save_deal("credit", deal_doc)
-    assert exc.value.field == "deal.id"
+    assert exc.value.field == "id"
     assert seeded.deal("zjk-2025-term").version == 1
 
 

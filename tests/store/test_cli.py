@@ -43,7 +43,7 @@ def test_seed_with_bad_deal_exits_2_naming_the_file(db_url, tmp_path, capsys):
     shutil.copy(FIX / "bad" / "deal-unknown-facility.toml", data / "deals")
     assert main(["db", "--url", db_url, "seed-demo", "--data", str(data)]) == 2
     err = capsys.readouterr().err
-    assert "deal-unknown-facility.toml" in err and "deal.facility" in err and "no-such-facility" in err
+    assert "deal-unknown-facility.toml" in err and "facility" in err and "no-such-facility" in err
 
 
 def test_export_refuses_an_unmigrated_database(db_url, tmp_path, capsys):
@@ -71,3 +71,20 @@ def test_help_does_not_import_the_database_stack():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parents[2]).stdout.strip()
     assert out == "[]"
+
+
+def test_seed_validates_deals_with_the_finance_engine(db_url, tmp_path, capsys):
+    """A deal whose SPT ratchet weights add up to 0.9 (0.6 + 0.3) is refused by finance.deal; nothing is seeded."""
+    data = _seed_dir(tmp_path)
+    text = (data / "deals" / "zjk-2025-term.toml").read_text(encoding="utf-8")
+    bad = text.replace('{ kpi = "pue", weight = 0.4', '{ kpi = "pue", weight = 0.3')
+    assert bad != text
+    (data / "deals" / "zjk-2025-term.toml").write_text(bad, encoding="utf-8")
+    assert main(["db", "--url", db_url, "seed-demo", "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "zjk-2025-term.toml" in err and "weight" in err
+    from store import open_store
+
+    st = open_store(db_url)
+    assert st.deal_ids() == [] and st.facility_ids() == []
+    st.close()

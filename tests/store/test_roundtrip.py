@@ -112,3 +112,27 @@ def test_export_then_import_into_a_fresh_store_is_identical(store, db_url, tmp_p
         for p in sorted((first / sub).iterdir()):
             assert (second / sub / p.name).read_bytes() == p.read_bytes(), p.name
     other.close()
+
+
+REPO_DATA = Path(__file__).parents[2] / "data"
+
+
+def test_shipped_data_files_round_trip(store):
+    """Every file in data/facilities/ and data/deals/ goes through the store unchanged (after normalisation)."""
+    import pytest
+
+    from store.files import read_deals, read_facilities
+
+    facilities = read_facilities(REPO_DATA / "facilities") if (REPO_DATA / "facilities").is_dir() else []
+    deals = read_deals(REPO_DATA / "deals") if (REPO_DATA / "deals").is_dir() else []
+    if not facilities and not deals:
+        pytest.skip("data/facilities/ and data/deals/ are empty")
+    for path, f in facilities:
+        store.save_facility("admin", f, file=str(path))
+        back = store.load_facility(f.id)
+        assert back == load_facility(path), path.name
+        assert dumps_facility(back) == dumps_facility(load_facility(path)), path.name
+    for path, doc in deals:
+        store.save_deal("credit", doc, file=str(path))
+        back = store.load_deal_document(doc["id"])
+        assert tomli_w.dumps(back) == tomli_w.dumps(tomllib.loads(path.read_text(encoding="utf-8"))), path.name
