@@ -1,0 +1,106 @@
+"""``dcsll cashflows``, ``dcsll value`` and ``dcsll schema deal``: the finance engine on a deal file.
+
+Heavy imports (pandas, numpy, the engines) happen inside the ``run`` functions so ``dcsll --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+#: ``dcsll schema deal`` (collected by dcsll.commands.score_cli)
+SCHEMAS = {"deal": "finance.deal:deal_json_schema"}
+
+
+def register(subparsers) -> None:
+    """Add the finance sub-commands."""
+    p = subparsers.add_parser(
+        "cashflows", help="interest and principal schedule of a deal under one scenario",
+        description="Schedule per interest period (split where the margin changes or money is drawn): dates, days, "
+        "outstanding, base rate, margin, ratchet adjustment and why, all-in rate, interest, principal.")
+    p.add_argument("deal_file", metavar="DEAL_FILE", help="deal TOML file (see data/deals/)")
+    p.add_argument("--scenario", default=None,
+                   help="actual | met | missed | a scenario named in the deal (default: the deal's default_scenario)")
+    p.add_argument("--csv", metavar="OUT", default=None, help="write the schedule as CSV to OUT")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=run_cashflows)
+
+    v = subparsers.add_parser(
+        "value", help="PV of the margin ratchet per scenario, expected PV and the borrower's break-even",
+        description="PV of debt service saved (+) or paid (-) against the same loan without ratchet, per scenario; "
+        "expected PV over the deal's scenarios; break-even yearly verification cost.")
+    v.add_argument("deal_file", metavar="DEAL_FILE")
+    v.add_argument("--discount-rate", type=float, default=None, metavar="R",
+                   help="flat discount rate [%% p.a., annual compounding, ACT/365F]; default: the loan's own rate")
+    v.add_argument("--json", action="store_true", help="print JSON")
+    v.set_defaults(func=run_value)
+
+
+
+def run_cashflows(args: argparse.Namespace) -> int:
+    """Print (and optionally write) a deal's schedule."""
+    from finance.deal import deal_schedule, load_deal
+
+    deal = load_deal(args.deal_file)
+    sched = deal_schedule(deal, args.scenario, args.deal_file)
+    df = sched.frame
+    if args.csv:
+        sched.to_csv(args.csv)
+    if args.json:
+        out = {"deal": deal.id, "scenario": args.scenario or deal.default_scenario, "currency": sched.currency,
+               "convention": sched.convention,
+               "rows": json.loads(df.to_json(orient="records", date_format="iso", double_precision=10))}
+        for r in out["rows"]:
+            for k in ("start", "end", "payment_date"):
+                r[k] = r[k][:10]
+        print(json.dumps(out, indent=1, ensure_ascii=False))
+        return 0
+    import pandas as pd
+
+    print(f"deal {deal.id}  scenario {args.scenario or deal.default_scenario}  [{sched.currency}]")
+    print(f"convention: {sched.convention}")
+    cols = ["period", "start", "end", "days", "outstanding", "base_rate_pct", "margin_bp", "ratchet_bp",
+            "all_in_rate_pct", "interest", "principal", "provisional_date"]
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
+        print(df[cols].to_string(index=False))
+    print(f"total interest {df.interest.sum():,.2f}  total principal {df.principal.sum():,.2f}")
+    if df.provisional_date.any():
+        first = df.loc[df.provisional_date, "payment_date"].min().date()
+        print(f"provisional: payment dates from {first} use weekends + statutory holidays (no official calendar yet)")
+    changes = df.loc[df.reason != df.reason.shift(), ["start", "reason"]]
+    print("margin changes:")
+    for _, r in changes.iterrows():
+        print(f"  from {r.start.date()}: {r.reason}")
+    if args.csv:
+        print(f"wrote {args.csv}", file=sys.stderr)
+    return 0
+
+
+def run_value(args: argparse.Namespace) -> int:
+    """Print a deal's valuation."""
+    from finance.deal import deal_valuation, load_deal
+
+    deal = load_deal(args.deal_file)
+    val = deal_valuation(deal, args.discount_rate, args.deal_file)
+    d = val.to_dict()
+    if args.json:
+        print(json.dumps({"deal": deal.id, **d}, indent=1, ensure_ascii=False))
+        return 0
+    ccy = d["currency"]
+    print(f"deal {deal.id}  valuation date {d['valuation_date']}  [{ccy}]")
+    print(f"discounting: {d['discount']}")
+    print("PV saving (+) / extra cost (-) against the same loan without ratchet:")
+    for s in d["scenarios"]:
+        p = "" if s["probability"] is None else f"  p={s['probability']:.2f}"
+        print(f"  {s['name']:<20} {s['pv_saving']:>16,.2f}{p}")
+
+    def line(label, key, unit=ccy):
+        if d[key] is not None:
+            print(f"{label:<42} {d[key]:>16,.2f} [{unit}]")
+    line("expected PV saving", "expected_pv_saving")
+    line("verification cost per year", "verification_cost_per_year", f"{ccy}/yr")
+    line("PV of verification costs", "pv_verification_cost")
+    line("break-even verification cost per year", "break_even_cost_per_year", f"{ccy}/yr")
+    line("net PV to the borrower", "net_pv")
+    return 0

@@ -1,0 +1,159 @@
+"""Business-day calendars and date adjustment.
+
+Two calendars:
+
+``CN``
+    Chinese working days as published by the State Council each year, holidays *and* make-up working days
+    (调休), from the maintained `chinese-calendar` library [1]_. For years that library does not cover yet
+    (1.11 covers 2004-2026 and raises ``NotImplementedError`` from 2027), the fallback is weekends plus the
+    statutory public holidays of the National Holidays and Memorial Days Regulations (2024 revision) [2]_,
+    listed in ``data/finance/cn_statutory_holidays.csv``; the lunar ones (Spring Festival, Dragon Boat,
+    Mid-Autumn) and the Qingming solar term are converted to Gregorian dates by the maintained `holidays`
+    library [3]_. The fallback cannot know the make-up working days nor the bridging days a future notice
+    will set, so every date in a fallback year is **provisional** (:meth:`Calendar.is_provisional`).
+``WEEKEND``
+    Saturdays and Sundays only (USD loans in this product; no US federal holiday table is shipped).
+
+References
+----------
+.. [1] LKI, *chinese-calendar* 1.11, https://github.com/LKI/chinese-calendar
+.. [2] State Council Decree No. 795, 全国年节及纪念日放假办法 (revised 2024-11-12, effective 2025-01-01).
+.. [3] vacanza, *holidays* (Open World Holidays Framework), ``holidays.China(observed=False)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+
+from finance.conventions import HOLIDAYS_FILE
+
+BUSINESS_DAY_CONVENTIONS = ("following", "modified_following", "preceding", "unadjusted")
+
+
+@functools.cache
+def _statutory_days_per_year() -> int:
+    """Number of statutory holiday days per year from 2025 on (13), from the data file."""
+    with open(HOLIDAYS_FILE, newline="", encoding="utf-8") as fh:
+        return sum(int(r["days"]) for r in csv.DictReader(fh))
+
+
+@functools.cache
+def cn_statutory_holidays(year: int) -> frozenset[dt.date]:
+    """Statutory public holidays of one year (no make-up days, no bridging days).
+
+    Parameters
+    ----------
+    year : int
+        Calendar year, 2025 or later (the regulation revised in 2024 applies from 2025).
+
+    Returns
+    -------
+    frozenset of datetime.date
+        The holiday dates; a date may carry two holidays (Mid-Autumn on 1-3 October).
+
+    Raises
+    ------
+    RuntimeError
+        If the `holidays` library's count of holiday days differs from the 13 days per year of
+        ``data/finance/cn_statutory_holidays.csv`` (the regulation would have changed again).
+    """
+    import holidays
+
+    h = holidays.China(years=year, observed=False)
+    n_named = sum(len(name.split("; ")) for name in h.values())
+    if year >= 2025 and n_named != _statutory_days_per_year():
+        raise RuntimeError(
+            f"holidays.China({year}) lists {n_named} statutory holiday days, data/finance/cn_statutory_holidays.csv "
+            f"says {_statutory_days_per_year()}: update the data file or the library")
+    return frozenset(h.keys())
+
+
+class Calendar:
+    """A business-day calendar.
+
+    Parameters
+    ----------
+    name : {"CN", "WEEKEND"}
+        Calendar code (see the module docstring).
+    """
+
+    def __init__(self, name: str):
+        if name not in ("CN", "WEEKEND"):
+            raise ValueError(f"unknown calendar {name!r}: use 'CN' or 'WEEKEND'")
+        self.name = name
+        self._cache: dict[dt.date, tuple[bool, bool]] = {}
+
+    def _lookup(self, d: dt.date) -> tuple[bool, bool]:
+        hit = self._cache.get(d)
+        if hit is not None:
+            return hit
+        if self.name == "WEEKEND":
+            out = (d.weekday() < 5, False)
+        else:
+            import chinese_calendar
+
+            try:
+                out = (bool(chinese_calendar.is_workday(d)), False)
+            except NotImplementedError:
+                out = (d.weekday() < 5 and d not in cn_statutory_holidays(d.year), True)
+        self._cache[d] = out
+        return out
+
+    def is_business_day(self, d: dt.date) -> bool:
+        """True on a working day (make-up Saturdays included for ``CN``)."""
+        return self._lookup(d)[0]
+
+    def is_provisional(self, d: dt.date) -> bool:
+        """True when ``d`` lies in a year the official calendar does not cover yet (fallback used)."""
+        return self._lookup(d)[1]
+
+    def adjust(self, d: dt.date, convention: str = "modified_following") -> dt.date:
+        """Move a date to a business day.
+
+        Parameters
+        ----------
+        d : datetime.date
+        convention : {"following", "modified_following", "preceding", "unadjusted"}
+            ISDA 2006 §4.12 business-day conventions. Modified following rolls forward unless that
+            leaves the month, then backward.
+
+        Returns
+        -------
+        datetime.date
+        """
+        if convention == "unadjusted":
+            return d
+        one = dt.timedelta(days=1)
+        if convention == "preceding":
+            while not self.is_business_day(d):
+                d -= one
+            return d
+        out = d
+        while not self.is_business_day(out):
+            out += one
+        if convention == "modified_following" and out.month != d.month:
+            out = d
+            while not self.is_business_day(out):
+                out -= one
+        if convention not in ("following", "modified_following"):
+            raise ValueError(f"unknown business-day convention {convention!r}: use one of {BUSINESS_DAY_CONVENTIONS}")
+        return out
+
+    def add_business_days(self, d: dt.date, n: int) -> dt.date:
+        """The date ``n`` business days after ``d`` (``n`` ≥ 0; ``n = 0`` adjusts forward)."""
+        one = dt.timedelta(days=1)
+        while not self.is_business_day(d):
+            d += one
+        for _ in range(n):
+            d += one
+            while not self.is_business_day(d):
+                d += one
+        return d
+
+
+@functools.cache
+def get_calendar(name: str) -> Calendar:
+    """Shared :class:`Calendar` instance for a code ("CN" or "WEEKEND")."""
+    return Calendar(name)

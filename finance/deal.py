@@ -1,0 +1,558 @@
+"""Deal files: one facility, loan terms, ratchet terms, SPTs and KPI outcomes per observation date.
+
+A deal file is TOML (``dcsll schema deal`` prints its JSON schema; ``data/deals/`` has a sample). Per
+observation date the outcome is either a *verified* index result given inline (``[observations.verified]``:
+``index_total``, ``grade``, KPI values) or the label of one of the facility's periods, scored with the GCPI
+index engine (``index.engine.score``). An observation with neither is in the future: a scenario supplies it.
+
+Scenarios: ``actual`` (every observation must have an outcome), ``met`` / ``missed`` (observations without an
+outcome are all met / all missed; those with one keep it), and the deal's own ``[[scenarios]]`` with a
+probability and one outcome per observation (``"met"``, ``"missed"``, ``"actual"`` or a verified result).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from finance import conventions as C
+from finance.terms import InterpolatedRatchet, LoanTerms, RatchetTerms, ScoreGridRatchet, SptRatchet
+from index.errors import InputError, InputErrors
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FACILITIES_DIR = REPO_ROOT / "data" / "facilities"
+BUILTIN_SCENARIOS = ("actual", "met", "missed")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class VerifiedResult(_Model):
+    """A verified index result for one observation date (what the verifier's statement certifies)."""
+
+    index_total: float | None = Field(None, description="GCPI total, core plus add-on [score 0-110].")
+    core: float | None = Field(None, description="GCPI core score [score 0-100].")
+    grade: str | None = Field(None, description="Grade, '5A'..'1A' or 'below 1A'.")
+    kpis: dict[str, float] = Field(default_factory=dict, description="Indicator values by id, e.g. pue [-].")
+    methodology_id: str | None = None
+    statement_id: str | None = Field(None, description="Verification statement reference.")
+    source: str = "verified"
+
+    def value(self, kpi: str) -> float:
+        """KPI value, NaN when not reported ('index' = total, 'core' = core score)."""
+        v = {"index": self.index_total, "core": self.core}.get(kpi, self.kpis.get(kpi))
+        return math.nan if v is None else float(v)
+
+
+class Observation(_Model):
+    """One observation (test) date with its SPTs and certificate dates."""
+
+    date: dt.date = Field(description="Observation (test) date, the end of the test period.")
+    test_period_start: dt.date | None = None
+    test_period_end: dt.date | None = None
+    period: str | None = Field(None, description="Facility period label scored with the index engine, e.g. '2025'.")
+    certificate_due: dt.date = Field(description="Date the compliance certificate is due.")
+    certificate_delivered: dt.date | None = Field(
+        None, description="Date it was delivered; empty = on the due date (future certificates).")
+    spt: dict[str, float | str] = Field(description="SPT per KPI [KPI unit], e.g. {index = 72, pue = 1.25}.")
+    verified: VerifiedResult | None = None
+
+
+class Scenario(_Model):
+    """An outcome path: one outcome per observation date, with a probability."""
+
+    name: str
+    probability: float = Field(ge=0, le=1)
+    outcomes: list[Literal["met", "missed", "actual"] | VerifiedResult]
+
+
+class Deal(_Model):
+    """A sustainability-linked loan deal."""
+
+    id: str
+    name: str = ""
+    borrower: str = ""
+    facility: str | dict | None = Field(None, description="Facility id in data/facilities/, or an inline facility.")
+    loan: LoanTerms
+    ratchet: RatchetTerms
+    observations: list[Observation] = Field(min_length=1)
+    scenarios: list[Scenario] = Field(default_factory=list)
+    verification_cost_per_year: float | None = Field(None, ge=0, description="Yearly verification cost [ccy/yr].")
+    valuation_date: dt.date | None = None
+    default_scenario: str = Field("actual", description="Scenario used by `dcsll cashflows` without --scenario.")
+
+
+def deal_json_schema() -> dict:
+    """JSON schema of the deal file (``dcsll schema deal``)."""
+    return Deal.model_json_schema()
+
+
+_UNITS = {"amount": "CNY or USD", "rate_pct": "% p.a.", "floor_pct": "% p.a.", "margin_bp": "bp",
+          "step_down_bp": "bp", "step_up_bp": "bp", "cap_bp": "bp", "adjustment_bp": "bp", "not_reported_bp": "bp",
+          "margin_low_bp": "bp", "margin_high_bp": "bp", "margin_floor_bp": "bp", "business_days": "business days",
+          "weight": "share 0-1", "probability": "share 0-1", "verification_cost_per_year": "ccy/yr",
+          "index_total": "score 0-110", "core": "score 0-100", "interest_day": "day of month"}
+
+
+def _unit(field: str) -> str | None:
+    last = field.rsplit(".", 1)[-1].split("[")[0]
+    if "date" in last or last in ("from", "maturity", "grace_end", "certificate_due", "certificate_delivered"):
+        return "date YYYY-MM-DD"
+    return _UNITS.get(last)
+
+
+def _loc(loc) -> tuple[str, int | None]:
+    out, row = "", None
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            row = part + 1
+        else:
+            out += ("." if out else "") + str(part)
+    return out, row
+
+
+def load_deal(path) -> Deal:
+    """Read and validate a deal file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        TOML deal file.
+
+    Returns
+    -------
+    Deal
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    index.errors.InputErrors
+        Every structural and business-rule failure found, each naming file, field, row (1-based index of the
+        array element) and unit.
+    """
+    path = Path(path)
+    with open(path, "rb") as fh:
+        try:
+            raw = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+    try:
+        deal = Deal.model_validate(raw)
+    except ValidationError as exc:
+        errs = []
+        for e in exc.errors():
+            loc = [p for i, p in enumerate(e["loc"]) if not (i and e["loc"][i - 1] == "ratchet"
+                                                             and p in ("spt", "score_grid", "interpolated"))]
+            field, row = _loc(loc)
+            errs.append(InputError(e["msg"].removeprefix("Value error, "), file=str(path), field=field, row=row,
+                                   unit=_unit(field),
+                                   value=e.get("input") if not isinstance(e.get("input"), dict) else None))
+        raise InputErrors(errs) from None
+    errs = validate_deal(deal, file=str(path))
+    if errs:
+        raise InputErrors(errs)
+    return deal
+
+
+def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
+    """Business-rule checks of a deal; returns every failure (empty list = valid).
+
+    Checks: currency/base-rate match; maturity after start; drawdowns within the facility amount and the
+    availability period; custom repayments summing to the amount drawn; grace end before maturity; base-rate
+    path dates unique; observation dates strictly increasing, not after maturity, certificates not before the
+    observation; test periods not overlapping; SPT ratchet steps of the right sign, weights summing to 1, cap
+    not below one step, an SPT for every ratchet KPI at every observation; score-grid bands covering every
+    score; scenario outcomes one per observation and probabilities summing to 1.
+    """
+    errs: list[InputError] = []
+
+    def err(msg, field, row=None, value=None):
+        errs.append(InputError(msg, file=file, field=field, row=row, unit=_unit(field), value=value))
+
+    loan = deal.loan
+    conv = C.conventions()
+    allowed = conv.currency[loan.currency]["base_rates"]
+    if loan.base_rate.index not in allowed:
+        err(C.ERR_CURRENCY_BASE_RATE.format(base=loan.base_rate.index, ccy=loan.currency, allowed=allowed),
+            "loan.base_rate.index", value=loan.base_rate.index)
+    if loan.maturity_date <= loan.start_date:
+        err("maturity_date must be after start_date", "loan.maturity_date", value=str(loan.maturity_date))
+        return errs
+    froms = [f.from_date for f in loan.base_rate.path]
+    for i, f in enumerate(froms):
+        if i and f <= froms[i - 1]:
+            err(f"rate path periods overlap or are not in time order: {froms[i - 1]} then {f}",
+                f"loan.base_rate.path[{i}].from", row=i + 1, value=str(f))
+    if loan.grace_end is not None and loan.grace_end >= loan.maturity_date:
+        err(C.ERR_GRACE_TOO_LONG.format(grace_end=loan.grace_end, maturity=loan.maturity_date), "loan.grace_end",
+            value=str(loan.grace_end))
+    draws = loan.drawdown_schedule()
+    drawn = sum(d.amount for d in draws)
+    if drawn > loan.amount + 0.005:
+        err(C.ERR_DRAWDOWNS_EXCEED.format(drawn=drawn, amount=loan.amount), "loan.drawdowns", value=drawn)
+    avail_end = loan.grace_end or loan.start_date
+    if loan.repayment == "bullet":
+        avail_end = loan.maturity_date
+    elif loan.repayment == "custom" and loan.repayments:
+        avail_end = min(r.date for r in loan.repayments)
+    for i, d in enumerate(loan.drawdowns):
+        if not (loan.start_date <= d.date <= avail_end) or d.date >= loan.maturity_date:
+            err(C.ERR_DRAWDOWN_OUTSIDE.format(date=d.date, start=loan.start_date, end=avail_end),
+                f"loan.drawdowns[{i}].date", row=i + 1, value=str(d.date))
+    if loan.repayment == "custom":
+        repaid = sum(r.amount for r in loan.repayments)
+        if abs(repaid - drawn) > 0.005:
+            err(C.ERR_REPAYMENTS_SUM.format(repaid=repaid, drawn=drawn), "loan.repayments", value=repaid)
+        if not errs:
+            from finance.schedule import interest_periods
+            ok = {p.end for p in interest_periods(loan)} | {p.unadjusted_end for p in interest_periods(loan)}
+            for i, r in enumerate(loan.repayments):
+                if r.date not in ok:
+                    err("custom repayment date is not an interest payment date", f"loan.repayments[{i}].date",
+                        row=i + 1, value=str(r.date))
+    elif loan.repayments:
+        err(f"repayments are only used with repayment = 'custom' (got '{loan.repayment}')", "loan.repayments")
+
+    obs = deal.observations
+    for i, o in enumerate(obs):
+        f = f"observations[{i}]"
+        if i and o.date <= obs[i - 1].date:
+            err(C.ERR_OBSERVATIONS_NOT_ORDERED.format(prev=obs[i - 1].date, this=o.date), f + ".date", i + 1, str(o.date))
+        if o.date > loan.maturity_date:
+            err(C.ERR_OBSERVATION_AFTER_MATURITY.format(obs=o.date, maturity=loan.maturity_date), f + ".date", i + 1,
+                str(o.date))
+        if o.certificate_due < o.date:
+            err(C.ERR_CERTIFICATE_BEFORE_OBSERVATION.format(due=o.certificate_due, obs=o.date), f + ".certificate_due",
+                i + 1, str(o.certificate_due))
+        if o.certificate_delivered is not None and o.certificate_delivered < o.date:
+            err("certificate delivered before the observation date", f + ".certificate_delivered", i + 1,
+                str(o.certificate_delivered))
+        if (o.test_period_start is None) != (o.test_period_end is None):
+            err("give both test_period_start and test_period_end, or neither", f + ".test_period_start", i + 1)
+        elif o.test_period_start is not None:
+            if o.test_period_end < o.test_period_start:
+                err("test period ends before it starts", f + ".test_period_end", i + 1, str(o.test_period_end))
+            if o.test_period_end > o.date:
+                err("test period ends after the observation date", f + ".test_period_end", i + 1, str(o.test_period_end))
+            prev = next((p for p in reversed(obs[:i]) if p.test_period_end is not None), None)
+            if prev is not None and o.test_period_start <= prev.test_period_end:
+                err(C.ERR_TEST_PERIODS_OVERLAP.format(this=f"{o.test_period_start}..{o.test_period_end}",
+                                                      prev=f"{prev.test_period_start}..{prev.test_period_end}"),
+                    f + ".test_period_start", i + 1, str(o.test_period_start))
+        if o.period is not None and o.verified is not None:
+            err("give either period (scored by the index engine) or verified, not both", f + ".period", i + 1)
+
+    r = deal.ratchet
+    if isinstance(r, SptRatchet):
+        if r.step_down_bp >= 0:
+            err(C.ERR_STEP_DOWN_SIGN, "ratchet.step_down_bp", value=r.step_down_bp)
+        if r.step_up_bp < 0:
+            err(C.ERR_STEP_UP_SIGN, "ratchet.step_up_bp", value=r.step_up_bp)
+        total = sum(k.weight for k in r.kpis)
+        if abs(total - 1.0) > 1e-9:
+            err(C.ERR_WEIGHTS_SUM.format(total=total), "ratchet.kpis", value=total)
+        step = max(abs(r.step_down_bp), abs(r.step_up_bp))
+        if r.cap_bp is not None and r.cap_bp < step:
+            err(C.ERR_CAP_BELOW_STEP.format(cap=r.cap_bp, step=step), "ratchet.cap_bp", value=r.cap_bp)
+        from finance.ratchet import kpi_direction
+        for j, k in enumerate(r.kpis):
+            try:
+                kpi_direction(k)
+            except KeyError:
+                err(C.ERR_KPI_UNKNOWN.format(kpi=k.kpi), f"ratchet.kpis[{j}].kpi", j + 1, k.kpi)
+            for i, o in enumerate(obs):
+                if k.kpi not in o.spt:
+                    err(C.ERR_SPT_MISSING.format(obs=o.date, kpi=k.kpi), f"observations[{i}].spt", i + 1)
+                elif not isinstance(o.spt[k.kpi], int | float):
+                    err(f"SPT for '{k.kpi}' must be a number", f"observations[{i}].spt.{k.kpi}", i + 1, o.spt[k.kpi])
+    elif isinstance(r, ScoreGridRatchet):
+        by_grade = [b.grade is not None for b in r.bands]
+        by_score = [b.min_score is not None for b in r.bands]
+        if not (all(by_grade) and not any(by_score)) and not (all(by_score) and not any(by_grade)):
+            err("score-grid bands must all give a grade, or all give a min_score", "ratchet.bands")
+        elif all(by_score) and min(b.min_score for b in r.bands) > 0:
+            err("the lowest score band must start at 0 so every score has an adjustment", "ratchet.bands",
+                value=min(b.min_score for b in r.bands))
+        steps = [abs(b.adjustment_bp) for b in r.bands if b.adjustment_bp] + [abs(r.not_reported_bp)]
+        if r.cap_bp is not None and steps and r.cap_bp < min(s for s in steps if s > 0):
+            err(C.ERR_CAP_BELOW_STEP.format(cap=r.cap_bp, step=min(steps)), "ratchet.cap_bp", value=r.cap_bp)
+    elif isinstance(r, InterpolatedRatchet):
+        if r.score_high <= r.score_low:
+            err("score_high must be above score_low", "ratchet.score_high", value=r.score_high)
+        if r.margin_low_bp > r.margin_high_bp:
+            err("margin_low_bp (best score) must not exceed margin_high_bp", "ratchet.margin_low_bp", value=r.margin_low_bp)
+    if r.timing.rule == "business_days" and r.timing.business_days == 0:
+        pass  # same-day application is a valid agreement
+
+    names = set(BUILTIN_SCENARIOS)
+    for i, s in enumerate(deal.scenarios):
+        if s.name in names:
+            err(f"scenario name '{s.name}' is used twice or is built in ({', '.join(BUILTIN_SCENARIOS)})",
+                f"scenarios[{i}].name", i + 1, s.name)
+        names.add(s.name)
+        if len(s.outcomes) != len(obs):
+            err(f"{len(s.outcomes)} outcomes for {len(obs)} observation dates: give one per observation",
+                f"scenarios[{i}].outcomes", i + 1, len(s.outcomes))
+    if deal.scenarios:
+        tot = sum(s.probability for s in deal.scenarios)
+        if abs(tot - 1.0) > 1e-9:
+            err(f"scenario probabilities sum to {tot}, they must sum to 1", "scenarios", value=tot)
+    if deal.default_scenario not in names:
+        err(C.ERR_SCENARIO_UNKNOWN.format(name=deal.default_scenario, allowed=sorted(names)), "default_scenario",
+            value=deal.default_scenario)
+    return errs
+
+
+# --------------------------------------------------------------------------------- outcomes
+
+
+def _facility_path(deal: Deal, deal_file: Path | None) -> Path:
+    assert isinstance(deal.facility, str)
+    cands = []
+    if deal_file is not None:
+        cands.append(deal_file.resolve().parent.parent / "facilities" / f"{deal.facility}.toml")
+    cands.append(FACILITIES_DIR / f"{deal.facility}.toml")
+    for c in cands:
+        if c.exists():
+            return c
+    raise InputError(f"facility '{deal.facility}' not found in {', '.join(str(c.parent) for c in cands)}",
+                     file=str(deal_file) if deal_file else None, field="facility", value=deal.facility)
+
+
+def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedResult]:
+    """Score the observations that give a facility period label with the GCPI index engine."""
+    todo = [(i, o) for i, o in enumerate(deal.observations) if o.period is not None]
+    if not todo:
+        return {}
+    f = str(deal_file) if deal_file else None
+    try:
+        from index.engine import score
+        from index.methodology import load_methodology
+        from index.models import facility_from_dict, load_facility
+    except ImportError as exc:
+        raise InputError(
+            f"observation {todo[0][1].date} gives facility period '{todo[0][1].period}' to be scored, but the GCPI "
+            f"index engine is not available ({exc}); give the verified result inline ([observations.verified])",
+            file=f, field=f"observations[{todo[0][0]}].period", row=todo[0][0] + 1) from None
+    if deal.facility is None:
+        raise InputError("observations give facility periods but the deal names no facility", file=f, field="facility")
+    if isinstance(deal.facility, dict):
+        facility = facility_from_dict(deal.facility, file=f)
+    else:
+        facility = load_facility(_facility_path(deal, deal_file))
+    meth = load_methodology()
+    kpis = _ratchet_kpis(deal.ratchet)
+    out = {}
+    for i, o in todo:
+        period = next((p for p in facility.periods if p.label == o.period), None)
+        if period is None:
+            raise InputError(f"facility has no period '{o.period}' (has {[p.label for p in facility.periods]})",
+                             file=f, field=f"observations[{i}].period", row=i + 1, value=o.period)
+        res = score(facility, period, meth)
+        vals = {}
+        for k in kpis:
+            if k in ("index", "core"):
+                continue
+            v = res.kpi(k)
+            if v is not None:
+                vals[k] = float(v)
+        out[i] = VerifiedResult(index_total=res.total, core=res.core, grade=res.grade, kpis=vals,
+                                methodology_id=res.methodology_id,
+                                source=f"index engine: period {o.period}, methodology {res.methodology_id} "
+                                       f"sha256 {str(res.methodology_sha256)[:12]}")
+    return out
+
+
+def _ratchet_kpis(r) -> list[str]:
+    return [k.kpi for k in r.kpis] if isinstance(r, SptRatchet) else [r.kpi]
+
+
+Outcome = VerifiedResult | Literal["met", "missed"]
+
+
+def scenario_outcomes(deal: Deal, name: str, deal_file=None, _engine=None) -> list[Outcome]:
+    """Outcome per observation date under a named scenario.
+
+    Raises
+    ------
+    index.errors.InputError
+        Unknown scenario, or (``actual``) an observation without an outcome.
+    """
+    f = str(deal_file) if deal_file else None
+    actual = {i: o.verified for i, o in enumerate(deal.observations) if o.verified is not None}
+    actual.update(_engine if _engine is not None else _engine_results(deal, Path(deal_file) if deal_file else None))
+    custom = {s.name: s for s in deal.scenarios}
+    out: list[Outcome] = []
+    for i, o in enumerate(deal.observations):
+        if name in ("met", "missed"):
+            out.append(actual.get(i, name))
+        elif name == "actual":
+            if i not in actual:
+                raise InputError(C.ERR_NO_OUTCOME.format(obs=o.date), file=f, field=f"observations[{i}]", row=i + 1)
+            out.append(actual[i])
+        elif name in custom:
+            oc = custom[name].outcomes[i]
+            if oc == "actual":
+                if i not in actual:
+                    raise InputError(C.ERR_NO_OUTCOME.format(obs=o.date), file=f,
+                                     field=f"scenarios.{name}.outcomes[{i}]", row=i + 1)
+                oc = actual[i]
+            out.append(oc)
+        else:
+            raise InputError(C.ERR_SCENARIO_UNKNOWN.format(name=name, allowed=list(BUILTIN_SCENARIOS) + list(custom)),
+                             file=f, field="scenario", value=name)
+    return out
+
+
+def observation_adjustments(deal: Deal, paths: list[list[Outcome]]) -> tuple[np.ndarray, list[list[str]]]:
+    """Ratchet adjustment earned at each observation, for S outcome paths.
+
+    Returns
+    -------
+    adj : numpy.ndarray, shape (S, O) [bp]
+    notes : list of list of str
+        Per scenario and observation, which KPI was met or missed and what it moved.
+    """
+    from finance import ratchet as R
+
+    r = deal.ratchet
+    obs = deal.observations
+    n_s, n_o = len(paths), len(obs)
+    notes = [["" for _ in range(n_o)] for _ in range(n_s)]
+    if isinstance(r, SptRatchet):
+        status = np.zeros((n_s, n_o, len(r.kpis)), dtype=np.int8)
+        for k, rule in enumerate(r.kpis):
+            direction = R.kpi_direction(rule)
+            for s, path in enumerate(paths):
+                for o, oc in enumerate(path):
+                    if isinstance(oc, str):
+                        status[s, o, k] = R.MET if oc == "met" else R.MISSED
+                    else:
+                        status[s, o, k] = R.spt_status([[oc.value(rule.kpi)]], [obs[o].spt[rule.kpi]], direction,
+                                                       rule.no_change_band)[0, 0]
+        adj = R.spt_adjustments(r, status)
+        word = {R.MET: "met", R.BAND: "no change (within band)", R.MISSED: "missed"}
+        for s, path in enumerate(paths):
+            for o, oc in enumerate(path):
+                parts = []
+                for k, rule in enumerate(r.kpis):
+                    st = int(status[s, o, k])
+                    bp = rule.weight * (r.step_down_bp if st == R.MET else r.step_up_bp if st == R.MISSED else 0.0)
+                    val = f"assumed {oc}" if isinstance(oc, str) else f"{oc.value(rule.kpi):g}"
+                    parts.append(f"{rule.kpi} {val} vs SPT {obs[o].spt[rule.kpi]:g} {word[st]} ({bp:+g} bp)")
+                notes[s][o] = "; ".join(parts)
+        return adj, notes
+    scores = np.full((n_s, n_o), np.nan)
+    grades = np.full((n_s, n_o), None, dtype=object)
+    for s, path in enumerate(paths):
+        for o, oc in enumerate(path):
+            if oc == "met":
+                target = obs[o].spt.get(r.kpi)
+                grades[s, o] = obs[o].spt.get("grade")
+                if target is None and grades[s, o] is None:
+                    raise InputError(f"scenario 'met' needs an SPT for '{r.kpi}' (or a grade) at this observation",
+                                     field=f"observations[{o}].spt", row=o + 1)
+                scores[s, o] = np.nan if target is None else float(target)
+            elif isinstance(oc, VerifiedResult):
+                scores[s, o] = oc.value(r.kpi)
+                grades[s, o] = oc.grade
+            notes[s][o] = (f"{r.kpi} {scores[s, o]:g}" if not np.isnan(scores[s, o]) else f"{r.kpi} not reported") + (
+                f", grade {grades[s, o]}" if grades[s, o] else "")
+    if isinstance(r, ScoreGridRatchet):
+        adj = R.grid_adjustments(r, scores=scores, grades=grades)
+    else:
+        adj = R.interpolated_adjustments(r, scores, deal.loan.margin_bp)
+    return adj, notes
+
+
+# --------------------------------------------------------------------------------- orchestration
+
+
+@dataclasses.dataclass(frozen=True)
+class DealRun:
+    """A deal's plan and the regime adjustments of a set of scenarios (see :func:`run_deal`)."""
+
+    deal: Deal
+    plan: object
+    names: list[str]
+    regime_adj_bp: np.ndarray
+    notes: list[dict[int, str]]
+
+
+def _cumulative(r) -> bool:
+    return bool(getattr(r, "cumulative", False))
+
+
+def run_deal(deal: Deal, scenarios: list[str], deal_file=None) -> DealRun:
+    """Build the deal's plan and the regime adjustments [bp] of each named scenario (shape (S, G))."""
+    from finance import ratchet as R
+    from finance.calendars import get_calendar
+    from finance.schedule import build_plan, interest_periods
+
+    loan = deal.loan.resolved()
+    r = deal.ratchet
+    periods = interest_periods(loan)
+    events = R.margin_events(deal.observations, r.timing, [p.start for p in periods], get_calendar(loan.calendar),
+                             periods[-1].end)
+    try:
+        plan = build_plan(loan, events, len(deal.observations), r.margin_floor_bp)
+    except LookupError as exc:
+        raise InputError(str(exc), file=str(deal_file) if deal_file else None, field="loan.base_rate.path",
+                         unit="% p.a.") from None
+    engine = _engine_results(deal, Path(deal_file) if deal_file else None)
+    paths = [scenario_outcomes(deal, n, deal_file, _engine=engine) for n in scenarios]
+    adj, notes = observation_adjustments(deal, paths)
+    fail = np.array([R.failure_adjustment(r, loan.margin_bp)] * len(deal.observations))
+    reg = R.regime_adjustments(adj, fail, cumulative=_cumulative(r), cap_bp=r.cap_bp)
+    reg_notes = []
+    for s in range(len(scenarios)):
+        d = {}
+        for o in range(len(deal.observations)):
+            d[R.regime_actual(o)] = f"{notes[s][o]}; total adjustment {reg[s, R.regime_actual(o)]:+g} bp"
+            d[R.regime_failure(o)] = f"all targets missed; total adjustment {reg[s, R.regime_failure(o)]:+g} bp"
+        reg_notes.append(d)
+    return DealRun(deal, plan, list(scenarios), reg, reg_notes)
+
+
+def deal_schedule(deal: Deal, scenario: str | None = None, deal_file=None):
+    """Cash-flow schedule of a deal under one scenario.
+
+    Returns
+    -------
+    finance.schedule.Schedule
+    """
+    from finance.schedule import price, schedule_frame
+
+    run = run_deal(deal, [scenario or deal.default_scenario], deal_file)
+    return schedule_frame(run.plan, price(run.plan, run.regime_adj_bp), 0, run.notes[0])
+
+
+def deal_valuation(deal: Deal, discount_rate_pct=None, deal_file=None, scenarios: list[str] | None = None):
+    """Value a deal's ratchet: the deal's own scenarios with their probabilities, else 'met' and 'missed'.
+
+    Returns
+    -------
+    finance.valuation.Valuation
+    """
+    from finance.valuation import value
+
+    if scenarios is None:
+        scenarios = [s.name for s in deal.scenarios] or ["met", "missed"]
+    probs = None
+    if deal.scenarios and scenarios == [s.name for s in deal.scenarios]:
+        probs = [s.probability for s in deal.scenarios]
+    run = run_deal(deal, scenarios, deal_file)
+    return value(run.plan, run.regime_adj_bp, names=scenarios, probabilities=probs,
+                 discount_rate_pct=discount_rate_pct, valuation_date=deal.valuation_date,
+                 verification_cost_per_year=deal.verification_cost_per_year,
+                 verification_dates=[o.certificate_due for o in deal.observations])
