@@ -144,3 +144,36 @@ def sensitivity(results: list[IndexResult], m: Methodology, step: float = SENSIT
 def sensitivity_table() -> pd.DataFrame:
     """:func:`sensitivity` of every shipped facility-period with the shipped methodology (cached)."""
     return sensitivity(all_results(), methodology())
+
+
+DEAL_DIR = ROOT / "data" / "deals"
+
+
+def deal_files() -> dict[str, str]:
+    """Deal files shipped in ``data/deals`` as ``{file stem: path}``, sorted by stem."""
+    return {p.stem: str(p) for p in sorted(DEAL_DIR.glob("*.toml"))}
+
+
+@st.cache_data(show_spinner=False)
+def deal(path: str):
+    """The deal in ``path`` (:func:`finance.deal.load_deal`; its errors propagate)."""
+    from finance.deal import load_deal
+
+    return load_deal(path)
+
+
+@st.cache_data(show_spinner=False)
+def deal_cash_flows(path: str, scenario: str) -> tuple[pd.DataFrame, str, str]:
+    """Cash-flow table of a deal under one scenario: (frame, convention in words, currency)."""
+    from finance.deal import deal_schedule
+
+    s = deal_schedule(deal(path), scenario, path)
+    return s.frame, s.convention, s.currency
+
+
+@st.cache_data(show_spinner=False)
+def deal_value(path: str) -> dict:
+    """Valuation of a deal's ratchet over its own scenarios (:meth:`finance.valuation.Valuation.to_dict`)."""
+    from finance.deal import deal_valuation
+
+    return deal_valuation(deal(path), None, path).to_dict()

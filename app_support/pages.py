@@ -26,6 +26,8 @@ EVERYONE = frozenset({"credit_officer", "operator", "verifier", "admin", "reader
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/facility_score.py", "nav.facility_score", ":material/analytics:",
              frozenset({"credit_officer", "admin"})),
+    PageSpec("app_pages/deal.py", "nav.deal", ":material/account_balance:",
+             frozenset({"credit_officer", "admin"})),
     PageSpec("app_pages/data_submission.py", "nav.data_submission", ":material/upload_file:",
              frozenset({"operator", "admin"})),
     PageSpec("app_pages/methodology.py", "nav.methodology", ":material/menu_book:", EVERYONE),

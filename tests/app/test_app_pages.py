@@ -14,13 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SCORE = "app_pages/facility_score.py"
 UPLOAD = "app_pages/data_submission.py"
 METH = "app_pages/methodology.py"
+DEAL = "app_pages/deal.py"
 #: pages each role must reach, and pages it must not (issue 7)
 ALLOWED = {
-    "credit_officer": ({SCORE, METH}, {UPLOAD}),
-    "operator": ({UPLOAD, METH}, {SCORE}),
-    "verifier": ({METH}, {SCORE, UPLOAD}),
-    "reader": ({METH}, {SCORE, UPLOAD}),
-    "admin": ({SCORE, UPLOAD, METH}, set()),
+    "credit_officer": ({SCORE, DEAL, METH}, {UPLOAD}),
+    "operator": ({UPLOAD, METH}, {SCORE, DEAL}),
+    "verifier": ({METH}, {SCORE, DEAL, UPLOAD}),
+    "reader": ({METH}, {SCORE, DEAL, UPLOAD}),
+    "admin": ({SCORE, DEAL, UPLOAD, METH}, set()),
 }
 
 
@@ -71,7 +72,7 @@ def test_wrong_role_cannot_reach_page(run_as, role):
             run_as(role, page)
 
 
-@pytest.mark.parametrize("page", [SCORE, UPLOAD])
+@pytest.mark.parametrize("page", [SCORE, DEAL, UPLOAD])
 def test_page_guard_refuses_wrong_role_even_when_run_directly(monkeypatch, page):
     """The second lock: a page file run with a user of another role stops with an error."""
     from app_support import identity
