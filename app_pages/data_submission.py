@@ -37,7 +37,7 @@ if up is not None:
         failures = [exc.as_row()]
     if failures:
         st.error(t("upload.failures", n=len(failures)))
-        table = pd.DataFrame(failures, columns=["file", "row", "field", "unit", "value", "reason"])
+        table = pd.DataFrame(failures, columns=["file", "row", "field", "unit", "value", "reason"]).fillna("")
         st.dataframe(table.rename(columns={c: t(f"col.{c}") for c in table.columns}), hide_index=True,
                      key="failure_table")
     else:

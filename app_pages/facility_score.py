@@ -22,7 +22,7 @@ def _label(stem: str) -> str:
 
 
 c1, c2 = st.columns([3, 1])
-stem = c1.selectbox(t("score.facility"), stems, index=default, format_func=_label, key="score_facility")
+stem = c1.selectbox(t("score.facility"), stems, index=default, format_func=_label, key=f"score_facility_{lang}")  # labels change with language
 periods = [p.label for p in facility(files[stem]).periods]
 period = c2.selectbox(t("score.period"), periods, index=len(periods) - 1, key="score_period")
 r = score_period(files[stem], period)

@@ -33,7 +33,7 @@ st.caption(t("meth.addon_note", points=m.addon_max_points))
 # ---------------------------------------------------------------- curves
 st.header(t("meth.curves"))
 ids = list(m.indicators)
-iid = st.selectbox(t("col.indicator"), ids, format_func=lambda i: name(m.indicators[i], lang), key="meth_curve")
+iid = st.selectbox(t("col.indicator"), ids, format_func=lambda i: name(m.indicators[i], lang), key=f"meth_curve_{lang}")  # keyed by language: labels change
 ind = m.indicators[iid]
 st.markdown(f"**{name(ind)}** · {ind.unit} · {ind.definition}")
 curves = [(None, ind.curve)] if ind.curve.type != "composite" else [(f"{p[0]} × {p[1]:g}", p[2])

@@ -56,6 +56,22 @@ def all_results() -> list[IndexResult]:
     return out
 
 
+#: significant digits of raw values shown in tables
+RAW_DIGITS = 4
+
+
+def _fmt_raw(v) -> str:
+    """A raw value for display: text as is, numbers to :data:`RAW_DIGITS` significant digits (thousands
+    separated when larger), '' when missing."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if abs(v) >= 10 ** RAW_DIGITS:
+        return f"{v:,.0f}"
+    return f"{v:.{RAW_DIGITS}g}"
+
+
 def indicator_frame(result: IndexResult, lang: str) -> pd.DataFrame:
     """One row per indicator: pillar, criterion, name, raw value, unit, score, weight, contribution, status.
 
@@ -77,7 +93,7 @@ def indicator_frame(result: IndexResult, lang: str) -> pd.DataFrame:
             "status": ind.status, "source": ind.source,
         })
     df = pd.DataFrame(rows)
-    df["raw_value"] = df["raw_value"].astype(object).map(lambda v: "" if v is None else v).astype(str)
+    df["raw_value"] = df["raw_value"].astype(object).map(_fmt_raw)
     return df
 
 

@@ -103,6 +103,4 @@ def current_user(label=lambda k: k) -> User | None:
             st.sidebar.caption(f"{user.name} · {label('role.' + user.role)}")
             st.sidebar.button(label("identity.logout"), on_click=st.logout)
         return user
-    user = _demo_user(label)
-    st.sidebar.warning(label("identity.demo_banner"))
-    return user
+    return _demo_user(label)
