@@ -1,0 +1,275 @@
+"""Operator levers for target-path simulation: what the operator plans to do, and from when.
+
+A levers file is TOML with one ``[[levers]]`` table per action::
+
+    [[levers]]
+    kind = "cooling_retrofit"      # PUE change from a date (monthly paths)
+    start = 2027-05-01
+    pue_change = -0.04             # [-]
+
+    [[levers]]
+    kind = "green_trading"         # also "direct_supply" and "gec" (unbundled certificates)
+    start = 2026-01-01
+    mwh_per_year = 200000          # [MWh/yr]
+
+    [[levers]]
+    kind = "onsite_pv"
+    start = 2026-07-01
+    kwp = 5000                     # [kWp]
+    yield_kwh_per_kwp = 1450       # [kWh/kWp/yr] site-specific; default: data/targets/pv_yield.csv
+
+    [[levers]]
+    kind = "rack_growth"           # more racks occupied (and optionally fitted out) per year
+    start = 2026-01-01
+    racks_per_year = 1500          # [racks/yr]
+    ready_racks_per_year = 0       # [racks/yr]
+
+    [[levers]]
+    kind = "waste_heat"            # waste heat delivered to a district-heating network
+    start = 2026-10-01
+    mwh_per_year = 30000           # [MWh/yr]
+
+    [[levers]]
+    kind = "water_recycling"       # make-up water saved by recycling blow-down / reclaimed water
+    start = 2026-01-01
+    m3_per_year = 40000            # [m³/yr]
+
+Every lever may have an ``end`` date (exclusive). Annual quantities are pro-rated by the days a lever is
+active in a year; a cooling retrofit applies to whole months from its start month. Lever dates must fall
+within the loan (:func:`check_dates`).
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from index.errors import InputError, InputErrors
+
+
+class _Lever(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: date = Field(description="First day the lever acts")
+    end: date | None = Field(None, description="Day it stops acting (exclusive); none = to the end")
+    note: str | None = None
+
+    def days_active(self, year: int) -> int:
+        """Days of ``year`` on which the lever acts."""
+        a = max(self.start, date(year, 1, 1))
+        b = min(self.end or date(year + 1, 1, 1), date(year + 1, 1, 1))
+        return max((b - a).days, 0)
+
+    def fraction(self, year: int) -> float:
+        """Share of ``year`` on which the lever acts [fraction]."""
+        n = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+        return self.days_active(year) / n
+
+
+class CoolingRetrofit(_Lever):
+    """Cooling retrofit (e.g. liquid cooling, indirect evaporative cooling): PUE change from ``start``."""
+
+    kind: Literal["cooling_retrofit"]
+    pue_change: float = Field(lt=0, gt=-1, description="Change of monthly PUE [-], negative")
+
+
+class GreenPower(_Lever):
+    """Renewable electricity bought: bundled green-power trading, direct supply / PPA, or unbundled GECs."""
+
+    kind: Literal["green_trading", "direct_supply", "gec"]
+    mwh_per_year: float = Field(gt=0, description="Volume per year [MWh/yr]")
+
+
+class OnsitePV(_Lever):
+    """On-site PV: annual generation = kWp × yield [kWh/kWp/yr], all consumed on site."""
+
+    kind: Literal["onsite_pv"]
+    kwp: float = Field(gt=0, description="Installed PV [kWp]")
+    yield_kwh_per_kwp: float | None = Field(None, gt=0, lt=3000,
+                                            description="Specific yield [kWh/kWp/yr]; default per province")
+
+
+class RackGrowth(_Lever):
+    """Rack occupancy growth: racks occupied (and fitted out) added per year."""
+
+    kind: Literal["rack_growth"]
+    racks_per_year: float = Field(ge=0, description="Racks occupied added per year [racks/yr]")
+    ready_racks_per_year: float = Field(0.0, ge=0, description="Racks fitted out added per year [racks/yr]")
+
+
+class WasteHeat(_Lever):
+    """Waste-heat reuse outside the data centre (district heating, greenhouses)."""
+
+    kind: Literal["waste_heat"]
+    mwh_per_year: float = Field(gt=0, description="Heat delivered [MWh/yr]")
+
+
+class WaterRecycling(_Lever):
+    """Water recycling: site water consumption reduced by recycled / reclaimed water."""
+
+    kind: Literal["water_recycling"]
+    m3_per_year: float = Field(gt=0, description="Water saved [m³/yr]")
+
+
+Lever = Annotated[CoolingRetrofit | GreenPower | OnsitePV | RackGrowth | WasteHeat | WaterRecycling,
+                  Field(discriminator="kind")]
+_LEVERS = TypeAdapter(list[Lever])
+KINDS = ("cooling_retrofit", "green_trading", "direct_supply", "gec", "onsite_pv", "rack_growth", "waste_heat",
+         "water_recycling")
+
+
+def parse_levers(items: list[dict], file: str | None = None) -> list:
+    """Validate lever tables (the ``[[levers]]`` array).
+
+    Raises
+    ------
+    InputErrors
+        Every invalid lever, naming file, lever number, field and unit.
+    """
+    units = {"pue_change": "-", "mwh_per_year": "MWh/yr", "kwp": "kWp", "yield_kwh_per_kwp": "kWh/kWp/yr",
+             "racks_per_year": "racks/yr", "ready_racks_per_year": "racks/yr", "m3_per_year": "m3/yr"}
+    for i, it in enumerate(items):
+        if not isinstance(it, dict) or it.get("kind") not in KINDS:
+            raise InputError(f"kind must be one of {', '.join(KINDS)}", file=file, field=f"levers[{i}].kind",
+                             row=i + 1, value=it.get("kind") if isinstance(it, dict) else it)
+    try:
+        levers = _LEVERS.validate_python(items)
+    except ValidationError as exc:
+        errs = []
+        for e in exc.errors():
+            loc = [str(x) for x in e["loc"]]
+            i = int(loc[0]) if loc and loc[0].isdigit() else None
+            leaf = loc[-1] if loc else None
+            errs.append(InputError(e["msg"].removeprefix("Value error, "), file=file,
+                                   field=f"levers[{i}].{leaf}" if i is not None else leaf,
+                                   row=None if i is None else i + 1, unit=units.get(leaf),
+                                   value=e.get("input") if not isinstance(e.get("input"), dict) else None))
+        raise InputErrors(errs) from None
+    for i, lv in enumerate(levers):
+        if lv.end is not None and lv.end <= lv.start:
+            raise InputError(f"end {lv.end} is not after start {lv.start}", file=file, field=f"levers[{i}].end",
+                             row=i + 1, value=str(lv.end))
+    return levers
+
+
+def load_levers(path: str | Path) -> list:
+    """Read a levers TOML file (layout in the module docstring).
+
+    Raises
+    ------
+    InputError
+        Bad TOML or an invalid lever (file, lever number, field, unit named).
+    """
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", file=str(p)) from None
+    extra = set(raw) - {"levers"}
+    if extra:
+        raise InputError(f"unknown top-level key(s) {', '.join(sorted(extra))}; put each lever in [[levers]]",
+                         file=str(p), field=sorted(extra)[0])
+    return parse_levers(raw.get("levers", []), file=str(p))
+
+
+def check_dates(levers, loan_start: date, loan_end: date, file: str | None = None) -> None:
+    """Refuse levers that start before the loan or after its maturity (they cannot move its SPTs).
+
+    Raises
+    ------
+    InputError
+        Naming the lever and its date.
+    """
+    for i, lv in enumerate(levers):
+        if lv.start < loan_start or lv.start > loan_end:
+            raise InputError(f"lever {lv.kind} starts on {lv.start}, outside the loan ({loan_start} to {loan_end}); "
+                             "a lever already in place belongs in the baseline data", file=file,
+                             field=f"levers[{i}].start", row=i + 1, value=str(lv.start))
+        if lv.end is not None and lv.end > loan_end:
+            raise InputError(f"lever {lv.kind} ends on {lv.end}, after the loan's maturity {loan_end}", file=file,
+                             field=f"levers[{i}].end", row=i + 1, value=str(lv.end))
+
+
+@cache
+def _pv_table() -> dict[str, dict]:
+    from index.reference import data_dir
+
+    with open(data_dir() / "targets" / "pv_yield.csv", encoding="utf-8", newline="") as f:
+        return {r["province_code"]: r for r in csv.DictReader(f)}
+
+
+def pv_yield(province: str) -> tuple[float, str]:
+    """Default PV specific yield of a province [kWh/kWp/yr] and its source.
+
+    The table holds the minimum guaranteed full-load hours of 发改能源〔2016〕1150号 (a conservative proxy of
+    the yield, and not verified from a stored copy): give a site-specific yield when there is one.
+
+    Raises
+    ------
+    InputError
+        Province not in the table.
+    """
+    row = _pv_table().get(province)
+    if row is None:
+        raise InputError(f"no default PV yield for province {province!r} (data/targets/pv_yield.csv covers "
+                         f"{', '.join(sorted(_pv_table()))}); give yield_kwh_per_kwp from the PV design report",
+                         field="yield_kwh_per_kwp", unit="kWh/kWp/yr", value=province)
+    note = "" if row["verified"] == "true" else " [NOT verified from a stored copy]"
+    return float(row["pv_yield_kwh_per_kwp"]), f"{row['source']} ({row['region_within_province']}){note}"
+
+
+def annual_amount(levers, kind: str | tuple[str, ...], attr: str, years, scale: float = 1.0) -> np.ndarray:
+    """Sum over the levers of ``kind`` of ``attr`` × active fraction of each year × ``scale``, shape (Y,)."""
+    kinds = (kind,) if isinstance(kind, str) else kind
+    out = np.zeros(len(years))
+    for lv in levers:
+        if lv.kind in kinds:
+            out += np.array([getattr(lv, attr) * lv.fraction(y) for y in years]) * scale
+    return out
+
+
+def pue_shift(levers, months) -> np.ndarray:
+    """Monthly PUE change from cooling retrofits, shape (H,) [-], for months (pandas Periods)."""
+    out = np.zeros(len(months))
+    for lv in levers:
+        if lv.kind == "cooling_retrofit":
+            for j, mth in enumerate(months):
+                first = date(mth.year, mth.month, 1)
+                if first >= date(lv.start.year, lv.start.month, 1) and (lv.end is None or first < lv.end):
+                    out[j] += lv.pue_change
+    return out
+
+
+def pv_kwh(levers, years, province: str) -> tuple[np.ndarray, list[str]]:
+    """On-site PV generation per year [kWh], shape (Y,), and the yields used (with sources)."""
+    out = np.zeros(len(years))
+    used = []
+    for lv in levers:
+        if lv.kind == "onsite_pv":
+            if lv.yield_kwh_per_kwp is not None:
+                y, src = lv.yield_kwh_per_kwp, "site-specific yield from the levers file"
+            else:
+                y, src = pv_yield(province)
+            out += np.array([lv.kwp * y * lv.fraction(yr) for yr in years])
+            used.append(f"on-site PV {lv.kwp:,.0f} kWp × {y:,.0f} kWh/kWp/yr ({src})")
+    return out, used
+
+
+def rack_additions(levers, years) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative racks occupied and racks ready added by the end of each year, shape (Y,) each."""
+    occ = np.zeros(len(years))
+    ready = np.zeros(len(years))
+    for lv in levers:
+        if lv.kind == "rack_growth":
+            for j, y in enumerate(years):
+                frac = sum(lv.fraction(yy) for yy in range(lv.start.year, y + 1))
+                occ[j] += lv.racks_per_year * frac
+                ready[j] += lv.ready_racks_per_year * frac
+    return occ, ready
