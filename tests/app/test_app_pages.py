@@ -129,3 +129,18 @@ def test_good_upload_previews_and_says_nothing_saved(run_as):
     assert not at.exception and not at.error
     assert at.success[0].value.endswith("3 period(s).")
     assert any(i.value.startswith("Nothing is saved yet") for i in at.info)
+
+
+def test_oidc_configured_and_signed_out_shows_sign_in_only():
+    """With an [auth] table in the secrets the demo picker is gone and nothing but the sign-in is offered."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test",
+                          "client_id": "x", "client_secret": "y",
+                          "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.sidebar.button] == ["Sign in"]
+    assert not at.selectbox  # no demo identity picker
+    assert at.info[0].value == "Please sign in (sidebar) to continue."
+    assert not any(w.value.startswith("Local demo sign-in") for w in at.warning)
