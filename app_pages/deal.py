@@ -28,12 +28,15 @@ c2.metric(t("deal.pv_verification"), f"{v['pv_verification_cost']:,.2f}"
 c3.metric(t("deal.net_pv"), f"{v['net_pv']:,.2f}" if v["net_pv"] is not None else "—")
 st.dataframe(pd.DataFrame(v["scenarios"]).rename(columns={
     "name": t("deal.scenario"), "probability": t("deal.probability"), "pv_saving": t("deal.pv_saving"),
-    "pv_interest_delta": t("deal.pv_interest_delta")}), hide_index=True, key="deal_pv_table")
+    "pv_interest_delta": t("deal.pv_interest_delta")}), hide_index=True, key="deal_pv_table", column_config={
+        t("deal.pv_saving"): st.column_config.NumberColumn(format="%,.2f"),
+        t("deal.pv_interest_delta"): st.column_config.NumberColumn(format="%,.2f")})
 st.caption(t("deal.discount", discount=v["discount"], date=v["valuation_date"]))
 
 st.subheader(t("deal.cash_flows", scenario=scenario, ccy=ccy))
 st.caption(convention)
 money = {c: st.column_config.NumberColumn(format="%,.2f") for c in
          ("outstanding", "drawdown", "interest", "principal", "payment")}
+money.update({c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in ("start", "end", "payment_date")})
 st.dataframe(frame, hide_index=True, column_config=money, key="deal_cash_flows")
 st.markdown(t("deal.totals", interest=frame["interest"].sum(), principal=frame["principal"].sum(), ccy=ccy))

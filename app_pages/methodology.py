@@ -91,8 +91,13 @@ direction = st.radio(t("meth.direction"), [1, -1], horizontal=True, key="sens_di
 view = sens[sens["direction"] == direction].copy()
 view["row"] = view["facility"] + " " + view["period"]
 view["indicator"] = view["indicator"].map(lambda i: name(m.indicators[i]))
+spread = view.groupby("indicator", sort=False)["delta"].agg(["min", "max"]).reset_index()
+st.altair_chart(alt.Chart(spread).mark_bar().encode(
+    y=alt.Y("indicator:N", title=t("col.indicator"), sort=None, axis=alt.Axis(labelLimit=260)),
+    x=alt.X("min:Q", title=t("meth.delta_range")), x2="max:Q",
+    tooltip=["indicator", alt.Tooltip("min:Q", format="+.2f"), alt.Tooltip("max:Q", format="+.2f")]))
 pivot = view.pivot(index="row", columns="indicator", values="delta")
-st.dataframe(pivot.round(2))
+st.dataframe(pivot.round(2), key="sens_table")
 changed = view[view["grade"] != view["new_grade"]]
 st.markdown(t("meth.grade_changes", n=len(changed)))
 if len(changed):

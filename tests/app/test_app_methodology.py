@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,18 @@ def _set_editor(at, df):
 def _table_with(at, column):
     """The first st.dataframe on the page that has ``column``."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_sensitivity_pue_plus_20_for_demo_2024_by_hand(run_as, methodology):
+    """PUE weight 0.16 → 0.192, core renormalised by 1.032; the demo's 2024 indicator scores from the engine."""
+    from index.engine import score
+    from index.models import load_facility
+
+    r = score(load_facility(Path(__file__).resolve().parents[2] / "data/facilities/demo-zjk-hyperscale.toml"), "2024", methodology)
+    core = [i for i in r.indicators.values() if not i.addon]
+    w_pue = methodology.indicators["pue"].weight
+    new_core = (sum(i.weight * i.score for i in core) + 0.2 * w_pue * r.indicators["pue"].score) / (1 + 0.2 * w_pue)
+    expected = new_core - r.core
+    at = run_as("verifier", PAGE)
+    table = next(d.value for d in at.dataframe if "demo-zjk-hyperscale 2024" in d.value.index)
+    assert table.loc["demo-zjk-hyperscale 2024", "Power usage effectiveness (PUE)"] == pytest.approx(expected, abs=0.005)

@@ -115,6 +115,11 @@ def test_methodology_page_in_english(server, browser):
     page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=UI_TIMEOUT_MS)  # the PUE... curve
     page.get_by_text("Consistency ratio CR").first.wait_for(timeout=UI_TIMEOUT_MS)
     _shot(page, "methodology_en")
+    heading = page.get_by_text("Sensitivity of the shipped facilities to each weight").first
+    heading.scroll_into_view_if_needed()
+    page.locator("[data-testid='stVegaLiteChart']").last.wait_for(timeout=UI_TIMEOUT_MS)
+    _settled(page)
+    _shot(page, "methodology_sensitivity_en")
     page.close()
 
 
@@ -133,4 +138,17 @@ def test_operator_sees_upload_page_and_failure_table(server, browser, tmp_path):
     page.get_by_text("发现 1 个问题").first.wait_for(timeout=UI_TIMEOUT_MS)
     _settled(page)
     _shot(page, "upload_failures_zh")
+    page.close()
+
+
+def test_deal_page_in_browser(server, browser):
+    from finance.deal import deal_valuation, load_deal
+
+    path = ROOT / "data/deals/demo-zjk-sll-2025.toml"
+    net = deal_valuation(load_deal(path), None, path).to_dict()["net_pv"]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/deal")
+    page.get_by_text(f"{net:,.2f}").first.wait_for(timeout=UI_TIMEOUT_MS)
+    _settled(page)
+    _shot(page, "deal_zh")
     page.close()
