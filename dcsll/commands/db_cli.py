@@ -1,0 +1,148 @@
+"""``dcsll db``: the deal book's migrations, demo data, export, backup and restore.
+
+Database: ``--url`` or ``$DCSLL_DATABASE_URL`` (default: the SQLite file in the per-user data directory).
+SQLAlchemy, Alembic and the store are imported inside :func:`run` so ``dcsll --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+DEMO_USERS = (
+    ("admin", ("admin",), "Demo administrator"),
+    ("credit", ("credit_officer",), "Demo credit officer"),
+    ("verifier", ("verifier",), "Demo verifier"),
+    ("operator", ("operator",), "Demo operator (all demo facilities)"),
+)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("db", help="deal book: upgrade, seed-demo, export, backup, restore",
+                              description="Manage the deal book database (DCSLL_DATABASE_URL).")
+    p.add_argument("--url", help="database URL (default $DCSLL_DATABASE_URL or the per-user SQLite file)")
+    sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = sub.add_parser("upgrade", help="apply database migrations (creates the database if needed)")
+    up.add_argument("--revision", default="head", help="target revision (default: head)")
+    sub.add_parser("current", help="print the database's migration revision and the latest one")
+    sd = sub.add_parser("seed-demo", help="load data/facilities/, data/deals/ and data/methodology/ "
+                        "(creates the demo users admin, credit, verifier, operator)")
+    sd.add_argument("--data", type=Path, default=Path("data"), help="data folder (default ./data)")
+    sd.add_argument("--as", dest="actor", default=os.environ.get("DCSLL_USER", "admin"),
+                    help="acting user, an admin (default $DCSLL_USER or admin)")
+    ex = sub.add_parser("export", help="write facilities, deals, methodologies, statements and the audit log")
+    ex.add_argument("dir", type=Path)
+    bk = sub.add_parser("backup", help="copy the SQLite deal book to FILE (safe while the app runs)")
+    bk.add_argument("file", type=Path)
+    rs = sub.add_parser("restore", help="replace the SQLite deal book with a backup FILE (the current content "
+                        "is kept next to it first)")
+    rs.add_argument("file", type=Path)
+    rs.add_argument("--no-keep", action="store_true", help="do not keep a copy of the current content")
+    p.set_defaults(func=run)
+
+
+def _validator():
+    """The finance engine's deal check (:mod:`finance.deal`): structure and business rules.
+
+    A deal read from a file is checked with ``finance.deal.load_deal(file)`` (errors name the file, field, row
+    and unit); a document without a file with ``Deal.model_validate`` + ``validate_deal``.
+    """
+    try:
+        from finance import deal as fdeal
+    except ImportError:  # pragma: no cover - finance is part of the product
+        return None
+
+    def check(doc, file=None):
+        from pathlib import Path
+
+        from index.errors import InputError, InputErrors
+
+        if file is not None and Path(file).is_file():
+            fdeal.load_deal(file)
+            return
+        from pydantic import ValidationError
+
+        try:
+            deal = fdeal.Deal.model_validate(dict(doc))
+        except ValidationError as exc:
+            raise InputErrors([InputError(e["msg"], file=file, field=".".join(map(str, e["loc"])))
+                               for e in exc.errors()]) from None
+        errs = fdeal.validate_deal(deal, file=file)
+        if errs:
+            raise InputErrors(errs)
+
+    return check
+
+
+def run(args: argparse.Namespace) -> int:
+    from store import db
+    from store.errors import StoreError
+
+    url = db.normalise_url(args.url or db.default_url())
+    cmd = args.db_command
+    try:
+        if cmd == "upgrade":
+            rev = db.upgrade(url, args.revision)
+            print(f"database {_safe(url)} at revision {rev}")
+            return 0
+        if cmd == "current":
+            cur = db.current_revision(db.make_engine(url))
+            print(f"database {_safe(url)}: {cur or '(empty)'}; latest: {db.head_revision()}")
+            return 0
+        if cmd == "backup":
+            from store.backup import backup
+
+            print(f"backed up to {backup(url, args.file)}")
+            return 0
+        if cmd == "restore":
+            from store.backup import restore
+
+            saved = restore(url, args.file, keep_current=not args.no_keep)
+            print(f"restored {args.file} into {_safe(url)}" + (f"; previous content kept in {saved}" if saved else ""))
+            return 0
+        from store import open_store
+
+        st = open_store(url, migrate=(cmd == "seed-demo"), deal_validator=_validator())
+        if cmd == "export":
+            from store.files import export_folder
+
+            counts = export_folder(st, args.dir)
+            print(", ".join(f"{v} {k}" for k, v in counts.items()) + f" written to {args.dir}")
+            return 0
+        if cmd == "seed-demo":
+            from store.files import import_folder
+
+            st.bootstrap_admin(args.actor)
+            existing = {u for u, *_ in DEMO_USERS if _exists(st, u)}
+            for name, roles, display in DEMO_USERS:
+                if name not in existing:
+                    st.add_user(args.actor, name, roles, display_name=display)
+            rep = import_folder(st, args.actor, args.data)
+            for fid in st.facility_ids():
+                st.assign_facility(args.actor, "operator", fid)
+            print(f"seeded {_safe(url)}: {len(rep.facilities)} facilities, {len(rep.deals)} deals, "
+                  f"{len(rep.methodologies)} methodologies written; {len(rep.unchanged)} unchanged")
+            return 0
+    except StoreError as exc:
+        import sys
+
+        print(f"dcsll db {cmd}: error: {exc}", file=sys.stderr)
+        return 1
+    return 2  # pragma: no cover - argparse enforces the choices
+
+
+def _exists(st, username: str) -> bool:
+    from store.errors import PermissionDenied
+
+    try:
+        st.user(username)
+        return True
+    except PermissionDenied:
+        return False
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

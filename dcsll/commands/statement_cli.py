@@ -1,0 +1,97 @@
+"""``dcsll statement`` and ``dcsll verify-statement``: issue and check signed verification statements.
+
+Exit codes of ``verify-statement``: 0 intact (and trusted); 1 altered, unsigned or untrusted;
+2 cannot check (file missing, not a PDF, bad ``--trust`` file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "statement", help="issue a signed bilingual verification statement (PDF)",
+        description="Issue a signed, bilingual (中文/English) verification statement for one observation "
+        "date, from a deal file (scored with the GCPI engine, ratchet applied by the finance engine) or "
+        "from plain statement data (--data).")
+    p.add_argument("deal_file", nargs="?", metavar="DEAL_FILE", help="deal file (TOML) of the loan")
+    p.add_argument("--period", required=True, help="reporting period label, e.g. 2025")
+    p.add_argument("--verifier", required=True, metavar="FILE", help="verifier TOML ([verifier], [signing])")
+    p.add_argument("--out", required=True, metavar="PDF", help="where to write the signed PDF")
+    p.add_argument("--lang", choices=["zh", "en", "both"], default="both", help="languages printed")
+    p.add_argument("--engagement", metavar="FILE",
+                   help="engagement TOML: statement id, standards, assurance level, the verifier's figures "
+                   "([verified]), notes (see data/statements/sample_engagement.toml)")
+    p.add_argument("--data", metavar="FILE", help="statement data TOML (instead of building from DEAL_FILE)")
+    p.add_argument("--cjk-font", default="auto", metavar="auto|cid|PATH",
+                   help="CJK font: auto (embedded TrueType if installed), cid (STSong-Light), or a .ttf/.ttc")
+    p.set_defaults(func=run_statement)
+
+    v = subparsers.add_parser(
+        "verify-statement", help="check a signed statement: intact / altered / unsigned / untrusted",
+        description="Validate the signature, recompute the SHA-256 of the attached statement.json and "
+        "compare it with the hash printed on every page. Exit 0 intact; 1 altered, unsigned or "
+        "untrusted; 2 cannot check.")
+    v.add_argument("pdf", metavar="FILE.pdf")
+    v.add_argument("--trust", action="append", default=[], metavar="CERT",
+                   help="trusted certificate (PEM/DER): the verifier's CA, or its self-signed certificate; "
+                   "repeatable")
+    v.add_argument("--json", action="store_true", help="print the report as JSON")
+    v.set_defaults(func=run_verify)
+
+
+def run_statement(args: argparse.Namespace) -> int:
+    from finance.statement import load_statement_data, load_verifier
+    from finance.statement_sign import issue_statement, load_identity, write_atomic
+    from index.errors import InputError
+
+    vf = load_verifier(args.verifier)
+    if args.data is None:
+        if args.deal_file is None:
+            raise InputError("give a DEAL_FILE or --data FILE", field="DEAL_FILE")
+        from finance.statement_build import build_statement, load_engagement
+
+        st = build_statement(args.deal_file, str(args.period), vf.verifier,
+                             engagement=load_engagement(args.engagement), engagement_file=args.engagement)
+    else:
+        if args.deal_file is not None or args.engagement is not None:
+            raise InputError("--data gives the whole statement: leave out DEAL_FILE and --engagement",
+                             field="--data")
+        st = load_statement_data(args.data, verifier=vf.verifier)
+    if st.reporting_period.label != str(args.period):
+        raise InputError(f"no verified data for period {args.period}: the data file covers period "
+                         f"{st.reporting_period.label}", file=args.data, field="reporting_period.label",
+                         value=args.period)
+    identity = load_identity(vf.signing)
+    signed, pdf = issue_statement(st, identity, lang=args.lang, cjk_font=args.cjk_font)
+    out = write_atomic(args.out, pdf)
+    from finance.statement import content_sha256
+
+    print(f"wrote {out} ({len(pdf):,} bytes)")
+    print(f"content sha256: {content_sha256(signed)}")
+    print(f"signed by: {identity.subject}")
+    if identity.demo:
+        from finance.statement_sign import dcsll_home
+
+        cert = dcsll_home() / "demo-signer" / "demo-signer.cert.pem"
+        print(f"note: self-signed demo identity; check with: dcsll verify-statement {out} --trust {cert}")
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from finance.statement_sign import verify_statement
+
+    rep = verify_statement(args.pdf, trust=args.trust)
+    if args.json:
+        print(json.dumps({"file": args.pdf, **rep.as_dict()}, ensure_ascii=False, indent=2))
+    else:
+        print(f"{args.pdf}: {rep.status.upper()}")
+        for r in rep.reasons:
+            print(f"  - {r}")
+        for label, value in (("statement", rep.statement_id), ("content sha256", rep.content_sha256),
+                             ("signer", rep.signer), ("signing time", rep.signing_time)):
+            if value:
+                print(f"  {label}: {value}")
+    return rep.exit_code

@@ -1,0 +1,212 @@
+"""Files in and out of the deal book: import a folder of facility and deal TOML files, export everything.
+
+Layout of an export folder (and of ``data/``, which ``seed-demo`` reads)::
+
+    facilities/<facility id>.toml      canonical facility file (store.tomlio.dumps_facility)
+    deals/<deal id>.toml               the deal document as saved (tomli_w)
+    methodology/<id>-<version>.toml    the methodology file's exact bytes
+    statements/<statement id>.pdf      statement PDFs (bytes as stored, hash checked)
+    audit_log.jsonl                    the audit trail, one JSON object per line
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.errors import InputError, InputErrors
+from index.models import Facility, facility_from_dict, load_facility
+from store.roles import is_allowed
+
+
+@dataclass
+class ImportReport:
+    """What an import wrote: ids per kind and the number of audit rows."""
+
+    facilities: list[str] = field(default_factory=list)
+    deals: list[str] = field(default_factory=list)
+    methodologies: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def read_toml(path: Path) -> dict:
+    """Parse a TOML file; :class:`InputError` naming the file on a syntax error."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+
+
+def read_facilities(folder: Path) -> list[tuple[Path, Facility]]:
+    """Load every ``*.toml`` of a folder as a facility (sorted by name).
+
+    Raises
+    ------
+    InputErrors
+        Every bad file, and every facility id found in more than one file (naming both files).
+    """
+    out, errors, seen = [], [], {}
+    for p in sorted(Path(folder).glob("*.toml")):
+        try:
+            f = load_facility(p)
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        if f.id in seen:
+            errors.append(InputError(f"duplicate facility id {f.id!r}: also in {seen[f.id]}", file=str(p),
+                                     field="facility.id", value=f.id))
+            continue
+        seen[f.id] = str(p)
+        out.append((p, f))
+    if errors:
+        raise InputErrors(errors)
+    return out
+
+
+def read_deals(folder: Path) -> list[tuple[Path, dict]]:
+    """Load every ``*.toml`` of a folder as a deal document; duplicate deal ids are refused."""
+    from store.core import deal_columns
+
+    out, errors, seen = [], [], {}
+    for p in sorted(Path(folder).glob("*.toml")):
+        try:
+            doc = read_toml(p)
+            cols = deal_columns(doc, file=str(p))
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        if cols["id"] in seen:
+            errors.append(InputError(f"duplicate deal id {cols['id']!r}: also in {seen[cols['id']]}", file=str(p),
+                                     field="id", value=cols["id"]))
+            continue
+        seen[cols["id"]] = str(p)
+        out.append((p, doc))
+    if errors:
+        raise InputErrors(errors)
+    return out
+
+
+def import_folder(store, actor: str, data_dir: Path, *, deal_actor: str | None = None) -> ImportReport:
+    """Load ``data_dir/facilities/*.toml``, ``data_dir/deals/*.toml`` and ``data_dir/methodology/*.toml``.
+
+    Everything is read and checked before anything is written, and the whole import is one transaction per
+    kind of record (facilities, then deals): a bad deal leaves no deal written. Existing records are updated
+    (deals at their current version) and unchanged ones left alone.
+
+    Raises
+    ------
+    InputErrors
+        Bad files, duplicate ids, a deal naming an unknown facility.
+    """
+    from store.core import deal_columns
+    from store.tomlio import to_json
+
+    data_dir = Path(data_dir)
+    rep = ImportReport()
+    facilities = read_facilities(data_dir / "facilities") if (data_dir / "facilities").is_dir() else []
+    deals = read_deals(data_dir / "deals") if (data_dir / "deals").is_dir() else []
+    errs = []
+    ids = {f.id: str(p) for p, f in facilities}
+    for p, doc in deals:  # inline facilities of deals are stored as facilities too
+        fac = doc.get("facility")
+        if isinstance(fac, dict):
+            try:
+                f = facility_from_dict(dict(fac), file=f"{p} [facility]")
+            except InputErrors as exc:
+                errs.extend(exc.errors)
+                continue
+            except InputError as exc:
+                errs.append(exc)
+                continue
+            if f.id in ids:
+                errs.append(InputError(f"duplicate facility id {f.id!r}: also in {ids[f.id]}", file=str(p),
+                                       field="facility.id", value=f.id))
+                continue
+            ids[f.id] = str(p)
+            facilities.append((p, f))
+    known = set(store.facility_ids()) | set(ids)
+    for p, doc in deals:
+        cols = deal_columns(doc, file=str(p))
+        if cols["facility_id"] not in known:
+            errs.append(InputError(f"unknown facility {cols['facility_id']!r}; add data/facilities/"
+                                   f"{cols['facility_id']}.toml or fix the id", file=str(p), field="facility",
+                                   value=cols["facility_id"]))
+        if store.deal_validator is not None:
+            try:
+                store.deal_validator(doc, file=str(p))
+            except InputErrors as exc:
+                errs.extend(exc.errors)
+            except InputError as exc:
+                errs.append(exc)
+    if errs:
+        raise InputErrors(errs)
+    mdir = data_dir / "methodology"
+    if mdir.is_dir():
+        stored = {m.sha256 for m in store.methodologies()}
+        for p in sorted(mdir.glob("*.toml")):
+            info = store.save_methodology(actor, p)
+            (rep.unchanged if info.sha256 in stored else rep.methodologies).append(f"{info.id}@{info.version}")
+    with store._write() as s:
+        a = store._actor(s, actor)
+        for p, f in facilities:
+            r = store._save_facility(s, a, f, reason=None, file=str(p))
+            (rep.facilities if r.changes else rep.unchanged).append(f.id)
+    da = deal_actor or actor
+    with store._write() as s:
+        a = store._actor(s, da)
+        if not is_allowed(a.roles, "data.import"):
+            store._require(a, "deal.save")
+        for p, doc in deals:
+            cols = deal_columns(doc, file=str(p))
+            from store.schema import DealRow
+
+            row = s.get(DealRow, cols["id"])
+            if row is not None and row.document == to_json(dict(doc)):
+                rep.unchanged.append(cols["id"])
+                continue
+            store._save_deal(s, a, cols, to_json(dict(doc)), row.version if row is not None else None, str(p))
+            rep.deals.append(cols["id"])
+    return rep
+
+
+def export_folder(store, out_dir: Path) -> dict[str, int]:
+    """Write every facility, deal, methodology, statement and the audit log under ``out_dir``.
+
+    Returns the number of files per kind. Existing files of the same name are overwritten; nothing else in
+    ``out_dir`` is touched.
+    """
+    import tomli_w
+
+    from store.schema import AuditRow
+    from store.tomlio import dumps_facility, jsonable
+
+    out = Path(out_dir)
+    counts = {"facilities": 0, "deals": 0, "methodology": 0, "statements": 0, "audit_rows": 0}
+    for sub in ("facilities", "deals", "methodology", "statements"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    for fid in store.facility_ids():
+        (out / "facilities" / f"{fid}.toml").write_text(dumps_facility(store.load_facility(fid)), encoding="utf-8")
+        counts["facilities"] += 1
+    for did in store.deal_ids():
+        (out / "deals" / f"{did}.toml").write_text(tomli_w.dumps(store.load_deal_document(did)), encoding="utf-8")
+        counts["deals"] += 1
+    for m in store.methodologies():
+        (out / "methodology" / f"{m.id}-{m.version}.toml").write_bytes(store.methodology_content(m.id, m.version))
+        counts["methodology"] += 1
+    for sid in store.statement_ids():
+        (out / "statements" / f"{sid}.pdf").write_bytes(store.statement_pdf(sid))
+        counts["statements"] += 1
+    from sqlalchemy import select
+
+    with store._read() as s, open(out / "audit_log.jsonl", "w", encoding="utf-8") as fh:
+        for r in s.scalars(select(AuditRow).order_by(AuditRow.id)):
+            fh.write(json.dumps(jsonable({"id": r.id, "at": r.at, "actor": r.actor, "action": r.action,
+                                          "entity": r.entity, "key": r.entity_key, "before": r.before,
+                                          "after": r.after}), ensure_ascii=False) + "\n")
+            counts["audit_rows"] += 1
+    return counts

@@ -1,0 +1,299 @@
+"""ORM tables of the deal book (SQLAlchemy 2.x, typed ``Mapped[...]``).
+
+The schema itself is created by the Alembic migrations in ``store/migrations`` (never by
+``metadata.create_all``); ``tests/store/test_migrations.py`` checks that the migrations and these classes
+agree. Rules the database enforces itself (triggers, created by the migrations): the audit log is
+append-only; verified figures, issued statements and stored methodologies cannot be updated or deleted.
+
+Figures are append-only: a new value for a field is a new row whose ``restates_id`` points to the row it
+replaces; the current value of a field is the row nobody restates. ``kind`` is ``number`` (``value``),
+``category`` (``text``), ``checklist`` (``items``), ``refrigerant`` (``text`` = gas, ``value`` = kg) or
+``removed`` (the field was taken out of a later file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+FIGURE_STATUSES = ("design", "reported", "verified")
+STATEMENT_STATUSES = ("draft", "issued")
+SIGNATURE_STATUSES = ("unsigned", "signed", "signature_valid", "signature_invalid")
+OBSERVATION_STATUSES = ("simulated", "reported", "verified")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, dt.datetime: DateTime(timezone=True),
+                           float: Double}
+
+
+def _in(col: str, values) -> str:
+    return f"{col} IN ({', '.join(repr(v) for v in values)})"
+
+
+# ------------------------------------------------------------------------------------------ users, roles
+
+class User(Base):
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(_in("role", ("credit_officer", "operator", "verifier", "admin")),
+                                      name="role"),)
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class FacilityOperator(Base):
+    """Which operator users report for which facility."""
+
+    __tablename__ = "facility_operators"
+    facility_id: Mapped[str] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"), primary_key=True)
+
+
+# ------------------------------------------------------------------------------------------ methodologies
+
+class MethodologyRow(Base):
+    __tablename__ = "methodologies"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[str] = mapped_column(String(50), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    title: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+# ------------------------------------------------------------------------------------------ facilities
+
+class FacilityRow(Base):
+    __tablename__ = "facilities"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_zh: Mapped[str | None] = mapped_column(String(300))
+    operator: Mapped[str | None] = mapped_column(String(300))
+    province: Mapped[str] = mapped_column(String(50))
+    grid_region: Mapped[str | None] = mapped_column(String(50))
+    hub_node: Mapped[str | None] = mapped_column(String(100))
+    cluster: Mapped[str | None] = mapped_column(String(100))
+    computing_type: Mapped[str] = mapped_column(String(30))
+    lifecycle_stage: Mapped[str] = mapped_column(String(30))
+    commissioning_date: Mapped[dt.date | None] = mapped_column(Date)
+    cooling: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class PeriodRow(Base):
+    __tablename__ = "periods"
+    __table_args__ = (UniqueConstraint("facility_id", "label", name="uq_periods_facility_label"),
+                      CheckConstraint(_in("status", FIGURE_STATUSES), name="status"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    facility_id: Mapped[str] = mapped_column(ForeignKey("facilities.id"))
+    label: Mapped[str] = mapped_column(String(50))
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(Text)
+    compute_precision: Mapped[str | None] = mapped_column(String(10))
+    gpu_utilisation_definition: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class FigureRow(Base):
+    __tablename__ = "figures"
+    __table_args__ = (
+        CheckConstraint(_in("status", FIGURE_STATUSES), name="status"),
+        CheckConstraint(_in("kind", ("number", "category", "checklist", "refrigerant", "removed")), name="kind"),
+        Index("ix_figures_facility_period_field", "facility_id", "period_id", "field"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    facility_id: Mapped[str] = mapped_column(ForeignKey("facilities.id"))
+    period_id: Mapped[int | None] = mapped_column(ForeignKey("periods.id"))
+    field: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[float | None] = mapped_column(Double)
+    text: Mapped[str | None] = mapped_column(Text)
+    items: Mapped[list[Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(Text)
+    restates_id: Mapped[int | None] = mapped_column(ForeignKey("figures.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+# ------------------------------------------------------------------------------------------ deals
+
+class DealRow(Base):
+    """A loan: its validated TOML document (JSON, TOML types tagged) plus the columns queries need."""
+
+    __tablename__ = "deals"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    facility_id: Mapped[str] = mapped_column(ForeignKey("facilities.id"), index=True)
+    borrower: Mapped[str | None] = mapped_column(String(300))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[float] = mapped_column(Double)
+    margin_bp: Mapped[float | None] = mapped_column(Double)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditRow(Base):
+    """Append-only (database triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(default=_now)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_key: Mapped[str] = mapped_column(String(200), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# ---------------------------------------------------------------- revision 0002: terms, targets, results
+
+class RatchetTermsRow(Base):
+    __tablename__ = "ratchet_terms"
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), primary_key=True)
+    design: Mapped[str | None] = mapped_column(String(30))
+    cap_bp: Mapped[float | None] = mapped_column(Double)
+    margin_floor_bp: Mapped[float | None] = mapped_column(Double)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class BaselineRow(Base):
+    __tablename__ = "baselines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
+    kpi: Mapped[str] = mapped_column(String(50))
+    value: Mapped[float] = mapped_column(Double)
+    unit: Mapped[str | None] = mapped_column(String(30))
+    period_label: Mapped[str | None] = mapped_column(String(50))
+    methodology_id: Mapped[str | None] = mapped_column(String(100))
+    methodology_sha256: Mapped[str | None] = mapped_column(String(64))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("baselines.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class SptRow(Base):
+    __tablename__ = "spts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
+    kpi: Mapped[str] = mapped_column(String(50))
+    observation_date: Mapped[dt.date] = mapped_column(Date)
+    target: Mapped[float] = mapped_column(Double)
+    baseline_id: Mapped[int | None] = mapped_column(ForeignKey("baselines.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("spts.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class ObservationRow(Base):
+    __tablename__ = "observations"
+    __table_args__ = (CheckConstraint(_in("status", OBSERVATION_STATUSES), name="status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
+    observation_date: Mapped[dt.date] = mapped_column(Date)
+    period_label: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20))
+    methodology_id: Mapped[str] = mapped_column(String(100))
+    methodology_sha256: Mapped[str] = mapped_column(String(64))
+    total: Mapped[float | None] = mapped_column(Double)
+    grade: Mapped[str | None] = mapped_column(String(20))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class MarginChangeRow(Base):
+    __tablename__ = "margin_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
+    observation_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id"))
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    adjustment_bp: Mapped[float] = mapped_column(Double)
+    margin_bp: Mapped[float] = mapped_column(Double)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class StatementRow(Base):
+    __tablename__ = "statements"
+    __table_args__ = (CheckConstraint(_in("status", STATEMENT_STATUSES), name="status"),
+                      CheckConstraint(_in("signature_status", SIGNATURE_STATUSES), name="signature_status"))
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    deal_id: Mapped[str | None] = mapped_column(ForeignKey("deals.id"))
+    facility_id: Mapped[str] = mapped_column(ForeignKey("facilities.id"))
+    period_label: Mapped[str | None] = mapped_column(String(50))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    signature_status: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20))
+    issued_at: Mapped[dt.datetime | None] = mapped_column()
+    restates_id: Mapped[str | None] = mapped_column(ForeignKey("statements.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class SimulationRow(Base):
+    __tablename__ = "simulations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    facility_id: Mapped[str] = mapped_column(ForeignKey("facilities.id"), index=True)
+    deal_id: Mapped[str | None] = mapped_column(ForeignKey("deals.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))

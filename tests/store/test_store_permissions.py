@@ -1,0 +1,208 @@
+"""The permission table: (role, action) → allowed / denied, every pair exercised on both databases.
+
+The expectations are written out here from the issue text (credit_officer: deals, ratchets, targets;
+operator: its own facilities' reported data, simulations; verifier: verified values, statements; admin:
+users, methodologies), not read from store.roles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import pytest
+
+from index.models import load_facility
+from store import open_store
+from store.errors import PermissionDenied
+
+FIX = Path(__file__).parent / "fixtures"
+METHODOLOGY = Path(__file__).parents[2] / "data" / "methodology" / "gcpi-2024.toml"
+PDF = b"%PDF-1.7\n% permission test\n%%EOF\n"
+_n = itertools.count()
+
+# role -> user in the store; "operator" owns zjk-campus, "operator (other facility)" owns nothing
+USERS = {"credit_officer": "credit", "operator": "op", "operator (other facility)": "op2", "verifier": "verifier",
+         "admin": "admin"}
+C, OP, X, V, A = "credit_officer", "operator", "operator (other facility)", "verifier", "admin"
+
+
+def _deal(i):
+    return {"deal": {"id": f"perm-deal-{i}", "facility": "zjk-campus"}, "loan": {"currency": "CNY", "amount": 1e6}}
+
+
+def _add_user(st, u):
+    st.add_user(u, f"newuser{next(_n)}", ["operator"])
+
+
+def _save_methodology(st, u):
+    st.save_methodology(u, METHODOLOGY)
+
+
+def _create_facility(st, u):
+    f = load_facility(FIX / "facilities" / "gy-hall.toml")
+    st.save_facility(u, f.model_copy(update={"id": f"new-dc-{next(_n)}", "periods": ()}))
+
+
+def _edit_profile(st, u):
+    f = st.load_facility("zjk-campus")
+    st.save_facility(u, f.model_copy(update={"notes": f"note {next(_n)}"}))
+
+
+def _report(st, u):
+    st.report_figure(u, "zjk-campus", "2024", "water_m3", 490000.0 + next(_n), source="water bill")
+
+
+def _verify_prepare(st):
+    # a fresh reported figure each time (a new period), so that only the role decides
+    label = f"perm-{next(_n)}"
+    _new_period(st, label)
+    return label
+
+
+def _verify(st, u, label):
+    st.verify_figure(u, "zjk-campus", label, "water_m3", 1000.0, source="VR")
+
+
+def _new_period(st, label):
+    from index.models import PeriodData
+
+    f = st.load_facility("zjk-campus")
+    p = PeriodData(label=label, start=dt.date(2030, 1, 1), end=dt.date(2030, 12, 31), status="reported",
+                   water_m3={"value": 999.0, "status": "reported", "source": "bill"})
+    st.save_facility("op", f.model_copy(update={"periods": (*f.periods, p)}))
+
+
+def _restate(st, u):
+    st.restate_figure(u, "zjk-campus", "2023", "water_m3", 520000.0 + next(_n), source="VR rev",
+                      reason="permission test")
+
+
+def _save_deal(st, u):
+    st.save_deal(u, _deal(next(_n)))
+
+
+def _update_deal(st, u):
+    info = st.deal("perm-base-deal")
+    doc = st.load_deal_document("perm-base-deal")
+    doc["loan"]["amount"] = 1e6 + next(_n)
+    st.save_deal(u, doc, expected_version=info.version)
+
+
+def _baseline(st, u):
+    st.set_baseline(u, "perm-base-deal", f"kpi{next(_n)}", 70.0)
+
+
+def _spt(st, u):
+    st.set_spt(u, "perm-base-deal", f"kpi{next(_n)}", dt.date(2027, 4, 30), 75.0)
+
+
+def _observation(st, u):
+    st.record_observation(u, "perm-base-deal", dt.date(2027, 4, 30), "2026",
+                          {"total": 70.0, "grade": "3A", "methodology_id": "m", "methodology_sha256": "0" * 64})
+
+
+def _margin(st, u):
+    st.record_margin_change(u, "perm-base-deal", dt.date(2027, 6, 20), -5.0, 80.0)
+
+
+def _simulation(st, u):
+    st.save_simulation(u, "zjk-campus", "retrofit", {"pue_2027": 1.15})
+
+
+def _statement(st, u):
+    st.save_statement(u, f"VS-{next(_n)}", facility_id="zjk-campus", pdf=PDF)
+
+
+def _issue_prepare(st):
+    sid = f"VS-{next(_n)}"
+    st.save_statement("verifier", sid, facility_id="zjk-campus", pdf=PDF)
+    return sid
+
+
+def _issue(st, u, sid):
+    st.issue_statement(u, sid)
+
+
+def _portfolio(st, u):
+    st.portfolio_summary(u)
+
+
+def _audit(st, u):
+    st.audit_log(u)
+
+
+#: action -> (callable, roles allowed[, preparation done by the right role, its result passed on])
+TABLE = {
+    "add a user": (_add_user, {A}),
+    "save a methodology": (_save_methodology, {A}),
+    "create a facility": (_create_facility, {C, A}),
+    "edit a facility profile": (_edit_profile, {C, A, OP}),
+    "report a figure": (_report, {OP}),
+    "verify a figure": (_verify, {V}, _verify_prepare),
+    "restate a verified figure": (_restate, {V}),
+    "create a deal": (_save_deal, {C}),
+    "update a deal": (_update_deal, {C}),
+    "set a baseline": (_baseline, {C}),
+    "set an SPT": (_spt, {C}),
+    "record an observation": (_observation, {C}),
+    "record a margin change": (_margin, {C}),
+    "save a simulation": (_simulation, {C, OP}),
+    "save a statement": (_statement, {V}),
+    "issue a statement": (_issue, {V}, _issue_prepare),
+    "read the portfolio": (_portfolio, {C, V, A}),
+    "read the audit log": (_audit, {C, V, A}),
+}
+CASES = [(action, role) for action in TABLE for role in USERS]
+
+
+@pytest.fixture(scope="module")
+def perm_store(module_db_url):
+    url = module_db_url
+    if True:
+        st = open_store(url, migrate=True)
+        st.bootstrap_admin("admin")
+        for role, user in USERS.items():
+            if user != "admin":
+                st.add_user("admin", user, [role.split(" ")[0]])
+        st.save_facility("admin", load_facility(FIX / "facilities" / "zjk-campus.toml"))
+        st.assign_facility("admin", "op", "zjk-campus")
+        st.save_deal("credit", {"deal": {"id": "perm-base-deal", "facility": "zjk-campus"},
+                                "loan": {"currency": "CNY", "amount": 1e6}})
+        yield st
+        st.close()
+
+
+@pytest.mark.parametrize(("action", "role"), CASES, ids=[f"{a}-{r}" for a, r in CASES])
+def test_permission(perm_store, action, role):
+    call, allowed, *prepare = TABLE[action]
+    args = [prepare[0](perm_store)] if prepare else []
+    user = USERS[role]
+    if role in allowed:
+        call(perm_store, user, *args)
+        return
+    n = perm_store.audit_count()
+    with pytest.raises(PermissionDenied) as exc:
+        call(perm_store, user, *args)
+    assert user in str(exc.value) and "ask" in str(exc.value)
+    assert perm_store.audit_count() == n    # nothing written
+
+
+def test_unknown_user_is_refused(perm_store):
+    with pytest.raises(PermissionDenied, match="unknown or deactivated"):
+        perm_store.save_deal("nobody", _deal(next(_n)))
+
+
+def test_deactivated_user_is_refused(perm_store):
+    perm_store.add_user("admin", "leaver", ["credit_officer"])
+    perm_store.deactivate_user("admin", "leaver")
+    with pytest.raises(PermissionDenied):
+        perm_store.save_deal("leaver", _deal(next(_n)))
+
+
+def test_every_role_and_action_of_the_store_is_in_the_table():
+    from store.roles import PERMISSIONS, ROLES
+
+    assert set(ROLES) == {"credit_officer", "operator", "verifier", "admin"}
+    assert len(TABLE) >= len(PERMISSIONS)
