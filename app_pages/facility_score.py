@@ -1,0 +1,62 @@
+"""Facility score page (credit officer; start of the deal designer): one facility-period's GCPI result."""
+
+import altair as alt
+import streamlit as st
+
+from app_support.engine import facility, facility_files, indicator_frame, score_period
+from app_support.i18n import current_language, t
+from app_support.pages import require
+
+require("app_pages/facility_score.py")
+lang = current_language()
+st.title(t("score.title"))
+
+files = facility_files()
+stems = list(files)
+default = stems.index("demo-zjk-hyperscale") if "demo-zjk-hyperscale" in stems else 0
+
+
+def _label(stem: str) -> str:
+    f = facility(files[stem])
+    return (f.name_zh or f.name) if lang == "zh" else f.name
+
+
+c1, c2 = st.columns([3, 1])
+stem = c1.selectbox(t("score.facility"), stems, index=default, format_func=_label, key=f"score_facility_{lang}")  # labels change with language
+periods = [p.label for p in facility(files[stem]).periods]
+period = c2.selectbox(t("score.period"), periods, index=len(periods) - 1, key="score_period")
+r = score_period(files[stem], period)
+
+m1, m2, m3, m4, m5 = st.columns(5)
+m1.metric(t("score.total"), f"{r.total:.2f}")
+m2.metric(t("score.grade"), r.grade)
+m3.metric(t("score.completeness"), f"{r.completeness:.0%}")
+m4.metric(t("score.core"), f"{r.core:.2f}")
+m5.metric(t("score.addon"), f"{r.addon:.2f}")
+if r.grade != r.score_grade:
+    st.info(t("score.pue_guard", score_grade=r.score_grade, pue_grade=r.pue_grade))
+if r.missing:
+    st.warning(t("score.missing", ids=", ".join(r.missing)))
+
+df = indicator_frame(r, lang)
+st.subheader(t("score.by_pillar"))
+chart = alt.Chart(df).mark_bar().encode(
+    x=alt.X("contribution:Q", title=t("col.contribution")),
+    y=alt.Y("pillar:N", title=t("col.pillar"), sort=None),
+    color=alt.Color("indicator:N", title=t("col.indicator")),
+    tooltip=["indicator", "score", "weight", "contribution"])
+st.altair_chart(chart)
+
+st.subheader(t("score.breakdown"))
+cols = {"pillar": t("col.pillar"), "criterion": t("col.criterion"), "indicator": t("col.indicator"),
+        "raw_value": t("col.raw_value"), "unit": t("col.unit"), "score": t("col.score"),
+        "weight": t("col.weight"), "contribution": t("col.contribution"), "status": t("col.status"),
+        "source": t("col.source")}
+st.dataframe(df.drop(columns="id").rename(columns=cols), hide_index=True, column_config={
+    t("col.score"): st.column_config.NumberColumn(format="%.1f"),
+    t("col.weight"): st.column_config.NumberColumn(format="%.3f"),
+    t("col.contribution"): st.column_config.NumberColumn(format="%.2f")})
+if r.notes:
+    with st.expander(t("score.notes")):
+        for n in r.notes:
+            st.markdown(f"- {n}")

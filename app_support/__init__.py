@@ -1,0 +1,1 @@
+"""Helpers of the Streamlit app: identity, the i18n catalogue, cached engine calls, page registry."""

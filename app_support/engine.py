@@ -1,0 +1,195 @@
+"""Cached calls into the engines, and the pure table-building the pages share.
+
+Everything here is a pure function of files on disk and its arguments, so ``st.cache_data`` memoises it
+across reruns and sessions (a rerun re-reads nothing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from index.engine import score
+from index.methodology import Curve, Methodology, load_methodology
+from index.models import Facility, load_facility
+from index.result import IndexResult
+
+ROOT = Path(__file__).resolve().parents[1]
+FACILITY_DIR = ROOT / "data" / "facilities"
+#: relative change applied to one weight at a time in the sensitivity view (±20 %, issue 7)
+SENSITIVITY_STEP = 0.20
+
+
+@st.cache_resource
+def methodology() -> Methodology:
+    """The shipped methodology (``data/methodology/gcpi-2024.toml``), loaded once per process."""
+    return load_methodology()
+
+
+def facility_files() -> dict[str, str]:
+    """Facility files shipped in ``data/facilities`` as ``{file stem: path}``, sorted by stem."""
+    return {p.stem: str(p) for p in sorted(FACILITY_DIR.glob("*.toml"))}
+
+
+@st.cache_data(show_spinner=False)
+def facility(path: str) -> Facility:
+    """The facility in ``path`` (see :func:`index.models.load_facility`; its errors propagate)."""
+    return load_facility(path)
+
+
+@st.cache_data(show_spinner=False)
+def score_period(path: str, period: str) -> IndexResult:
+    """GCPI result of one facility file and period label with the shipped methodology."""
+    return score(facility(path), period, methodology())
+
+
+@st.cache_data(show_spinner=False)
+def all_results() -> list[IndexResult]:
+    """Results of every period of every shipped facility file (for the sensitivity view)."""
+    out = []
+    for path in facility_files().values():
+        for p in facility(path).periods:
+            out.append(score_period(path, p.label))
+    return out
+
+
+#: significant digits of raw values shown in tables
+RAW_DIGITS = 4
+
+
+def _fmt_raw(v) -> str:
+    """A raw value for display: text as is, numbers to :data:`RAW_DIGITS` significant digits (thousands
+    separated when larger), '' when missing."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if abs(v) >= 10 ** RAW_DIGITS:
+        return f"{v:,.0f}"
+    return f"{v:.{RAW_DIGITS}g}"
+
+
+def indicator_frame(result: IndexResult, lang: str) -> pd.DataFrame:
+    """One row per indicator: pillar, criterion, name, raw value, unit, score, weight, contribution, status.
+
+    Parameters
+    ----------
+    result : IndexResult
+    lang : {"zh", "en"}
+        Language of the names.
+    """
+    pillars = {n.id: n for n in result.pillars}
+    criteria = {n.id: n for n in result.criteria}
+    nm = (lambda o: o.name_zh) if lang == "zh" else (lambda o: o.name_en)
+    rows = []
+    for iid, ind in result.indicators.items():
+        rows.append({
+            "id": iid, "pillar": nm(pillars[ind.pillar]), "criterion": nm(criteria[ind.criterion]),
+            "indicator": nm(ind), "raw_value": ind.raw_text if ind.raw_text is not None else ind.raw_value,
+            "unit": ind.unit, "score": ind.score, "weight": ind.weight, "contribution": ind.contribution,
+            "status": ind.status, "source": ind.source,
+        })
+    df = pd.DataFrame(rows)
+    df["raw_value"] = df["raw_value"].astype(object).map(_fmt_raw)
+    return df
+
+
+def curve_frame(curve: Curve) -> pd.DataFrame:
+    """Anchors of a scoring curve: ``x`` (or category / item), ``score`` 0–100 and ``source``.
+
+    Piecewise and step curves give their anchors; bands their categories; checklists their items with
+    the score each item is worth (its weight share × 100); composite curves are not tabulated here.
+    """
+    if curve.type in ("piecewise", "steps"):
+        return pd.DataFrame({"x": curve.xs, "score": curve.scores,
+                             "source": list(curve.sources) + [""] * (len(curve.xs) - len(curve.sources))})
+    if curve.type == "bands":
+        return pd.DataFrame([{"x": v, "score": s, "source": src} for v, s, src in curve.bands])
+    if curve.type == "checklist":
+        total = sum(float(it.get("weight", 1)) for it in curve.items) or 1.0
+        return pd.DataFrame([{"x": it["id"], "name_zh": it.get("name_zh", ""), "name_en": it.get("name_en", ""),
+                              "score": 100.0 * float(it.get("weight", 1)) / total, "source": it.get("source", "")}
+                             for it in curve.items])
+    return pd.DataFrame(columns=["x", "score", "source"])
+
+
+def _grade(total: float, pue_grade: str, m: Methodology) -> str:
+    """Grade from the bands on the total, capped by the (unchanged) PUE guard grade."""
+    score_grade = next((g for g, lo in m.grades if total >= lo), m.ungraded)
+    return max(score_grade, pue_grade, key=m.grade_rank)
+
+
+def sensitivity(results: list[IndexResult], m: Methodology, step: float = SENSITIVITY_STEP) -> pd.DataFrame:
+    """How each facility-period's total moves when one indicator weight moves by ``±step``.
+
+    The weight is multiplied by ``1 ± step`` and the weights of its group (the core indicators, or the
+    lifecycle add-on indicators) are renormalised to their original sum; indicator scores are unchanged.
+    New core = Σ w'·score; new add-on = add-on points × Σ w'·score / 100.
+
+    Returns
+    -------
+    DataFrame
+        One row per (facility-period, indicator, direction) with ``facility``, ``period``, ``indicator``,
+        ``direction`` (+1 / −1), ``total``, ``new_total``, ``delta`` [points], ``grade``, ``new_grade``.
+    """
+    core_ids, addon_ids = m.core_ids, m.addon_ids
+    rows = []
+    for r in results:
+        for group in (core_ids, addon_ids):
+            w = np.array([m.indicators[i].weight for i in group])
+            s = np.array([r.indicators[i].score for i in group])
+            scale = 1.0 if group is core_ids else 100.0 / m.addon_max_points
+            base_part = float(w @ s) / scale
+            for k, iid in enumerate(group):
+                for sign in (1, -1):
+                    w2 = w.copy()
+                    w2[k] *= 1.0 + sign * step
+                    w2 *= w.sum() / w2.sum()
+                    new_total = r.total - base_part + float(w2 @ s) / scale
+                    rows.append({"facility": r.facility_id, "period": r.period, "indicator": iid,
+                                 "direction": sign, "total": r.total, "new_total": new_total,
+                                 "delta": new_total - r.total, "grade": r.grade,
+                                 "new_grade": _grade(new_total, r.pue_grade, m)})
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(show_spinner=False)
+def sensitivity_table() -> pd.DataFrame:
+    """:func:`sensitivity` of every shipped facility-period with the shipped methodology (cached)."""
+    return sensitivity(all_results(), methodology())
+
+
+DEAL_DIR = ROOT / "data" / "deals"
+
+
+def deal_files() -> dict[str, str]:
+    """Deal files shipped in ``data/deals`` as ``{file stem: path}``, sorted by stem."""
+    return {p.stem: str(p) for p in sorted(DEAL_DIR.glob("*.toml"))}
+
+
+@st.cache_data(show_spinner=False)
+def deal(path: str):
+    """The deal in ``path`` (:func:`finance.deal.load_deal`; its errors propagate)."""
+    from finance.deal import load_deal
+
+    return load_deal(path)
+
+
+@st.cache_data(show_spinner=False)
+def deal_cash_flows(path: str, scenario: str) -> tuple[pd.DataFrame, str, str]:
+    """Cash-flow table of a deal under one scenario: (frame, convention in words, currency)."""
+    from finance.deal import deal_schedule
+
+    s = deal_schedule(deal(path), scenario, path)
+    return s.frame, s.convention, s.currency
+
+
+@st.cache_data(show_spinner=False)
+def deal_value(path: str) -> dict:
+    """Valuation of a deal's ratchet over its own scenarios (:meth:`finance.valuation.Valuation.to_dict`)."""
+    from finance.deal import deal_valuation
+
+    return deal_valuation(deal(path), None, path).to_dict()

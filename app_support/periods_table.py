@@ -1,0 +1,146 @@
+"""Periods as a table (CSV or Excel, one reporting period per row) ↔ the facility file's ``[[periods]]``.
+
+Columns are the :class:`~index.models.PeriodData` field names (units in the names: kWh, MWh, m3, L, kW,
+fractions 0–1). List fields are written in one cell, separated by ``;``: ``evidence``, each
+``checklists.<indicator id>`` (capability ids from the methodology file) and ``refrigerants`` as
+``gas:kg`` pairs (``R134a:350;R410A:20``). Empty cells are left out (the figure is missing), never zero.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+from index.errors import InputError
+from index.models import PeriodData
+
+TEMPLATE_TOML = Path(__file__).parent / "templates" / "facility_template.toml"
+#: separator of list cells
+LIST_SEP = ";"
+#: separator of a refrigerant cell's gas and mass [kg]
+PAIR_SEP = ":"
+#: fields of a period kept as text (everything else numeric or a list)
+TEXT_FIELDS = ("label", "start", "end", "status", "source", "compute_precision", "availability",
+               "gpu_utilisation_definition", "notes")
+#: the first spreadsheet row holds the headers; data rows are numbered from here (as a spreadsheet shows them)
+FIRST_DATA_LINE = 2
+
+
+def _empty(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+def _split(v) -> list[str]:
+    return [x.strip() for x in str(v).split(LIST_SEP) if x.strip()]
+
+
+def columns(checklist_ids: list[str]) -> list[str]:
+    """Column order of the template: period fields, then one ``checklists.<id>`` column per checklist."""
+    fields = [f for f in PeriodData.model_fields if f not in ("checklists",)]
+    return fields + [f"checklists.{c}" for c in checklist_ids]
+
+
+def read_table(name: str, data: bytes) -> pd.DataFrame:
+    """A CSV (UTF-8) or Excel (.xlsx, first sheet) upload as a DataFrame, ``label`` kept as text.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read as a table.
+    """
+    try:
+        if name.lower().endswith(".xlsx"):
+            return pd.read_excel(io.BytesIO(data), dtype={"label": str}, engine="openpyxl")
+        return pd.read_csv(io.BytesIO(data), dtype={"label": str}, encoding="utf-8")
+    except Exception as exc:  # pandas raises many types for unreadable files
+        raise InputError(f"cannot read the table: {exc}", file=name) from None
+
+
+def rows_to_periods(df: pd.DataFrame, file: str) -> tuple[list[dict], dict[str, int], list[InputError]]:
+    """Turn table rows into ``[[periods]]`` mappings.
+
+    Returns
+    -------
+    periods : list of dict
+        One mapping per row, empty cells left out.
+    lines : dict
+        ``"period <label>"`` → spreadsheet line number of that row (for the failure table).
+    errors : list of InputError
+        Cells that could not be read (unknown column, bad refrigerant pair), each naming file, line and field.
+    """
+    known = set(PeriodData.model_fields) | {"year"}
+    periods, lines, errors = [], {}, []
+    for i, row in enumerate(df.to_dict(orient="records")):
+        line = i + FIRST_DATA_LINE
+        label = row.get("label", row.get("year"))
+        where = f"line {line}" if _empty(label) else f"period {label} (line {line})"
+        p: dict = {}
+        for col, v in row.items():
+            col = str(col).strip()
+            if _empty(v):
+                continue
+            if col.startswith("checklists."):
+                p.setdefault("checklists", {})[col.removeprefix("checklists.")] = _split(v)
+            elif col == "evidence":
+                p["evidence"] = _split(v)
+            elif col == "refrigerants":
+                items = []
+                for pair in _split(v):
+                    gas, sep, kg = pair.partition(PAIR_SEP)
+                    try:
+                        items.append({"gas": gas.strip(), "kg": float(kg)})
+                    except ValueError:
+                        errors.append(InputError(f"write refrigerants as gas{PAIR_SEP}kg pairs separated by "
+                                                 f"'{LIST_SEP}'", file=file, row=where,
+                                                 field="refrigerants", unit="kg", value=pair))
+                p["refrigerants"] = items
+            elif col not in known:
+                errors.append(InputError("unknown column", file=file, row=where, field=col, value=v))
+            elif col in TEXT_FIELDS:
+                p[col] = str(v).strip()
+            else:
+                p[col] = v
+        periods.append(p)
+        lines[f"period {p.get('label', p.get('year'))}"] = line
+        lines.setdefault(f"period #{i + 1}", line)
+    return periods, lines, errors
+
+
+def template_workbook(checklist_ids: list[str]) -> bytes:
+    """The Excel template: sheet ``periods`` (headers and the TOML template's period as an example row) and
+    sheet ``fields`` (each column with its description from the data model)."""
+    from openpyxl import Workbook
+
+    example = tomllib.loads(TEMPLATE_TOML.read_text(encoding="utf-8"))["periods"][0]
+    cols = columns(checklist_ids)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "periods"
+    ws.append(cols)
+    row = []
+    for c in cols:
+        if c.startswith("checklists."):
+            v = example.get("checklists", {}).get(c.removeprefix("checklists."))
+        else:
+            v = example.get(c)
+        if c == "refrigerants" and v:
+            v = LIST_SEP.join(f"{r['gas']}{PAIR_SEP}{r['kg']:g}" for r in v)
+        elif isinstance(v, list):
+            v = LIST_SEP.join(v)
+        row.append(v)
+    ws.append(row)
+    doc = wb.create_sheet("fields")
+    doc.append(["column", "description"])
+    for c in cols:
+        f = PeriodData.model_fields.get(c)
+        desc = (f.description or "") if f else "capability ids present, separated by ';' (methodology file)"
+        if c == "refrigerants":
+            desc = f"refrigerant top-ups as gas{PAIR_SEP}kg pairs separated by '{LIST_SEP}' [kg]"
+        doc.append([c, desc])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
