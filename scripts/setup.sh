@@ -3,7 +3,7 @@
 # in .venv with the project and its test extra. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PACKAGES=(fonts-wqy-microhei poppler-utils)
+APT_PACKAGES=(fonts-wqy-microhei poppler-utils chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
