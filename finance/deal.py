@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import tomllib
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from finance import conventions as C
 from finance.terms import InterpolatedRatchet, LoanTerms, RatchetTerms, ScoreGridRatchet, SptRatchet
 from index.errors import InputError, InputErrors
+from index.tomlfile import read_toml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FACILITIES_DIR = REPO_ROOT / "data" / "facilities"
@@ -141,11 +141,7 @@ def load_deal(path) -> Deal:
         array element) and unit.
     """
     path = Path(path)
-    with open(path, "rb") as fh:
-        try:
-            raw = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+    raw = read_toml(path)
     try:
         deal = Deal.model_validate(raw)
     except ValidationError as exc:

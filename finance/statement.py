@@ -31,7 +31,6 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +38,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from index.errors import InputError, InputErrors
+from index.tomlfile import read_toml
 
 SCHEMA = "dcsll.statement/1"
 CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "statements" / "catalogue.toml"
@@ -400,14 +400,7 @@ def load_catalogue(path: str | None = None) -> dict[str, Any]:
     InputError
         When the file is missing or is not valid TOML.
     """
-    p = Path(path) if path else CATALOGUE_PATH
-    try:
-        with open(p, "rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError as exc:
-        raise InputError("statement text catalogue not found", file=str(p)) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"statement text catalogue is not valid TOML: {exc}", file=str(p)) from exc
+    return read_toml(Path(path) if path else CATALOGUE_PATH, "statement text catalogue")
 
 
 def conclusion_text(*, level: AssuranceLevel, kind: str, facility: Bilingual, period: str,
@@ -487,17 +480,6 @@ def statement_from_mapping(data: dict, *, file: str | None = None,
     return st
 
 
-def _load_toml(path: str | Path, what: str) -> dict:
-    p = Path(path)
-    try:
-        with open(p, "rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError as exc:
-        raise InputError(f"{what} not found", file=str(p)) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{what} is not valid TOML: {exc}", file=str(p)) from exc
-
-
 class SigningConfig(_Model):
     """Where the verifier's signing key and certificate are (paths; never the key itself).
 
@@ -537,7 +519,7 @@ def load_verifier(path: str | Path) -> VerifierFile:
     InputError
         Missing file, bad TOML, or a verifier without name, accreditation or signatory.
     """
-    data = _load_toml(path, "verifier file")
+    data = read_toml(path, "verifier file")
     if "accreditation" not in data.get("verifier", {}) or not str(data["verifier"]["accreditation"]).strip():
         raise InputError(E_NO_ACCREDITATION, file=str(path), field="verifier.accreditation")
     try:
@@ -574,7 +556,7 @@ def load_statement_data(path: str | Path, *, verifier: Verifier | None = None,
     InputError
         See :func:`statement_from_mapping` and :func:`check_methodology`.
     """
-    data = _load_toml(path, "statement data file")
+    data = read_toml(path, "statement data file")
     if verifier is not None:
         data["verifier"] = verifier.model_dump(mode="json")
     st = statement_from_mapping(data, file=str(path))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from pathlib import Path
 
 from finance.statement import (
@@ -47,6 +46,7 @@ from finance.statement import (
     statement_from_mapping,
 )
 from index.errors import InputError
+from index.tomlfile import read_toml
 
 E_NO_OBSERVATION = "the deal has no observation for period {period} (periods: {have})"
 E_RATCHET = "statements are built for SPT-based ratchets only; this deal's ratchet is '{design}'"
@@ -157,13 +157,7 @@ def load_engagement(path: str | Path | None) -> dict:
     """Read an engagement TOML file (statement id, issue date, standards, notes, reported values ...)."""
     if path is None:
         return {}
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError as exc:
-        raise InputError("engagement file not found", file=str(path)) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"engagement file is not valid TOML: {exc}", file=str(path)) from exc
+    return read_toml(path, "engagement file")
 
 
 def build_statement(deal_file: str | Path, period: str, verifier: Verifier, *,

@@ -42,7 +42,6 @@ within the loan (:func:`check_dates`).
 from __future__ import annotations
 
 import csv
-import tomllib
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -52,6 +51,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from index.errors import InputError, InputErrors
+from index.tomlfile import read_toml
 
 
 class _Lever(BaseModel):
@@ -168,10 +168,7 @@ def load_levers(path: str | Path) -> list:
         Bad TOML or an invalid lever (file, lever number, field, unit named).
     """
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=str(p)) from None
+    raw = read_toml(p)
     extra = set(raw) - {"levers"}
     if extra:
         raise InputError(f"unknown top-level key(s) {', '.join(sorted(extra))}; put each lever in [[levers]]",

@@ -555,12 +555,9 @@ def load_facility(path: str | Path) -> Facility:
     InputError
         On a TOML syntax error or any invalid field (file, period and field named).
     """
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=str(p)) from None
-    return facility_from_dict(data, file=str(p))
+    from index.tomlfile import read_toml
+
+    return facility_from_dict(read_toml(path), file=str(path))
 
 
 load_facility_file = load_facility

@@ -12,12 +12,12 @@ Layout of an export folder (and of ``data/``, which ``seed-demo`` reads)::
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.errors import InputError, InputErrors
 from index.models import Facility, facility_from_dict, load_facility
+from index.tomlfile import read_toml
 from store.roles import is_allowed
 
 
@@ -29,14 +29,6 @@ class ImportReport:
     deals: list[str] = field(default_factory=list)
     methodologies: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-
-
-def read_toml(path: Path) -> dict:
-    """Parse a TOML file; :class:`InputError` naming the file on a syntax error."""
-    try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
 
 
 def read_facilities(folder: Path) -> list[tuple[Path, Facility]]:

@@ -47,12 +47,11 @@ def register(subparsers) -> None:
 
 def _load(args):
     """Deal, facility, targets settings (dict with resolved paths), monthly frame."""
-    import tomllib
-
     from finance.deal import load_deal
     from index.errors import InputError
     from index.forecast import load_monthly
     from index.models import facility_from_dict, load_facility
+    from index.tomlfile import read_toml
 
     deal_path = Path(args.deal_file)
     deal = load_deal(deal_path)
@@ -65,10 +64,7 @@ def _load(args):
             raise InputError(f"no targets settings for deal {deal.id!r}: write {tpath} (see data/targets/"
                              "demo-zjk-sll-2025.toml) or pass --targets", file=str(tpath))
         tpath = alt
-    try:
-        cfg = tomllib.loads(tpath.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=str(tpath)) from None
+    cfg = read_toml(tpath)
     unknown = set(cfg) - {"deal", "monthly", "baseline", "regulatory_profile", "proposal", "facility"}
     if unknown:
         raise InputError(f"unknown key(s) {', '.join(sorted(unknown))}", file=str(tpath), field=sorted(unknown)[0])
