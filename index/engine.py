@@ -137,7 +137,7 @@ def _compute(inp: Mapping[str, np.ndarray], cat: Mapping[str, np.ndarray], m: Me
         if c.type in ("piecewise", "steps"):
             scores[iid] = c.evaluate(raw[iid])
         elif c.type == "bands":
-            scores[iid] = c.evaluate_bands(cat.get(iid, np.full(n, None, dtype=object)))
+            scores[iid] = c.evaluate_bands(cat.get(iid, np.full(n, None, dtype=object)), field=iid)
             raw[iid] = scores[iid]
         elif c.type == "checklist":
             raw[iid], scores[iid] = _checklist(iid, c, cat, n)
@@ -295,9 +295,6 @@ def _weakest(statuses: Iterable[str]) -> str:
     return min(st, key=STATUS_ORDER.__getitem__)
 
 
-GRADE_NOTES_FIELDS = ("diesel_l", "natural_gas_m3", "refrigerants")
-
-
 def score(facility: Facility, period: PeriodData | str | int, methodology: Methodology | None = None) -> IndexResult:
     """Score one facility-period.
 
@@ -333,7 +330,7 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
     try:
         out = _compute(inp, cat, m)
     except InputError as exc:
-        raise InputError(exc.message, field=exc.field or "availability", row=f"period {period.label}",
+        raise InputError(exc.message, field=exc.field, row=f"period {period.label}",
                          value=exc.value) from None
     if float(out["gec_excess_kwh"][0]) > 0:
         notes.append(f"{out['gec_excess_kwh'][0] / 1000:,.0f} MWh of GECs exceed the grid purchase and are not "

@@ -76,15 +76,17 @@ class Curve:
             raise TypeError(f"curve type {self.type} is not evaluated on numbers")
         return np.where(np.isnan(x), np.nan, out)
 
-    def evaluate_bands(self, values) -> np.ndarray:
-        """Score categorical values; ``None``/empty → nan. Raises InputError for an unknown category."""
+    def evaluate_bands(self, values, field: str | None = None) -> np.ndarray:
+        """Score categorical values; ``None``/empty → nan. Raises InputError (naming ``field``) for an
+        unknown category."""
         table = {v: s for v, s, _ in self.bands}
         out = np.full(len(values), np.nan)
         for i, v in enumerate(values):
             if v is None or v == "" or (isinstance(v, float) and v != v):
                 continue
             if v not in table:
-                raise InputError(f"unknown category {v!r}; expected one of {', '.join(table)}", value=v)
+                raise InputError(f"unknown category {v!r}; expected one of {', '.join(table)}", field=field,
+                                 row=i + 1 if len(values) > 1 else None, value=v)
             out[i] = table[v]
         return out
 
@@ -172,28 +174,25 @@ def _need_source(obj: dict, path: str, where: str) -> str:
     return src
 
 
+#: curves given as points: type -> (list key, x key, fewest points, wording of that minimum)
+_POINT_CURVES = {"piecewise": ("anchors", "x", 2, "at least two anchors"),
+                 "steps": ("steps", "from", 1, "at least one step")}
+
+
 def _parse_curve(spec: dict, path: str, where: str) -> Curve:
     if not isinstance(spec, dict) or "type" not in spec:
         raise _err("curve must be a table with a 'type'", path, where)
     t = spec["type"]
-    if t == "piecewise":
-        anchors = spec.get("anchors") or []
-        if len(anchors) < 2:
-            raise _err("a piecewise curve needs at least two anchors", path, where)
-        xs = [float(a["x"]) for a in anchors]
-        ys = [float(a["score"]) for a in anchors]
-        srcs = [_need_source(a, path, f"{where}.anchors[{i}]") for i, a in enumerate(anchors)]
+    if t in _POINT_CURVES:
+        key, x_key, least, need = _POINT_CURVES[t]
+        points = spec.get(key) or []
+        if len(points) < least:
+            raise _err(f"a {t} curve needs {need}", path, where)
+        xs = [float(a[x_key]) for a in points]
+        ys = [float(a["score"]) for a in points]
+        srcs = [_need_source(a, path, f"{where}.{key}[{i}]") for i, a in enumerate(points)]
         _check_monotone(xs, ys, path, where)
-        return Curve("piecewise", tuple(xs), tuple(ys), tuple(srcs))
-    if t == "steps":
-        steps = spec.get("steps") or []
-        if not steps:
-            raise _err("a steps curve needs at least one step", path, where)
-        xs = [float(s["from"]) for s in steps]
-        ys = [float(s["score"]) for s in steps]
-        srcs = [_need_source(s, path, f"{where}.steps[{i}]") for i, s in enumerate(steps)]
-        _check_monotone(xs, ys, path, where)
-        return Curve("steps", tuple(xs), tuple(ys), tuple(srcs))
+        return Curve(t, tuple(xs), tuple(ys), tuple(srcs))
     if t == "bands":
         bands = spec.get("bands") or []
         if not bands:

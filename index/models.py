@@ -507,11 +507,7 @@ def facility_from_dict(data: dict, *, file: str | None = None) -> Facility:
         merged = dict(data)
     try:
         return Facility.model_validate(merged)
-    except InputError as exc:
-        exc.file = exc.file or file
-        exc.field = exc.field or "province"
-        raise InputError(exc.message, file=file, field=exc.field, value=exc.value) from None
-    except ValidationError as exc:
+    except ValidationError as exc:  # errors raised inside validators (InputError too) arrive here
         errors = []
         for e in exc.errors():
             field, row = _loc_to_field(tuple(e["loc"]), merged)

@@ -49,29 +49,21 @@ def run_schema(args: argparse.Namespace) -> int:
 
 def run_score(args: argparse.Namespace) -> int:
     from index.engine import score
+    from index.errors import InputError
     from index.methodology import load_methodology
     from index.models import load_facility
     from index.report import format_result
 
     m = load_methodology(args.methodology)
     fac = load_facility(args.file)
-    periods = [fac.period(args.period)] if args.period else list(fac.periods)
-    if not periods:
-        from index.errors import InputError
-
-        raise InputError("the facility has no periods to score", file=args.file, field="periods")
-    results = []
-    for p in periods:
-        try:
-            results.append(score(fac, p, m))
-        except Exception as exc:
-            from index.errors import InputError
-
-            if isinstance(exc, InputError):
-                exc.file = exc.file or args.file
-                raise InputError(exc.message, file=args.file, field=exc.field, row=exc.row, unit=exc.unit,
-                                 value=exc.value) from None
-            raise
+    try:  # errors found while scoring name the facility file
+        periods = [fac.period(args.period)] if args.period else list(fac.periods)
+        if not periods:
+            raise InputError("the facility has no periods to score", field="periods")
+        results = [score(fac, p, m) for p in periods]
+    except InputError as exc:
+        raise InputError(exc.message, file=args.file, field=exc.field, row=exc.row, unit=exc.unit,
+                         value=exc.value) from None
     if args.json:
         payload = [r.model_dump(mode="json") for r in results]
         json.dump(payload[0] if len(payload) == 1 else payload, sys.stdout, indent=2, ensure_ascii=False)
