@@ -3,9 +3,11 @@
 Two modes:
 
 - **OIDC** through ``st.login`` / ``st.user`` when ``.streamlit/secrets.toml`` has an ``[auth]`` table;
-  the role comes from ``[dcsll.roles]`` (e-mail → role) in the same file, :data:`DEFAULT_OIDC_ROLE` otherwise.
-- **Local demo sign-in** otherwise: the user picks a demo identity in the sidebar and every page shows a
-  banner saying so. No password, nothing to protect: for demonstrations and development only.
+  the user's store username is the e-mail, and the role comes from the deal book's users (``Store.user``),
+  else from ``[dcsll.roles]`` (e-mail → role) in the same file, else :data:`DEFAULT_OIDC_ROLE`.
+- **Local demo sign-in** otherwise: the user picks one of the deal book's demo users
+  (:data:`store.demo.DEMO_USERS`) in the sidebar and every page shows a banner saying so. No password,
+  nothing to protect: for demonstrations and development only.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import streamlit as st
 ROLES: tuple[str, ...] = ("credit_officer", "operator", "verifier", "admin")
 #: role of an OIDC user whose e-mail is not in ``[dcsll.roles]``: reads the methodology only
 DEFAULT_OIDC_ROLE = "reader"
-#: demo identities (name, role) for the local sign-in
+#: demo identities for the local sign-in: role → (display name, store username of store.demo.DEMO_USERS)
 DEMO_USERS: dict[str, tuple[str, str]] = {
-    "credit_officer": ("Demo credit officer / 演示信贷经理", "credit_officer"),
+    "credit_officer": ("Demo credit officer / 演示信贷经理", "credit"),
     "operator": ("Demo operator / 演示运营方", "operator"),
     "verifier": ("Demo verifier / 演示核查机构", "verifier"),
     "admin": ("Demo administrator / 演示管理员", "admin"),
@@ -41,11 +43,14 @@ class User:
         One of :data:`ROLES` or :data:`DEFAULT_OIDC_ROLE`.
     mode : {"demo", "oidc"}
         How the user signed in.
+    username : str
+        The user's name in the deal book (``store``), which checks the role again on every write.
     """
 
     name: str
     role: str
     mode: str = "demo"
+    username: str = ""
 
 
 def oidc_configured() -> bool:
@@ -67,8 +72,20 @@ def _oidc_user() -> User | None:
         roles = dict(st.secrets.get("dcsll", {}).get("roles", {}))
     except Exception:
         roles = {}
-    role = roles.get(email, DEFAULT_OIDC_ROLE)
-    return User(name=str(st.user.get("name") or email), role=role, mode="oidc")
+    role = _store_role(email) or roles.get(email, DEFAULT_OIDC_ROLE)
+    return User(name=str(st.user.get("name") or email), role=role, mode="oidc", username=email)
+
+
+def _store_role(username: str) -> str | None:
+    """The first of the deal book user's roles (in :data:`ROLES` order), None if not a user there."""
+    from app_support.store import app_store
+    from store.errors import PermissionDenied
+
+    try:
+        roles = app_store().user(username).roles
+    except PermissionDenied:
+        return None
+    return next((r for r in ROLES if r in roles), None)
 
 
 def _demo_user(label) -> User:
@@ -78,8 +95,8 @@ def _demo_user(label) -> User:
         key = options[0]
     key = st.sidebar.selectbox(label("identity.demo_pick"), options, index=options.index(key),
                                format_func=lambda k: DEMO_USERS[k][0], key=DEMO_KEY)
-    name, role = DEMO_USERS[key]
-    return User(name=name, role=role, mode="demo")
+    name, username = DEMO_USERS[key]
+    return User(name=name, role=key, mode="demo", username=username)
 
 
 def current_user(label=lambda k: k) -> User | None:

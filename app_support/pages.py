@@ -23,16 +23,18 @@ class PageSpec:
 
 
 EVERYONE = frozenset({"credit_officer", "operator", "verifier", "admin", "reader"})
+CREDIT = frozenset({"credit_officer", "admin"})
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("app_pages/facility_score.py", "nav.facility_score", ":material/analytics:",
-             frozenset({"credit_officer", "admin"})),
-    PageSpec("app_pages/deal.py", "nav.deal", ":material/account_balance:",
-             frozenset({"credit_officer", "admin"})),
+    PageSpec("app_pages/portfolio.py", "nav.portfolio", ":material/dashboard:", CREDIT),
+    PageSpec("app_pages/deal_designer.py", "nav.deal_designer", ":material/account_balance:", CREDIT),
+    PageSpec("app_pages/facility_score.py", "nav.facility_score", ":material/analytics:", CREDIT),
+    PageSpec("app_pages/simulator.py", "nav.simulator", ":material/query_stats:",
+             frozenset({"operator", "credit_officer", "admin"})),
     PageSpec("app_pages/data_submission.py", "nav.data_submission", ":material/upload_file:",
              frozenset({"operator", "admin"})),
+    PageSpec("app_pages/verification.py", "nav.verification", ":material/verified:", frozenset({"verifier"})),
     PageSpec("app_pages/methodology.py", "nav.methodology", ":material/menu_book:", EVERYONE),
 )
-
 
 def pages_for(role: str) -> list[PageSpec]:
     """The pages a role may open, in navigation order."""

@@ -1,7 +1,9 @@
-"""One catalogue of every label in the app, in 中文 (``zh.toml``) and English (``en.toml``).
+"""One catalogue of every label in the app, in 中文 (``zh/*.toml``) and English (``en/*.toml``).
 
-:func:`t` looks a dotted key up in the current language (session state ``lang``); a key missing from the
-catalogue raises ``KeyError`` so that no label silently falls back to another language.
+Each language is a folder of TOML files (one per page or theme, e.g. ``core.toml``, ``portfolio.toml``),
+merged into one flat catalogue; the same key in two files of a language is an error. :func:`t` looks a
+dotted key up in the current language (session state ``lang``); a key missing from the catalogue raises
+``KeyError`` so that no label silently falls back to another language.
 """
 
 from __future__ import annotations
@@ -37,9 +39,21 @@ def catalogue(lang: str) -> dict[str, str]:
     Raises
     ------
     FileNotFoundError
-        If there is no ``<lang>.toml``.
+        If there is no folder ``<lang>/`` with at least one ``*.toml``.
+    ValueError
+        If two files of the language define the same key (the message names both files).
     """
-    return _flatten(tomllib.loads((_DIR / f"{lang}.toml").read_text(encoding="utf-8")))
+    files = sorted((_DIR / lang).glob("*.toml"))
+    if not files:
+        raise FileNotFoundError(f"no label catalogue for language {lang!r}: {_DIR / lang}/*.toml")
+    out: dict[str, str] = {}
+    where: dict[str, str] = {}
+    for f in files:
+        for k, v in _flatten(tomllib.loads(f.read_text(encoding="utf-8"))).items():
+            if k in out:
+                raise ValueError(f"label {k!r} is defined twice: {where[k]} and {f.name} ({lang})")
+            out[k], where[k] = v, f.name
+    return out
 
 
 def current_language() -> str:

@@ -10,13 +10,6 @@ import argparse
 import os
 from pathlib import Path
 
-DEMO_USERS = (
-    ("admin", ("admin",), "Demo administrator"),
-    ("credit", ("credit_officer",), "Demo credit officer"),
-    ("verifier", ("verifier",), "Demo verifier"),
-    ("operator", ("operator",), "Demo operator (all demo facilities)"),
-)
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("db", help="deal book: upgrade, seed-demo, export, backup, restore",
@@ -40,39 +33,6 @@ def register(subparsers) -> None:
     rs.add_argument("file", type=Path)
     rs.add_argument("--no-keep", action="store_true", help="do not keep a copy of the current content")
     p.set_defaults(func=run)
-
-
-def _validator():
-    """The finance engine's deal check (:mod:`finance.deal`): structure and business rules.
-
-    A deal read from a file is checked with ``finance.deal.load_deal(file)`` (errors name the file, field, row
-    and unit); a document without a file with ``Deal.model_validate`` + ``validate_deal``.
-    """
-    try:
-        from finance import deal as fdeal
-    except ImportError:  # pragma: no cover - finance is part of the product
-        return None
-
-    def check(doc, file=None):
-        from pathlib import Path
-
-        from index.errors import InputError, InputErrors
-
-        if file is not None and Path(file).is_file():
-            fdeal.load_deal(file)
-            return
-        from pydantic import ValidationError
-
-        try:
-            deal = fdeal.Deal.model_validate(dict(doc))
-        except ValidationError as exc:
-            raise InputErrors([InputError(e["msg"], file=file, field=".".join(map(str, e["loc"])))
-                               for e in exc.errors()]) from None
-        errs = fdeal.validate_deal(deal, file=file)
-        if errs:
-            raise InputErrors(errs)
-
-    return check
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"restored {args.file} into {_safe(url)}" + (f"; previous content kept in {saved}" if saved else ""))
             return 0
         from store import open_store
+        from store.demo import deal_validator
 
-        st = open_store(url, migrate=(cmd == "seed-demo"), deal_validator=_validator())
+        st = open_store(url, migrate=(cmd == "seed-demo"), deal_validator=deal_validator())
         if cmd == "export":
             from store.files import export_folder
 
@@ -111,16 +72,9 @@ def run(args: argparse.Namespace) -> int:
             print(", ".join(f"{v} {k}" for k, v in counts.items()) + f" written to {args.dir}")
             return 0
         if cmd == "seed-demo":
-            from store.files import import_folder
+            from store.demo import seed_demo
 
-            st.bootstrap_admin(args.actor)
-            existing = {u for u, *_ in DEMO_USERS if _exists(st, u)}
-            for name, roles, display in DEMO_USERS:
-                if name not in existing:
-                    st.add_user(args.actor, name, roles, display_name=display)
-            rep = import_folder(st, args.actor, args.data)
-            for fid in st.facility_ids():
-                st.assign_facility(args.actor, "operator", fid)
+            rep = seed_demo(st, args.data, args.actor)
             print(f"seeded {_safe(url)}: {len(rep.facilities)} facilities, {len(rep.deals)} deals, "
                   f"{len(rep.methodologies)} methodologies written; {len(rep.unchanged)} unchanged")
             return 0
@@ -130,16 +84,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"dcsll db {cmd}: error: {exc}", file=sys.stderr)
         return 1
     return 2  # pragma: no cover - argparse enforces the choices
-
-
-def _exists(st, username: str) -> bool:
-    from store.errors import PermissionDenied
-
-    try:
-        st.user(username)
-        return True
-    except PermissionDenied:
-        return False
 
 
 def _safe(url: str) -> str:

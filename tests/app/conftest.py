@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -13,13 +19,35 @@ APP = str(ROOT / "app.py")
 TIMEOUT = 30
 
 
+@pytest.fixture(scope="session", autouse=True)
+def app_database(tmp_path_factory):
+    """A deal book of its own for the app tests (SQLite in a temp folder, seeded with the demo data on the
+    app's first use); yields its URL. Tests that write to it use their own ids."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'dcsll.sqlite'}"
+    old = os.environ.get("DCSLL_DATABASE_URL")
+    os.environ["DCSLL_DATABASE_URL"] = url
+    yield url
+    if old is None:
+        os.environ.pop("DCSLL_DATABASE_URL", None)
+    else:
+        os.environ["DCSLL_DATABASE_URL"] = old
+
+
+def user_for(role: str):
+    """The test user of ``role``: the demo user of the deal book for that role ('reader' has none)."""
+    from app_support import identity
+
+    username = identity.DEMO_USERS[role][1] if role in identity.DEMO_USERS else f"test-{role}"
+    return identity.User(name=f"test {role}", role=role, mode="demo", username=username)
+
+
 @pytest.fixture
 def run_as(monkeypatch):
     """``run_as(role, page=None, lang="en")`` → an AppTest that has run once as that role (on that page)."""
     from app_support import identity
 
     def _run(role: str, page: str | None = None, lang: str = "en") -> AppTest:
-        user = identity.User(name=f"test {role}", role=role, mode="demo")
+        user = user_for(role)
         monkeypatch.setattr(identity, "current_user", lambda label=None: user)
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
         at.session_state["lang"] = lang
@@ -29,3 +57,51 @@ def run_as(monkeypatch):
         return at
 
     return _run
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(app_database):
+    """``streamlit run app.py`` on a free localhost port (one per test module), on the test deal book; yields
+    its URL."""
+    from browser_util import STARTUP_TIMEOUT
+
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DCSLL_DATABASE_URL=app_database)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail(f"streamlit did not start on {url}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright (module-scoped)."""
+    from browser_util import CHROMIUM, CHROMIUM_ARGS
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

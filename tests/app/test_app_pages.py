@@ -14,15 +14,20 @@ ROOT = Path(__file__).resolve().parents[2]
 SCORE = "app_pages/facility_score.py"
 UPLOAD = "app_pages/data_submission.py"
 METH = "app_pages/methodology.py"
-DEAL = "app_pages/deal.py"
-#: pages each role must reach, and pages it must not (issue 7)
-ALLOWED = {
-    "credit_officer": ({SCORE, DEAL, METH}, {UPLOAD}),
-    "operator": ({UPLOAD, METH}, {SCORE, DEAL}),
-    "verifier": ({METH}, {SCORE, DEAL, UPLOAD}),
-    "reader": ({METH}, {SCORE, DEAL, UPLOAD}),
-    "admin": ({SCORE, DEAL, UPLOAD, METH}, set()),
+DEAL = "app_pages/deal_designer.py"
+PORT = "app_pages/portfolio.py"
+SIM = "app_pages/simulator.py"
+VER = "app_pages/verification.py"
+ALL = {SCORE, UPLOAD, METH, DEAL, PORT, SIM, VER}
+#: pages each role must reach (issue 7); every other page must be out of its reach
+REACH = {
+    "credit_officer": {PORT, DEAL, SCORE, SIM, METH},
+    "operator": {SIM, UPLOAD, METH},
+    "verifier": {VER, METH},
+    "reader": {METH},
+    "admin": {PORT, DEAL, SCORE, SIM, UPLOAD, METH},
 }
+ALLOWED = {role: (pages, ALL - pages) for role, pages in REACH.items()}
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -94,7 +99,7 @@ def test_demo_sign_in_banner_and_role_pick():
     at.run()
     assert not at.exception
     assert any(w.value.startswith("Local demo sign-in") for w in at.warning)
-    assert at.title[0].value == "Data submission"  # the operator's first page
+    assert at.title[0].value == "Target-path simulator"  # the operator's first page (app_support.pages)
 
 
 def _upload(at: AppTest, name: str, data: bytes) -> AppTest:

@@ -25,3 +25,20 @@ def test_placeholders_agree():
 def test_zh_labels_are_chinese():
     zh = catalogue("zh")
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in v) for k, v in zh.items() if not k.startswith("app."))
+
+
+def test_a_key_defined_twice_in_a_language_is_refused(tmp_path, monkeypatch):
+    import app_support.i18n as i18n
+
+    (tmp_path / "xx").mkdir()
+    (tmp_path / "xx" / "a.toml").write_text('[nav]\nportfolio = "P"\n', encoding="utf-8")
+    (tmp_path / "xx" / "b.toml").write_text('[nav]\nportfolio = "Q"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "_DIR", tmp_path)
+    i18n.catalogue.cache_clear()
+    try:
+        import pytest
+
+        with pytest.raises(ValueError, match="'nav.portfolio' is defined twice: a.toml and b.toml"):
+            i18n.catalogue("xx")
+    finally:
+        i18n.catalogue.cache_clear()

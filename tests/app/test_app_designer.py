@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DEAL = "app_pages/deal.py"
+DEAL = "app_pages/deal_designer.py"
 DEAL_FILE = ROOT / "data/deals/demo-zjk-sll-2025.toml"
 
 

@@ -7,7 +7,7 @@ from app_support.engine import deal, deal_cash_flows, deal_files, deal_value
 from app_support.i18n import t
 from app_support.pages import require
 
-require("app_pages/deal.py")
+require("app_pages/deal_designer.py")
 st.title(t("deal.title"))
 files = deal_files()
 stem = st.selectbox(t("deal.deal"), list(files), key="deal_file")

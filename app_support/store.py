@@ -1,0 +1,69 @@
+"""The app's connection to the deal book (:mod:`store`), opened once per process.
+
+Database: ``$DCSLL_DATABASE_URL`` or, when unset, the embedded SQLite file of :func:`store.db.default_url`.
+On first use the database is migrated and, when it holds no deal yet, seeded with the demo data of
+``data/`` (:func:`store.demo.seed_demo`), so ``streamlit run app.py`` on a fresh machine shows the demo deal
+book. Set ``DCSLL_APP_SEED=0`` to open an empty production database without seeding.
+
+Pages call :func:`app_store` and act as :func:`actor` (the signed-in user's store username); the store
+enforces the roles itself (``PermissionDenied``), the navigation only hides what a role cannot use.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data"
+#: environment variable that turns the first-run demo seeding off ("0")
+SEED_ENV = "DCSLL_APP_SEED"
+
+
+def database_url() -> str:
+    """``$DCSLL_DATABASE_URL`` or the per-user SQLite file (normalised, see :mod:`store.db`)."""
+    from store import db
+
+    return db.normalise_url(os.environ.get("DCSLL_DATABASE_URL") or db.default_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _open(url: str):
+    from store import open_store
+    from store.demo import deal_validator, seed_demo
+
+    s = open_store(url, migrate=True, deal_validator=deal_validator())
+    if os.environ.get(SEED_ENV, "1") != "0" and not s.deal_ids():
+        seed_demo(s, DATA_DIR)
+    return s
+
+
+def app_store():
+    """The deal book of this app process (:class:`store.Store`), migrated and seeded on first use.
+
+    Raises
+    ------
+    store.StoreError
+        The database cannot be opened or migrated.
+    index.errors.InputErrors
+        A shipped demo file is invalid (first run only).
+    """
+    return _open(database_url())
+
+
+def actor() -> str:
+    """Store username of the signed-in user (session state, set by ``app.py``).
+
+    Raises
+    ------
+    RuntimeError
+        Nobody is signed in (``app.py`` stops before any page runs in that case).
+    """
+    from app_support.pages import USER_KEY
+
+    user = st.session_state.get(USER_KEY)
+    if user is None:
+        raise RuntimeError("no signed-in user")
+    return user.username

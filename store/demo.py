@@ -1,0 +1,97 @@
+"""The demo deal book: demo users plus everything in ``data/`` (used by ``dcsll db seed-demo`` and the app).
+
+Demo users (username, roles, display name) are in :data:`DEMO_USERS`; the operator reports for every
+demo facility. Seeding is idempotent: unchanged records are left alone and write no audit rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from store.errors import PermissionDenied
+
+#: demo users of ``seed-demo`` and of the app's local sign-in: (username, roles, display name)
+DEMO_USERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("admin", ("admin",), "Demo administrator"),
+    ("credit", ("credit_officer",), "Demo credit officer"),
+    ("verifier", ("verifier",), "Demo verifier"),
+    ("operator", ("operator",), "Demo operator (all demo facilities)"),
+)
+
+
+def deal_validator():
+    """The finance engine's deal check (:mod:`finance.deal`): structure and business rules.
+
+    A deal read from a file is checked with ``finance.deal.load_deal(file)`` (errors name the file, field, row
+    and unit); a document without a file with ``Deal.model_validate`` + ``validate_deal``.
+    """
+    try:
+        from finance import deal as fdeal
+    except ImportError:  # pragma: no cover - finance is part of the product
+        return None
+
+    def check(doc, file=None):
+        from pathlib import Path
+
+        from index.errors import InputError, InputErrors
+
+        if file is not None and Path(file).is_file():
+            fdeal.load_deal(file)
+            return
+        from pydantic import ValidationError
+
+        try:
+            deal = fdeal.Deal.model_validate(dict(doc))
+        except ValidationError as exc:
+            raise InputErrors([InputError(e["msg"], file=file, field=".".join(map(str, e["loc"])))
+                               for e in exc.errors()]) from None
+        errs = fdeal.validate_deal(deal, file=file)
+        if errs:
+            raise InputErrors(errs)
+
+    return check
+
+
+def user_exists(store, username: str) -> bool:
+    """True if ``username`` is an active user of the deal book."""
+    try:
+        store.user(username)
+        return True
+    except PermissionDenied:
+        return False
+
+
+def seed_demo(store, data_dir: str | Path, actor: str = "admin"):
+    """Create the demo users and import ``data_dir`` (facilities, deals, methodologies) into ``store``.
+
+    Parameters
+    ----------
+    store : store.Store
+        An open deal book (migrated).
+    data_dir : path
+        Folder with ``facilities/``, ``deals/`` and ``methodology/`` (the project's ``data/``).
+    actor : str
+        Acting admin; created as the first admin of an empty deal book.
+
+    Returns
+    -------
+    store.files.ImportReport
+
+    Raises
+    ------
+    index.errors.InputErrors
+        A bad file in ``data_dir`` (nothing of that kind is written).
+    store.errors.PermissionDenied
+        ``actor`` is not an admin of a deal book that already has users.
+    """
+    from store.files import import_folder
+
+    store.bootstrap_admin(actor)
+    for name, roles, display in DEMO_USERS:
+        if not user_exists(store, name):
+            store.add_user(actor, name, roles, display_name=display)
+    rep = import_folder(store, actor, Path(data_dir))
+    for fid in store.facility_ids():
+        if fid not in store.user("operator").facilities:
+            store.assign_facility(actor, "operator", fid)
+    return rep

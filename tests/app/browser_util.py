@@ -1,0 +1,64 @@
+"""Shared pieces of the browser tests: Debian's chromium, waiting for Streamlit, screenshots, sign-in.
+
+The ``server`` (``streamlit run app.py`` on a free port, module-scoped) and ``browser`` fixtures are in
+``conftest.py``. Pattern of Streamlit's own e2e tests: free port, poll ``/_stcore/health``, wait until the
+script has stopped running before asserting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts"
+#: seconds to wait for the server to answer /_stcore/health
+STARTUP_TIMEOUT = 60
+#: Playwright timeout for one expectation [ms]
+UI_TIMEOUT_MS = 30_000
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+#: marks of every browser test module: ``pytestmark = BROWSER_MARKS``
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium "
+                       "(apt-get install -y chromium)"),
+]
+#: label of each role's demo identity in the sidebar picker (app_support.identity.DEMO_USERS)
+DEMO_LABELS = {
+    "credit_officer": "Demo credit officer / 演示信贷经理",
+    "operator": "Demo operator / 演示运营方",
+    "verifier": "Demo verifier / 演示核查机构",
+    "admin": "Demo administrator / 演示管理员",
+}
+
+
+def settled(page) -> None:
+    """Wait until Streamlit has finished running the script (no 'running' status widget)."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=UI_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=UI_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+
+
+def shot(page, name: str) -> None:
+    """Full-page screenshot to ``artifacts/<name>.png``."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, role: str) -> None:
+    """Pick the demo identity of ``role`` in the sidebar (local demo sign-in) and wait for the rerun."""
+    settled(page)
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
+    page.get_by_role("option", name=DEMO_LABELS[role]).click()
+    settled(page)
+
+
+def switch_language(page, lang: str) -> None:
+    """Click 中文 or English in the sidebar's language switch and wait for the rerun."""
+    page.locator("[data-testid='stSidebar']").get_by_text("English" if lang == "en" else "中文",
+                                                          exact=True).click()
+    settled(page)
