@@ -80,6 +80,8 @@ else:
         f0 = facility(fac_files[fstem])
         loaded[token] = (D.blank_deal(f0.id, [p.label for p in f0.periods], f"{f0.id}-sll"), None)
 base_doc, version = loaded[token]
+#: deal whose targets settings (data/targets/<id>.toml: baseline periods, monthly data, regulatory profile) apply
+source_id = token.split(":", 1)[1] if mode != "new" else base_doc["id"]
 
 
 def k(name: str) -> str:
@@ -104,7 +106,7 @@ if fpath is None:
     st.stop()
 fac = facility(fpath)
 labels = [p.label for p in fac.periods]
-default_periods = D.default_baseline_periods(store if mode == "book" else None, doc["id"], fac)
+default_periods = D.default_baseline_periods(store if mode == "book" else None, source_id, fac)
 periods = st.multiselect(t("designer.baseline_periods"), labels, default=default_periods, key=k("baseline_periods"),
                          max_selections=3, help=t("designer.baseline_help"))
 base = results = None
@@ -123,7 +125,8 @@ if base is not None:
     m2.metric(t("score.grade"), base.grade or "—")
     m3.metric(t("designer.baseline_status"), D.label(f"designer.status.{base.status}", lang))
     m4.metric(t("score.completeness"), f"{last.completeness:.0%}")
-    st.caption(t("designer.baseline_caption", periods=", ".join(base.periods), method=base.method,
+    st.caption(t("designer.baseline_caption", periods=", ".join(base.periods),
+                 method=D.label(f"designer.method.{base.method}", lang),
                  methodology=base.methodology_id, as_of=base.as_of))
     for n in base.notes:
         st.caption(f"· {n}")
@@ -133,7 +136,7 @@ if base is not None:
         st.markdown(f"**{t('designer.by_indicator', period=last.period)}**")
         st.altair_chart(alt.Chart(df).mark_bar().encode(
             x=alt.X("contribution:Q", title=t("col.contribution")),
-            y=alt.Y("indicator:N", title=None, sort="-x"),
+            y=alt.Y("indicator:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
             color=alt.Color("pillar:N", title=t("col.pillar"), legend=alt.Legend(orient="bottom", columns=2)),
             tooltip=["indicator", "pillar", "raw_value", "unit", "score", "weight", "contribution"]),
             key="dz_chart_indicators")
@@ -142,7 +145,7 @@ if base is not None:
         pf = D.pillar_frame(last, lang)
         st.altair_chart(alt.Chart(pf).mark_bar().encode(
             x=alt.X("score:Q", title=t("designer.pillar_score"), scale=alt.Scale(domain=[0, 100])),
-            y=alt.Y("pillar:N", title=None, sort=None),
+            y=alt.Y("pillar:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
             color=alt.Color("addon:N", title=t("designer.addon"), legend=alt.Legend(orient="bottom")),
             tooltip=["pillar", "score", "weight", "contribution"]), key="dz_chart_pillars")
     with st.expander(t("score.breakdown")):
@@ -267,7 +270,7 @@ obs = st.data_editor(ob0, num_rows="dynamic", hide_index=True, key=k("obs." + ",
     **{kpi: st.column_config.NumberColumn(t("designer.spt_of", kpi=kpi), format="%.4g") for kpi in kpis}})
 doc["observations"] = D.observations_from_frame(obs, base_doc["observations"], kpis)
 
-cfg = D.targets_settings(doc["id"])
+cfg = D.targets_settings(source_id)
 profile0 = cfg.get("regulatory_profile", {})
 c1, c2 = st.columns(2)
 profile = {"new_build": c1.checkbox(t("designer.new_build"), bool(profile0.get("new_build", False)),
@@ -283,7 +286,7 @@ if base is not None and spt_rows:
 
     try:
         amb = D.ambition(fpath, tuple(base.periods), json.dumps(spt_rows), json.dumps(profile, sort_keys=True),
-                         D.monthly_path(doc["id"], fac.id))
+                         D.monthly_path(source_id, fac.id))
     except InputError as exc:
         _error_table([exc.as_row()], key="dz_ambition_errors")
         amb = None
@@ -291,7 +294,11 @@ if base is not None and spt_rows:
         summary = D.ambition_summary(amb, spt_rows, base, lang)
         st.markdown(f"**{t('designer.ambition')}**")
         st.dataframe(summary.rename(columns={c: t(f"designer.amb.{c}") for c in summary.columns}), hide_index=True,
-                     key="dz_ambition")
+                     key="dz_ambition", column_config={
+                         t("designer.amb.year"): st.column_config.NumberColumn(format="%d"),
+                         t("designer.amb.baseline"): st.column_config.NumberColumn(format="%.4g"),
+                         t("designer.amb.bau_mean"): st.column_config.NumberColumn(format="%.4g"),
+                         t("designer.amb.p_bau_meets"): st.column_config.NumberColumn(format="percent")})
         st.caption(t("designer.bau_note", note=amb["bau_note"] or t("designer.no_bau")))
         with st.expander(t("designer.evidence")):
             ev = pd.DataFrame(amb["checks"])[["kpi", "year", "spt", "check", "ambitious", "reference", "evidence"]]
@@ -343,15 +350,18 @@ else:
     g1, g2 = st.columns(2)
     with g1:
         st.markdown(f"**{t('designer.margin_chart')}**")
-        st.altair_chart(alt.Chart(mi).mark_line(interpolate="step-after", point=True).encode(
-            x=alt.X("payment_date:T", title=t("designer.payment_date")),
-            y=alt.Y("margin_bp:Q", title=t("designer.margin_axis"), scale=alt.Scale(zero=False)),
-            color=alt.Color("scenario:N", title=t("designer.scenario"), legend=alt.Legend(orient="bottom")),
-            tooltip=["scenario", "payment_date:T", "margin_bp", "interest"]), key="dz_chart_margin")
+        st.altair_chart(alt.Chart(mi).mark_line(interpolate="step-before", point=True).encode(
+            x=alt.X("payment_date:T", title=t("designer.payment_date"), axis=alt.Axis(format="%Y-%m")),
+            y=alt.Y("margin_bp:Q", title=None, scale=alt.Scale(zero=False)),
+            color=alt.Color("scenario:N", title=t("designer.scenario"), legend=None),
+            tooltip=["scenario", "payment_date:T", "margin_bp", "interest"]).properties(height=70, width=320).facet(
+            row=alt.Row("scenario:N", title=t("designer.margin_axis"), header=alt.Header(labelAngle=0,
+                                                                                           labelAlign="left"))),
+            key="dz_chart_margin")
     with g2:
         st.markdown(f"**{t('designer.interest_chart', ccy=ccy)}**")
         st.altair_chart(alt.Chart(mi).mark_line(point=True).encode(
-            x=alt.X("payment_date:T", title=t("designer.payment_date")),
+            x=alt.X("payment_date:T", title=t("designer.payment_date"), axis=alt.Axis(format="%Y-%m")),
             y=alt.Y("interest:Q", title=t("designer.interest_axis", ccy=ccy)),
             color=alt.Color("scenario:N", title=t("designer.scenario"), legend=alt.Legend(orient="bottom")),
             tooltip=["scenario", "payment_date:T", "margin_bp", "interest"]), key="dz_chart_interest")

@@ -555,4 +555,4 @@ def ambition_summary(amb: dict, spt_rows: list, base, lang: str) -> pd.DataFrame
                      "bau_mean": bau["mean"] if bau else None, "p_bau_meets": bau["p_meets"] if bau else None,
                      "regulation": reg["reference"] if reg else None,
                      "verdict": label(f"designer.verdict.{verdict.get((kpi, year))}", lang)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).sort_values(["kpi", "year"], kind="stable", ignore_index=True)

@@ -64,7 +64,7 @@ def designer(run_as):
 def test_designer_renders_for_each_allowed_role(designer, role, lang):
     at = designer(role, lang)
     assert not at.error, [e.value for e in at.error]
-    assert at.title[0].value == ("Deal designer" if lang == "en" else "贷款设计")
+    assert at.title[0].value == ("Deal designer" if lang == "en" else "贷款方案设计")
     assert len(at.get("vega_lite_chart")) == 4  # indicators, pillars, margin, interest
 
 
