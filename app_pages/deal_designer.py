@@ -1,42 +1,394 @@
-"""Deal page (credit officer): a shipped deal's cash flows under a scenario and the PV of its ratchet."""
+"""Deal designer (credit officer): facility → baseline → SPTs with ambition checks → ratchet → cash flows and PV
+→ save to the deal book. Every widget edits the deal document; computations are in ``app_support.designer``."""
 
+import copy
+import datetime as dt
+import json
+
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_support.engine import deal, deal_cash_flows, deal_files, deal_value
-from app_support.i18n import t
+from app_support import designer as D
+from app_support.engine import deal_files, facility, facility_files, indicator_frame
+from app_support.i18n import current_language, t
 from app_support.pages import require
+from app_support.store import actor, app_store
 
 require("app_pages/deal_designer.py")
-st.title(t("deal.title"))
-files = deal_files()
-stem = st.selectbox(t("deal.deal"), list(files), key="deal_file")
-path = files[stem]
-d = deal(path)
-st.caption(f"{d.name} · {d.borrower} · {t('score.facility')}: {d.facility}")
+lang = current_language()
+st.title(t("designer.title"))
+store = app_store()
+MONEY = st.column_config.NumberColumn(format="%,.2f")
 
-scenarios = list(dict.fromkeys([d.default_scenario, *(s.name for s in d.scenarios), "met", "missed"]))
-scenario = st.selectbox(t("deal.scenario"), scenarios, key="deal_scenario")
-frame, convention, ccy = deal_cash_flows(path, scenario)
 
-v = deal_value(path)
-st.subheader(t("deal.valuation", ccy=ccy))
+def _date(v):
+    """A date from an editor cell (date, Timestamp, ISO text), None when empty."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v)[:10])
+
+
+def _num(v):
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def _error_table(rows, key):
+    cols = {"file": t("col.file"), "row": t("col.row"), "field": t("col.field"), "unit": t("col.unit"),
+            "value": t("col.value"), "reason": t("col.reason")}
+    st.error(t("designer.errors", n=len(rows)))
+    st.dataframe(pd.DataFrame(rows, columns=list(cols)).rename(columns=cols), hide_index=True, key=key)
+
+
+# ------------------------------------------------------------------ 1. start from a deal, a template or a facility
+st.subheader(t("designer.start"))
+modes = ("book", "template", "new")
+c1, c2 = st.columns([1, 2])
+mode = c1.radio(t("designer.source"), modes, format_func=lambda m, lang=lang: D.label(f"designer.mode.{m}", lang),
+                key="dz_mode")
+loaded = st.session_state.setdefault("dz_loaded", {})
+if mode == "book":
+    ids = store.deal_ids()
+    if not ids:
+        st.info(t("designer.book_empty"))
+        st.stop()
+    deal_id = c2.selectbox(t("designer.book_deal"), ids, key="dz_book_id")
+    token = f"book:{deal_id}"
+    if token not in loaded:
+        loaded[token] = (store.load_deal_document(deal_id), store.deal(deal_id).version)
+elif mode == "template":
+    files = deal_files()
+    stem = c2.selectbox(t("designer.template"), list(files), key="dz_template")
+    token = f"template:{stem}"
+    if token not in loaded:
+        doc0 = D.read_deal_document(files[stem])
+        doc0["id"] = f"{doc0['id']}-copy"
+        loaded[token] = (doc0, None)
+else:
+    fac_files = facility_files()
+    stems = list(fac_files)
+    fstem = c2.selectbox(t("designer.facility"), stems, key="dz_new_facility",
+                         format_func=lambda s: D.facility_label(fac_files[s], lang))
+    token = f"new:{fstem}"
+    if token not in loaded:
+        f0 = facility(fac_files[fstem])
+        loaded[token] = (D.blank_deal(f0.id, [p.label for p in f0.periods], f"{f0.id}-sll"), None)
+base_doc, version = loaded[token]
+#: deal whose targets settings (data/targets/<id>.toml: baseline periods, monthly data, regulatory profile) apply
+source_id = token.split(":", 1)[1] if mode != "new" else base_doc["id"]
+
+
+def k(name: str) -> str:
+    """Widget key of this start point (a new deal or template gets fresh widgets)."""
+    return D.wkey(name, token)
+
+
+doc = copy.deepcopy(base_doc)
 c1, c2, c3 = st.columns(3)
-c1.metric(t("deal.expected_pv"), f"{v['expected_pv_saving']:,.2f}" if v["expected_pv_saving"] is not None else "—")
-c2.metric(t("deal.pv_verification"), f"{v['pv_verification_cost']:,.2f}"
-          if v["pv_verification_cost"] is not None else "—")
-c3.metric(t("deal.net_pv"), f"{v['net_pv']:,.2f}" if v["net_pv"] is not None else "—")
-st.dataframe(pd.DataFrame(v["scenarios"]).rename(columns={
-    "name": t("deal.scenario"), "probability": t("deal.probability"), "pv_saving": t("deal.pv_saving"),
-    "pv_interest_delta": t("deal.pv_interest_delta")}), hide_index=True, key="deal_pv_table", column_config={
-        t("deal.pv_saving"): st.column_config.NumberColumn(format="%,.2f"),
-        t("deal.pv_interest_delta"): st.column_config.NumberColumn(format="%,.2f")})
-st.caption(t("deal.discount", discount=v["discount"], date=v["valuation_date"]))
+doc["id"] = c1.text_input(t("designer.deal_id"), base_doc["id"], key=k("id"), disabled=mode == "book").strip()
+doc["name"] = c2.text_input(t("designer.name"), base_doc.get("name", ""), key=k("name"))
+doc["borrower"] = c3.text_input(t("designer.borrower"), base_doc.get("borrower", ""), key=k("borrower"))
+if version is not None:
+    st.caption(t("designer.version", version=version))
 
-st.subheader(t("deal.cash_flows", scenario=scenario, ccy=ccy))
-st.caption(convention)
-money = {c: st.column_config.NumberColumn(format="%,.2f") for c in
-         ("outstanding", "drawdown", "interest", "principal", "payment")}
-money.update({c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in ("start", "end", "payment_date")})
-st.dataframe(frame, hide_index=True, column_config=money, key="deal_cash_flows")
-st.markdown(t("deal.totals", interest=frame["interest"].sum(), principal=frame["principal"].sum(), ccy=ccy))
+# ------------------------------------------------------------------ 2. baseline
+st.subheader(t("designer.baseline"))
+fid = doc["facility"] if isinstance(doc.get("facility"), str) else None
+fpath = D.facility_path(fid) if fid else None
+if fpath is None:
+    st.error(t("designer.no_facility_file", facility=str(doc.get("facility"))))
+    st.stop()
+fac = facility(fpath)
+labels = [p.label for p in fac.periods]
+default_periods = D.default_baseline_periods(store if mode == "book" else None, source_id, fac)
+periods = st.multiselect(t("designer.baseline_periods"), labels, default=default_periods, key=k("baseline_periods"),
+                         max_selections=3, help=t("designer.baseline_help"))
+base = results = None
+try:
+    base, results = D.baseline(fpath, tuple(periods))
+except Exception as exc:  # InputError from compute_baseline: shown, the rest of the page still works
+    from index.errors import InputError
+
+    if not isinstance(exc, InputError):
+        raise
+    _error_table([exc.as_row()], key="dz_baseline_errors")
+if base is not None:
+    last = results[base.periods[-1]]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(t("designer.baseline_index"), f"{base.kpis['index']:.2f}")
+    m2.metric(t("score.grade"), base.grade or "—")
+    m3.metric(t("designer.baseline_status"), D.label(f"designer.status.{base.status}", lang))
+    m4.metric(t("score.completeness"), f"{last.completeness:.0%}")
+    st.caption(t("designer.baseline_caption", periods=", ".join(base.periods),
+                 method=D.label(f"designer.method.{base.method}", lang),
+                 methodology=base.methodology_id, as_of=base.as_of))
+    for n in base.notes:
+        st.caption(f"· {n}")
+    df = indicator_frame(last, lang)
+    b1, b2 = st.columns([3, 2])
+    with b1:
+        st.markdown(f"**{t('designer.by_indicator', period=last.period)}**")
+        st.altair_chart(alt.Chart(df).mark_bar().encode(
+            x=alt.X("contribution:Q", title=t("col.contribution")),
+            y=alt.Y("indicator:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
+            color=alt.Color("pillar:N", title=t("col.pillar"), legend=alt.Legend(orient="bottom", columns=2)),
+            tooltip=["indicator", "pillar", "raw_value", "unit", "score", "weight", "contribution"]),
+            key="dz_chart_indicators")
+    with b2:
+        st.markdown(f"**{t('designer.by_pillar')}**")
+        pf = D.pillar_frame(last, lang)
+        st.altair_chart(alt.Chart(pf).mark_bar().encode(
+            x=alt.X("score:Q", title=t("designer.pillar_score"), scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y("pillar:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
+            color=alt.Color("addon:N", title=t("designer.addon"), legend=alt.Legend(orient="bottom")),
+            tooltip=["pillar", "score", "weight", "contribution"]), key="dz_chart_pillars")
+    with st.expander(t("score.breakdown")):
+        cols = {"pillar": t("col.pillar"), "criterion": t("col.criterion"), "indicator": t("col.indicator"),
+                "raw_value": t("col.raw_value"), "unit": t("col.unit"), "score": t("col.score"),
+                "weight": t("col.weight"), "contribution": t("col.contribution"), "status": t("col.status"),
+                "source": t("col.source")}
+        st.dataframe(df.drop(columns="id").rename(columns=cols), hide_index=True, key="dz_breakdown")
+
+# ------------------------------------------------------------------ 3. loan terms
+st.subheader(t("designer.loan"))
+loan = doc["loan"]
+c1, c2, c3, c4 = st.columns(4)
+loan["amount"] = c1.number_input(t("designer.amount", ccy=loan["currency"]), min_value=0.0,
+                                 value=float(base_doc["loan"]["amount"]), step=10_000_000.0, format="%.0f",
+                                 key=k("amount"))
+loan["margin_bp"] = c2.number_input(t("designer.margin"), min_value=0.0, value=float(base_doc["loan"]["margin_bp"]),
+                                    step=1.0, key=k("margin"))
+loan["start_date"] = c3.date_input(t("designer.start_date"), _date(base_doc["loan"]["start_date"]), key=k("start"))
+loan["maturity_date"] = c4.date_input(t("designer.maturity"), _date(base_doc["loan"]["maturity_date"]),
+                                      key=k("maturity"))
+c1, c2, c3, c4 = st.columns(4)
+reps = ("bullet", "equal_principal", "annuity", "custom")
+loan["repayment"] = c1.selectbox(t("designer.repayment"), reps, index=reps.index(base_doc["loan"]["repayment"]),
+                                 format_func=lambda r, lang=lang: D.label(f"designer.repay.{r}", lang),
+                                 key=k("repayment"))
+ips = ("monthly", "quarterly", "semi_annual")
+loan["interest_period"] = c2.selectbox(
+    t("designer.interest_period"), ips, index=ips.index(base_doc["loan"].get("interest_period", "quarterly")),
+    format_func=lambda r, lang=lang: D.label(f"designer.period.{r}", lang), key=k("interest_period"))
+grace = c3.date_input(t("designer.grace_end"), _date(base_doc["loan"].get("grace_end")), key=k("grace"))
+if grace is None:
+    loan.pop("grace_end", None)
+else:
+    loan["grace_end"] = grace
+vc = c4.number_input(t("designer.verification_cost", ccy=loan["currency"]), min_value=0.0,
+                     value=float(base_doc.get("verification_cost_per_year") or 0.0), step=10_000.0, format="%.0f",
+                     key=k("verification_cost"))
+doc["verification_cost_per_year"] = vc
+with st.expander(t("designer.drawdowns")):
+    dd0 = pd.DataFrame([{"date": _date(d["date"]), "amount": float(d["amount"])}
+                        for d in base_doc["loan"].get("drawdowns", [])], columns=["date", "amount"])
+    dd = st.data_editor(dd0, num_rows="dynamic", hide_index=True, key=k("drawdowns"), column_config={
+        "date": st.column_config.DateColumn(t("designer.date"), format="YYYY-MM-DD"),
+        "amount": st.column_config.NumberColumn(t("designer.amount", ccy=loan["currency"]), format="%,.0f")})
+    loan["drawdowns"] = [{"date": _date(r["date"]), "amount": _num(r["amount"])} for r in dd.to_dict("records")
+                         if _date(r["date"]) is not None or _num(r["amount"]) is not None]
+    if not loan["drawdowns"]:
+        loan.pop("drawdowns")
+
+# ------------------------------------------------------------------ 4. ratchet design
+st.subheader(t("designer.ratchet"))
+r0 = base_doc["ratchet"]
+design = st.radio(t("designer.design"), D.DESIGNS, index=D.DESIGNS.index(r0["design"]), horizontal=True,
+                  format_func=lambda d, lang=lang: D.label(f"designer.design_name.{d}", lang), key=k("design"))
+final_index = next((float(o["spt"]["index"]) for o in reversed(base_doc["observations"])
+                    if isinstance(o.get("spt", {}).get("index"), int | float)), None)
+r0 = D.switch_design(r0, design, margin_bp=float(loan["margin_bp"]),
+                     baseline_index=base.kpis["index"] if base else None, final_index_spt=final_index)
+r = copy.deepcopy(r0)
+st.caption(t(f"designer.design_help.{design}"))
+c1, c2, c3, c4 = st.columns(4)
+cap = c1.number_input(t("designer.cap"), min_value=0.0, value=float(r0.get("cap_bp") or 0.0), step=1.0,
+                      key=k(f"{design}.cap"), help=t("designer.cap_help"))
+r["cap_bp"] = cap if cap > 0 else None
+if r["cap_bp"] is None:
+    r.pop("cap_bp")
+timing0 = r0.get("timing", {"rule": "next_period"})
+rules = ("next_period", "business_days")
+rule = c2.selectbox(t("designer.timing"), rules, index=rules.index(timing0.get("rule", "next_period")),
+                    format_func=lambda x, lang=lang: D.label(f"designer.timing_rule.{x}", lang), key=k("timing"))
+r["timing"] = {"rule": rule}
+if rule == "business_days":
+    r["timing"]["business_days"] = int(c3.number_input(t("designer.business_days"), min_value=0,
+                                                       value=int(timing0.get("business_days", 0)), step=1,
+                                                       key=k("business_days")))
+if design == "spt":
+    c1, c2, c3 = st.columns(3)
+    r["step_down_bp"] = c1.number_input(t("designer.step_down"), max_value=0.0, value=float(r0["step_down_bp"]),
+                                        step=1.0, key=k("spt.down"))
+    r["step_up_bp"] = c2.number_input(t("designer.step_up"), min_value=0.0, value=float(r0.get("step_up_bp", 0.0)),
+                                      step=1.0, key=k("spt.up"))
+    r["cumulative"] = c3.checkbox(t("designer.cumulative"), bool(r0.get("cumulative", False)), key=k("spt.cum"))
+    kp0 = pd.DataFrame([{"kpi": x["kpi"], "weight": float(x.get("weight", 1.0)),
+                         "no_change_band": float(x.get("no_change_band", 0.0))} for x in r0["kpis"]])
+    kp = st.data_editor(kp0, num_rows="dynamic", hide_index=True, key=k("spt.kpis"), column_config={
+        "kpi": st.column_config.SelectboxColumn(t("designer.kpi"), options=D.kpi_options(), required=True),
+        "weight": st.column_config.NumberColumn(t("col.weight"), min_value=0.0, max_value=1.0, format="%.2f"),
+        "no_change_band": st.column_config.NumberColumn(t("designer.band"), min_value=0.0, format="%.3f")})
+    r["kpis"] = [{"kpi": x["kpi"], "weight": _num(x["weight"]) or 0.0, "no_change_band": _num(x["no_change_band"]) or 0.0}
+                 for x in kp.to_dict("records") if isinstance(x["kpi"], str) and x["kpi"]]
+elif design == "score_grid":
+    r["not_reported_bp"] = c3.number_input(t("designer.not_reported"), value=float(r0["not_reported_bp"]), step=1.0,
+                                           key=k("grid.nr"))
+    bands0 = pd.DataFrame(r0["bands"])
+    bands = st.data_editor(bands0, hide_index=True, key=k("grid.bands"), column_config={
+        "grade": st.column_config.TextColumn(t("score.grade")),
+        "min_score": st.column_config.NumberColumn(t("designer.min_score")),
+        "adjustment_bp": st.column_config.NumberColumn(t("designer.adjustment"), format="%+.1f")})
+    r["bands"] = [{kk: (v if kk == "grade" else _num(v)) for kk, v in b.items()
+                   if not (v is None or (not isinstance(v, str) and pd.isna(v)))} for b in bands.to_dict("records")]
+else:
+    c1, c2, c3, c4 = st.columns(4)
+    r["score_low"] = c1.number_input(t("designer.score_low"), value=float(r0["score_low"]), step=0.5, key=k("int.lo"))
+    r["score_high"] = c2.number_input(t("designer.score_high"), value=float(r0["score_high"]), step=0.5,
+                                      key=k("int.hi"))
+    r["margin_low_bp"] = c3.number_input(t("designer.margin_low"), min_value=0.0, value=float(r0["margin_low_bp"]),
+                                         step=1.0, key=k("int.mlo"))
+    r["margin_high_bp"] = c4.number_input(t("designer.margin_high"), min_value=0.0,
+                                          value=float(r0["margin_high_bp"]), step=1.0, key=k("int.mhi"))
+doc["ratchet"] = r
+kpis = D.ratchet_kpis(doc)
+
+# ------------------------------------------------------------------ 5. SPTs per observation and ambition checks
+st.subheader(t("designer.spts"))
+ob0 = D.observation_frame(base_doc["observations"], kpis, base.kpis if base else {})
+obs = st.data_editor(ob0, num_rows="dynamic", hide_index=True, key=k("obs." + ",".join(kpis)), column_config={
+    "date": st.column_config.DateColumn(t("designer.obs_date"), format="YYYY-MM-DD"),
+    "certificate_due": st.column_config.DateColumn(t("designer.cert_due"), format="YYYY-MM-DD"),
+    "certificate_delivered": st.column_config.DateColumn(t("designer.cert_delivered"), format="YYYY-MM-DD"),
+    "period": st.column_config.SelectboxColumn(t("designer.obs_period"), options=labels),
+    **{kpi: st.column_config.NumberColumn(t("designer.spt_of", kpi=kpi), format="%.4g") for kpi in kpis}})
+doc["observations"] = D.observations_from_frame(obs, base_doc["observations"], kpis)
+
+cfg = D.targets_settings(source_id)
+profile0 = cfg.get("regulatory_profile", {})
+c1, c2 = st.columns(2)
+profile = {"new_build": c1.checkbox(t("designer.new_build"), bool(profile0.get("new_build", False)),
+                                    key=k("new_build")),
+           "government_procurement": c2.checkbox(t("designer.gov_procurement"),
+                                                 bool(profile0.get("government_procurement", False)),
+                                                 key=k("gov"))}
+spt_rows = [[kpi, _date(o["date"]).year, float(o["spt"][kpi])] for o in doc["observations"]
+            for kpi in kpis if _date(o.get("date")) is not None
+            and isinstance(o.get("spt", {}).get(kpi), int | float)]
+if base is not None and spt_rows:
+    from index.errors import InputError
+
+    try:
+        amb = D.ambition(fpath, tuple(base.periods), json.dumps(spt_rows), json.dumps(profile, sort_keys=True),
+                         D.monthly_path(source_id, fac.id))
+    except InputError as exc:
+        _error_table([exc.as_row()], key="dz_ambition_errors")
+        amb = None
+    if amb is not None:
+        summary = D.ambition_summary(amb, spt_rows, base, lang)
+        st.markdown(f"**{t('designer.ambition')}**")
+        st.dataframe(summary.rename(columns={c: t(f"designer.amb.{c}") for c in summary.columns}), hide_index=True,
+                     key="dz_ambition", column_config={
+                         t("designer.amb.year"): st.column_config.NumberColumn(format="%d"),
+                         t("designer.amb.baseline"): st.column_config.NumberColumn(format="%.4g"),
+                         t("designer.amb.bau_mean"): st.column_config.NumberColumn(format="%.4g"),
+                         t("designer.amb.p_bau_meets"): st.column_config.NumberColumn(format="percent")})
+        st.caption(t("designer.bau_note", note=amb["bau_note"] or t("designer.no_bau")))
+        with st.expander(t("designer.evidence")):
+            ev = pd.DataFrame(amb["checks"])[["kpi", "year", "spt", "check", "ambitious", "reference", "evidence"]]
+            ev["ambitious"] = ev["ambitious"].map(lambda v, lang=lang: D.label(f"designer.verdict.{v}", lang))
+            st.dataframe(ev.rename(columns={c: t(f"designer.amb.{c}") for c in ev.columns}), hide_index=True,
+                         key="dz_evidence")
+
+# ------------------------------------------------------------------ 6. scenarios
+st.subheader(t("designer.scenarios"))
+sc0 = pd.DataFrame([{"name": s["name"], "probability": float(s["probability"]),
+                     "outcomes": " · ".join(o if isinstance(o, str) else D.outcome_text(o) for o in s["outcomes"])}
+                    for s in base_doc.get("scenarios", [])], columns=["name", "probability", "outcomes"])
+if len(sc0):
+    sc = st.data_editor(sc0, hide_index=True, key=k("scenarios"), disabled=["name", "outcomes"], column_config={
+        "name": st.column_config.TextColumn(t("designer.scenario")),
+        "probability": st.column_config.NumberColumn(t("designer.probability"), min_value=0.0, max_value=1.0,
+                                                     format="%.2f"),
+        "outcomes": st.column_config.TextColumn(t("designer.outcomes"))})
+    for s, p in zip(doc["scenarios"], sc["probability"], strict=True):
+        s["probability"] = _num(p) or 0.0
+else:
+    st.caption(t("designer.no_scenarios"))
+
+# ------------------------------------------------------------------ 7. cash flows and value
+st.subheader(t("designer.value"))
+res = D.evaluate(D.doc_key(doc))
+if res["errors"]:
+    _error_table(res["errors"], key="dz_deal_errors")
+else:
+    v, ccy = res["valuation"], res["currency"]
+    m1, m2, m3, m4 = st.columns(4)
+    fmt = lambda x: "—" if x is None else f"{x:,.2f}"  # noqa: E731
+    m1.metric(t("designer.expected_pv", ccy=ccy), fmt(v["expected_pv_saving"]))
+    m2.metric(t("designer.pv_verification", ccy=ccy), fmt(v["pv_verification_cost"]))
+    m3.metric(t("designer.break_even", ccy=ccy), fmt(v["break_even_cost_per_year"]))
+    m4.metric(t("designer.net_pv", ccy=ccy), fmt(v["net_pv"]))
+    if v["break_even_cost_per_year"] is not None and v["verification_cost_per_year"] is not None:
+        st.caption(t("designer.break_even_pays" if v["break_even_cost_per_year"] >= v["verification_cost_per_year"]
+                     else "designer.break_even_short", cost=v["verification_cost_per_year"],
+                     be=v["break_even_cost_per_year"], ccy=ccy))
+    pv = pd.DataFrame(v["scenarios"])[["name", "probability", "pv_saving", "pv_interest_delta"]]
+    st.dataframe(pv.rename(columns={"name": t("designer.scenario"), "probability": t("designer.probability"),
+                                    "pv_saving": t("designer.pv_saving", ccy=ccy),
+                                    "pv_interest_delta": t("designer.pv_interest_delta", ccy=ccy)}),
+                 hide_index=True, key="dz_pv", column_config={t("designer.pv_saving", ccy=ccy): MONEY,
+                                                              t("designer.pv_interest_delta", ccy=ccy): MONEY})
+    st.caption(t("designer.discount", discount=v["discount"], date=v["valuation_date"]))
+    mi = D.margin_interest_frame(res["schedules"])
+    g1, g2 = st.columns(2)
+    with g1:
+        st.markdown(f"**{t('designer.margin_chart')}**")
+        st.altair_chart(alt.Chart(mi).mark_line(interpolate="step-before", point=True).encode(
+            x=alt.X("payment_date:T", title=t("designer.payment_date"), axis=alt.Axis(format="%Y-%m")),
+            y=alt.Y("margin_bp:Q", title=None, scale=alt.Scale(zero=False)),
+            color=alt.Color("scenario:N", title=t("designer.scenario"), legend=None),
+            tooltip=["scenario", "payment_date:T", "margin_bp", "interest"]).properties(height=70, width=320).facet(
+            row=alt.Row("scenario:N", title=t("designer.margin_axis"), header=alt.Header(labelAngle=0,
+                                                                                           labelAlign="left"))),
+            key="dz_chart_margin")
+    with g2:
+        st.markdown(f"**{t('designer.interest_chart', ccy=ccy)}**")
+        st.altair_chart(alt.Chart(mi).mark_line(point=True).encode(
+            x=alt.X("payment_date:T", title=t("designer.payment_date"), axis=alt.Axis(format="%Y-%m")),
+            y=alt.Y("interest:Q", title=t("designer.interest_axis", ccy=ccy)),
+            color=alt.Color("scenario:N", title=t("designer.scenario"), legend=alt.Legend(orient="bottom")),
+            tooltip=["scenario", "payment_date:T", "margin_bp", "interest"]), key="dz_chart_interest")
+    scen = st.selectbox(t("designer.schedule_of"), res["scenarios"], key="dz_schedule_scenario")
+    frame = res["schedules"][scen]
+    st.caption(res["convention"])
+    cc = {c: MONEY for c in ("outstanding", "drawdown", "interest", "principal", "payment")}
+    cc.update({c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in ("start", "end", "payment_date")})
+    st.dataframe(frame, hide_index=True, column_config=cc, key="dz_cash_flows")
+    st.markdown(t("designer.totals", interest=frame["interest"].sum(), principal=frame["principal"].sum(), ccy=ccy))
+
+# ------------------------------------------------------------------ 8. save to the deal book
+st.subheader(t("designer.save_title"))
+if st.button(t("designer.save"), type="primary", key="dz_save", disabled=bool(res["errors"]) or not doc["id"]):
+    from index.errors import InputError
+    from store.errors import PermissionDenied, StaleWriteConflict
+
+    try:
+        out = D.save(store, actor(), doc, version, base, kpis)
+    except StaleWriteConflict as exc:
+        st.error(t("designer.stale", expected=exc.expected, found=exc.found))
+    except PermissionDenied:
+        st.error(t("designer.denied"))
+    except InputError as exc:
+        _error_table(exc.table() if hasattr(exc, "table") else [exc.as_row()], key="dz_save_errors")
+    else:
+        loaded.pop(token, None)
+        loaded[f"book:{doc['id']}"] = (store.load_deal_document(doc["id"]), out["version"])
+        st.success(t("designer.saved", id=doc["id"], version=out["version"], baselines=out["baselines"],
+                     spts=out["spts"]))

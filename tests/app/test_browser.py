@@ -66,15 +66,3 @@ def test_operator_sees_upload_page_and_failure_table(server, browser, tmp_path):
     _shot(page, "upload_failures_zh")
     page.close()
 
-
-def test_deal_page_in_browser(server, browser):
-    from finance.deal import deal_valuation, load_deal
-
-    path = ROOT / "data/deals/demo-zjk-sll-2025.toml"
-    net = deal_valuation(load_deal(path), None, path).to_dict()["net_pv"]
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server}/deal_designer")
-    page.get_by_text(f"{net:,.2f}").first.wait_for(timeout=UI_TIMEOUT_MS)
-    _settled(page)
-    _shot(page, "deal_zh")
-    page.close()

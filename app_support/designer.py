@@ -1,0 +1,558 @@
+"""Deal designer: pure functions over a deal document, and ``st.cache_data`` wrappers of the engine calls.
+
+The page (``app_pages/deal_designer.py``) keeps a deal as its TOML document (the mapping ``store.save_deal``
+stores and ``finance.deal.Deal`` validates). Every engine call here is keyed on hashable inputs: the deal
+document as a canonical JSON string (:func:`doc_key`), a facility file path, a tuple of baseline periods. A
+rerun after one widget change therefore recomputes only what that widget feeds: a margin change re-prices
+the deal (:func:`evaluate`) but neither re-scores the baseline (:func:`baseline`) nor re-runs the BAU
+simulation (:func:`bau_simulation`); an SPT change re-runs the cheap ambition checks only.
+
+Nothing here re-implements finance or targets: schedules, ratchets and valuation come from
+:mod:`finance.deal`, :mod:`finance.schedule` and :mod:`finance.valuation`; baselines, SPT paths and ambition
+checks from :mod:`index.baseline`, :mod:`index.targets` and :mod:`index.ambition`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app_support.engine import DEAL_DIR, FACILITY_DIR, ROOT, methodology
+
+#: targets settings per deal (monthly data, baseline periods, regulatory profile): ``dcsll targets`` reads the same
+TARGETS_DIR = ROOT / "data" / "targets"
+#: monthly metered data per facility id (``data/monthly/<facility id>.csv``, see data/monthly/README.md)
+MONTHLY_DIR = ROOT / "data" / "monthly"
+#: BAU simulation: paths and seed, the defaults of ``dcsll targets`` (dcsll/commands/targets_cli.py)
+BAU_PATHS = 5000
+BAU_SEED = 0
+#: central interval of the BAU band, as ``dcsll targets`` (1 − alpha = 90 %)
+BAU_ALPHA = 0.10
+#: ratchet designs of finance.terms.RatchetTerms (DESIGN.md §4), in the order the page offers them
+DESIGNS = ("spt", "score_grid", "interpolated")
+#: the shipped deal new designs start from (its loan terms, observation dates and ratchet steps)
+TEMPLATE_DEAL = DEAL_DIR / "demo-zjk-sll-2025.toml"
+
+
+# ------------------------------------------------------------------------------------------- documents
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (dt.date, dt.datetime)):
+        return obj.isoformat()
+    return obj
+
+
+def doc_key(doc: dict) -> str:
+    """Canonical JSON of a deal document (dates as ISO strings, keys sorted): the cache key of :func:`evaluate`."""
+    return json.dumps(_jsonable(doc), sort_keys=True, ensure_ascii=False)
+
+
+def read_deal_document(path: str | Path) -> dict:
+    """The TOML mapping of a deal file (:func:`index.tomlfile.read_toml`; its errors propagate)."""
+    from index.tomlfile import read_toml
+
+    return read_toml(Path(path))
+
+
+def facility_path(facility_id: str) -> str | None:
+    """Path of ``data/facilities/<facility_id>.toml`` (where ``finance.deal`` scores periods), None if absent."""
+    p = FACILITY_DIR / f"{facility_id}.toml"
+    return str(p) if p.exists() else None
+
+
+def blank_deal(facility_id: str, periods: list[str], deal_id: str, template: dict | None = None) -> dict:
+    """A new deal document for a facility, from the template deal's loan terms, dates and ratchet.
+
+    Observations keep the template's dates; an observation keeps its facility ``period`` only when the
+    facility has that period label (else its outcome comes from scenarios). Template scenarios that would
+    need an ``actual`` outcome the facility cannot give are dropped (then the default scenario is ``met``).
+    SPTs stay the template's until the designer edits them against the new baseline.
+
+    Parameters
+    ----------
+    facility_id : str
+    periods : list of str
+        Period labels of the facility.
+    deal_id : str
+    template : dict, optional
+        Default: :data:`TEMPLATE_DEAL`.
+    """
+    doc = copy.deepcopy(template if template is not None else read_deal_document(TEMPLATE_DEAL))
+    doc["id"] = deal_id
+    doc["facility"] = facility_id
+    doc["name"] = ""
+    doc["borrower"] = ""
+    have = []
+    for o in doc["observations"]:
+        if o.get("period") is not None and o["period"] not in periods:
+            del o["period"]
+        have.append("period" in o or "verified" in o)
+    kept = [s for s in doc.get("scenarios", [])
+            if all(oc != "actual" or h for oc, h in zip(s["outcomes"], have, strict=False))]
+    doc["scenarios"] = kept
+    if kept and abs(sum(s["probability"] for s in kept) - 1.0) > 1e-9:
+        doc["scenarios"] = []
+    if doc.get("default_scenario") not in {"met", "missed"} | {s["name"] for s in doc["scenarios"]}:
+        doc["default_scenario"] = "met"
+    return doc
+
+
+def ratchet_kpis(doc: dict) -> list[str]:
+    """KPIs the ratchet tests: the SPT ratchet's ``kpis``, else the score's ``kpi`` (default ``index``)."""
+    r = doc.get("ratchet", {})
+    if r.get("design") == "spt":
+        return [k["kpi"] for k in r.get("kpis", [])]
+    return [r.get("kpi", "index")]
+
+
+def switch_design(ratchet: dict, design: str, *, margin_bp: float, baseline_index: float | None,
+                  final_index_spt: float | None) -> dict:
+    """Ratchet terms of another design, derived from the current terms and the methodology's grades.
+
+    - ``spt``: the current SPT terms, else one KPI ``index`` with the steps below.
+    - ``score_grid``: one band per grade of the methodology (best first): the best grade earns the step-down,
+      the grade of the baseline (and grades between) 0, worse grades and no report the step-up.
+    - ``interpolated``: on ``index`` from the baseline score (margin + step-up) to the final SPT on the index
+      (margin + step-down), else to the best grade's minimum.
+
+    Steps, cap, timing and floor are kept from ``ratchet``; steps default to the template deal's.
+
+    Raises
+    ------
+    ValueError
+        Unknown design.
+    """
+    if design not in DESIGNS:
+        raise ValueError(f"unknown ratchet design {design!r}: one of {', '.join(DESIGNS)}")
+    if ratchet.get("design") == design:
+        return ratchet
+    tpl = read_deal_document(TEMPLATE_DEAL)["ratchet"]
+    down = float(ratchet.get("step_down_bp", tpl["step_down_bp"]))
+    up = float(ratchet.get("step_up_bp", tpl["step_up_bp"]))
+    common = {k: ratchet[k] for k in ("timing", "margin_floor_bp", "cap_bp") if k in ratchet}
+    if design == "spt":
+        return {"design": "spt", "step_down_bp": down, "step_up_bp": up, **common,
+                "kpis": [{"kpi": "index", "weight": 1.0, "no_change_band": 0.0}]}
+    m = methodology()
+    if design == "score_grid":
+        base_rank = m.grade_rank(_grade_of(baseline_index, m)) if baseline_index is not None else 1
+        bands = []
+        for i, (g, _) in enumerate(m.grades):
+            adj = down if i == 0 else (0.0 if i <= base_rank else up)
+            bands.append({"grade": g, "adjustment_bp": adj})
+        bands.append({"grade": m.ungraded, "adjustment_bp": up})
+        return {"design": "score_grid", "kpi": "index", "bands": bands, "not_reported_bp": up, **common}
+    lo = baseline_index if baseline_index is not None else m.grades[-1][1]
+    hi = final_index_spt if final_index_spt is not None and final_index_spt > lo else m.grades[0][1]
+    return {"design": "interpolated", "kpi": "index", "score_low": round(float(lo), 2), "score_high": float(hi),
+            "margin_low_bp": max(margin_bp + down, 0.0), "margin_high_bp": margin_bp + up, **common}
+
+
+def _grade_of(total: float, m) -> str:
+    return next((g for g, lo in m.grades if total >= lo), m.ungraded)
+
+
+# ------------------------------------------------------------------------------------------- engines
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def evaluate(key: str) -> dict:
+    """Validate and price a deal document given as :func:`doc_key` JSON (cached on that string).
+
+    Returns
+    -------
+    dict
+        ``errors``: list of failure rows (file, row, field, unit, value, reason) — empty when the deal is
+        valid; then ``valuation`` (:meth:`finance.valuation.Valuation.to_dict`, the deal's own scenarios with
+        their probabilities, else ``met`` and ``missed``), ``scenarios`` (names priced: the deal's, then
+        ``met`` and ``missed``), ``schedules`` (name → schedule frame, see :class:`finance.schedule.Schedule`),
+        ``convention`` and ``currency``.
+    """
+    from pydantic import ValidationError
+
+    from finance.deal import Deal, deal_valuation, run_deal, validate_deal
+    from finance.schedule import price, schedule_frame
+    from index.errors import InputError, InputErrors
+
+    doc = json.loads(key)
+    try:
+        deal = Deal.model_validate(doc)
+    except ValidationError as exc:
+        return {"errors": [InputError(e["msg"].removeprefix("Value error, "), field=".".join(map(str, e["loc"])),
+                                      value=None if isinstance(e.get("input"), dict) else e.get("input")).as_row()
+                           for e in exc.errors()]}
+    errs = validate_deal(deal)
+    if errs:
+        return {"errors": [e.as_row() for e in errs]}
+    names = list(dict.fromkeys([s.name for s in deal.scenarios] + ["met", "missed"]))
+    try:
+        run = run_deal(deal, names)
+        priced = price(run.plan, run.regime_adj_bp)
+        schedules = {n: schedule_frame(run.plan, priced, i, run.notes[i]).frame for i, n in enumerate(names)}
+        val = deal_valuation(deal).to_dict()
+    except InputErrors as exc:
+        return {"errors": exc.table()}
+    except (InputError, ValueError) as exc:
+        row = exc.as_row() if isinstance(exc, InputError) else InputError(str(exc)).as_row()
+        return {"errors": [row]}
+    return {"errors": [], "valuation": val, "scenarios": names, "schedules": schedules,
+            "convention": run.plan.convention, "currency": run.plan.loan.currency}
+
+
+def margin_interest_frame(schedules: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Long table for the margin and interest chart: one row per scenario and payment date.
+
+    Columns: ``scenario``, ``payment_date``, ``margin_bp`` [bp] (contractual + ratchet of the period's last
+    accrual row), ``interest`` [ccy] (sum over the period's accrual rows).
+    """
+    out = []
+    for name, f in schedules.items():
+        g = f.assign(all_margin=f["margin_bp"] + f["ratchet_bp"]).groupby("payment_date", sort=True)
+        out.append(pd.DataFrame({"scenario": name, "payment_date": g["all_margin"].last().index,
+                                 "margin_bp": g["all_margin"].last().to_numpy(),
+                                 "interest": g["interest"].sum().to_numpy()}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(
+        columns=["scenario", "payment_date", "margin_bp", "interest"])
+
+
+@st.cache_data(show_spinner=False)
+def baseline(path: str, periods: tuple[str, ...]):
+    """Baseline of a facility file over 1–3 periods, and the index result of each period.
+
+    Returns
+    -------
+    (index.baseline.Baseline, dict of period label → index.result.IndexResult)
+
+    Raises
+    ------
+    index.errors.InputError
+        See :func:`index.baseline.compute_baseline` (unverified period, more than three, ...).
+    """
+    from app_support.engine import facility, score_period
+    from index.baseline import compute_baseline
+
+    b = compute_baseline(facility(path), list(periods), methodology=methodology(), file=path)
+    return b, {p: score_period(path, p) for p in b.periods}
+
+
+def pillar_frame(result, lang: str) -> pd.DataFrame:
+    """Per pillar: ``pillar`` name, ``score`` [0–100], ``weight`` [-], ``contribution`` [points], ``addon``."""
+    nm = (lambda o: o.name_zh) if lang == "zh" else (lambda o: o.name_en)
+    return pd.DataFrame([{"pillar": nm(p), "score": p.score, "weight": p.weight, "contribution": p.contribution,
+                          "addon": p.addon} for p in result.pillars])
+
+
+def targets_settings(deal_id: str) -> dict:
+    """``data/targets/<deal id>.toml`` (monthly data, baseline periods, regulatory profile) or {} if absent."""
+    p = TARGETS_DIR / f"{deal_id}.toml"
+    if not p.exists():
+        return {}
+    cfg = read_deal_document(p)
+    if "monthly" in cfg:
+        cfg["monthly"] = str((p.parent / cfg["monthly"]).resolve())
+    return cfg
+
+
+def monthly_path(deal_id: str, facility_id: str) -> str | None:
+    """Monthly data of a deal's facility: the deal's targets settings, else ``data/monthly/<facility>.csv``."""
+    m = targets_settings(deal_id).get("monthly")
+    if m and Path(m).exists():
+        return m
+    p = MONTHLY_DIR / f"{facility_id}.csv"
+    return str(p) if p.exists() else None
+
+
+@st.cache_data(show_spinner=False)
+def bau_simulation(path: str, monthly: str, base_year: int, base_period: str, years: tuple[int, ...]) -> dict:
+    """BAU forecast bands of every simulated KPI, fitted on monthly data up to the baseline year.
+
+    As ``dcsll targets``: :func:`index.simulate.fit_bau` up to ``base_year``, :data:`BAU_PATHS` paths, seed
+    :data:`BAU_SEED`, scored through the index. Returns ``{"bands": {(kpi, year): band}, "paths": {kpi: array
+    (paths, years)}, "years": [...], "model": text}`` (the paths give P(BAU meets SPT) for any SPT).
+
+    Raises
+    ------
+    index.forecast.InsufficientData, index.errors.InputError
+        Too few months, or data not ending in December.
+    """
+    from app_support.engine import facility
+    from index.forecast import load_monthly
+    from index.simulate import fit_bau, simulate
+
+    f = facility(path)
+    mo = load_monthly(monthly)
+    models = fit_bau(mo, f, until_year=base_year)
+    ys = [y for y in years if y > base_year]
+    if not ys:
+        return {"bands": {}, "paths": {}, "years": [], "model": ""}
+    sim = simulate(f, mo, ys, n_paths=BAU_PATHS, seed=BAU_SEED, methodology=methodology(), bau=models,
+                   base_period=base_period)
+    model_of = {d["series"]: d["model"] for d in sim.models}
+    bands = {(k, y): sim.bau_band(k, y, alpha=BAU_ALPHA) for k in sim.values if k != "grade" for y in sim.years}
+    return {"bands": bands, "paths": {k: v for k, v in sim.values.items() if k != "grade"}, "years": list(sim.years),
+            "model": f"Monte Carlo of {BAU_PATHS} BAU paths scored through the index (PUE: {model_of.get('pue', '?')})"}
+
+
+@st.cache_data(show_spinner=False)
+def ambition(path: str, periods: tuple[str, ...], spts_key: str, profile_key: str, monthly: str | None) -> dict:
+    """Ambition checks (BAU, regulation, peers) of a deal's SPTs, with their evidence.
+
+    Parameters
+    ----------
+    path : str
+        Facility file.
+    periods : tuple of str
+        Baseline periods.
+    spts_key : str
+        JSON list of ``[kpi, observation year, SPT]`` rows.
+    profile_key : str
+        JSON of the regulatory profile (``new_build``, ``government_procurement``, ``city``).
+    monthly : str or None
+        Monthly data file; without it the BAU check says there is no forecast.
+
+    Returns
+    -------
+    dict
+        ``checks``: rows of :meth:`index.ambition.AmbitionCheck.to_dict`; ``verdicts``: rows (kpi, year,
+        ambitious); ``bau``: rows (kpi, year, mean, lower, upper [KPI unit], p_meets [0–1]); ``bau_note``: how
+        BAU was forecast, or why it was not.
+    """
+    import numpy as np
+
+    from app_support.engine import facility
+    from index.ambition import ambition_report, verdicts
+    from index.errors import InputError
+    from index.targets import KpiPath, Milestone, SptPlan, kpi_comparator, meets
+
+    b, _ = baseline(path, periods)
+    rows = json.loads(spts_key)
+    m = methodology()
+    paths = {}
+    for kpi in dict.fromkeys(r[0] for r in rows):
+        ms = tuple(Milestone(year=int(y), value=float(v), method="deal") for k, y, v in rows if k == kpi)
+        paths[kpi] = KpiPath(kpi=kpi, comparator=kpi_comparator(kpi, m), baseline_value=b.value(kpi),
+                             baseline_year=b.base_year, method="manual", milestones=ms)
+    plan = SptPlan(facility_id=b.facility_id, baseline=b, years=tuple(sorted({int(r[1]) for r in rows})),
+                   paths=paths)
+    bau, note = {}, ""
+    if monthly:
+        try:
+            sim = bau_simulation(path, monthly, b.base_year, b.periods[-1], plan.years)
+        except (InputError, ValueError) as exc:
+            note = str(exc)
+        else:
+            note = sim["model"]
+            for kpi, p in paths.items():
+                for ms in p.milestones:
+                    band = sim["bands"].get((kpi, ms.year))
+                    if band is not None:
+                        col = sim["years"].index(ms.year)
+                        bau[(kpi, ms.year)] = {**band, "model": sim["model"], "p_meets": float(
+                            np.mean(meets(sim["paths"][kpi][:, col], ms.value, p.comparator)))}
+    checks = ambition_report(plan, facility(path), bau, **json.loads(profile_key))
+    return {"checks": [c.to_dict() for c in checks], "bau_note": note,
+            "bau": [{"kpi": kk, "year": y, **{f: b[f] for f in ("mean", "lower", "upper", "p_meets")}}
+                    for (kk, y), b in bau.items()],
+            "verdicts": [{"kpi": k, "year": y, "ambitious": v} for (k, y), v in verdicts(checks).items()]}
+
+
+# ------------------------------------------------------------------------------------------- saving
+
+
+def save(store, actor: str, doc: dict, expected_version: int | None, baseline_obj, kpis: list[str]) -> dict:
+    """Save a designed deal to the deal book, then record its baseline and SPTs where they changed.
+
+    ``store.save_deal`` (optimistic lock on ``expected_version``, None = create), then per ratchet KPI
+    ``set_baseline`` (value, unit, period labels, methodology) and per observation ``set_spt``, each only when
+    the stored current value differs (a change carries a reason, as the store requires for recalculation).
+
+    Returns
+    -------
+    dict
+        ``version`` of the saved deal, ``baselines`` and ``spts`` written (counts).
+
+    Raises
+    ------
+    store.errors.StaleWriteConflict, store.errors.PermissionDenied, index.errors.InputError
+        From the store; nothing of the failing call is written.
+    """
+    info = store.save_deal(actor, doc, expected_version=expected_version)
+    current = store.targets(doc["id"])
+    base_now = {t.kpi: t for t in current if t.observation_date is None}
+    spt_now = {(t.kpi, t.observation_date): t for t in current if t.observation_date is not None}
+    nb = ns = 0
+    reason = "deal designer: baseline / SPTs changed"
+    ids = {}
+    for kpi in kpis:
+        v = baseline_obj.kpis.get(kpi) if baseline_obj is not None else None
+        if v is None:
+            continue
+        cur = base_now.get(kpi)
+        label = ",".join(baseline_obj.periods)
+        if cur is None or abs(cur.value - v) > 1e-12 or (cur.extra or {}).get("period_label") != label:
+            unit = _kpi_unit(kpi)
+            rec = store.set_baseline(actor, doc["id"], kpi, v, unit=unit, period_label=label,
+                                     methodology_id=baseline_obj.methodology_id,
+                                     methodology_sha256=baseline_obj.methodology_sha256,
+                                     reason=reason if cur is not None else None)
+            ids[kpi] = rec.id
+            nb += 1
+        else:
+            ids[kpi] = cur.id
+    for o in doc["observations"]:
+        d = o["date"] if isinstance(o["date"], dt.date) else dt.date.fromisoformat(str(o["date"]))
+        for kpi in kpis:
+            v = o.get("spt", {}).get(kpi)
+            if not isinstance(v, int | float):
+                continue
+            cur = spt_now.get((kpi, d))
+            if cur is None or abs(cur.value - float(v)) > 1e-12:
+                store.set_spt(actor, doc["id"], kpi, d, float(v), baseline_id=ids.get(kpi),
+                              reason=reason if cur is not None else None)
+                ns += 1
+    return {"version": info.version, "baselines": nb, "spts": ns}
+
+
+def _kpi_unit(kpi: str) -> str | None:
+    """Unit of a KPI from ``data/finance/conventions.toml`` ``[kpi.*]``, None when not listed."""
+    from finance.conventions import conventions
+
+    return conventions().kpi.get(kpi, {}).get("unit")
+
+
+# ------------------------------------------------------------------------------------------- page helpers
+
+
+def wkey(name: str, token: str) -> str:
+    """Session-state key of a designer widget for one start point (``book:<id>``, ``template:<stem>``,
+    ``new:<facility stem>``): each start point has widgets of its own."""
+    return f"dz.{token}.{name}"
+
+
+def label(key: str, lang: str) -> str:
+    """Catalogue label in an explicit language (for ``format_func`` callbacks, see :func:`app_support.i18n.name`)."""
+    from app_support.i18n import catalogue
+
+    return catalogue(lang)[key]
+
+
+def facility_label(path: str, lang: str) -> str:
+    """A facility's name in ``lang`` (Chinese name when there is one)."""
+    from app_support.engine import facility
+
+    f = facility(path)
+    return (f.name_zh or f.name) if lang == "zh" else f.name
+
+
+def default_baseline_periods(store, deal_id: str, fac) -> list[str]:
+    """Baseline periods to start from: the deal book's recorded baseline (``period_label``), else the deal's
+    targets settings (``[baseline] periods``), else the latest verified period, else the latest period."""
+    labels = [p.label for p in fac.periods]
+    if store is not None:
+        try:
+            recs = [t for t in store.targets(deal_id) if t.observation_date is None]
+        except Exception:  # noqa: BLE001 - an unreadable record must not hide the designer
+            recs = []
+        for rec in recs:
+            got = [p for p in str((rec.extra or {}).get("period_label") or "").split(",") if p in labels]
+            if got:
+                return got
+    got = [str(p) for p in targets_settings(deal_id).get("baseline", {}).get("periods", []) if str(p) in labels]
+    if got:
+        return got
+    ver = [p.label for p in fac.periods if p.status == "verified"]
+    return ver[-1:] or labels[-1:]
+
+
+def kpi_options() -> list[str]:
+    """KPIs an SPT ratchet can test: those with a direction in ``data/finance/conventions.toml`` ``[kpi.*]``."""
+    from finance.conventions import conventions
+
+    return list(conventions().kpi)
+
+
+def observation_frame(observations: list[dict], kpis: list[str], baseline_kpis: dict) -> pd.DataFrame:
+    """The SPT editor's table: one row per observation (dates, facility period, one SPT column per KPI).
+
+    A KPI without an SPT at an observation starts at its baseline value [KPI unit] (or empty)."""
+    rows = []
+    for o in observations:
+        row = {"date": _as_date(o.get("date")), "certificate_due": _as_date(o.get("certificate_due")),
+               "certificate_delivered": _as_date(o.get("certificate_delivered")), "period": o.get("period")}
+        for kpi in kpis:
+            v = o.get("spt", {}).get(kpi, baseline_kpis.get(kpi))
+            row[kpi] = float(v) if isinstance(v, int | float) else None
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["date", "certificate_due", "certificate_delivered", "period", *kpis])
+
+
+def _as_date(v):
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp | dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v)[:10])
+
+
+def observations_from_frame(frame: pd.DataFrame, base: list[dict], kpis: list[str]) -> list[dict]:
+    """Observations of the deal document from the SPT editor: row i updates observation i of ``base`` (its
+    other fields such as ``verified`` kept); new rows are new observations; empty cells are left out (the
+    engine's validation names what is missing)."""
+    out = []
+    for i, row in enumerate(frame.to_dict("records")):
+        o = copy.deepcopy(base[i]) if i < len(base) else {}
+        for f in ("date", "certificate_due", "certificate_delivered"):
+            d = _as_date(row.get(f))
+            if d is None:
+                o.pop(f, None)
+            else:
+                o[f] = d
+        per = row.get("period")
+        if per is None or (not isinstance(per, str) and pd.isna(per)) or per == "":
+            o.pop("period", None)
+        else:
+            o["period"] = str(per)
+        spt = dict(o.get("spt", {}))
+        for kpi in kpis:
+            v = row.get(kpi)
+            if v is None or pd.isna(v):
+                spt.pop(kpi, None)
+            else:
+                spt[kpi] = float(v)
+        o["spt"] = spt
+        out.append(o)
+    return out
+
+
+def outcome_text(o: dict) -> str:
+    """An inline scenario outcome in words, e.g. ``index 89 · pue 1.2``."""
+    parts = [f"index {o['index_total']:g}"] if o.get("index_total") is not None else []
+    parts += [f"{k} {v:g}" for k, v in o.get("kpis", {}).items()]
+    return ", ".join(parts)
+
+
+def ambition_summary(amb: dict, spt_rows: list, base, lang: str) -> pd.DataFrame:
+    """One row per SPT: kpi, year, spt, baseline, BAU mean, P(BAU meets), binding rule, verdict (in ``lang``)."""
+    checks = amb["checks"]
+    verdict = {(v["kpi"], v["year"]): v["ambitious"] for v in amb["verdicts"]}
+    rows = []
+    for kpi, year, spt in spt_rows:
+        bau = next((b for b in amb["bau"] if b["kpi"] == kpi and b["year"] == year), None)
+        reg = next((c for c in checks if c["kpi"] == kpi and c["year"] == year and c["check"] == "regulation"), None)
+        rows.append({"kpi": kpi, "year": year, "spt": spt, "baseline": base.kpis.get(kpi),
+                     "bau_mean": bau["mean"] if bau else None, "p_bau_meets": bau["p_meets"] if bau else None,
+                     "regulation": reg["reference"] if reg else None,
+                     "verdict": label(f"designer.verdict.{verdict.get((kpi, year))}", lang)})
+    return pd.DataFrame(rows).sort_values(["kpi", "year"], kind="stable", ignore_index=True)
