@@ -76,12 +76,12 @@ at = AppTest.from_file({app!r}, default_timeout=120)
 at.session_state["lang"] = "en"
 at.run()
 at.switch_page("app_pages/deal_designer.py").run()
-w = at.number_input[0]
+w = next(n for n in at.number_input if n.label.lower().startswith("margin"))  # the loan margin [bp]
 base = w.value
 step = w.step or 1
 times = []
 for k in range({repeat}):
-    w = at.number_input(key=w.key) if w.key else at.number_input[0]
+    w = at.number_input(key=w.key)
     w.set_value(base + step if k % 2 == 0 else base)
     t = time.perf_counter()
     at.run()
