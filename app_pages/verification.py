@@ -47,8 +47,15 @@ drafts = st.session_state.setdefault(DRAFT_KEY, {})
 draft: dict[str, V.Edit] = drafts.setdefault(f"{deal_id}/{period}", {})
 
 
+GEN_KEY = "ver_generation"
+
+
 def _widget_keys(field: str) -> tuple[str, str]:
-    return f"ver_value_{deal_id}_{period}_{field}", f"ver_evidence_{deal_id}_{period}_{field}"
+    """Keys of a figure's value and evidence inputs; a new generation after each record/discard gives fresh
+    widgets (the browser would otherwise send the old inputs back)."""
+    g = st.session_state.get(GEN_KEY, 0)
+    suffix = f"{deal_id}_{period}_{field}" + (f"_{g}" if g else "")
+    return f"ver_value_{suffix}", f"ver_evidence_{suffix}"
 
 
 def _discard() -> None:
@@ -56,6 +63,7 @@ def _discard() -> None:
         for k in _widget_keys(f):
             st.session_state.pop(k, None)
     draft.clear()
+    st.session_state[GEN_KEY] = st.session_state.get(GEN_KEY, 0) + 1
 
 
 # --- edit -------------------------------------------------------------------------------------------------
@@ -97,9 +105,9 @@ table = pd.DataFrame([{
     t("verification.figures.reported"): V.fmt_value(r.reported),
     t("verification.figures.recorded"): V.fmt_value(r.recorded),
     t("verification.figures.draft"): V.fmt_value(draft[r.field].value) if r.field in draft else "",
-    t("verification.figures.evidence"): draft[r.field].evidence if r.field in draft else r.source,
     t("verification.figures.state"): t("verification.state." + (
         "draft" if r.field in draft else "verified" if r.recorded is not None else "pending")),
+    t("verification.figures.evidence"): draft[r.field].evidence if r.field in draft else r.source,
 } for r in rows])
 st.dataframe(table, hide_index=True, key="ver_figures")
 
@@ -141,9 +149,10 @@ st.dataframe(pd.DataFrame([{t("verification.outcome.item"): name, **{head[v]: fn
 if "draft" in outcomes:
     d, r = outcomes["draft"], outcomes["recorded"]
     m1, m2 = st.columns(2)
-    m1.metric(t("verification.outcome.metric_index"), f"{d['total']:.2f}", f"{d['total'] - r['total']:+.2f}")
-    m2.metric(t("verification.outcome.metric_margin"), f"{d['adjustment_bp']:+g}",
-              f"{d['adjustment_bp'] - r['adjustment_bp']:+g}", delta_color="inverse")
+    di, dm = d["total"] - r["total"], d["adjustment_bp"] - r["adjustment_bp"]
+    m1.metric(t("verification.outcome.metric_index"), f"{d['total']:.2f}", f"{di:+.2f}" if round(di, 2) else None)
+    m2.metric(t("verification.outcome.metric_margin"), f"{d['adjustment_bp']:+g}", f"{dm:+g}" if dm else None,
+              delta_color="inverse")
     st.caption(t("verification.outcome.delta_caption"))
 
 

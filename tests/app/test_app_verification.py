@@ -118,9 +118,9 @@ def test_record_issue_download_and_check(run_as, own_book, tmp_path):
         ("reported", 357_408_000.0, hist[0].source), ("verified", IT_VERIFIED, "VR-2025-07 meter audit")]
     assert float(_outcome_table(at)["Verified (recorded)"]["Margin after [bp]"]) == MARGIN_VERIFIED
 
-    # a second edit of a verified figure is a restatement pointing to the first
-    at.number_input(key=VALUE_KEY).set_value(341_000_000.0).run()
-    at.text_input(key=EVIDENCE_KEY).input("VR-2025-07 rev 1").run()
+    # a second edit of a verified figure is a restatement pointing to the first (fresh inputs after recording)
+    at.number_input(key=VALUE_KEY + "_1").set_value(341_000_000.0).run()
+    at.text_input(key=EVIDENCE_KEY + "_1").input("VR-2025-07 rev 1").run()
     at.button(key="ver_record").click().run()
     hist = app_store().figure_history(FID, PERIOD, "it_energy_kwh")
     assert (hist[-1].value, hist[-1].restates_id, hist[-1].reason) == (341_000_000.0, hist[1].id, "VR-2025-07 rev 1")
