@@ -1,9 +1,266 @@
-"""Placeholder, replaced by the verification page."""
+"""Verification page (verifier): reported vs verified figures, a live draft of verified values with evidence,
+the resulting index / SPT outcomes / margin, recording in the deal book, issuing the signed statement, and
+checking any statement PDF. Computations: :mod:`app_support.verification`."""
 
+import json
+
+import pandas as pd
 import streamlit as st
 
-from app_support.i18n import t
+from app_support import verification as V
+from app_support.i18n import catalogue, current_language, t
 from app_support.pages import require
+from app_support.store import actor, app_store
+from store.errors import ImmutableRecordError, PermissionDenied, StoreError
 
 require("app_pages/verification.py")
-st.title(t("nav.verification"))
+DRAFT_KEY = "ver_draft"
+FLASH_KEY = "ver_flash"
+ISSUED_KEY = "ver_issued"
+
+lang = current_language()
+labels = catalogue(lang)  # for format_func callbacks, which may run outside the script run (AppTest)
+st.title(t("verification.title"))
+st.caption(t("verification.intro"))
+
+store = app_store()
+deals = {d: store.load_deal_document(d) for d in store.deal_ids()}
+deals = {d: doc for d, doc in deals.items() if V.observation_periods(doc)}
+if not deals:
+    st.info(t("verification.no_deals"))
+    st.stop()
+c1, c2 = st.columns([3, 1])
+deal_id = c1.selectbox(t("verification.deal"), list(deals), key="ver_deal")
+doc = deals[deal_id]
+period = c2.selectbox(t("verification.period"), V.observation_periods(doc), key="ver_period")
+fid = str(doc["facility"])
+facility = store.load_facility(fid)
+if period not in {p.label for p in facility.periods}:
+    st.error(t("verification.no_period", id=fid, period=period))
+    st.stop()
+st.caption(t("verification.facility", id=fid,
+             name=(facility.name_zh or facility.name) if lang == "zh" else facility.name))
+
+rows = V.figure_rows(store, fid, period)
+by_field = {r.field: r for r in rows}
+drafts = st.session_state.setdefault(DRAFT_KEY, {})
+draft: dict[str, V.Edit] = drafts.setdefault(f"{deal_id}/{period}", {})
+
+
+GEN_KEY = "ver_generation"
+
+
+def _widget_keys(field: str) -> tuple[str, str]:
+    """Keys of a figure's value and evidence inputs; a new generation after each record/discard gives fresh
+    widgets (the browser would otherwise send the old inputs back)."""
+    g = st.session_state.get(GEN_KEY, 0)
+    suffix = f"{deal_id}_{period}_{field}" + (f"_{g}" if g else "")
+    return f"ver_value_{suffix}", f"ver_evidence_{suffix}"
+
+
+def _discard() -> None:
+    for f in list(draft):
+        for k in _widget_keys(f):
+            st.session_state.pop(k, None)
+    draft.clear()
+    st.session_state[GEN_KEY] = st.session_state.get(GEN_KEY, 0) + 1
+
+
+# --- edit -------------------------------------------------------------------------------------------------
+st.subheader(t("verification.edit.heading"))
+e1, e2, e3 = st.columns([2, 1, 2])
+field = e1.selectbox(t("verification.edit.pick"), [r.field for r in rows], key=f"ver_field_{lang}",
+                     format_func=lambda f: f"{labels['verification.field.' + f]} ({f})")
+row = by_field[field]
+base = row.recorded if row.recorded is not None else row.reported
+vkey, ekey = _widget_keys(field)
+fraction = row.unit in ("fraction", "-")
+value = e2.number_input(t("verification.edit.value", unit=row.unit), min_value=0.0,
+                        value=float(draft[field].value if field in draft else base or 0.0),
+                        step=0.001 if fraction else 1.0, format="%.4f" if fraction else "%.2f", key=vkey)
+evidence = e3.text_input(t("verification.edit.evidence"), value=draft[field].evidence if field in draft else "",
+                         help=t("verification.edit.evidence_help"), key=ekey)
+
+
+def _sync() -> None:
+    """Put the edited figure's widget values into the draft (a value equal to the current one with no
+    evidence is no edit)."""
+    v, e = st.session_state.get(vkey, value), st.session_state.get(ekey, evidence)
+    if V.same_value(v, base) and not e.strip():
+        draft.pop(field, None)
+    else:
+        draft[field] = V.Edit(value=float(v), evidence=e)
+
+
+_sync()
+if row.recorded is not None:
+    st.caption(t("verification.edit.restates", value=V.fmt_value(row.recorded)))
+
+# --- figures table ----------------------------------------------------------------------------------------
+st.subheader(t("verification.figures.heading"))
+st.caption(t("verification.figures.caption"))
+table = pd.DataFrame([{
+    t("verification.figures.field"): t("verification.field." + r.field),
+    t("verification.figures.unit"): r.unit,
+    t("verification.figures.reported"): V.fmt_value(r.reported),
+    t("verification.figures.recorded"): V.fmt_value(r.recorded),
+    t("verification.figures.draft"): V.fmt_value(draft[r.field].value) if r.field in draft else "",
+    t("verification.figures.state"): t("verification.state." + (
+        "draft" if r.field in draft else "verified" if r.recorded is not None else "pending")),
+    t("verification.figures.evidence"): draft[r.field].evidence if r.field in draft else r.source,
+} for r in rows])
+st.dataframe(table, hide_index=True, key="ver_figures")
+
+# --- outcome: reported / recorded / draft ------------------------------------------------------------------
+st.subheader(t("verification.outcome.heading"))
+st.caption(t("verification.outcome.caption"))
+rep_facility = V.reported_facility(facility, rows, period)
+fac_json, deal_json = rep_facility.model_dump_json(), json.dumps(doc, default=str, sort_keys=True)
+draft_values = {f: e.value for f, e in draft.items()}
+outcomes, draft_error = {}, None
+for version in V.VERSIONS:
+    over = V.overrides(rows, version, draft_values)
+    try:
+        outcomes[version] = V.outcome(V.cached_build(deal_json, fac_json, period, json.dumps(over, sort_keys=True),
+                                                     "{}"))
+    except Exception as exc:  # InputError(s) from the engines: the draft is invalid
+        if version != "draft":
+            raise
+        draft_error = getattr(exc, "message", str(exc))
+if draft_error:
+    st.error(t("verification.edit.draft_invalid", message=draft_error))
+cols = [v for v in V.VERSIONS if v in outcomes]
+head = {"reported": t("verification.figures.reported"), "recorded": t("verification.figures.recorded"),
+        "draft": t("verification.figures.draft")}
+items = [(t("verification.outcome.index"), lambda o: f"{o['total']:.2f}"),
+         (t("verification.outcome.grade"), lambda o: o["grade"])]
+for k, spt in enumerate(outcomes["recorded"]["spts"]):
+    items.append((t("verification.outcome.spt", kpi=spt["kpi"], target=f"{spt['target']:g}"),
+                  lambda o, k=k: "" if o["spts"][k]["value"] is None else f"{o['spts'][k]['value']:g}"))
+    items.append((t("verification.outcome.spt_outcome", kpi=spt["kpi"]),
+                  lambda o, k=k: f"{t('verification.result.' + o['spts'][k]['outcome'])} "
+                                 f"({o['spts'][k]['effect_bp']:+g})"))
+items += [(t("verification.outcome.adjustment"), lambda o: f"{o['adjustment_bp']:+g}"),
+          (t("verification.outcome.margin_before"), lambda o: f"{o['margin_before_bp']:g}"),
+          (t("verification.outcome.margin_after"), lambda o: f"{o['margin_after_bp']:g}"),
+          (t("verification.outcome.effective"), lambda o: str(o["effective_date"]))]
+st.dataframe(pd.DataFrame([{t("verification.outcome.item"): name, **{head[v]: fn(outcomes[v]) for v in cols}}
+                           for name, fn in items]), hide_index=True, key="ver_outcome")
+if "draft" in outcomes:
+    d, r = outcomes["draft"], outcomes["recorded"]
+    m1, m2 = st.columns(2)
+    di, dm = d["total"] - r["total"], d["adjustment_bp"] - r["adjustment_bp"]
+    m1.metric(t("verification.outcome.metric_index"), f"{d['total']:.2f}", f"{di:+.2f}" if round(di, 2) else None)
+    m2.metric(t("verification.outcome.metric_margin"), f"{d['adjustment_bp']:+g}", f"{dm:+g}" if dm else None,
+              delta_color="inverse")
+    st.caption(t("verification.outcome.delta_caption"))
+
+
+# --- record -------------------------------------------------------------------------------------------------
+def _record() -> None:
+    _sync()  # widget edits that arrive with the click
+    empty = V.missing_evidence(draft)
+    if empty:
+        st.session_state[FLASH_KEY] = ("error", t("verification.edit.evidence_missing", fields=", ".join(
+            t("verification.field." + f) for f in empty)))
+        return
+    if draft_error:
+        st.session_state[FLASH_KEY] = ("error", t("verification.edit.draft_invalid", message=draft_error))
+        return
+    try:
+        written = V.record(store, actor(), fid, period, rows, draft)
+    except PermissionDenied as exc:
+        st.session_state[FLASH_KEY] = ("error", t("verification.error.permission", message=str(exc)))
+        return
+    except (StoreError, ValueError) as exc:  # ImmutableRecordError, InputError (a ValueError)
+        st.session_state[FLASH_KEY] = ("error", t("verification.error.store", message=str(exc)))
+        return
+    _discard()
+    st.session_state[FLASH_KEY] = ("success", t("verification.edit.recorded_ok", n=len(written)) if written
+                                   else t("verification.edit.nothing_changed"))
+
+
+b1, b2, b3 = st.columns([1, 1, 2])
+b1.button(t("verification.edit.record"), type="primary", on_click=_record, help=t("verification.edit.record_help"),
+          disabled=not draft, key="ver_record")
+b2.button(t("verification.edit.discard"), on_click=_discard, disabled=not draft, key="ver_discard")
+b3.caption(t("verification.edit.draft_count", n=len(draft)) if draft else t("verification.edit.no_draft"))
+flash = st.session_state.pop(FLASH_KEY, None)
+if flash:
+    (st.error if flash[0] == "error" else st.success)(flash[1])
+
+# --- issue --------------------------------------------------------------------------------------------------
+st.subheader(t("verification.issue.heading"))
+defaults = V.engagement_defaults()
+i1, i2, i3, i4 = st.columns([2, 2, 1, 1])
+sid = i1.text_input(t("verification.issue.statement_id"), value=f"VS-{deal_id}-{period}".upper(),
+                    key=f"ver_sid_{deal_id}_{period}")
+from finance.statement import load_catalogue  # noqa: E402 (the statement catalogue lists the standards)
+
+standards = i2.multiselect(t("verification.issue.standards"), list(load_catalogue()["standards"]),
+                           default=defaults.get("standards", []), key="ver_standards")
+levels, kinds = ["limited", "reasonable"], ["unmodified", "qualified"]
+level = i3.selectbox(t("verification.issue.level"), levels, index=levels.index(defaults.get("assurance_level",
+                     "limited")), format_func=lambda v: labels["verification.issue.level_" + v], key="ver_level")
+kind = i4.selectbox(t("verification.issue.conclusion"), kinds, index=kinds.index(defaults.get("conclusion",
+                    "unmodified")), format_func=lambda v: labels["verification.issue.conclusion_" + v], key="ver_kind")
+accept = st.checkbox(t("verification.issue.accept"), key="ver_accept")
+st.warning(t("verification.issue.demo_identity"), icon=":material/warning:")
+if draft:
+    st.info(t("verification.issue.unsaved"))
+elif not accept:
+    st.caption(t("verification.issue.need_accept"))
+if st.button(t("verification.issue.button"), type="primary", disabled=bool(draft) or not accept or not sid.strip(),
+             key="ver_issue"):
+    engagement = {"statement_id": sid.strip(), "standards": standards, "assurance_level": level,
+                  "conclusion": kind}
+    steps = {"build": 0.1, "sign": 0.3, "check": 0.8, "save": 0.9}
+    with st.status(t("verification.issue.progress"), expanded=True) as status:
+        bar = st.progress(0.0)
+
+        def _progress(step: str) -> None:
+            bar.progress(steps[step], text=t("verification.issue.step_" + step))
+
+        try:
+            done = V.issue(store, actor(), doc, rep_facility, period, V.overrides(rows, "recorded"), engagement,
+                           progress=_progress)
+        except ImmutableRecordError:
+            status.update(label=t("verification.issue.failed", message=sid), state="error")
+            st.error(t("verification.issue.immutable", id=sid.strip()))
+        except PermissionDenied as exc:
+            status.update(label=t("verification.issue.failed", message=sid), state="error")
+            st.error(t("verification.error.permission", message=str(exc)))
+        except Exception as exc:  # InputError from the engines, a failed self-check
+            status.update(label=t("verification.issue.failed", message=sid), state="error")
+            st.error(t("verification.issue.failed", message=getattr(exc, "message", str(exc))))
+        else:
+            bar.progress(1.0, text=t("verification.issue.done"))
+            status.update(label=t("verification.issue.done"), state="complete", expanded=False)
+            st.session_state[ISSUED_KEY] = done
+issued = st.session_state.get(ISSUED_KEY)
+if issued is not None:
+    st.success(t("verification.issue.issued", id=issued.statement_id, sha=issued.content_sha256,
+                 build=f"{issued.build_s:.2f}", sign=f"{issued.sign_s:.2f}"))
+    st.download_button(t("verification.issue.download"), data=issued.pdf, file_name=f"{issued.statement_id}.pdf",
+                       mime="application/pdf", key="ver_download", on_click="ignore")
+
+# --- check --------------------------------------------------------------------------------------------------
+st.subheader(t("verification.check.heading"))
+st.caption(t("verification.check.caption"))
+k1, k2 = st.columns([3, 2])
+upload = k1.file_uploader(t("verification.check.upload"), type=["pdf"], key="ver_upload")
+trust_demo = k2.checkbox(t("verification.check.trust_demo"), value=True, key="ver_trust_demo")
+trust_files = k2.file_uploader(t("verification.check.trust_upload"), type=["pem", "crt", "cer", "der"],
+                               accept_multiple_files=True, key="ver_trust")
+if upload is not None:
+    res = V.check_bytes(upload.getvalue(), [f.getvalue() for f in trust_files or []], trust_demo)
+    show = {"intact": st.success, "untrusted": st.warning}.get(res.status, st.error)
+    show(t("verification.check.status", status=t("verification.status." + res.status)))
+    for reason in res.reasons:
+        st.markdown(f"- {t('verification.reason.' + V.reason_key(reason))}")
+        st.caption(t("verification.check.original", text=reason))
+    for key, val in (("statement", res.statement_id), ("sha", res.content_sha256), ("signer", res.signer),
+                     ("signing_time", res.signing_time)):
+        if val:
+            st.caption(t("verification.check." + key, **{{"statement": "id", "sha": "sha", "signer": "signer",
+                                                           "signing_time": "time"}[key]: val}))

@@ -1,0 +1,480 @@
+"""Verification page support: figures from the deal book, the statement as ``dcsll statement`` builds it,
+issuing (render + sign + store) and checking uploaded statements as ``dcsll verify-statement`` does.
+
+The statement is built by :func:`finance.statement_build.build_statement` itself, on the deal book's deal
+document and facility written to a temporary ``deals/`` + ``facilities/`` folder (the CLI's own file
+layout), so the page and the CLI share one code path. The facility period handed to it carries the
+operator's *reported* figures; the verifier's figures go in as the engagement's ``[verified]`` table with
+``accept_reported = true`` (DESIGN.md §5, ``docs/statements.md``), exactly as with
+``--engagement data/statements/sample_engagement.toml``.
+
+Sources of defaults: the verifier is ``data/statements/sample_verifier.toml`` (no ``[signing]`` table, so
+statements are signed with the self-signed DEMO identity of :func:`finance.statement_sign.demo_identity`);
+standards, assurance level and conclusion default to ``data/statements/sample_engagement.toml``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+STATEMENT_DIR = ROOT / "data" / "statements"
+#: the verification body whose statements the app issues (fictitious demo verifier)
+VERIFIER_FILE = STATEMENT_DIR / "sample_verifier.toml"
+#: where the defaults of standards, assurance level and conclusion come from
+ENGAGEMENT_DEFAULTS_FILE = STATEMENT_DIR / "sample_engagement.toml"
+#: engagement keys the page takes from :data:`ENGAGEMENT_DEFAULTS_FILE` (the rest is deal-specific)
+ENGAGEMENT_DEFAULT_KEYS = ("standards", "assurance_level", "conclusion")
+#: relative difference below which a draft value equals the recorded one (float round trip of inputs)
+SAME_VALUE_RTOL = 1e-12
+#: store signature status of an issued statement that the page's own check found intact
+SIGNED_STATUS = "signature_valid"
+
+#: the three versions of the figures compared on the page
+VERSIONS = ("reported", "recorded", "draft")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Figures
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One numeric figure of a facility period, as the deal book holds it.
+
+    Attributes
+    ----------
+    field : str
+        Period field, a key of :data:`index.models.FIGURE_UNITS`.
+    unit : str
+        Its unit, e.g. ``kWh``, ``fraction``, ``-``.
+    reported : float or None
+        The operator's latest design/reported value [unit]; None when only a verified value exists.
+    recorded : float or None
+        The current verified value [unit], None when not verified yet.
+    source : str
+        Evidence reference of the recorded verified value, else the reported value's source.
+    """
+
+    field: str
+    unit: str
+    reported: float | None
+    recorded: float | None
+    source: str
+
+
+def observation_periods(deal_doc: dict) -> list[str]:
+    """Facility period labels that the deal's observations are scored on (``[[observations]] period``)."""
+    return [str(o["period"]) for o in deal_doc.get("observations", []) if o.get("period") is not None]
+
+
+def figure_rows(store, facility_id: str, period: str) -> list[FigureRow]:
+    """Every numeric figure of one facility period with its reported and its verified value.
+
+    Reads ``Store.load_facility`` (which fields the period has) and ``Store.figure_history`` (the
+    append-only history: the latest design/reported row and the latest verified row).
+
+    Raises
+    ------
+    store.NotFound
+        Unknown facility.
+    KeyError
+        The facility has no period ``period``.
+    """
+    from index.models import FIGURE_UNITS
+
+    fac = store.load_facility(facility_id)
+    pdata = {p.label: p for p in fac.periods}[str(period)]
+    rows = []
+    for name, unit in FIGURE_UNITS.items():
+        fig = getattr(pdata, name, None) if name in type(pdata).model_fields else None
+        if fig is None:
+            continue
+        hist = store.figure_history(facility_id, str(period), name)
+        rep = next((h for h in reversed(hist) if h.status != "verified" and h.value is not None), None)
+        ver = next((h for h in reversed(hist) if h.status == "verified"), None)
+        rows.append(FigureRow(field=name, unit=unit, reported=rep.value if rep else None,
+                              recorded=ver.value if ver else None,
+                              source=(ver.source if ver else rep.source if rep else fig.source) or ""))
+    return rows
+
+
+def same_value(a: float | None, b: float | None) -> bool:
+    """True when two figure values are equal up to :data:`SAME_VALUE_RTOL` (None equals only None)."""
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=SAME_VALUE_RTOL, abs_tol=0.0)
+
+
+def overrides(rows: list[FigureRow], version: str, draft: dict[str, float] | None = None) -> dict[str, float]:
+    """The verified overrides of one version: ``reported`` none, ``recorded`` the deal book's verified values,
+    ``draft`` those updated with the page's draft ``{field: value [unit]}``."""
+    if version == "reported":
+        return {}
+    out = {r.field: r.recorded for r in rows if r.recorded is not None}
+    if version == "draft":
+        out.update(draft or {})
+    return out
+
+
+def reported_facility(facility, rows: list[FigureRow], period: str):
+    """The facility with period ``period`` carrying the operator's reported figures (verified ones undone).
+
+    Returns
+    -------
+    index.models.Facility
+        A copy; other periods unchanged (earlier verified periods give the baseline).
+    """
+    from index.models import Facility
+
+    d = facility.model_dump(exclude_none=True)
+    by = {r.field: r for r in rows}
+    for p in d["periods"]:
+        if p["label"] != str(period):
+            continue
+        for name, r in by.items():
+            if r.recorded is not None and r.reported is not None and isinstance(p.get(name), dict):
+                p[name] = {**p[name], "value": r.reported, "status": "reported", "source": r.source}
+    return Facility.model_validate(d)
+
+
+def fmt_value(v: float | None) -> str:
+    """A figure for display: '' when missing, thousands separated from 1,000 up, else 4 significant digits."""
+    if v is None:
+        return ""
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.4g}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Statement building (one code path with `dcsll statement`)
+
+
+def load_verifier_file():
+    """The app's verifier (:func:`finance.statement.load_verifier` of :data:`VERIFIER_FILE`)."""
+    from finance.statement import load_verifier
+
+    return load_verifier(VERIFIER_FILE)
+
+
+def engagement_defaults() -> dict:
+    """Standards, assurance level and conclusion from :data:`ENGAGEMENT_DEFAULTS_FILE`."""
+    from finance.statement_build import load_engagement
+
+    eng = load_engagement(ENGAGEMENT_DEFAULTS_FILE)
+    return {k: eng[k] for k in ENGAGEMENT_DEFAULT_KEYS if k in eng}
+
+
+def stage_files(folder: Path, deal_doc: dict, facility) -> Path:
+    """Write the deal document and the facility in the CLI's layout; returns the deal file path.
+
+    ``<folder>/deals/<deal id>.toml`` and ``<folder>/facilities/<facility id>.toml`` (canonical facility
+    TOML of :func:`store.tomlio.dumps_facility`); ``finance.deal`` finds the facility next to the deal.
+    """
+    import tomli_w
+
+    from store.tomlio import dumps_facility
+
+    (folder / "deals").mkdir(parents=True, exist_ok=True)
+    (folder / "facilities").mkdir(parents=True, exist_ok=True)
+    (folder / "facilities" / f"{facility.id}.toml").write_text(dumps_facility(facility), encoding="utf-8")
+    deal_file = folder / "deals" / f"{deal_doc['id']}.toml"
+    deal_file.write_text(tomli_w.dumps(deal_doc), encoding="utf-8")
+    return deal_file
+
+
+def build(deal_doc: dict, facility, period: str, verified: dict[str, float], engagement: dict | None = None):
+    """The verification statement of one observation, built by ``finance.statement_build.build_statement``.
+
+    Parameters
+    ----------
+    deal_doc : dict
+        The deal's TOML document (``Store.load_deal_document``); ``facility`` names the facility id.
+    facility : index.models.Facility
+        The facility with the *reported* figures in ``period`` (:func:`reported_facility`).
+    period : str
+        Observation period label, e.g. ``"2025"``.
+    verified : dict
+        The verifier's figures ``{field: value [unit of the field]}``; every other figure is accepted as
+        reported (``accept_reported = true``).
+    engagement : dict, optional
+        Further engagement keys (statement id, standards, assurance level, conclusion ...).
+
+    Returns
+    -------
+    finance.statement.VerificationStatement
+        Unsigned (no signature block).
+
+    Raises
+    ------
+    index.errors.InputError
+        Whatever ``build_statement`` refuses (a figure that makes the period invalid, no observation ...).
+    """
+    from finance.statement_build import build_statement
+
+    eng = {**(engagement or {}), "verified": {"accept_reported": True, **verified}}
+    with tempfile.TemporaryDirectory(prefix="dcsll-statement-") as tmp:
+        deal_file = stage_files(Path(tmp), deal_doc, facility)
+        return build_statement(deal_file, str(period), load_verifier_file().verifier, engagement=eng)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_build(deal_json: str, facility_json: str, period: str, verified_json: str, engagement_json: str):
+    """:func:`build` on JSON arguments (hashable for ``st.cache_data``); returns the statement as a dict
+    (``model_dump(mode="json")``). Errors propagate (and are not cached)."""
+    from index.models import Facility
+
+    st_ = build(json.loads(deal_json), Facility.model_validate_json(facility_json), period,
+                json.loads(verified_json), json.loads(engagement_json))
+    return st_.model_dump(mode="json")
+
+
+def outcome(statement: dict) -> dict:
+    """Headline figures of a built statement (dict form).
+
+    Returns
+    -------
+    dict
+        ``total`` [points], ``grade``, ``spts`` (list of ``{kpi, target, value, outcome, effect_bp}``, outcome
+        one of ``met``, ``band``, ``missed``), ``adjustment_bp``, ``margin_before_bp``, ``margin_after_bp`` [bp],
+        ``effective_date`` (ISO date).
+    """
+    m = statement["margin"]
+    spts = [{"kpi": r["kpi"], "target": r["target"], "value": r["verified_value"],
+             "outcome": "met" if r["met"] else "band" if r["within_band"] else "missed",
+             "effect_bp": r["effect_bp"]} for r in statement["spts"]]
+    return {"total": statement["index"]["total"], "grade": statement["index"]["grade"], "spts": spts,
+            "adjustment_bp": m["adjustment_bp"], "margin_before_bp": m["margin_before_bp"],
+            "margin_after_bp": m["margin_after_bp"], "effective_date": m["effective_date"]}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Recording verified figures
+
+
+@dataclass
+class Edit:
+    """One draft change: the new verified value [unit] and its evidence note."""
+
+    value: float
+    evidence: str = ""
+
+
+def missing_evidence(draft: dict[str, Edit]) -> list[str]:
+    """Fields of the draft whose evidence note is empty (blank after stripping)."""
+    return [f for f, e in draft.items() if not e.evidence.strip()]
+
+
+def record(store, actor: str, facility_id: str, period: str, rows: list[FigureRow],
+           draft: dict[str, Edit]) -> list:
+    """Write the draft to the deal book: ``verify_figure``, or ``restate_figure`` when already verified.
+
+    Parameters
+    ----------
+    draft : dict
+        ``{field: Edit}``; entries equal to the recorded value are skipped.
+
+    Returns
+    -------
+    list of store.FigureRecord
+        The rows written, in draft order.
+
+    Raises
+    ------
+    ValueError
+        Before anything is written, when an evidence note is empty (message lists the fields).
+    store.PermissionDenied, store.ImmutableRecordError, index.errors.InputError
+        From the store (a restatement goes through ``restate_figure`` with the evidence as its reason).
+    """
+    empty = missing_evidence(draft)
+    if empty:
+        raise ValueError("no evidence note for: " + ", ".join(empty))
+    recorded = {r.field: r.recorded for r in rows}
+    out = []
+    for name, e in draft.items():
+        old = recorded.get(name)
+        if same_value(old, e.value):
+            continue
+        note = e.evidence.strip()
+        if old is None:
+            out.append(store.verify_figure(actor, facility_id, str(period), name, e.value, source=note))
+        else:
+            out.append(store.restate_figure(actor, facility_id, str(period), name, e.value, source=note,
+                                            reason=note))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Issuing
+
+
+@dataclass
+class Issued:
+    """A statement issued by the page: signed PDF, its statement, timings [s] and the store record."""
+
+    statement_id: str
+    pdf: bytes
+    content_sha256: str
+    demo_identity: bool
+    build_s: float
+    sign_s: float
+    check_status: str
+    info: object = None
+
+
+def issue(store, actor: str, deal_doc: dict, facility, period: str, verified: dict[str, float],
+          engagement: dict, progress=lambda step: None) -> Issued:
+    """Build, render, sign, check and store a statement (``save_statement(..., issue=True)``).
+
+    ``progress(step)`` is called with ``"build"``, ``"sign"``, ``"check"``, ``"save"`` before each step.
+
+    Raises
+    ------
+    index.errors.InputError
+        The statement cannot be built.
+    RuntimeError
+        The signed PDF does not check as intact against the signing certificate (nothing is stored).
+    store.ImmutableRecordError
+        A statement with this id is already issued (nothing is stored).
+    store.PermissionDenied
+        The actor is not a verifier.
+    """
+    from finance.statement import content_sha256
+    from finance.statement_sign import issue_statement, load_identity
+
+    progress("build")
+    t0 = time.perf_counter()
+    st_ = build(deal_doc, facility, period, verified, engagement)
+    t1 = time.perf_counter()
+    progress("sign")
+    identity = load_identity(load_verifier_file().signing)
+    signed, pdf = issue_statement(st_, identity)
+    t2 = time.perf_counter()
+    progress("check")
+    rep = check_bytes(pdf, trust_pems=[_pem(identity.cert_der)], trust_demo=False)
+    if rep.status != "intact":
+        raise RuntimeError(f"the signed statement does not check as intact: {rep.status}: {'; '.join(rep.reasons)}")
+    progress("save")
+    info = store.save_statement(actor, signed.statement_id, facility_id=facility.id, pdf=pdf,
+                                signature_status=SIGNED_STATUS, deal_id=deal_doc["id"], period_label=str(period),
+                                issue=True)
+    return Issued(statement_id=signed.statement_id, pdf=pdf, content_sha256=content_sha256(signed),
+                  demo_identity=identity.demo, build_s=t1 - t0, sign_s=t2 - t1, check_status=rep.status,
+                  info=info)
+
+
+def _pem(der: bytes) -> bytes:
+    import base64
+
+    b64 = base64.encodebytes(der).decode().replace("\n", "")
+    lines = "\n".join(b64[i:i + 64] for i in range(0, len(b64), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n".encode()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Checking
+
+
+#: the reasons ``finance.statement_sign.verify_statement`` gives, by their opening words → catalogue key
+REASONS: tuple[tuple[str, str], ...] = (
+    ("signature valid, no change since signing", "intact"),
+    ("the PDF structure is damaged", "damaged"),
+    ("the PDF carries no digital signature", "no_signature"),
+    ("the signature cannot be validated", "cannot_validate"),
+    ("the signed bytes do not match the signature", "bytes_changed"),
+    ("the signature does not cover its whole revision", "coverage"),
+    ("the signature container", "container"),
+    ("bytes after the signature container", "container"),
+    ("the signer-info version", "container"),
+    ("the signed-data version", "container"),
+    ("the signature's digest-algorithm list", "container"),
+    ("an embedded certificate", "container"),
+    ("embedded certificate", "container"),
+    ("further signature", "extra_signature"),
+    ("the document was changed after it was certified", "changed_after"),
+    ("the signature is not a certification signature", "not_certification"),
+    ("the signed PDF has no", "no_attachment"),
+    ("the attached content is not a valid statement", "invalid_content"),
+    ("the attached content is not in canonical form", "not_canonical"),
+    ("the SHA-256 printed on the pages", "hash_mismatch"),
+    ("the statement names a different signing certificate", "certificate_mismatch"),
+    ("unaltered, but signed with", "untrusted"),
+    ("not a PDF file", "not_pdf"),
+    ("not an X.509 certificate", "bad_trust"),
+)
+_FURTHER = re.compile(r"^\d+ further signature")
+
+
+def reason_key(text: str) -> str:
+    """Catalogue key (``verification.reason.<key>``) of a ``verify_statement`` reason; ``other`` if unknown."""
+    if _FURTHER.match(text):
+        return "extra_signature"
+    return next((k for start, k in REASONS if text.startswith(start)), "other")
+
+
+@dataclass
+class CheckResult:
+    """Outcome of :func:`check_bytes`: ``status`` intact / altered / unsigned / untrusted / cannot_check,
+    the English ``reasons`` of ``verify_statement`` and the report's facts."""
+
+    status: str
+    reasons: list[str] = field(default_factory=list)
+    statement_id: str | None = None
+    content_sha256: str | None = None
+    signer: str | None = None
+    signing_time: str | None = None
+
+
+def demo_certificate() -> Path:
+    """Path of the demo signing certificate (``$DCSLL_HOME/demo-signer/demo-signer.cert.pem``)."""
+    from finance.statement_sign import dcsll_home
+
+    return dcsll_home() / "demo-signer" / "demo-signer.cert.pem"
+
+
+def check_bytes(data: bytes, trust_pems: list[bytes] = (), trust_demo: bool = True) -> CheckResult:
+    """Check a statement PDF as ``dcsll verify-statement FILE --trust ...`` does.
+
+    Parameters
+    ----------
+    data : bytes
+        The uploaded file.
+    trust_pems : list of bytes
+        Trusted certificates (PEM or DER), like ``--trust``.
+    trust_demo : bool
+        Also trust the local demo signing certificate (:func:`demo_certificate`), when it exists.
+
+    Returns
+    -------
+    CheckResult
+        ``cannot_check`` (the CLI's exit 2: not a PDF, a trust file that is not a certificate) with the
+        error as its reason; else the status of :func:`finance.statement_sign.verify_statement`.
+    """
+    from finance.statement_sign import verify_statement
+    from index.errors import InputError
+
+    with tempfile.TemporaryDirectory(prefix="dcsll-check-") as tmp:
+        pdf = Path(tmp) / "statement.pdf"
+        pdf.write_bytes(data)
+        trust = []
+        for i, pem in enumerate(trust_pems):
+            p = Path(tmp) / f"trust-{i}.pem"
+            p.write_bytes(pem)
+            trust.append(p)
+        if trust_demo and demo_certificate().is_file():
+            trust.append(demo_certificate())
+        try:
+            rep = verify_statement(pdf, trust=trust)
+        except InputError as exc:
+            return CheckResult("cannot_check", [exc.message])
+    return CheckResult(rep.status, list(rep.reasons), rep.statement_id, rep.content_sha256, rep.signer,
+                       rep.signing_time)
