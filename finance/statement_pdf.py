@@ -208,13 +208,17 @@ class _Builder:
             titles.append(Paragraph(_esc(self.cat["labels"]["title"]["en"]), self.s_title_en))
         titles.append(Spacer(1, 2))
         titles.append(Paragraph(self.label("subtitle"), self.s_sub))
+        # label above value, one column: a statement id of up to ~30 characters fits on one line
+        s_id = ParagraphStyle("id", parent=self.s_body, fontName="Helvetica-Bold", fontSize=8.2)
         ident = Table(
-            [[Paragraph(self.label("statement_id"), self.s_key), Paragraph(_esc(st.statement_id), self.s_body)],
-             [Paragraph(self.label("issue_date"), self.s_key),
-              Paragraph(st.issue_date.isoformat(), self.s_body)]],
-            colWidths=[24 * mm, 30 * mm])
+            [[Paragraph(self.label("statement_id", " / "), self.s_key)], [Paragraph(_esc(st.statement_id), s_id)],
+             [Paragraph(self.label("issue_date", " / "), self.s_key)],
+             [Paragraph(st.issue_date.isoformat(), self.s_body)]],
+            colWidths=[56 * mm])
         ident.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                   ("LEFTPADDING", (0, 0), (-1, -1), 2)]))
+                                   ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                                   ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))
         top = Table([[titles, ident]], colWidths=[118 * mm, 56 * mm])
         top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                  ("LEFTPADDING", (0, 0), (-1, -1), 0)]))

@@ -43,10 +43,31 @@ def settled(page) -> None:
     page.wait_for_timeout(500)
 
 
-def shot(page, name: str) -> None:
-    """Full-page screenshot to ``artifacts/<name>.png``."""
+#: tallest screenshot [px] (a very long page is cut there rather than making a huge image)
+MAX_SHOT_HEIGHT = 6000
+
+
+def shot(page, name: str, *, whole: bool = True) -> None:
+    """Screenshot to ``artifacts/<name>.png``.
+
+    Streamlit scrolls its main area inside an inner container, so Playwright's ``full_page`` only sees the
+    viewport. With ``whole`` the viewport is stretched to the main area's scroll height (at most
+    :data:`MAX_SHOT_HEIGHT`) for the shot and restored afterwards; without it the visible part is taken.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    size = page.viewport_size
+    if whole and size:
+        height = page.evaluate("""() => {
+            const m = document.querySelector("[data-testid='stMain']") || document.querySelector("section.main");
+            return m ? m.scrollHeight : document.body.scrollHeight; }""")
+        if height > size["height"]:
+            page.set_viewport_size({"width": size["width"], "height": min(int(height), MAX_SHOT_HEIGHT)})
+            page.wait_for_timeout(400)
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    finally:
+        if whole and size:
+            page.set_viewport_size(size)
 
 
 def sign_in(page, role: str) -> None:
