@@ -22,13 +22,15 @@ require("app_pages/methodology.py")
 lang = current_language()
 cat = catalogue(lang)
 is_admin = st.session_state[USER_KEY].role == "admin"
-#: session-state prefix of every widget of the admin's edit (cleared when the edit is saved or the base changes)
+#: session-state prefix of the admin's edit (reset when the methodology shown changes, e.g. after a save)
 EDIT = "madm_"
 
 
-def _clear_edit() -> None:
-    for k in [k for k in st.session_state if str(k).startswith(EDIT) or k == "ahp_matrix"]:
-        del st.session_state[k]
+def _gen_key(key: str) -> str:
+    """``key`` for the current edit generation: table editors get a new key on every reset, so the browser
+    drops their old edits (the first generation keeps the plain key)."""
+    gen = st.session_state.get(f"{EDIT}gen", 1)
+    return key if gen == 1 else f"{key}_{gen}"
 
 
 def _term(kind: str, value: str) -> str:
@@ -46,9 +48,20 @@ shipped_key = next((f"{s.id}@{s.version}" for s in stored if s.sha256 == shipped
 view_labels = {k: (t("meth.shipped") if k == ma.SHIPPED else k)
                + (f" · {t('meth.shipped_mark')}" if k == shipped_key and k != ma.SHIPPED else "") for k in keys}
 view = st.selectbox(t("meth.version_pick"), keys, index=keys.index(shipped_key), key="meth_view",
-                    on_change=_clear_edit, format_func=view_labels.get)  # labels computed in the run's language
+                    format_func=view_labels.get)  # labels computed in the run's language
 content = shipped if view == ma.SHIPPED else ma.stored_content(*view.split("@", 1))
 m = ma.methodology_of(content)
+if st.session_state.get(f"{EDIT}base") != m.sha256:
+    # A new base (first run, another version picked, or a version just saved): the edit starts again from it.
+    # Values are set through session state so that the browser's widgets show them too.
+    for i in m.indicators.values():
+        st.session_state[f"{EDIT}w_{i.id}"] = i.weight
+    st.session_state[f"{EDIT}version"] = ma.next_version(m.version, [s.version for s in stored if s.id == m.id])
+    st.session_state[f"{EDIT}note"] = ""
+    st.session_state[f"{EDIT}anchor_bases"], st.session_state[f"{EDIT}anchor_edits"] = {}, {}
+    if f"{EDIT}base" in st.session_state:
+        st.session_state[f"{EDIT}gen"] = st.session_state.get(f"{EDIT}gen", 1) + 1
+    st.session_state[f"{EDIT}base"] = m.sha256
 st.caption(t("meth.caption", id=m.id, version=m.version, sha=m.sha256[:12]))
 
 # ---------------------------------------------------------------- tree and weights
@@ -102,7 +115,7 @@ pw = np.array([sum(i.weight for i in m.indicators.values() if i.pillar == p.id) 
 labels = [name(p) for p in core_pillars]
 st.caption(t("meth.ahp_caption", cr=MAX_CONSISTENCY_RATIO))
 start = pd.DataFrame(pw[:, None] / pw[None, :], index=labels, columns=labels)
-edited = st.data_editor(start, disabled=not is_admin, key="ahp_matrix")
+edited = st.data_editor(start, disabled=not is_admin, key=_gen_key("ahp_matrix"))
 if not is_admin:
     st.caption(t("meth.ahp_readonly"))
 # The upper triangle is what the user states; the lower one is its reciprocal (Saaty).
@@ -168,9 +181,6 @@ if len(changed):
 if is_admin:
     st.header(t("madm.title"))
     st.caption(t("madm.caption", version=m.version))
-    result = st.session_state.pop("madm_result_msg", None)  # outcome of the last save (not a widget key)
-    if result:
-        (st.success if result[0] == "ok" else st.error)(result[1])
     weights: dict[str, float] = {}
     for p in m.pillars:
         st.markdown(f"**{name(p)}** ({t('meth.addon') if p.addon else t('meth.core')})")
@@ -178,7 +188,7 @@ if is_admin:
         cols = st.columns(4)
         for k, i in enumerate(members):
             key = f"{EDIT}w_{i.id}"
-            if key not in st.session_state:
+            if key not in st.session_state:  # widget state is dropped while another page is open
                 st.session_state[key] = i.weight
             weights[i.id] = cols[k % 4].number_input(name(i), min_value=0.0, max_value=1.0, step=0.01,
                                                      format="%.4f", key=key)
@@ -193,9 +203,8 @@ if is_admin:
     editable = ma.editable_curves(m)
     aid = st.selectbox(t("col.indicator"), editable, format_func=lambda i: name(m.indicators[i], lang),
                        key=f"{EDIT}curve")
-    bases = st.session_state.setdefault("madm_anchor_bases", {})
-    edits = st.session_state.setdefault("madm_anchor_edits", {})
-    akey = f"{EDIT}anchors_{aid}"
+    bases, edits = st.session_state[f"{EDIT}anchor_bases"], st.session_state[f"{EDIT}anchor_edits"]
+    akey = _gen_key(f"{EDIT}anchors_{aid}")
     if akey not in st.session_state:  # a new editor: start from this session's edits of the curve, if any
         bases[aid] = edits.get(aid, ma.anchor_rows(m, aid))
     out = st.data_editor(bases[aid], key=akey, num_rows="dynamic", hide_index=True, column_config={
@@ -204,9 +213,13 @@ if is_admin:
         "source": st.column_config.TextColumn(t("col.source"), width="large")})
     edits[aid] = out
 
-    version = st.text_input(t("madm.version"), key=f"{EDIT}version",
-                            value=ma.next_version(m.version, [s.version for s in stored if s.id == m.id]))
+    if f"{EDIT}version" not in st.session_state:
+        st.session_state[f"{EDIT}version"] = ma.next_version(m.version, [s.version for s in stored if s.id == m.id])
+    version = st.text_input(t("madm.version"), key=f"{EDIT}version")
     note = st.text_area(t("madm.note"), key=f"{EDIT}note", placeholder=t("madm.note_placeholder"))
+    result = st.session_state.pop(f"{EDIT}result_msg", None)  # outcome of the last save, where its button was
+    if result:
+        (st.success if result[0] == "ok" else st.error)(result[1])
     d_weights = ma.changed_weights(m, weights)
     d_anchors = ma.changed_anchors(m, edits)
     if not d_weights and not d_anchors:
@@ -246,12 +259,11 @@ if is_admin:
                 try:
                     info = app_store().save_methodology(actor(), data, file=f"app:{label}")
                 except (InputError, PermissionDenied) as exc:
-                    st.session_state["madm_result_msg"] = ("error", t("madm.save_failed",
+                    st.session_state[f"{EDIT}result_msg"] = ("error", t("madm.save_failed",
                                                                       reason=getattr(exc, "message", str(exc))))
                     return
-                _clear_edit()
                 st.session_state["meth_view"] = f"{info.id}@{info.version}"
-                st.session_state["madm_result_msg"] = ("ok", t("madm.saved", id=info.id, version=info.version,
+                st.session_state[f"{EDIT}result_msg"] = ("ok", t("madm.saved", id=info.id, version=info.version,
                                                                sha=info.sha256))
 
             st.button(t("madm.save"), type="primary", key=f"{EDIT}save", on_click=_save,
@@ -263,7 +275,8 @@ if not stored:
     st.info(t("meth.stored_none"))
 else:
     st.dataframe(pd.DataFrame([{t("meth.mid"): s.id, t("meth.version"): s.version, t("meth.sha256"): s.sha256,
-                                t("meth.mtitle"): s.title or ""} for s in stored]),
+                                t("meth.mtitle"): (lambda x: x.title_zh if lang == "zh" else x.title_en)(
+                                    ma.methodology_of(ma.stored_content(s.id, s.version)))} for s in stored]),
                  hide_index=True, key="meth_stored")
     pick = st.selectbox(t("meth.download_pick"), [f"{s.id}@{s.version}" for s in stored], key="meth_download_pick",
                         index=len(stored) - 1)
