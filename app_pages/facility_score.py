@@ -3,12 +3,15 @@
 import altair as alt
 import streamlit as st
 
-from app_support.engine import facility, facility_files, indicator_frame, score_period
-from app_support.i18n import current_language, t
+from app_support.engine import facility, facility_files, indicator_frame, methodology, score_period
+from app_support.i18n import catalogue, current_language, name, t
+from app_support.methodology_admin import term
 from app_support.pages import require
 
 require("app_pages/facility_score.py")
 lang = current_language()
+cat = catalogue(lang)
+m = methodology()
 st.title(t("score.title"))
 
 files = facility_files()
@@ -29,22 +32,32 @@ r = score_period(files[stem], period)
 
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric(t("score.total"), f"{r.total:.2f}")
-m2.metric(t("score.grade"), r.grade)
+m2.metric(t("score.grade"), term(cat, "grade", r.grade))
 m3.metric(t("score.completeness"), f"{r.completeness:.0%}")
 m4.metric(t("score.core"), f"{r.core:.2f}")
 m5.metric(t("score.addon"), f"{r.addon:.2f}")
 if r.grade != r.score_grade:
-    st.info(t("score.pue_guard", score_grade=r.score_grade, pue_grade=r.pue_grade))
+    st.info(t("score.pue_guard", score_grade=term(cat, "grade", r.score_grade),
+              pue_grade=term(cat, "grade", r.pue_grade)))
 if r.missing:
-    st.warning(t("score.missing", ids=", ".join(r.missing)))
+    st.warning(t("score.missing", ids="、".join(name(r.indicators[i]) for i in r.missing) if lang == "zh"
+                 else ", ".join(name(r.indicators[i]) for i in r.missing)))
+gate_text = {g["id"]: g.get(f"message_{lang}") or g.get("message_en", g["id"]) for g in m.gates}
+for gate in r.gates:
+    if gate in gate_text:
+        st.warning(t("score.gate", message=gate_text[gate]))
 
 df = indicator_frame(r, lang)
+df["status"] = df["status"].map(lambda v: term(cat, "status", v))
+df["unit"] = df["unit"].map(lambda v: term(cat, "unit", v))
 st.subheader(t("score.by_pillar"))
 chart = alt.Chart(df).mark_bar().encode(
     x=alt.X("contribution:Q", title=t("col.contribution")),
     y=alt.Y("pillar:N", title=t("col.pillar"), sort=None),
     color=alt.Color("indicator:N", title=t("col.indicator")),
-    tooltip=["indicator", "score", "weight", "contribution"])
+    tooltip=[alt.Tooltip("indicator", title=t("col.indicator")), alt.Tooltip("score", title=t("col.score"), format=".1f"),
+             alt.Tooltip("weight", title=t("col.weight"), format=".3f"),
+             alt.Tooltip("contribution", title=t("col.contribution"), format=".2f")])
 st.altair_chart(chart)
 
 st.subheader(t("score.breakdown"))
@@ -58,5 +71,7 @@ st.dataframe(df.drop(columns="id").rename(columns=cols), hide_index=True, column
     t("col.contribution"): st.column_config.NumberColumn(format="%.2f")})
 if r.notes:
     with st.expander(t("score.notes")):
+        if lang == "zh":
+            st.caption(t("score.notes_lang"))
         for n in r.notes:
             st.markdown(f"- {n}")

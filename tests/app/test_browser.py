@@ -29,25 +29,6 @@ def test_score_page_in_browser_shows_demo_banner_and_engine_total(server, browse
     page.close()
 
 
-def test_methodology_page_in_english(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server}/methodology")
-    _settled(page)
-    page.get_by_text("English").first.click()
-    page.get_by_text("GCPI methodology").first.wait_for(timeout=UI_TIMEOUT_MS)
-    _settled(page)
-    page.get_by_text("Scoring curves and their sources").first.wait_for(timeout=UI_TIMEOUT_MS)
-    page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=UI_TIMEOUT_MS)  # the PUE... curve
-    page.get_by_text("Consistency ratio CR").first.wait_for(timeout=UI_TIMEOUT_MS)
-    _shot(page, "methodology_en")
-    heading = page.get_by_text("Sensitivity of the shipped facilities to each weight").first
-    heading.scroll_into_view_if_needed()
-    page.locator("[data-testid='stVegaLiteChart']").last.wait_for(timeout=UI_TIMEOUT_MS)
-    _settled(page)
-    _shot(page, "methodology_sensitivity_en")
-    page.close()
-
-
 def test_operator_sees_upload_page_and_failure_table(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server)
