@@ -200,6 +200,8 @@ def show(s: str, r: dict, box) -> None:
     df = S.probability_frame(r)
     df[list(PCT)] = df[list(PCT)] * 100
     df["kpi"] = df["kpi"].map(kpi_label)
+    df["source"] = [t(f"sim.src.{k}", period=p, paths=r["paths"]) for k, p in zip(df["source"], df["period"], strict=True)]
+    df = df.drop(columns="period")
     box.dataframe(df.rename(columns={"date": t("sim.date"), **{c: t(f"sim.col.{c}") for c in (
         "kpi", "spt", *PCT, "source")}, "margin_bp": t("sim.col.margin"), "adjustment_bp": t("sim.col.adjustment")}),
         hide_index=True, key=f"sim_prob_{s}", column_config={

@@ -398,7 +398,8 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
         ``per_observation`` (per date: per KPI ``spt``, ``p_met``, ``p_band``, ``p_missed``;
         ``expected_adjustment_bp``, ``margin_bp_expected`` [bp]), ``expected_pv_saving``, ``pv_saving_p05``,
         ``pv_saving_p95``, ``net_pv``, ``break_even_cost_per_year`` [currency], ``currency``, ``discount``,
-        ``distinct_outcomes``, ``observation_source``, ``notes``, ``models``.
+        ``distinct_outcomes``, ``observation_source``, ``notes``, ``models``; ``observation_kind`` (per
+        observation ``{"kind": "verified" | "period" | "simulated", "period": label}``).
 
     Raises
     ------
@@ -429,7 +430,9 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
         "kpis": [k.kpi for k in kpis],
         "distribution": {k.kpi: sim.distribution(k.kpi, FAN_QUANTILES) for k in kpis},
         "observed": observed, "index": sim.distribution("index"), "notes": sim.notes,
-        "observation_source": source, "models": sim.models, **fin})
+        "observation_source": source, "models": sim.models,
+        "observation_kind": [{"kind": "verified"} if o.verified is not None else {"kind": "period", "period": o.period}
+                             if o.period is not None else {"kind": "simulated"} for o in deal.observations], **fin})
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -478,14 +481,16 @@ def spt_table(deal) -> pd.DataFrame:
 
 def probability_frame(result: dict) -> pd.DataFrame:
     """Per observation date and ratchet KPI: SPT, P(met), P(no change), P(missed) [fraction], expected margin
-    and adjustment [bp], and the observation's source (observed or simulated)."""
+    and adjustment [bp], and the observation's ``source`` (``verified``, ``period`` or ``simulated``) and
+    ``period`` (facility period label or None)."""
     rows = []
-    for o, src in zip(result["per_observation"], result["observation_source"], strict=True):
+    for o, src in zip(result["per_observation"], result["observation_kind"], strict=True):
         for k in result["kpis"]:
             s = o[k]
             rows.append({"date": o["date"], "kpi": k, "spt": s["spt"], "p_met": s["p_met"], "p_band": s["p_band"],
                          "p_missed": s["p_missed"], "margin_bp": o["margin_bp_expected"],
-                         "adjustment_bp": o["expected_adjustment_bp"], "source": src})
+                         "adjustment_bp": o["expected_adjustment_bp"], "source": src["kind"],
+                         "period": src.get("period")})
     return pd.DataFrame(rows)
 
 
