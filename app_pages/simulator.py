@@ -121,12 +121,16 @@ def lever_set(s: str, box) -> list[dict]:
         box.caption(t("sim.preset_notes", notes="; ".join(notes)))
     box.caption(t("sim.lever_off"))
     values = {}
-    for spec in specs:
-        box.markdown(f"**{t('sim.lever.' + spec.kind)}**")
-        cols = box.columns(3)
+    per_row = 1 if compare else 2  # two levers a row on the full width, one in a half column (A / B)
+    for i, spec in enumerate(specs):
+        if i % per_row == 0:
+            row = box.columns(per_row)
+        cell = row[i % per_row].container(border=True)
+        cell.markdown(f"**{t('sim.lever.' + spec.kind)}**")
+        cols = cell.columns(3)
         v = {}
-        for i, f in enumerate(spec.fields):
-            v[f.name] = cols[i].number_input(
+        for j, f in enumerate(spec.fields):
+            v[f.name] = cols[j].number_input(
                 t(f"sim.field.{f.name}", unit=f.unit), min_value=f.min_value, max_value=f.max_value, step=f.step,
                 key=wkey(s, spec.kind, f.name), format="%.3f" if f.step < 1 else "%.0f",
                 help=t(f.basis, **f.basis_args))
@@ -179,14 +183,21 @@ results = {s: S.cached_simulation(*args) for s, args in last.items()}
 st.header(t("sim.results"))
 first = next(iter(results.values()))
 ccy = first["currency"]
+
+
+def short_label(k: str) -> str:
+    """Short KPI name for the half-width tables: 'Index' or the indicator id in capitals (PUE, WUE)."""
+    return t("sim.kpi_short_index") if k == "index" else k.upper()
+
+
 labels = {k: kpi_label(k) for k in first["kpis"]}  # format_func may run outside the script run (AppTest)
 chart_kpi = st.radio(t("sim.chart_kpi"), first["kpis"], format_func=labels.get, horizontal=True, key="sim_chart_kpi")
 PCT = ("p_met", "p_band", "p_missed")
 
 
-def show(s: str, r: dict, box) -> None:
+def show(s: str, r: dict, box, narrow: bool) -> None:
     """Metrics, fan chart, probability table and save button of one lever set."""
-    m1, m2 = box.columns(2)
+    m1, m2 = (box, box) if narrow else box.columns(2)  # half width: the long figures one under the other
     m1.metric(t("sim.pv_saving", ccy=ccy), f"{r['expected_pv_saving']:,.0f}",
               help=t("sim.pv_saving_help", discount=r["discount"]))
     m2.metric(t("sim.pv_range", ccy=ccy), f"{r['pv_saving_p05']:,.0f} – {r['pv_saving_p95']:,.0f}")
@@ -199,22 +210,22 @@ def show(s: str, r: dict, box) -> None:
     box.markdown(f"**{t('sim.prob_table')}**")
     df = S.probability_frame(r)
     df[list(PCT)] = df[list(PCT)] * 100
-    df["kpi"] = df["kpi"].map(kpi_label)
+    df["kpi"] = df["kpi"].map(short_label if narrow else kpi_label)
     df["source"] = [t(f"sim.src.{k}", period=p, paths=r["paths"]) for k, p in zip(df["source"], df["period"], strict=True)]
-    df = df.drop(columns="period")
+    df = df.drop(columns=["period", "adjustment_bp"])  # the adjustment is the margin minus the loan's margin
+    if narrow:  # half width: SPTs and margins are in the comparison table below
+        df = df[["date", "kpi", *PCT]]
     box.dataframe(df.rename(columns={"date": t("sim.date"), **{c: t(f"sim.col.{c}") for c in (
-        "kpi", "spt", *PCT, "source")}, "margin_bp": t("sim.col.margin"), "adjustment_bp": t("sim.col.adjustment")}),
+        "kpi", "spt", *PCT, "source")}, "margin_bp": t("sim.col.margin")}),
         hide_index=True, key=f"sim_prob_{s}", column_config={
             **{t(f"sim.col.{c}"): st.column_config.NumberColumn(format="%.1f") for c in PCT},
-            t("sim.col.margin"): st.column_config.NumberColumn(format="%.2f"),
-            t("sim.col.adjustment"): st.column_config.NumberColumn(format="%+.2f")})
+            t("sim.col.margin"): st.column_config.NumberColumn(format="%.2f")})
     with box.expander(t("sim.notes")):
         for n in r["notes"]:
             st.markdown(f"- {n}")
-    c1, c2 = box.columns([3, 1], vertical_alignment="bottom")
-    label = c1.text_input(t("sim.save_name"), value=f"{deal.id} {s} {r['paths']} paths seed {r['seed']}",
-                          key=f"sim_save_name_{s}")
-    if c2.button(t("sim.save"), key=f"sim_save_{s}"):
+    label = box.text_input(t("sim.save_name"), value=f"{deal.id} {s} {r['paths']} paths seed {r['seed']}",
+                           key=f"sim_save_name_{s}")
+    if box.button(t("sim.save"), key=f"sim_save_{s}"):
         from store.errors import PermissionDenied
 
         inputs = {"deal": deal.id, "levers": r["levers"], "paths": r["paths"], "seed": r["seed"], "model": r["model"]}
@@ -229,12 +240,12 @@ def show(s: str, r: dict, box) -> None:
 
 
 if len(results) == 1:
-    show("A", results["A"], st)
+    show("A", results["A"], st, False)
 else:
     cols = st.columns(2)
     for (s, r), box in zip(results.items(), cols, strict=True):
         box.subheader(t("sim.set_a") if s == "A" else t("sim.set_b"))
-        show(s, r, box)
+        show(s, r, box, True)
     st.subheader(t("sim.diff"))
     st.metric(t("sim.diff_pv", ccy=ccy), f"{results['B']['expected_pv_saving'] - results['A']['expected_pv_saving']:+,.0f}")
     cf = S.compare_frame(results["A"], results["B"])

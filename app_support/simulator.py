@@ -38,6 +38,8 @@ TARGETS_DIR = ROOT / "data" / "targets"
 LEVER_GLOB = "*levers*.toml"
 #: quantiles of the fan chart [fraction]: 5–95 % and 25–75 % bands and the median (issue 7)
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: space above and below the chart's values, as a share of their range (keeps the SPT markers inside the frame)
+CHART_PAD = 0.08
 #: widget step = 10^(⌊log10(range bound)⌋ − STEP_DIGITS): about a hundredth of the range's order of magnitude
 STEP_DIGITS = 2
 
@@ -524,11 +526,14 @@ def fan_chart(result: dict, kpi: str, labels: dict[str, str]):
 
     fan, spt, obs = fan_frames(result, kpi)
     years = sorted(set(fan["year"]) | set(spt["year"]))
+    vals = pd.concat([fan["p05"], fan["p95"], spt["spt"], obs["value"]]).dropna()
+    pad = CHART_PAD * (float(vals.max() - vals.min()) or abs(float(vals.max())) or 1.0)
+    y_scale = alt.Scale(domain=[float(vals.min()) - pad, float(vals.max()) + pad], zero=False, nice=False)
     x = alt.X("year:Q", title=labels["year"], scale=alt.Scale(domain=[years[0] - 0.3, years[-1] + 0.3]),
               axis=alt.Axis(format="d", values=years))
     base = alt.Chart(fan)
     wide = base.mark_area(opacity=0.25, color="#4c78a8").encode(
-        x=x, y=alt.Y("p05:Q", title=labels["value"], scale=alt.Scale(zero=False)), y2="p95:Q",
+        x=x, y=alt.Y("p05:Q", title=labels["value"], scale=y_scale), y2="p95:Q",
         tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("p05:Q", format=".3f"),
                  alt.Tooltip("p95:Q", format=".3f")])
     mid = base.mark_area(opacity=0.45, color="#4c78a8").encode(x=x, y="p25:Q", y2="p75:Q")
