@@ -1,0 +1,548 @@
+"""Target-path simulator: lever widgets' ranges, one deal's Monte Carlo, and the tables and chart frames.
+
+The page (``app_pages/simulator.py``) stays thin; everything it shows comes from here.
+
+- **Numbers**: :func:`simulate_deal` runs exactly the code path of ``dcsll simulate``
+  (:mod:`dcsll.commands.targets_cli`): :func:`index.simulate.fit_bau` on all monthly data, then
+  :func:`index.simulate.simulate` over the observation years without a result, then the CLI's own
+  ``_observation_values`` (actual results where observed, simulated otherwise) and ``_finance`` (SPT status
+  per path → ratchet adjustments → :func:`finance.valuation.value` over the distinct outcome rows). Same deal,
+  facility, monthly data, levers, paths and seed → the same numbers as the CLI.
+- **Inputs**: the deal and the facility come from the deal book (the page passes them in); the monthly
+  data and other targets settings from ``data/targets/<deal id>.toml``, as the CLI finds them
+  (:func:`targets_settings`).
+- **Lever widgets**: one lever of each kind of :mod:`index.levers`, its amount 0 meaning "not used".
+  Units come from the lever models' field descriptions; ranges from the models' bounds intersected with the
+  facility's latest period (:func:`lever_specs`, each bound stating its basis); presets from the lever files
+  shipped in ``data/targets/`` (:func:`lever_files`, :func:`preset_values`).
+- **Caching**: :func:`cached_simulation` (``st.cache_data``) is keyed by JSON strings of every input, so a
+  rerun with the same inputs re-computes nothing and a changed deal or facility in the deal book is a new
+  key; the fitted BAU models are shared through ``st.cache_resource`` (:func:`cached_bau`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS_DIR = ROOT / "data" / "targets"
+#: lever files offered as presets: ``data/targets/*levers*.toml`` (e.g. demo-levers.toml, the sample plan)
+LEVER_GLOB = "*levers*.toml"
+#: quantiles of the fan chart [fraction]: 5–95 % and 25–75 % bands and the median (issue 7)
+FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: space above and below the chart's values, as a share of their range (keeps the SPT markers inside the frame)
+CHART_PAD = 0.08
+#: widget step = 10^(⌊log10(range bound)⌋ − STEP_DIGITS): about a hundredth of the range's order of magnitude
+STEP_DIGITS = 2
+
+
+# ------------------------------------------------------------------------------------------ CLI defaults
+
+
+def cli_defaults() -> dict:
+    """Defaults of ``dcsll simulate`` (``paths``, ``seed``, ``model``) read from its argument parser.
+
+    The page starts from the CLI's defaults so that the two give the same numbers out of the box.
+    """
+    import argparse
+
+    from dcsll.commands import targets_cli
+
+    parser = argparse.ArgumentParser()
+    targets_cli.register(parser.add_subparsers())
+    ns = parser.parse_args(["simulate", "DEAL"])
+    return {"paths": int(ns.paths), "seed": int(ns.seed), "model": str(ns.model)}
+
+
+#: range of the number of paths accepted by :func:`index.simulate.simulate` (its docstring: 1 to 200,000)
+PATHS_RANGE = (1, 200_000)
+
+
+# ------------------------------------------------------------------------------------------ inputs
+
+
+def targets_settings(deal_id: str) -> tuple[dict, Path]:
+    """The targets settings of a deal (``data/targets/<deal id>.toml``) and the monthly data file they name.
+
+    Returns
+    -------
+    (dict, Path)
+        The settings mapping and the resolved monthly CSV path.
+
+    Raises
+    ------
+    FileNotFoundError
+        No settings file for the deal (the simulator needs its monthly metered data).
+    index.errors.InputError
+        Settings for another deal, or no ``monthly`` entry.
+    """
+    from index.errors import InputError
+    from index.tomlfile import read_toml
+
+    path = TARGETS_DIR / f"{deal_id}.toml"
+    if not path.exists():
+        raise FileNotFoundError(str(path))
+    cfg = read_toml(path)
+    if cfg.get("deal", deal_id) != deal_id:
+        raise InputError(f"targets file is for deal {cfg['deal']!r}, not {deal_id!r}", file=str(path), field="deal")
+    if "monthly" not in cfg:
+        raise InputError("give the monthly metered data file", file=str(path), field="monthly")
+    return cfg, (path.parent / cfg["monthly"]).resolve()
+
+
+def deal_from_document(doc: dict):
+    """A :class:`finance.deal.Deal` from a deal-book document, checked like a deal file.
+
+    Raises
+    ------
+    index.errors.InputErrors
+        Structural or business-rule failures (:func:`finance.deal.validate_deal`).
+    """
+    from pydantic import ValidationError
+
+    from finance.deal import Deal, validate_deal
+    from index.errors import InputError, InputErrors
+
+    try:
+        deal = Deal.model_validate(dict(doc))
+    except ValidationError as exc:
+        raise InputErrors([InputError(e["msg"], field=".".join(map(str, e["loc"]))) for e in exc.errors()]) from None
+    errs = validate_deal(deal)
+    if errs:
+        raise InputErrors(errs)
+    return deal
+
+
+def simulated_years(deal) -> list[int]:
+    """Observation years without a result (verified or facility period): the years the CLI simulates."""
+    return sorted({o.date.year for o in deal.observations if o.verified is None and o.period is None})
+
+
+# ------------------------------------------------------------------------------------------ lever widgets
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One numeric field of a lever as a widget.
+
+    Attributes
+    ----------
+    name : str
+        Field of the lever model (``pue_change``, ``mwh_per_year`` …).
+    unit : str
+        Unit from the field's description in :mod:`index.levers` (the text in brackets).
+    min_value, max_value, step : float
+        Widget range and step [unit].
+    default : float or None
+        Value with the lever not used: 0 for amounts; the province's default yield for PV (None if none).
+    basis : str
+        Catalogue key (``sim.basis.*``) saying where the range comes from; ``basis_args`` its placeholders.
+    """
+
+    name: str
+    unit: str
+    min_value: float
+    max_value: float
+    step: float
+    default: float | None
+    basis: str
+    basis_args: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LeverSpec:
+    """A lever kind as widgets: its start date range and fields (the first is the amount; 0 = not used)."""
+
+    kind: str
+    fields: tuple[FieldSpec, ...]
+    start_min: date
+    start_max: date
+    start_default: date
+
+
+def _model(kind: str):
+    from index import levers as L
+
+    return {"cooling_retrofit": L.CoolingRetrofit, "green_trading": L.GreenPower, "direct_supply": L.GreenPower,
+            "gec": L.GreenPower, "onsite_pv": L.OnsitePV, "rack_growth": L.RackGrowth,
+            "waste_heat": L.WasteHeat, "water_recycling": L.WaterRecycling}[kind]
+
+
+#: numeric fields shown per lever kind, amount first (the fields of the lever models in index/levers.py)
+LEVER_FIELDS: dict[str, tuple[str, ...]] = {
+    "cooling_retrofit": ("pue_change",), "green_trading": ("mwh_per_year",), "direct_supply": ("mwh_per_year",),
+    "gec": ("mwh_per_year",), "onsite_pv": ("kwp", "yield_kwh_per_kwp"),
+    "rack_growth": ("racks_per_year", "ready_racks_per_year"), "waste_heat": ("mwh_per_year",),
+    "water_recycling": ("m3_per_year",),
+}
+
+
+def field_unit(kind: str, name: str) -> str:
+    """Unit of a lever field: the bracketed text of its description in :mod:`index.levers` (``[MWh/yr]``)."""
+    desc = _model(kind).model_fields[name].description or ""
+    m = re.search(r"\[([^\]]+)\]", desc)
+    return m.group(1) if m else ""
+
+
+def field_bounds(kind: str, name: str) -> tuple[float | None, float | None]:
+    """(lower, upper) bounds of a lever field from its model's constraints (``gt``/``ge``/``lt``/``le``)."""
+    lo = hi = None
+    for c in _model(kind).model_fields[name].metadata:
+        for attr in ("gt", "ge"):
+            if getattr(c, attr, None) is not None:
+                lo = float(getattr(c, attr))
+        for attr in ("lt", "le"):
+            if getattr(c, attr, None) is not None:
+                hi = float(getattr(c, attr))
+    return lo, hi
+
+
+def _step(bound: float) -> float:
+    return 10.0 ** (math.floor(math.log10(abs(bound))) - STEP_DIGITS)
+
+
+def _up(x: float, step: float) -> float:
+    return round(math.ceil(x / step - 1e-9) * step, 10)
+
+
+def _down(x: float, step: float) -> float:
+    return round(math.floor(x / step + 1e-9) * step, 10)
+
+
+def _pv_yields() -> list[float]:
+    """Default PV yields of ``data/targets/pv_yield.csv`` [kWh/kWp/yr] (the table of :func:`index.levers.pv_yield`)."""
+    import csv
+
+    from index.reference import data_dir
+
+    with open(data_dir() / "targets" / "pv_yield.csv", encoding="utf-8", newline="") as f:
+        return [float(r["pv_yield_kwh_per_kwp"]) for r in csv.DictReader(f)]
+
+
+def base_inputs(facility) -> dict[str, float]:
+    """Engine inputs of the facility's latest period (the simulation's base period) used for lever ranges:
+    ``total_energy_kwh``, ``it_energy_kwh`` [kWh], ``water_m3`` [m³], ``racks_ready`` [racks]; NaN when missing."""
+    from app_support.engine import methodology
+    from index.engine import inputs_frame
+
+    row = inputs_frame([(facility, facility.periods[-1])], methodology()).iloc[0]
+    out = {}
+    for c in ("total_energy_kwh", "it_energy_kwh", "water_m3", "racks_ready"):
+        v = row.get(c)
+        out[c] = float("nan") if v is None or pd.isna(v) else float(v)
+    return out
+
+
+def lever_specs(deal, facility) -> list[LeverSpec]:
+    """Widget specs of every lever kind that the facility's latest period can bound.
+
+    Ranges [field unit], each the model's own bound intersected with a physical one from the latest period:
+
+    - cooling retrofit ``pue_change``: from −(PUE − 1) (monthly PUE cannot go below 1) to 0;
+    - green trading, direct supply, GECs, waste heat ``mwh_per_year``: 0 to the period's total energy
+      (100 % of consumption; heat delivered cannot exceed the electricity turned into heat);
+    - on-site PV ``kwp``: 0 to the array that would generate the period's total energy at the lowest default
+      yield of ``data/targets/pv_yield.csv``; ``yield_kwh_per_kwp``: the model's bounds, default the province's
+      yield (:func:`index.levers.pv_yield`; none when the province is not in the table);
+    - rack growth ``racks_per_year`` and ``ready_racks_per_year``: 0 to the period's racks ready;
+    - water recycling ``m3_per_year``: 0 to the period's water use.
+
+    A lever whose bound is missing in the data (e.g. no water figure) is left out. Start dates range over the
+    loan (:func:`index.levers.check_dates`); the default start is 1 January of the first simulated year.
+    """
+    from index.errors import InputError
+    from index.levers import KINDS, pv_yield
+
+    b = base_inputs(facility)
+    energy_mwh = b["total_energy_kwh"] / 1000.0
+    pue0 = b["total_energy_kwh"] / b["it_energy_kwh"] if b["it_energy_kwh"] > 0 else float("nan")
+    try:
+        y_default, y_source = pv_yield(facility.province)
+    except InputError:
+        y_default, y_source = None, ""
+    kwp_max = b["total_energy_kwh"] / min(_pv_yields())
+    upper = {
+        ("cooling_retrofit", "pue_change"): (pue0 - 1.0, "sim.basis.pue", {"pue": pue0}),
+        ("onsite_pv", "kwp"): (kwp_max, "sim.basis.pv", {"mwh": energy_mwh, "y": min(_pv_yields())}),
+        ("rack_growth", "racks_per_year"): (b["racks_ready"], "sim.basis.racks", {"racks": b["racks_ready"]}),
+        ("rack_growth", "ready_racks_per_year"): (b["racks_ready"], "sim.basis.racks", {"racks": b["racks_ready"]}),
+        ("water_recycling", "m3_per_year"): (b["water_m3"], "sim.basis.water", {"m3": b["water_m3"]}),
+    }
+    for k in ("green_trading", "direct_supply", "gec", "waste_heat"):
+        upper[(k, "mwh_per_year")] = (energy_mwh, "sim.basis.energy", {"mwh": energy_mwh})
+    years = simulated_years(deal)
+    start_min, start_max = deal.loan.start_date, deal.loan.maturity_date
+    start_default = min(max(date(years[0], 1, 1), start_min), start_max) if years else start_min
+    specs = []
+    for kind in KINDS:
+        fields = []
+        for name in LEVER_FIELDS[kind]:
+            lo, hi = field_bounds(kind, name)
+            if (kind, name) == ("onsite_pv", "yield_kwh_per_kwp"):
+                step = _step(hi)
+                fields.append(FieldSpec(name, field_unit(kind, name), step, _down(hi - step, step), step, y_default,
+                                        "sim.basis.yield", {"source": y_source or "—"}))
+                continue
+            bound, basis, args = upper[(kind, name)]
+            if not (bound > 0 and math.isfinite(bound)):
+                break
+            step = _step(bound)
+            if kind == "cooling_retrofit":  # negative change: [max(model bound, −(PUE − 1)), 0]
+                mn = max(_up(-bound, step), _up(lo, step) if lo is not None else -math.inf)
+                fields.append(FieldSpec(name, field_unit(kind, name), mn, 0.0, step, 0.0, basis, args))
+            else:
+                fields.append(FieldSpec(name, field_unit(kind, name), 0.0, _up(bound, step), step, 0.0, basis, args))
+        else:
+            specs.append(LeverSpec(kind, tuple(fields), start_min, start_max, start_default))
+    return specs
+
+
+def lever_files() -> dict[str, str]:
+    """Lever files shipped in ``data/targets`` (:data:`LEVER_GLOB`) as ``{file name: path}``, sorted."""
+    return {p.name: str(p) for p in sorted(TARGETS_DIR.glob(LEVER_GLOB))}
+
+
+def preset_values(specs: list[LeverSpec], path: str | None) -> tuple[dict[str, dict], list[str]]:
+    """Widget values of a lever set: business as usual (``path`` None) or the levers of a file.
+
+    Returns
+    -------
+    (dict, list of str)
+        ``{kind: {"start": date, <field>: value}}`` for every spec, and notes on what the widgets cannot hold
+        (a second lever of the same kind, an ``end`` date, a kind without a widget), in English.
+
+    Raises
+    ------
+    index.errors.InputError
+        The file is not a valid levers file (:func:`index.levers.load_levers`).
+    """
+    from index.levers import load_levers
+
+    values = {s.kind: {"start": s.start_default, **{f.name: f.default for f in s.fields}} for s in specs}
+    notes: list[str] = []
+    if path is None:
+        return values, notes
+    seen = set()
+    for lv in load_levers(path):
+        if lv.kind not in values:
+            notes.append(f"{lv.kind}: no widget for this lever (no bound in the facility's data); left out")
+            continue
+        if lv.kind in seen:
+            notes.append(f"{lv.kind}: only the first lever of this kind is shown")
+            continue
+        seen.add(lv.kind)
+        v = values[lv.kind]
+        v["start"] = lv.start
+        for f in LEVER_FIELDS[lv.kind]:
+            if getattr(lv, f) is not None:
+                v[f] = float(getattr(lv, f))
+        if lv.end is not None:
+            notes.append(f"{lv.kind}: end date {lv.end} dropped (the widgets run levers to the loan's maturity)")
+    return values, notes
+
+
+def levers_from_values(values: dict[str, dict]) -> list[dict]:
+    """Lever tables (the ``[[levers]]`` of a levers file, dates as ISO strings) from widget values.
+
+    A kind whose amount (first field) is 0 or empty is not used. Fields left empty are omitted (a PV yield then
+    falls back to the province default in the engine).
+    """
+    out = []
+    for kind, v in values.items():
+        names = LEVER_FIELDS[kind]
+        amount = v.get(names[0])
+        if amount is None or float(amount) == 0.0:
+            continue
+        item = {"kind": kind, "start": v["start"].isoformat() if hasattr(v["start"], "isoformat") else v["start"]}
+        for n in names:
+            if v.get(n) is not None:
+                item[n] = float(v[n])
+        out.append(item)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ simulation
+
+
+def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: int, model: str = "ets",
+                  bau=None, methodology=None) -> dict:
+    """One target-path simulation of a deal, as ``dcsll simulate`` computes a run.
+
+    Parameters
+    ----------
+    deal : finance.deal.Deal
+        Needs an SPT ratchet.
+    facility : index.models.Facility
+    monthly : pandas.DataFrame
+        :func:`index.forecast.load_monthly` of the deal's monthly data.
+    levers : list
+        Validated levers (:func:`index.levers.parse_levers`); checked against the loan dates here.
+    n_paths, seed : int
+    model : {"ets", "sarimax"}
+    bau : index.simulate.BauModels, optional
+        Pre-fitted on all monthly data with ``model`` (fitted here when not given).
+    methodology : Methodology, optional
+
+    Returns
+    -------
+    dict
+        JSON-safe: ``deal``, ``facility``, ``paths``, ``seed``, ``model``, ``levers``, ``years``;
+        ``distribution`` (KPI → per simulated year ``mean`` and ``p05`` … ``p95`` [KPI unit]) for each ratchet KPI;
+        ``observed`` (per observation with a result: ``date``, KPI values); and the CLI's run fields:
+        ``per_observation`` (per date: per KPI ``spt``, ``p_met``, ``p_band``, ``p_missed``;
+        ``expected_adjustment_bp``, ``margin_bp_expected`` [bp]), ``expected_pv_saving``, ``pv_saving_p05``,
+        ``pv_saving_p95``, ``net_pv``, ``break_even_cost_per_year`` [currency], ``currency``, ``discount``,
+        ``distinct_outcomes``, ``observation_source``, ``notes``, ``models``; ``observation_kind`` (per
+        observation ``{"kind": "verified" | "period" | "simulated", "period": label}``).
+
+    Raises
+    ------
+    index.errors.InputError
+        A lever outside the loan, a deal without an SPT ratchet, bad paths, an observation that can be neither
+        scored nor simulated.
+    index.forecast.InsufficientData
+        Too few months of data.
+    """
+    from dcsll.commands.targets_cli import _finance, _jsonable, _observation_values, _ratchet_kpis
+    from index.levers import check_dates
+    from index.methodology import load_methodology
+    from index.simulate import fit_bau, simulate
+
+    m = methodology or load_methodology()
+    kpis = _ratchet_kpis(deal)
+    check_dates(levers, deal.loan.start_date, deal.loan.maturity_date)
+    bau = bau or fit_bau(monthly, facility, model=model)
+    years = simulated_years(deal)
+    sim = simulate(facility, monthly, years, n_paths=n_paths, seed=seed, levers=levers, methodology=m, bau=bau)
+    vals, source = _observation_values(deal, facility, sim, kpis, m)
+    fin = _finance(deal, None, vals)
+    observed = [{"date": o.date.isoformat(), "year": o.date.year, **{k.kpi: float(vals[k.kpi][0, i]) for k in kpis}}
+                for i, o in enumerate(deal.observations) if o.date.year not in sim.years]
+    return _jsonable({
+        "deal": deal.id, "facility": facility.id, "paths": int(n_paths), "seed": int(seed), "model": model,
+        "levers": [lv.model_dump(mode="json") for lv in levers], "years": sim.years,
+        "kpis": [k.kpi for k in kpis],
+        "distribution": {k.kpi: sim.distribution(k.kpi, FAN_QUANTILES) for k in kpis},
+        "observed": observed, "index": sim.distribution("index"), "notes": sim.notes,
+        "observation_source": source, "models": sim.models,
+        "observation_kind": [{"kind": "verified"} if o.verified is not None else {"kind": "period", "period": o.period}
+                             if o.period is not None else {"kind": "simulated"} for o in deal.observations], **fin})
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_bau(facility_json: str, monthly_path: str, model: str):
+    """BAU models of a facility (:func:`index.simulate.fit_bau`), fitted once per facility, data file and model."""
+    from index.forecast import load_monthly
+    from index.models import Facility
+    from index.simulate import fit_bau
+
+    return fit_bau(load_monthly(monthly_path), Facility.model_validate_json(facility_json), model=model)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_simulation(deal_json: str, facility_json: str, monthly_path: str, levers_json: str, n_paths: int,
+                      seed: int, model: str = "ets") -> dict:
+    """:func:`simulate_deal` keyed by its inputs as JSON strings (deal, facility, levers) and values.
+
+    Raises
+    ------
+    index.errors.InputError, index.errors.InputErrors
+        Invalid levers (:func:`index.levers.parse_levers`) or any error of :func:`simulate_deal`.
+    """
+    from app_support.engine import methodology
+    from finance.deal import Deal
+    from index.forecast import load_monthly
+    from index.levers import parse_levers
+    from index.models import Facility
+
+    deal = Deal.model_validate_json(deal_json)
+    facility = Facility.model_validate_json(facility_json)
+    levers = parse_levers(json.loads(levers_json))
+    return simulate_deal(deal, facility, load_monthly(monthly_path), levers, n_paths=n_paths, seed=seed,
+                         model=model, bau=cached_bau(facility_json, monthly_path, model), methodology=methodology())
+
+
+# ------------------------------------------------------------------------------------------ tables, chart
+
+
+def spt_table(deal) -> pd.DataFrame:
+    """The deal's SPTs: one row per observation date, one column per ratchet KPI [KPI unit]."""
+    from dcsll.commands.targets_cli import _ratchet_kpis
+
+    kpis = [k.kpi for k in _ratchet_kpis(deal)]
+    return pd.DataFrame([{"date": o.date, **{k: o.spt.get(k) for k in kpis}} for o in deal.observations])
+
+
+def probability_frame(result: dict) -> pd.DataFrame:
+    """Per observation date and ratchet KPI: SPT, P(met), P(no change), P(missed) [fraction], expected margin
+    and adjustment [bp], and the observation's ``source`` (``verified``, ``period`` or ``simulated``) and
+    ``period`` (facility period label or None)."""
+    rows = []
+    for o, src in zip(result["per_observation"], result["observation_kind"], strict=True):
+        for k in result["kpis"]:
+            s = o[k]
+            rows.append({"date": o["date"], "kpi": k, "spt": s["spt"], "p_met": s["p_met"], "p_band": s["p_band"],
+                         "p_missed": s["p_missed"], "margin_bp": o["margin_bp_expected"],
+                         "adjustment_bp": o["expected_adjustment_bp"], "source": src["kind"],
+                         "period": src.get("period")})
+    return pd.DataFrame(rows)
+
+
+def compare_frame(a: dict, b: dict) -> pd.DataFrame:
+    """Lever set B against A per observation date and KPI: P(met) of each and B − A [fraction], expected
+    margin of each and B − A [bp]."""
+    fa, fb = probability_frame(a), probability_frame(b)
+    out = fa[["date", "kpi", "spt"]].copy()
+    out["p_met_a"], out["p_met_b"] = fa["p_met"], fb["p_met"]
+    out["p_met_diff"] = fb["p_met"] - fa["p_met"]
+    out["margin_a"], out["margin_b"] = fa["margin_bp"], fb["margin_bp"]
+    out["margin_diff"] = fb["margin_bp"] - fa["margin_bp"]
+    return out
+
+
+def fan_frames(result: dict, kpi: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Chart data of one KPI: (fan: year, p05 … p95 per simulated year; spt: year, spt per observation;
+    observed: year, value per observation with a result)."""
+    fan = pd.DataFrame(result["distribution"][kpi])
+    spt = pd.DataFrame([{"year": int(o["date"][:4]), "spt": o[kpi]["spt"]} for o in result["per_observation"]])
+    obs = pd.DataFrame([{"year": o["year"], "value": o[kpi]} for o in result["observed"]],
+                       columns=["year", "value"])
+    return fan, spt, obs
+
+
+def fan_chart(result: dict, kpi: str, labels: dict[str, str]):
+    """Altair fan chart: 5–95 % and 25–75 % bands and the median of the simulated KPI per year, the SPTs as
+    red triangles and observed values as black points. ``labels``: translated ``year`` and ``value`` axis titles.
+    """
+    import altair as alt
+
+    fan, spt, obs = fan_frames(result, kpi)
+    years = sorted(set(fan["year"]) | set(spt["year"]))
+    vals = pd.concat([fan["p05"], fan["p95"], spt["spt"], obs["value"]]).dropna()
+    pad = CHART_PAD * (float(vals.max() - vals.min()) or abs(float(vals.max())) or 1.0)
+    y_scale = alt.Scale(domain=[float(vals.min()) - pad, float(vals.max()) + pad], zero=False, nice=False)
+    x = alt.X("year:Q", title=labels["year"], scale=alt.Scale(domain=[years[0] - 0.3, years[-1] + 0.3]),
+              axis=alt.Axis(format="d", values=years))
+    base = alt.Chart(fan)
+    wide = base.mark_area(opacity=0.25, color="#4c78a8").encode(
+        x=x, y=alt.Y("p05:Q", title=labels["value"], scale=y_scale), y2="p95:Q",
+        tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("p05:Q", format=".3f"),
+                 alt.Tooltip("p95:Q", format=".3f")])
+    mid = base.mark_area(opacity=0.45, color="#4c78a8").encode(x=x, y="p25:Q", y2="p75:Q")
+    med = base.mark_line(color="#1f3b73", point=True).encode(
+        x=x, y="p50:Q", tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("p50:Q", format=".3f")])
+    sp = alt.Chart(spt).mark_point(shape="triangle-down", size=140, filled=True, color="#d62728").encode(
+        x=x, y="spt:Q", tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("spt:Q", format=".3f")])
+    layers = [wide, mid, med, sp]
+    if len(obs):
+        layers.append(alt.Chart(obs).mark_point(size=90, filled=True, color="black").encode(
+            x=x, y="value:Q", tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".3f")]))
+    return alt.layer(*layers).properties(height=320)

@@ -1,0 +1,240 @@
+"""Target-path simulator page through AppTest: roles, the numbers of ``dcsll simulate`` for the demo deal,
+lever changes, A/B compare, saving; and the lever widgets' ranges and presets."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dcsll.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SIM = "app_pages/simulator.py"
+DEAL_ID = "demo-zjk-sll-2025"
+DEAL = ROOT / "data/deals/demo-zjk-sll-2025.toml"
+FACILITY = ROOT / "data/facilities/demo-zjk-hyperscale.toml"
+LEVERS = ROOT / "data/targets/demo-levers.toml"
+#: a small run keeps the tests quick; the seed is not the CLI's default on purpose (the page must pass it on)
+PATHS, SEED = 1500, 7
+
+
+def _key(s: str, kind: str, field: str) -> str:
+    return f"sim_{DEAL_ID}_{s}_{kind}_{field}"
+
+
+def _cli(capsys, levers: Path | None = None, paths: int = PATHS, seed: int = SEED) -> dict:
+    """``dcsll simulate --json`` on the demo deal file: the reference the page must reproduce."""
+    args = ["simulate", str(DEAL), "--paths", str(paths), "--seed", str(seed), "--json"]
+    if levers is not None:
+        args += ["--levers", str(levers)]
+    capsys.readouterr()
+    assert main(args) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _setup(at: AppTest, paths: int = PATHS, seed: int = SEED) -> AppTest:
+    at.number_input(key="sim_paths").set_value(paths)
+    at.number_input(key="sim_seed").set_value(seed)
+    return at.run()
+
+
+def _run(at: AppTest) -> AppTest:
+    at.button(key="sim_run_button").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _metrics(at: AppTest, label: str) -> list[str]:
+    return [m.value for m in at.metric if m.label == label]
+
+
+def _prob(at: AppTest, s: str):
+    """Probability table of lever set A or B (A is drawn first; AppTest's dataframes carry no key)."""
+    tables = [d.value for d in at.dataframe if "P(no change) [%]" in d.value.columns]
+    return tables["AB".index(s)]
+
+
+def _assert_table_matches(table, run: dict) -> None:
+    """The page's probability table against one run of the CLI's JSON (per observation and KPI)."""
+    cli = {(o["date"], k): o[k] for o in run["per_observation"] for k in ("index", "pue")}
+    assert len(table) == len(cli) == 10
+    full = "SPT" in table.columns  # the half-width tables of compare mode show probabilities only
+    kpis = {"GCPI index [points]": "index", "Index": "index", "Power usage effectiveness (PUE)": "pue", "PUE": "pue"}
+    for _, row in table.iterrows():
+        ref = cli[(str(row["Observation date"]), kpis[row["KPI"]])]
+        if full:
+            assert row["SPT"] == ref["spt"]
+        assert row["P(met) [%]"] == pytest.approx(100 * ref["p_met"], abs=1e-9)
+        assert row["P(no change) [%]"] == pytest.approx(100 * ref["p_band"], abs=1e-9)
+        assert row["P(missed) [%]"] == pytest.approx(100 * ref["p_missed"], abs=1e-9)
+    if not full:
+        return
+    margins = {o["date"]: o["margin_bp_expected"] for o in run["per_observation"]}
+    for _, row in table.iterrows():
+        assert row["Expected margin [bp]"] == pytest.approx(margins[str(row["Observation date"])], abs=1e-9)
+
+
+@pytest.mark.parametrize("role", ["operator", "credit_officer", "admin"])
+def test_page_renders_and_runs_for_each_allowed_role(run_as, role):
+    at = run_as(role, SIM)
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Target-path simulator"
+    assert at.info[0].value == "Set the levers and press “Run simulation”."
+    at = _run(_setup(at, paths=300))
+    assert _metrics(at, "Expected PV of interest saved [CNY]")
+
+
+def test_page_in_chinese_runs(run_as):
+    at = run_as("operator", SIM, "zh")
+    assert at.title[0].value == "目标路径模拟"
+    at = _run(_setup(at, paths=300))
+    assert _metrics(at, "预期节省利息现值 [CNY]")
+    assert any("达成概率 [%]" in d.value.columns for d in at.dataframe)
+
+
+def test_wrong_role_cannot_reach_the_simulator(run_as):
+    with pytest.raises(ValueError):  # st.navigation did not register the page for a verifier
+        run_as("verifier", SIM)
+
+
+def test_simulator_guard_refuses_a_verifier_run_directly():
+    from app_support import identity
+    from app_support.pages import USER_KEY
+
+    at = AppTest.from_file(str(ROOT / SIM), default_timeout=30)
+    at.session_state["lang"] = "en"
+    at.session_state[USER_KEY] = identity.User("intruder", "verifier", username="verifier")
+    at.run()
+    assert [e.value for e in at.error] == ["Your role may not open this page."]
+    assert not at.title and not at.button
+
+
+def test_business_as_usual_and_sample_levers_give_the_cli_numbers(run_as, capsys):
+    """Compare mode: A = business as usual, B = data/targets/demo-levers.toml (the defaults), against
+    ``dcsll simulate --levers data/targets/demo-levers.toml`` with the same paths and seed."""
+    ref = _cli(capsys, LEVERS)
+    at = run_as("operator", SIM)
+    at.toggle(key="sim_compare").set_value(True).run()
+    at = _run(_setup(at))
+    pv = _metrics(at, "Expected PV of interest saved [CNY]")
+    assert pv == [f"{ref['runs']['bau']['expected_pv_saving']:,.0f}", f"{ref['runs']['levers']['expected_pv_saving']:,.0f}"]
+    nets = _metrics(at, "Net of verification costs [CNY]")
+    assert nets == [f"{ref['runs'][r]['net_pv']:,.0f}" for r in ("bau", "levers")]
+    _assert_table_matches(_prob(at, "A"), ref["runs"]["bau"])
+    _assert_table_matches(_prob(at, "B"), ref["runs"]["levers"])
+    gain = ref["levers_value"]["expected_pv_saving_gain"]
+    assert _metrics(at, "B − A expected PV of interest saved [CNY]") == [f"{gain:+,.0f}"]
+    diff = next(d.value for d in at.dataframe if "B − A [pp]" in d.value.columns)
+    margins = {(o["date"], r): o["margin_bp_expected"] for r in ("bau", "levers") for o in ref["runs"][r]["per_observation"]}
+    for _, row in diff.iterrows():
+        assert row["Margin A [bp]"] == pytest.approx(margins[(str(row["Observation date"]), "bau")], abs=1e-9)
+        assert row["Margin B [bp]"] == pytest.approx(margins[(str(row["Observation date"]), "levers")], abs=1e-9)
+    assert diff["B − A [pp]"].to_numpy() == pytest.approx((diff["P(met) B [%]"] - diff["P(met) A [%]"]).to_numpy())
+    assert diff["B − A [pp]"].abs().max() > 0  # the levers move at least one probability
+
+
+def test_cooling_retrofit_in_2027_changes_the_2028_pue_probability_as_the_cli_does(run_as, capsys, tmp_path):
+    """The operator's question: liquid cooling from May 2027 (PUE −0.03), do we meet the 2028 PUE SPT?"""
+    levers = tmp_path / "cooling.toml"
+    levers.write_text('[[levers]]\nkind = "cooling_retrofit"\nstart = 2027-05-01\npue_change = -0.03\n',
+                      encoding="utf-8")
+    ref = _cli(capsys, levers)
+    at = _run(_setup(run_as("operator", SIM)))
+    _assert_table_matches(_prob(at, "A"), ref["runs"]["bau"])
+    import datetime as dt
+
+    at.number_input(key=_key("A", "cooling_retrofit", "pue_change")).set_value(-0.03)
+    at.date_input(key=_key("A", "cooling_retrofit", "start")).set_value(dt.date(2027, 5, 1))
+    at.run()
+    assert any(i.value.startswith("The inputs have changed since the last run") for i in at.info)
+    at = _run(at)
+    assert not any(i.value.startswith("The inputs have changed") for i in at.info)
+    table = _prob(at, "A")
+    _assert_table_matches(table, ref["runs"]["levers"])
+    row = table[(table["Observation date"].astype(str) == "2028-12-31") & (table["KPI"] != "GCPI index [points]")]
+    bau = next(o["pue"]["p_met"] for o in ref["runs"]["bau"]["per_observation"] if o["date"] == "2028-12-31")
+    assert row["P(met) [%]"].iloc[0] > 100 * bau  # the retrofit helps
+    assert _metrics(at, "Expected PV of interest saved [CNY]") == [f"{ref['runs']['levers']['expected_pv_saving']:,.0f}"]
+
+
+def test_defaults_are_the_cli_defaults(run_as):
+    """Paths and seed start at ``dcsll simulate``'s defaults (its --help: 10000 paths, seed 0)."""
+    at = run_as("operator", SIM)
+    assert at.number_input(key="sim_paths").value == 10000
+    assert at.number_input(key="sim_seed").value == 0
+
+
+def test_operator_saves_a_simulation_and_an_admin_is_refused(run_as):
+    at = _run(_setup(run_as("operator", SIM), paths=200))
+    at.text_input(key="sim_save_name_A").input("test-simulator-save")
+    at.button(key="sim_save_A").click().run()
+    assert not at.error
+    assert at.success[0].value.startswith("Saved as simulation #")
+    assert at.success[0].value.endswith("of facility demo-zjk-hyperscale.")
+    from app_support.store import app_store
+
+    log = app_store().audit_log("admin", entity="simulation")
+    assert any(e.after and e.after.get("name") == "test-simulator-save" for e in log)
+
+    at = _run(_setup(run_as("admin", SIM), paths=200))
+    at.button(key="sim_save_A").click().run()
+    assert [e.value for e in at.error] == [
+        "You may not save simulations of facility demo-zjk-hyperscale: only its operator or a credit officer can."]
+
+
+# ------------------------------------------------------------------ lever widgets (pure functions)
+
+
+def _facility_2025() -> dict:
+    doc = tomllib.loads(FACILITY.read_text(encoding="utf-8"))
+    return next(p for p in doc["periods"] if p["label"] == "2025")
+
+
+def test_lever_ranges_come_from_the_latest_period_and_the_lever_models():
+    from app_support import simulator as S
+    from finance.deal import load_deal
+    from index.models import load_facility
+
+    specs = {s.kind: s for s in S.lever_specs(load_deal(DEAL), load_facility(FACILITY))}
+    assert set(specs) == {"cooling_retrofit", "green_trading", "direct_supply", "gec", "onsite_pv", "rack_growth",
+                          "waste_heat", "water_recycling"}
+    p = _facility_2025()
+    pue = p["total_energy_kwh"] / p["it_energy_kwh"]  # 1.17 from the file's metered energies
+    cool = specs["cooling_retrofit"].fields[0]
+    assert (cool.unit, cool.max_value, cool.default) == ("-", 0.0, 0.0)
+    assert cool.min_value == pytest.approx(-(pue - 1), abs=cool.step)  # PUE cannot go below 1
+    green = specs["green_trading"].fields[0]
+    assert green.unit == "MWh/yr"
+    assert p["total_energy_kwh"] / 1000 <= green.max_value < p["total_energy_kwh"] / 1000 + green.step
+    water = specs["water_recycling"].fields[0]
+    assert water.unit == "m³/yr" and p["water_m3"] <= water.max_value < p["water_m3"] + water.step
+    assert specs["rack_growth"].fields[0].max_value == p["racks_ready"]
+    pv_yield = specs["onsite_pv"].fields[1]
+    assert pv_yield.unit == "kWh/kWp/yr" and pv_yield.max_value < 3000  # the model's bound (lt=3000)
+    hebei = next(r for r in (ROOT / "data/targets/pv_yield.csv").read_text(encoding="utf-8").splitlines()
+                 if r.startswith("hebei,"))
+    assert pv_yield.default == float(hebei.split(",")[1])
+    # start dates: within the loan, default 1 January of the first simulated year (2026: 2025 is observed)
+    s = specs["waste_heat"]
+    assert (str(s.start_min), str(s.start_max), str(s.start_default)) == ("2025-07-21", "2030-07-22", "2026-01-01")
+
+
+def test_sample_levers_file_round_trips_through_the_widgets():
+    from app_support import simulator as S
+    from finance.deal import load_deal
+    from index.models import load_facility
+
+    specs = S.lever_specs(load_deal(DEAL), load_facility(FACILITY))
+    values, notes = S.preset_values(specs, str(LEVERS))
+    assert notes == []
+    expected = tomllib.loads(LEVERS.read_text(encoding="utf-8"))["levers"]
+    got = S.levers_from_values(values)
+    assert [dict(x, start=str(x["start"])) for x in got] == [
+        {k: (str(v) if k == "start" else v) for k, v in lv.items()} for lv in expected]
+    bau, _ = S.preset_values(specs, None)
+    assert S.levers_from_values(bau) == []  # every amount 0: no lever
