@@ -411,7 +411,10 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
     index.forecast.InsufficientData
         Too few months of data.
     """
-    from dcsll.commands.targets_cli import _finance, _jsonable, _observation_values, _ratchet_kpis
+    from finance.simulated import jsonable as _jsonable
+    from finance.simulated import observation_values as _observation_values
+    from finance.simulated import price_paths as _finance
+    from finance.simulated import ratchet_kpis as _ratchet_kpis
     from index.levers import check_dates
     from index.methodology import load_methodology
     from index.simulate import fit_bau, simulate
@@ -475,7 +478,7 @@ def cached_simulation(deal_json: str, facility_json: str, monthly_path: str, lev
 
 def spt_table(deal) -> pd.DataFrame:
     """The deal's SPTs: one row per observation date, one column per ratchet KPI [KPI unit]."""
-    from dcsll.commands.targets_cli import _ratchet_kpis
+    from finance.simulated import ratchet_kpis as _ratchet_kpis
 
     kpis = [k.kpi for k in _ratchet_kpis(deal)]
     return pd.DataFrame([{"date": o.date, **{k: o.spt.get(k) for k in kpis}} for o in deal.observations])

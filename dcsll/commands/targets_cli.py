@@ -11,6 +11,8 @@ import argparse
 import json
 from pathlib import Path
 
+from finance.simulated import deal_plan, jsonable, observation_values, price_paths, ratchet_kpis
+
 
 def register(subparsers) -> None:
     """Add ``targets`` and ``simulate``."""
@@ -86,47 +88,13 @@ def _load(args):
     return deal, facility, cfg, monthly
 
 
-def _ratchet_kpis(deal):
-    from finance.terms import SptRatchet
-    from index.errors import InputError
-
-    if not isinstance(deal.ratchet, SptRatchet):
-        raise InputError("SPT probabilities need an SPT-based ratchet (design = \"spt\"); this deal has "
-                         f"{deal.ratchet.design}", field="ratchet.design")
-    return deal.ratchet.kpis
 
 
-def _deal_plan(deal, baseline, methodology):
-    """The deal's agreed SPTs as an SptPlan (observation year = year of the observation date)."""
-    from index.targets import KpiPath, Milestone, SptPlan, kpi_comparator
-
-    paths = {}
-    years = [o.date.year for o in deal.observations]
-    for rule in _ratchet_kpis(deal):
-        comp = {"lower": "<=", "higher": ">="}.get(rule.direction or "", None) or kpi_comparator(rule.kpi, methodology)
-        ms = tuple(Milestone(year=o.date.year, value=float(o.spt[rule.kpi]), method="deal",
-                             note=f"observation {o.date}") for o in deal.observations if rule.kpi in o.spt)
-        paths[rule.kpi] = KpiPath(kpi=rule.kpi, comparator=comp, baseline_value=baseline.value(rule.kpi),
-                                  baseline_year=baseline.base_year, method="manual", milestones=ms)
-    return SptPlan(facility_id=baseline.facility_id, baseline=baseline, years=tuple(years), paths=paths)
 
 
-def _jsonable(x):
-    import numpy as np
 
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (np.floating, float)):
-        return None if not np.isfinite(x) else float(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if hasattr(x, "isoformat"):
-        return x.isoformat()
-    return x
+
+
 
 
 # ------------------------------------------------------------------ targets
@@ -145,7 +113,7 @@ def run_targets(args: argparse.Namespace) -> int:
     bcfg = cfg.get("baseline", {})
     baseline = compute_baseline(facility, bcfg.get("periods"), methodology=m,
                                 allow_reported=bool(bcfg.get("allow_reported", False)), file=cfg["_file"])
-    deal_plan = _deal_plan(deal, baseline, m)
+    agreed = deal_plan(deal, baseline, m)
     years = sorted({o.date.year for o in deal.observations})
     proposed = propose_plan(baseline, years, cfg.get("proposal", {}), methodology=m, file=cfg["_file"])
     bau_models = fit_bau(monthly, facility, until_year=baseline.base_year)
@@ -154,7 +122,7 @@ def run_targets(args: argparse.Namespace) -> int:
                    base_period=baseline.periods[-1])
     model_of = {d["series"]: d["model"] for d in sim.models}
     bau = {}
-    for plan in (deal_plan, proposed):
+    for plan in (agreed, proposed):
         for kpi, path in plan.paths.items():
             for ms in path.milestones:
                 if ms.year in sim.years and kpi in sim.values:
@@ -166,32 +134,32 @@ def run_targets(args: argparse.Namespace) -> int:
                     bau[(kpi, ms.year)] = b
     profile = cfg.get("regulatory_profile", {})
     checks = {name: ambition_report(plan, facility, bau, **profile)
-              for name, plan in (("deal", deal_plan), ("proposed", proposed))}
+              for name, plan in (("deal", agreed), ("proposed", proposed))}
     out = {
         "deal": deal.id, "facility": facility.id,
         "baseline": baseline.model_dump(mode="json", exclude={"per_period"}),
         "bau": {"fitted_on": f"monthly data up to {baseline.base_year}-12", "paths": args.paths, "seed": args.seed,
                 "models": sim.models, "notes": sim.notes,
                 "forecast": [{"kpi": k, "year": y, **v} for (k, y), v in sorted(bau.items())]},
-        "spts": {name: plan.to_rows() for name, plan in (("deal", deal_plan), ("proposed", proposed))},
+        "spts": {name: plan.to_rows() for name, plan in (("deal", agreed), ("proposed", proposed))},
         "ambition": {name: [c.to_dict() for c in cs] for name, cs in checks.items()},
         "verdicts": {name: [{"kpi": k, "year": y, "ambitious": v} for (k, y), v in verdicts(cs).items()]
                      for name, cs in checks.items()},
     }
     if args.json:
-        print(json.dumps(_jsonable(out), indent=1, ensure_ascii=False))
+        print(json.dumps(jsonable(out), indent=1, ensure_ascii=False))
         return 0
     b = baseline
     print(f"deal {deal.id}  facility {facility.id}")
     print(f"baseline v{b.version}: {b.method} {', '.join(b.periods)} ({b.status}, as of {b.as_of}), grade {b.grade}")
-    keys = sorted({k for plan in (deal_plan, proposed) for k in plan.paths})
+    keys = sorted({k for plan in (agreed, proposed) for k in plan.paths})
     print("  " + "  ".join(f"{k} {b.kpis[k]:.4g}" for k in keys if b.kpis.get(k) is not None))
     for n in b.notes:
         print(f"  note: {n}")
     print(f"BAU forecast fitted on monthly data up to {b.base_year}-12, {args.paths} paths, seed {args.seed}:")
     for d in sim.models:
         print(f"  {d['series']}: {d['model']} (n={d['n_obs']})")
-    for name, plan in (("deal", deal_plan), ("proposed", proposed)):
+    for name, plan in (("deal", agreed), ("proposed", proposed)):
         print(f"\n{name} SPTs and ambition checks (flag = not beyond BAU or already forced by regulation):")
         v = verdicts(checks[name])
         for kpi, path in plan.paths.items():
@@ -220,78 +188,10 @@ def run_targets(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ simulate
 
 
-def _observation_values(deal, facility, sim, kpis, methodology):
-    """KPI values per path and observation, shape (S, O) per KPI: actual where observed, simulated otherwise."""
-    import numpy as np
-
-    from index.engine import score
-    from index.errors import InputError
-
-    n = sim.n_paths
-    vals = {k.kpi: np.full((n, len(deal.observations)), np.nan) for k in kpis}
-    source = []
-    for o_i, o in enumerate(deal.observations):
-        if o.verified is not None or o.period is not None:
-            if o.verified is not None:
-                get = o.verified.value
-                src = "verified (deal file)"
-            else:
-                res = score(facility, facility.period(o.period), methodology)
-
-                def get(k, res=res):
-                    v = res.kpi(k)
-                    return np.nan if v is None else v
-                src = f"period {o.period} ({facility.period(o.period).status}) scored"
-            for k in vals:
-                vals[k][:, o_i] = get(k)
-            source.append(src)
-        elif o.date.year in sim.years:
-            for k in vals:
-                vals[k][:, o_i] = sim.kpi(k)[:, sim.years.index(o.date.year)]
-            source.append(f"simulated ({n} paths)")
-        else:
-            raise InputError(f"observation {o.date} has no result and its year is not simulated "
-                             f"({sim.years[0]}–{sim.years[-1]}); give the period's data", field=f"observations[{o_i}]",
-                             row=o_i + 1)
-    return vals, source
 
 
-def _finance(deal, deal_file, vals):
-    """Ratchet adjustments per path, expected adjustments and the valuation (unique outcome rows weighted)."""
-    import numpy as np
 
-    from finance import ratchet as R
-    from finance.deal import run_deal
-    from finance.valuation import value
 
-    r = deal.ratchet
-    rules = _ratchet_kpis(deal)
-    obs = deal.observations
-    status = np.stack([R.spt_status(vals[k.kpi], [float(o.spt[k.kpi]) for o in obs], R.kpi_direction(k),
-                                    k.no_change_band) for k in rules], axis=2)
-    adj = R.spt_adjustments(r, status)
-    fail = np.array([R.failure_adjustment(r, deal.loan.margin_bp)] * len(obs))
-    reg = R.regime_adjustments(adj, fail, cumulative=bool(getattr(r, "cumulative", False)), cap_bp=r.cap_bp)
-    uniq, counts = np.unique(reg, axis=0, return_counts=True)
-    run = run_deal(deal, ["met"], deal_file)
-    probs = counts / counts.sum()
-    val = value(run.plan, uniq, names=[f"outcome {i}" for i in range(len(uniq))], probabilities=probs,
-                valuation_date=deal.valuation_date, verification_cost_per_year=deal.verification_cost_per_year,
-                verification_dates=[o.certificate_due for o in obs])
-    per_obs = []
-    for o_i, o in enumerate(obs):
-        row = {"date": o.date.isoformat(), "expected_adjustment_bp": float(reg[:, R.regime_actual(o_i)].mean()),
-               "margin_bp_expected": float(deal.loan.margin_bp + reg[:, R.regime_actual(o_i)].mean())}
-        for k_i, k in enumerate(rules):
-            st = status[:, o_i, k_i]
-            row[k.kpi] = {"spt": float(o.spt[k.kpi]), "p_met": float((st == R.MET).mean()),
-                          "p_band": float((st == R.BAND).mean()), "p_missed": float((st == R.MISSED).mean())}
-        per_obs.append(row)
-    return {"per_observation": per_obs, "expected_pv_saving": val.expected_pv_saving,
-            "pv_saving_p05": float(np.quantile(np.repeat(val.pv_saving, counts), 0.05)),
-            "pv_saving_p95": float(np.quantile(np.repeat(val.pv_saving, counts), 0.95)),
-            "net_pv": val.net_pv, "break_even_cost_per_year": val.break_even_cost_per_year,
-            "currency": val.currency, "discount": val.discount, "distinct_outcomes": int(len(uniq))}
 
 
 def run_simulate(args: argparse.Namespace) -> int:
@@ -302,7 +202,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     deal, facility, cfg, monthly = _load(args)
     m = load_methodology()
-    kpis = _ratchet_kpis(deal)
+    kpis = ratchet_kpis(deal)
     levers = []
     if args.levers:
         levers = load_levers(args.levers)
@@ -313,8 +213,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     for name, lv in (("bau", []), ("levers", levers)) if levers else (("bau", []),):
         sim = simulate(facility, monthly, years, n_paths=args.paths, seed=args.seed, levers=lv, methodology=m,
                        bau=bau_models)
-        vals, source = _observation_values(deal, facility, sim, kpis, m)
-        fin = _finance(deal, args.deal_file, vals)
+        vals, source = observation_values(deal, facility, sim, kpis, m)
+        fin = price_paths(deal, args.deal_file, vals)
         runs[name] = {"index": sim.distribution("index"), "grades": sim.grade_shares(), "notes": sim.notes,
                       "observation_source": source, **fin}
     out = {"deal": deal.id, "facility": facility.id, "paths": args.paths, "seed": args.seed,
@@ -323,7 +223,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         out["levers_value"] = {"expected_pv_saving_gain": runs["levers"]["expected_pv_saving"]
                                - runs["bau"]["expected_pv_saving"]}
     if args.json:
-        print(json.dumps(_jsonable(out), indent=1, ensure_ascii=False))
+        print(json.dumps(jsonable(out), indent=1, ensure_ascii=False))
         return 0
     print(f"deal {deal.id}  facility {facility.id}  {args.paths} paths, seed {args.seed}")
     for d in bau_models.describe():

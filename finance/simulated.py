@@ -1,0 +1,148 @@
+"""SPT outcomes priced over simulated paths: the deal's SPT plan, KPI values per path and observation, and the
+ratchet's expected adjustments and valuation (used by ``dcsll simulate`` and the app's target-path simulator).
+
+Shapes: S simulated paths, O observation dates of the deal, K ratchet KPIs.
+"""
+
+from __future__ import annotations
+
+
+def ratchet_kpis(deal):
+    """The KPI rules of the deal's SPT ratchet.
+
+    Raises
+    ------
+    index.errors.InputError
+        The ratchet is not SPT-based (probabilities of SPT outcomes need one).
+    """
+    from finance.terms import SptRatchet
+    from index.errors import InputError
+
+    if not isinstance(deal.ratchet, SptRatchet):
+        raise InputError("SPT probabilities need an SPT-based ratchet (design = \"spt\"); this deal has "
+                         f"{deal.ratchet.design}", field="ratchet.design")
+    return deal.ratchet.kpis
+
+
+def deal_plan(deal, baseline, methodology):
+    """The deal's agreed SPTs as an SptPlan (observation year = year of the observation date)."""
+    from index.targets import KpiPath, Milestone, SptPlan, kpi_comparator
+
+    paths = {}
+    years = [o.date.year for o in deal.observations]
+    for rule in ratchet_kpis(deal):
+        comp = {"lower": "<=", "higher": ">="}.get(rule.direction or "", None) or kpi_comparator(rule.kpi, methodology)
+        ms = tuple(Milestone(year=o.date.year, value=float(o.spt[rule.kpi]), method="deal",
+                             note=f"observation {o.date}") for o in deal.observations if rule.kpi in o.spt)
+        paths[rule.kpi] = KpiPath(kpi=rule.kpi, comparator=comp, baseline_value=baseline.value(rule.kpi),
+                                  baseline_year=baseline.base_year, method="manual", milestones=ms)
+    return SptPlan(facility_id=baseline.facility_id, baseline=baseline, years=tuple(years), paths=paths)
+
+
+def jsonable(x):
+    """``x`` with numpy scalars, tuples and dates turned into JSON types (NaN/inf → None)."""
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        return None if not np.isfinite(x) else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if hasattr(x, "isoformat"):
+        return x.isoformat()
+    return x
+
+
+def observation_values(deal, facility, sim, kpis, methodology):
+    """KPI values per path and observation, shape (S, O) per KPI: actual where observed, simulated otherwise."""
+    import numpy as np
+
+    from index.engine import score
+    from index.errors import InputError
+
+    n = sim.n_paths
+    vals = {k.kpi: np.full((n, len(deal.observations)), np.nan) for k in kpis}
+    source = []
+    for o_i, o in enumerate(deal.observations):
+        if o.verified is not None or o.period is not None:
+            if o.verified is not None:
+                get = o.verified.value
+                src = "verified (deal file)"
+            else:
+                res = score(facility, facility.period(o.period), methodology)
+
+                def get(k, res=res):
+                    v = res.kpi(k)
+                    return np.nan if v is None else v
+                src = f"period {o.period} ({facility.period(o.period).status}) scored"
+            for k in vals:
+                vals[k][:, o_i] = get(k)
+            source.append(src)
+        elif o.date.year in sim.years:
+            for k in vals:
+                vals[k][:, o_i] = sim.kpi(k)[:, sim.years.index(o.date.year)]
+            source.append(f"simulated ({n} paths)")
+        else:
+            raise InputError(f"observation {o.date} has no result and its year is not simulated "
+                             f"({sim.years[0]}–{sim.years[-1]}); give the period's data", field=f"observations[{o_i}]",
+                             row=o_i + 1)
+    return vals, source
+
+
+def price_paths(deal, deal_file, vals):
+    """Ratchet adjustments per path, expected adjustments and the valuation (unique outcome rows weighted).
+
+    Parameters
+    ----------
+    deal : finance.terms.Deal
+    deal_file : str or Path
+        The deal's file (facility periods are found relative to it).
+    vals : dict of str -> ndarray (S, O)
+        KPI values per path and observation (:func:`observation_values`).
+
+    Returns
+    -------
+    dict
+        ``per_observation`` (expected adjustment [bp], expected margin [bp], P(met / band / missed) per KPI),
+        ``expected_pv_saving``, ``pv_saving_p05``, ``pv_saving_p95``, ``net_pv``, ``break_even_cost_per_year``
+        [currency], ``currency``, ``discount``, ``distinct_outcomes``.
+    """
+    import numpy as np
+
+    from finance import ratchet as R
+    from finance.deal import run_deal
+    from finance.valuation import value
+
+    r = deal.ratchet
+    rules = ratchet_kpis(deal)
+    obs = deal.observations
+    status = np.stack([R.spt_status(vals[k.kpi], [float(o.spt[k.kpi]) for o in obs], R.kpi_direction(k),
+                                    k.no_change_band) for k in rules], axis=2)
+    adj = R.spt_adjustments(r, status)
+    fail = np.array([R.failure_adjustment(r, deal.loan.margin_bp)] * len(obs))
+    reg = R.regime_adjustments(adj, fail, cumulative=bool(getattr(r, "cumulative", False)), cap_bp=r.cap_bp)
+    uniq, counts = np.unique(reg, axis=0, return_counts=True)
+    run = run_deal(deal, ["met"], deal_file)
+    probs = counts / counts.sum()
+    val = value(run.plan, uniq, names=[f"outcome {i}" for i in range(len(uniq))], probabilities=probs,
+                valuation_date=deal.valuation_date, verification_cost_per_year=deal.verification_cost_per_year,
+                verification_dates=[o.certificate_due for o in obs])
+    per_obs = []
+    for o_i, o in enumerate(obs):
+        row = {"date": o.date.isoformat(), "expected_adjustment_bp": float(reg[:, R.regime_actual(o_i)].mean()),
+               "margin_bp_expected": float(deal.loan.margin_bp + reg[:, R.regime_actual(o_i)].mean())}
+        for k_i, k in enumerate(rules):
+            st = status[:, o_i, k_i]
+            row[k.kpi] = {"spt": float(o.spt[k.kpi]), "p_met": float((st == R.MET).mean()),
+                          "p_band": float((st == R.BAND).mean()), "p_missed": float((st == R.MISSED).mean())}
+        per_obs.append(row)
+    return {"per_observation": per_obs, "expected_pv_saving": val.expected_pv_saving,
+            "pv_saving_p05": float(np.quantile(np.repeat(val.pv_saving, counts), 0.05)),
+            "pv_saving_p95": float(np.quantile(np.repeat(val.pv_saving, counts), 0.95)),
+            "net_pv": val.net_pv, "break_even_cost_per_year": val.break_even_cost_per_year,
+            "currency": val.currency, "discount": val.discount, "distinct_outcomes": int(len(uniq))}
