@@ -17,7 +17,7 @@ ARTIFACTS = ROOT / "artifacts"
 #: seconds to wait for the server to answer /_stcore/health
 STARTUP_TIMEOUT = 60
 #: Playwright timeout for one expectation [ms]
-UI_TIMEOUT_MS = 30_000
+UI_TIMEOUT_MS = 60_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 #: marks of every browser test module: ``pytestmark = BROWSER_MARKS``
