@@ -327,7 +327,8 @@ def deal_row(document: dict, facility: Facility, as_of: dt.date, rules: StatusRu
     facility : index.models.Facility
         The deal's facility as stored (its periods are what the index engine scores).
     as_of : datetime.date
-        Date of the view: observations on or before it have taken place.
+        Date of the view: observations on or before it have taken place, and only facility periods that had
+        ended by then are scored (the index, grade, KPI values and sparkline are what was known on that date).
     rules : StatusRules
     methodology : index.methodology.Methodology
 
@@ -367,9 +368,10 @@ def deal_row(document: dict, facility: Facility, as_of: dt.date, rules: StatusRu
         raise InputErrors(errs)
     # the facility as stored, inline: the engines score the deal book's figures, not data/facilities/
     deal = deal.model_copy(update={"facility": facility.model_dump(mode="json", exclude_none=True)})
-    results = []
-    for p in sorted(facility.periods, key=lambda p: (p.end or dt.date.min, p.label)):
-        results.append(score(facility, p.label, methodology))
+    results = []  # periods that had ended by the as-of date, oldest first
+    for p in sorted(facility.periods, key=lambda p: (p.end, p.label)):
+        if p.end <= as_of:
+            results.append(score(facility, p.label, methodology))
     latest = results[-1] if results else None
     run = run_deal(deal, ["met", "missed"])
     outcomes = scenario_outcomes(deal, "met")
