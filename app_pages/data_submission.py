@@ -112,7 +112,8 @@ def _show_save(fac, saved) -> None:
     _, report, exc = saved
     if exc is not None:
         msg, rows = _refusal(exc, fac.id)
-        st.error(f"{msg} {t('upload.err.nothing_saved')}", icon=":material/block:")
+        sep = "" if current_language() == "zh" else " "
+        st.error(f"{msg}{sep}{t('upload.err.nothing_saved')}", icon=":material/block:")
         if rows:
             _failure_table(rows, "store_failure_table")
         with st.expander(t("upload.err.detail")):

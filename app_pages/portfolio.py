@@ -20,8 +20,8 @@ lang = current_language()
 st.title(t("portfolio.title"))
 st.caption(t("portfolio.intro"))
 
-as_of = st.date_input(t("portfolio.as_of"), value=dt.date.today(), help=t("portfolio.as_of_help"),
-                      key="portfolio_as_of")
+as_of = st.columns([1, 4])[0].date_input(t("portfolio.as_of"), value=dt.date.today(), help=t("portfolio.as_of_help"),
+                                         key="portfolio_as_of", format="YYYY-MM-DD")
 try:
     rows, problems = P.load_portfolio(app_store(), actor(), as_of)
 except PermissionDenied as exc:
@@ -58,12 +58,13 @@ def detail(r) -> str:
 
 status_label = {s: t(f"portfolio.status.{s}") for s in P.STATUSES}
 c1, c2, c3, c4 = st.columns([1, 1, 1, 2])
+choose = t("portfolio.choose")
 statuses = c1.multiselect(t("portfolio.filter_status"), list(P.STATUSES), format_func=status_label.get,
-                          key=f"portfolio_status_{lang}")
+                          key=f"portfolio_status_{lang}", placeholder=choose)
 grades = c2.multiselect(t("portfolio.filter_grade"), sorted(df["grade"].dropna().unique(), key=m.grade_rank),
-                        key="portfolio_grade")
+                        key="portfolio_grade", placeholder=choose)
 currencies = c3.multiselect(t("portfolio.filter_currency"), sorted(df["currency"].unique()),
-                            key="portfolio_currency")
+                            key="portfolio_currency", placeholder=choose)
 text = c4.text_input(t("portfolio.filter_text"), help=t("portfolio.filter_text_help"), key="portfolio_text")
 shown = P.filter_frame(df, statuses=statuses, grades=grades, currencies=currencies, text=text)
 
@@ -89,7 +90,10 @@ config = {
     "index": st.column_config.NumberColumn(labels["index"], format="%.2f", help=t("portfolio.help.index")),
     "trend": st.column_config.LineChartColumn(labels["trend"], y_min=0, y_max=110, width="small",
                                               help=t("portfolio.help.trend")),
-    "kpis": st.column_config.TextColumn(labels["kpis"], help=t("portfolio.help.kpis")),
+    "kpis": st.column_config.TextColumn(labels["kpis"], help=t("portfolio.help.kpis"), width="medium"),
+    "detail": st.column_config.TextColumn(labels["detail"], width="large"),
+    "borrower": st.column_config.TextColumn(labels["borrower"], width="medium"),
+    "facility": st.column_config.TextColumn(labels["facility"], width="medium"),
     "next_observation": st.column_config.DateColumn(labels["next_observation"], format="YYYY-MM-DD"),
     "margin_bp": st.column_config.NumberColumn(labels["margin_bp"], format="%.1f", help=t("portfolio.help.margin_bp")),
     "adjustment_bp": st.column_config.NumberColumn(labels["adjustment_bp"], format="%+.1f",
@@ -126,7 +130,7 @@ with st.expander(t("portfolio.detail_pick")):
     st.caption(t("portfolio.margin_reason", reason=r["margin_reason"]) if r["margin_reason"]
                else t("portfolio.margin_contractual"))
     st.markdown(f"**{t('portfolio.trend_title')}**")
-    st.dataframe(pd.DataFrame({t("portfolio.col.period"): r["trend_periods"], t("portfolio.col.total"): r["trend"]}),
+    st.dataframe(pd.DataFrame({t("score.period"): r["trend_periods"], t("portfolio.col.total"): r["trend"]}),
                  hide_index=True, width="content", key="portfolio_trend",
                  column_config={t("portfolio.col.total"): st.column_config.NumberColumn(format="%.2f")})
 

@@ -32,8 +32,8 @@ STATUS_FILE = ROOT / "data" / "finance" / "portfolio_status.toml"
 STATUSES: tuple[str, ...] = ("on_track", "at_risk", "missed")
 #: columns of the portfolio frame shown as the table (and written to the Excel export), in order
 TABLE_COLUMNS: tuple[str, ...] = (
-    "deal_id", "borrower", "facility", "currency", "amount", "outstanding", "period", "index", "grade", "trend",
-    "kpis", "next_observation", "margin_bp", "adjustment_bp", "status", "detail")
+    "deal_id", "status", "index", "grade", "trend", "margin_bp", "adjustment_bp", "next_observation", "currency",
+    "amount", "outstanding", "kpis", "detail", "period", "borrower", "facility")
 #: separator of the sparkline's totals when written as text (Excel)
 TREND_SEP = "; "
 
@@ -312,9 +312,10 @@ def _margin_at(run, as_of: dt.date) -> dict:
     adj = [float(f["ratchet_bp"].iloc[r]) for f in frames]
     s = 0 if adj[0] == adj[1] else 1
     f = frames[s]
+    event = run.plan.row_event[r]  # None: no certificate has taken effect (contractual margin)
     return {"margin_bp": float(loan.margin_bp) + adj[s], "adjustment_bp": adj[s],
-            "outstanding": float(f["outstanding"].iloc[r]), "reason": str(f["reason"].iloc[r]),
-            "assumed": s == 1}
+            "outstanding": float(f["outstanding"].iloc[r]),
+            "reason": str(f["reason"].iloc[r]) if event is not None else "", "assumed": s == 1}
 
 
 def deal_row(document: dict, facility: Facility, as_of: dt.date, rules: StatusRules, methodology) -> dict:
@@ -341,7 +342,8 @@ def deal_row(document: dict, facility: Facility, as_of: dt.date, rules: StatusRu
         ``index`` [score 0-110] and ``grade`` of that period, ``trend`` (totals of every period, oldest first),
         ``trend_periods``, ``kpis`` (ratchet KPI → latest value [KPI unit]), ``next_observation`` (date or
         None), ``next_spt`` (KPI → SPT), ``margin_bp`` (contractual margin + ratchet adjustment) and
-        ``adjustment_bp`` [bp] in force on ``as_of``, ``margin_reason`` (the schedule's reason),
+        ``adjustment_bp`` [bp] in force on ``as_of``, ``margin_reason`` (the schedule's reason for the margin
+        change in force, "" while the contractual margin applies),
         ``margin_assumed`` (True when it assumes unreported results missed), ``status`` and the deciding
         ``status_reason``, ``status_kpi``, ``status_value``, ``status_spt``, ``status_date``.
 

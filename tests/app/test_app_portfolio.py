@@ -77,6 +77,7 @@ def test_demo_row_matches_index_and_finance_engines(book, methodology):
     # (cap 10), on a 30 bp margin; all three drawdowns (300m + 300m + 200m) are out, repayments start 2027
     assert row["adjustment_bp"] == -10.0 and row["margin_bp"] == 20.0
     assert row["outstanding"] == 800_000_000.0
+    assert row["margin_reason"] == sched["reason"] and row["margin_reason"].startswith("obs 2025-12-31: certificate")
     assert row["next_observation"] == dt.date(2026, 12, 31)
     assert row["next_spt"] == {"index": 88.0, "pue": 1.19}
     # next SPTs: index 98.69 clears 88 by 10.7 >= 2.0; PUE 1.17 clears 1.19 by 0.02 >= 0.01
@@ -118,6 +119,7 @@ def test_alibaba_deal_is_at_risk_short_of_its_first_spt(book):
     assert (row["status_value"], row["status_spt"]) == (pytest.approx(0.56), 0.62)
     assert (row["currency"], row["margin_bp"], row["adjustment_bp"]) == ("USD", 85.0, 0.0)
     assert row["outstanding"] == 500_000_000.0  # bullet, drawn at start
+    assert row["margin_reason"] == ""  # no certificate yet: the contractual margin
 
 
 def test_spt_recalculated_in_the_deal_book_replaces_the_documents(book):
@@ -296,6 +298,8 @@ def test_page_shows_the_engines_figures_for_the_demo_deal(run_as, methodology):
     assert table.loc[HORINGER, "detail"] == "Power usage effectiveness (PUE) 1.185 missed the SPT 1.17 on 2025-06-30"
     assert table.loc[ALIBABA, "status"] == "At risk"
     assert [m.value for m in at.metric][:4] == [f"{len(table)} / {len(table)}", "1", "1", "1"]
+    at.selectbox(key="portfolio_pick").set_value(ALIBABA).run()
+    assert "Contractual margin: no certificate has taken effect yet." in [c.value for c in at.caption]
 
 
 def test_page_in_chinese(run_as):
@@ -335,9 +339,9 @@ def test_excel_export_holds_the_table(run_as, media):
     wb = load_workbook(io.BytesIO(media(button.proto.url)))
     ws = wb["portfolio"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("Deal", "Borrower", "Facility", "Currency", "Facility amount", "Outstanding", "Latest period",
-                       "GCPI total", "Grade", "Index by period", "Ratchet KPIs (latest)", "Next observation",
-                       "Margin [bp]", "Ratchet adjustment [bp]", "Status", "Why")
+    assert rows[0] == ("Deal", "Status", "GCPI total", "Grade", "Index by period", "Margin [bp]",
+                       "Ratchet adjustment [bp]", "Next observation", "Currency", "Facility amount", "Outstanding",
+                       "Ratchet KPIs (latest)", "Why", "Latest period", "Borrower", "Facility")
     assert len(rows) - 1 == len(table) == 2
     for got, (_, want) in zip(rows[1:], table.iterrows(), strict=True):
         for cell, (col, v) in zip(got, want.items(), strict=True):
