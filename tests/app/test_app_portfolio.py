@@ -24,8 +24,8 @@ PAGE = "app_pages/portfolio.py"
 DEALS = ROOT / "data" / "deals"
 FACS = ROOT / "data" / "facilities"
 DEMO = "demo-zjk-sll-2025"
-HORINGER = "demo-horinger-cluster-sll-2024"
-ALIBABA = "demo-alibaba-usd-sll-2026"
+HORINGER = "sll-horinger-cluster-2024"
+ALIBABA = "sll-alibaba-usd-2026"
 #: the as-of date of these tests (never the clock): after the demo's first certificate took effect
 AS_OF = dt.date(2026, 11, 21)
 
