@@ -1,23 +1,34 @@
 """Data submission page (operator): validate an uploaded facility file or periods table, list every failure,
-save nothing (the deal book is not connected yet)."""
+then save a valid upload to the deal book as the signed-in user and show what was saved.
 
+Nothing is written while any failure is listed; the deal book's own refusals (role, facility not assigned,
+verified figure, concurrent write, bad record) are shown translated, and the upload stays on the page.
+"""
+
+import hashlib
 import tomllib
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from app_support.engine import ROOT, facility, facility_files, methodology
+from app_support.engine import ROOT, methodology
 from app_support.i18n import current_language, t
 from app_support.pages import require
 from app_support.periods_table import read_table, rows_to_periods, template_workbook
+from app_support.store import actor, app_store
 from index.engine import score
 from index.errors import InputError, InputErrors
 from index.models import facility_from_dict
+from store.errors import ImmutableRecordError, PermissionDenied, StaleWriteConflict, StoreError
 
 TEMPLATE = ROOT / "app_support" / "templates" / "facility_template.toml"
 FAILURE_COLUMNS = ["file", "row", "field", "unit", "value", "reason"]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: session-state key of the last save: (upload digest, FacilitySaveReport)
+SAVED_KEY = "upload_saved"
+#: roles that may attach a periods table to any facility of the deal book (others: their assigned facilities)
+ALL_FACILITIES_ROLES = frozenset({"admin", "credit_officer"})
 
 
 @st.cache_data(show_spinner=False)
@@ -26,8 +37,8 @@ def _workbook() -> bytes:
     return template_workbook([i for i, ind in m.indicators.items() if ind.curve.type in ("checklist", "composite")])
 
 
-def _validate(name: str, data: bytes, attach_to: str | None) -> tuple[object, list[dict]]:
-    """(facility or None, failure rows). Tables are attached to the header of the facility file ``attach_to``."""
+def _validate(name: str, data: bytes, header: dict | None) -> tuple[object, list[dict]]:
+    """(facility or None, failure rows). Tables are attached to ``header`` (a stored facility without periods)."""
     lines: dict[str, int] = {}
     errors: list[InputError] = []
     try:
@@ -35,8 +46,7 @@ def _validate(name: str, data: bytes, attach_to: str | None) -> tuple[object, li
             raw = tomllib.loads(data.decode("utf-8"))
         else:
             periods, lines, errors = rows_to_periods(read_table(name, data), name)
-            raw = tomllib.loads(Path(attach_to).read_text(encoding="utf-8"))
-            raw["periods"] = periods
+            raw = dict(header or {}, periods=periods)
         try:  # cells that could not be read are left out, so the rest is still checked
             fac = facility_from_dict(raw, file=name)
         except InputErrors as exc:
@@ -60,30 +70,95 @@ def _validate(name: str, data: bytes, attach_to: str | None) -> tuple[object, li
     return None, rows
 
 
+def _failure_table(rows: list[dict], key: str) -> None:
+    table = pd.DataFrame(rows, columns=FAILURE_COLUMNS).fillna("")
+    st.dataframe(table.rename(columns={c: t(f"col.{c}") for c in table.columns}), hide_index=True, key=key)
+
+
+def _refusal(exc: Exception, facility_id: str) -> tuple[str, list[dict]]:
+    """The translated message for an error of the deal book, and failure rows when it names a field."""
+    if isinstance(exc, PermissionDenied):
+        if exc.action == "facility.create":
+            return t("upload.err.create", id=facility_id), []
+        if exc.action == "figure.verify":
+            return t("upload.err.verify", id=facility_id), []
+        if exc.action in ("figure.report", "facility.profile"):
+            return t("upload.err.not_assigned", id=facility_id), []
+        if exc.action == "act":
+            return t("upload.err.unknown_user", user=exc.user), []
+        return t("upload.err.permission"), []
+    if isinstance(exc, StaleWriteConflict):
+        return t("upload.err.stale", id=facility_id), []
+    if isinstance(exc, ImmutableRecordError):
+        return t("upload.err.immutable", id=facility_id), []
+    if isinstance(exc, InputErrors):
+        return t("upload.err.input"), exc.table()
+    if isinstance(exc, InputError):
+        return t("upload.err.input"), [exc.as_row()]
+    return t("upload.err.store"), []
+
+
+def _save(fac, file: str, digest: str) -> None:
+    """Save ``fac`` as the signed-in user; keep the report (or the refusal) in session state for the page."""
+    try:
+        report = app_store().save_facility(actor(), fac, file=file)
+    except (StoreError, InputError) as exc:
+        st.session_state[SAVED_KEY] = (digest, None, exc)
+    else:
+        st.session_state[SAVED_KEY] = (digest, report, None)
+
+
+def _show_save(fac, saved) -> None:
+    _, report, exc = saved
+    if exc is not None:
+        msg, rows = _refusal(exc, fac.id)
+        sep = "" if current_language() == "zh" else " "
+        st.error(f"{msg}{sep}{t('upload.err.nothing_saved')}", icon=":material/block:")
+        if rows:
+            _failure_table(rows, "store_failure_table")
+        with st.expander(t("upload.err.detail")):
+            st.code(str(exc), language=None)
+        return
+    if not report.figures_written and not report.created and not report.periods_changed:
+        st.info(t("upload.saved_unchanged", id=report.facility_id))
+        return
+    st.success(t("upload.saved_created" if report.created else "upload.saved", id=report.facility_id,
+                 user=actor(), figures=report.figures_written, changes=report.changes))
+    st.dataframe(pd.DataFrame({
+        t("upload.col.periods_created"): [", ".join(report.periods_created) or "—"],
+        t("upload.col.periods_changed"): [", ".join(report.periods_changed) or "—"],
+        t("upload.col.figures_written"): [report.figures_written],
+        t("upload.col.changes"): [report.changes],
+    }), hide_index=True, key="save_report")
+
+
 require("app_pages/data_submission.py")
 lang = current_language()
 st.title(t("upload.title"))
 st.markdown(t("upload.intro"))
-st.info(t("upload.not_saved"))
 c1, c2 = st.columns(2)
 c1.download_button(t("upload.template"), TEMPLATE.read_bytes(), file_name="facility_template.toml",
                    mime="application/toml")
 c2.download_button(t("upload.template_xlsx"), _workbook(), file_name="periods_template.xlsx", mime=XLSX_MIME)
 
 up = st.file_uploader(t("upload.file"), type=["toml", "csv", "xlsx"], key="upload_file")
-attach_to = None
+header = None
 if up is not None and not up.name.lower().endswith(".toml"):
-    files = facility_files()
-    stem = st.selectbox(t("upload.attach_to"), list(files), key=f"upload_attach_{lang}",
-                        format_func=lambda s: facility(files[s]).name)
-    attach_to = files[stem]
+    book = app_store()
+    me = book.user(actor())
+    ids = book.facility_ids() if me.roles & ALL_FACILITIES_ROLES else sorted(me.facilities)
+    if not ids:
+        st.warning(t("upload.no_facility"))
+        st.stop()
+    fid = st.selectbox(t("upload.attach_to"), ids, key=f"upload_attach_{lang}", help=t("upload.attach_help"))
+    header = book.load_facility(fid).model_dump(mode="json", exclude_none=True, exclude={"periods"})
 if up is not None:
-    fac, failures = _validate(up.name, up.getvalue(), attach_to)
+    data = up.getvalue()
+    digest = hashlib.sha256(data + repr(header).encode()).hexdigest()
+    fac, failures = _validate(up.name, data, header)
     if failures:
         st.error(t("upload.failures", n=len(failures)))
-        table = pd.DataFrame(failures, columns=FAILURE_COLUMNS).fillna("")
-        st.dataframe(table.rename(columns={c: t(f"col.{c}") for c in table.columns}), hide_index=True,
-                     key="failure_table")
+        _failure_table(failures, "failure_table")
     else:
         st.success(t("upload.ok", name=fac.name, n=len(fac.periods)))
         st.subheader(t("upload.preview"))
@@ -96,3 +171,8 @@ if up is not None:
             except InputError as exc:
                 rows.append({t("score.period"): p.label, t("col.reason"): str(exc)})
         st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.button(t("upload.save", id=fac.id), type="primary", key="upload_save", icon=":material/save:",
+                  on_click=_save, args=(fac, Path(up.name).name, digest), help=t("upload.save_help"))
+        saved = st.session_state.get(SAVED_KEY)
+        if saved is not None and saved[0] == digest:
+            _show_save(fac, saved)

@@ -102,40 +102,6 @@ def test_demo_sign_in_banner_and_role_pick():
     assert at.title[0].value == "Target-path simulator"  # the operator's first page (app_support.pages)
 
 
-def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.file_uploader(key="upload_file").upload(name, data, "application/toml")
-    return at.run()
-
-
-def test_bad_upload_shows_failure_table(run_as):
-    bad = (ROOT / "app_support/templates/facility_template.toml").read_text(encoding="utf-8")
-    bad = bad.replace("it_energy_kwh = 56000000", "it_energy_kwh = 90000000")  # above total energy
-    bad = bad.replace("cpu_utilisation = 0.35", "cpu_utilisation = 35")  # a percentage, not a fraction
-    at = _upload(run_as("operator", UPLOAD), "bad.toml", bad.encode())
-    assert not at.exception
-    assert at.error[0].value.startswith("2 problem(s) found")
-    table = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
-    assert list(table.columns) == ["File", "Row", "Field", "Unit", "Value", "Reason"]
-    assert set(table["Field"]) == {"periods[0].cpu_utilisation", "periods[0].it_energy_kwh"}
-    assert set(table["Row"]) == {"period 2024"}
-    assert (table["File"] == "bad.toml").all()
-    assert not at.success
-
-
-def test_toml_syntax_error_is_one_failure_row(run_as):
-    at = _upload(run_as("operator", UPLOAD), "broken.toml", b"[facility\nid = 1")
-    table = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
-    assert len(table) == 1 and table["Reason"][0].startswith("not valid TOML")
-
-
-def test_good_upload_previews_and_says_nothing_saved(run_as):
-    data = (ROOT / "data/facilities/demo-zjk-hyperscale.toml").read_bytes()
-    at = _upload(run_as("operator", UPLOAD), "demo.toml", data)
-    assert not at.exception and not at.error
-    assert at.success[0].value.endswith("3 period(s).")
-    assert any(i.value.startswith("Nothing is saved yet") for i in at.info)
-
-
 def test_oidc_configured_and_signed_out_shows_sign_in_only():
     """With an [auth] table in the secrets the demo picker is gone and nothing but the sign-in is offered."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
