@@ -19,10 +19,11 @@ APP = str(ROOT / "app.py")
 TIMEOUT = 30
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def app_database(tmp_path_factory):
-    """A deal book of its own for the app tests (SQLite in a temp folder, seeded with the demo data on the
-    app's first use); yields its URL. Tests that write to it use their own ids."""
+    """A deal book of its own for each app test module (SQLite in a temp folder, seeded with the demo data on
+    the app's first use); yields its URL. Modules do not see each other's writes; tests within a module that
+    write use their own ids."""
     url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'dcsll.sqlite'}"
     old = os.environ.get("DCSLL_DATABASE_URL")
     os.environ["DCSLL_DATABASE_URL"] = url
