@@ -1,5 +1,6 @@
-"""Data submission page (operator): validate an uploaded facility file or periods table, list every failure,
-then save a valid upload to the deal book as the signed-in user and show what was saved.
+"""Data submission page (operator): validate an uploaded facility file or periods table, or periods entered in
+the app's table, list every failure, then save valid data to the deal book as the signed-in user and show what
+was saved.
 
 Nothing is written while any failure is listed; the deal book's own refusals (role, facility not assigned,
 verified figure, concurrent write, bad record) are shown translated, and the upload stays on the page.
@@ -15,7 +16,7 @@ import streamlit as st
 from app_support.engine import ROOT, methodology
 from app_support.i18n import current_language, t
 from app_support.pages import require
-from app_support.periods_table import read_table, rows_to_periods, template_workbook
+from app_support.periods_table import columns, periods_frame, read_table, rows_to_periods, template_workbook
 from app_support.store import actor, app_store
 from index.engine import score
 from index.errors import InputError, InputErrors
@@ -27,14 +28,24 @@ FAILURE_COLUMNS = ["file", "row", "field", "unit", "value", "reason"]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: session-state key of the last save: (upload digest, FacilitySaveReport)
 SAVED_KEY = "upload_saved"
+#: session-state flag: a save from the entry table has just happened (its result is shown on the next run)
+FRESH_KEY = "enter_saved_fresh"
 #: roles that may attach a periods table to any facility of the deal book (others: their assigned facilities)
 ALL_FACILITIES_ROLES = frozenset({"admin", "credit_officer"})
 
 
+def _checklist_ids() -> list[str]:
+    m = methodology()
+    return [i for i, ind in m.indicators.items() if ind.curve.type in ("checklist", "composite")]
+
+
 @st.cache_data(show_spinner=False)
 def _workbook() -> bytes:
-    m = methodology()
-    return template_workbook([i for i, ind in m.indicators.items() if ind.curve.type in ("checklist", "composite")])
+    return template_workbook(_checklist_ids())
+
+
+#: name given to periods entered in the app in failure tables and the audit record
+ENTERED = "entered in the app"
 
 
 def _validate(name: str, data: bytes, header: dict | None) -> tuple[object, list[dict]]:
@@ -42,7 +53,7 @@ def _validate(name: str, data: bytes, header: dict | None) -> tuple[object, list
     lines: dict[str, int] = {}
     errors: list[InputError] = []
     try:
-        if name.lower().endswith(".toml"):
+        if name.lower().endswith(".toml") or name == ENTERED:
             raw = tomllib.loads(data.decode("utf-8"))
         else:
             periods, lines, errors = rows_to_periods(read_table(name, data), name)
@@ -106,6 +117,8 @@ def _save(fac, file: str, digest: str) -> None:
         st.session_state[SAVED_KEY] = (digest, None, exc)
     else:
         st.session_state[SAVED_KEY] = (digest, report, None)
+    if file == ENTERED:
+        st.session_state[FRESH_KEY] = True
 
 
 def _show_save(fac, saved) -> None:
@@ -132,6 +145,111 @@ def _show_save(fac, saved) -> None:
     }), hide_index=True, key="save_report")
 
 
+def _facility_choices() -> list[str]:
+    """Facilities the signed-in user may add periods to: all for credit officers and admins, else assigned."""
+    book = app_store()
+    me = book.user(actor())
+    return book.facility_ids() if me.roles & ALL_FACILITIES_ROLES else sorted(me.facilities)
+
+
+def _check_and_save(name: str, data: bytes, header: dict | None) -> None:
+    """Validate, list failures or preview the scores, and offer the save button (both tabs)."""
+    digest = hashlib.sha256(data + repr(header).encode()).hexdigest()
+    fac, failures = _validate(name, data, header)
+    if failures:
+        st.error(t("upload.failures", n=len(failures)))
+        _failure_table(failures, "failure_table" if name != ENTERED else "enter_failure_table")
+        return
+    st.success(t("upload.ok", name=fac.name, n=len(fac.periods)))
+    st.subheader(t("upload.preview"))
+    rows = []
+    for p in fac.periods:
+        try:
+            r = score(fac, p.label, methodology())
+            rows.append({t("score.period"): p.label, t("score.total"): round(r.total, 2),
+                         t("score.grade"): r.grade, t("score.completeness"): f"{r.completeness:.0%}"})
+        except InputError as exc:
+            rows.append({t("score.period"): p.label, t("col.reason"): str(exc)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="preview" if name != ENTERED else "enter_preview")
+    st.button(t("upload.save", id=fac.id), type="primary", key="upload_save" if name != ENTERED else "enter_save",
+              icon=":material/save:", on_click=_save, args=(fac, Path(name).name, digest),
+              help=t("upload.save_help"))
+    saved = st.session_state.get(SAVED_KEY)
+    # entered periods: the saved period becomes the latest stored one, so the starting row (and the digest)
+    # change with the save itself; the result is shown once, on the run right after the save
+    fresh = name == ENTERED and st.session_state.pop(FRESH_KEY, False)
+    if saved is not None and (saved[0] == digest or fresh):
+        _show_save(fac, saved)
+
+
+def _upload_tab() -> None:
+    up = st.file_uploader(t("upload.file"), type=["toml", "csv", "xlsx"], key="upload_file")
+    if up is None:
+        return
+    header = None
+    if not up.name.lower().endswith(".toml"):
+        ids = _facility_choices()
+        if not ids:
+            st.warning(t("upload.no_facility"))
+            return
+        fid = st.selectbox(t("upload.attach_to"), ids, key=f"upload_attach_{lang}", help=t("upload.attach_help"))
+        header = app_store().load_facility(fid).model_dump(mode="json", exclude_none=True, exclude={"periods"})
+    _check_and_save(up.name, up.getvalue(), header)
+
+
+def _enter_tab() -> None:
+    """Periods typed into a table: starts from the latest stored period's values with the label, status and
+    source to fill in; the stored periods are shown above it (they stay as stored unless re-entered)."""
+    ids = _facility_choices()
+    if not ids:
+        st.warning(t("upload.no_facility"))
+        return
+    fid = st.selectbox(t("upload.enter_facility"), ids, key=f"enter_facility_{lang}",
+                       help=t("upload.attach_help"))
+    stored = app_store().load_facility(fid)
+    cols = columns(_checklist_ids())
+    dumps = [p.model_dump(mode="json", exclude_none=True) for p in stored.periods]
+    if dumps:
+        st.caption(t("upload.enter_stored", n=len(dumps)))
+        st.dataframe(periods_frame(dumps, cols), hide_index=True, key=f"enter_stored_{fid}")
+    start = dict(dumps[-1]) if dumps else {}
+    for k in ("label", "start", "end", "source", "notes"):
+        start.pop(k, None)
+    start["status"] = "reported"
+    st.markdown(t("upload.enter_help"))
+    edited = st.data_editor(periods_frame([start], cols), num_rows="dynamic", hide_index=True,
+                            key=f"enter_table_{fid}")
+    header = stored.model_dump(mode="json", exclude_none=True, exclude={"periods"})
+    periods, _lines, errors = rows_to_periods(edited, ENTERED)
+    if errors:
+        st.error(t("upload.failures", n=len(errors)))
+        _failure_table([e.as_row() for e in errors], "enter_failure_table")
+        return
+    if not any(p.get("label") for p in periods):
+        st.caption(t("upload.enter_label"))
+        return
+    data = tomllib_dumps(dict(header, periods=periods))
+    _check_and_save(ENTERED, data, None)
+
+
+def tomllib_dumps(doc: dict) -> bytes:
+    """``doc`` as TOML bytes (tomli-w), so entered periods go through the same checks as an uploaded file."""
+    import tomli_w
+
+    return tomli_w.dumps(_plain(doc)).encode("utf-8")
+
+
+def _plain(v):
+    """NaN-free, numpy-free copy of ``v`` for TOML (numbers as float/int, NaN cells already left out)."""
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
 require("app_pages/data_submission.py")
 lang = current_language()
 st.title(t("upload.title"))
@@ -140,39 +258,8 @@ c1, c2 = st.columns(2)
 c1.download_button(t("upload.template"), TEMPLATE.read_bytes(), file_name="facility_template.toml",
                    mime="application/toml")
 c2.download_button(t("upload.template_xlsx"), _workbook(), file_name="periods_template.xlsx", mime=XLSX_MIME)
-
-up = st.file_uploader(t("upload.file"), type=["toml", "csv", "xlsx"], key="upload_file")
-header = None
-if up is not None and not up.name.lower().endswith(".toml"):
-    book = app_store()
-    me = book.user(actor())
-    ids = book.facility_ids() if me.roles & ALL_FACILITIES_ROLES else sorted(me.facilities)
-    if not ids:
-        st.warning(t("upload.no_facility"))
-        st.stop()
-    fid = st.selectbox(t("upload.attach_to"), ids, key=f"upload_attach_{lang}", help=t("upload.attach_help"))
-    header = book.load_facility(fid).model_dump(mode="json", exclude_none=True, exclude={"periods"})
-if up is not None:
-    data = up.getvalue()
-    digest = hashlib.sha256(data + repr(header).encode()).hexdigest()
-    fac, failures = _validate(up.name, data, header)
-    if failures:
-        st.error(t("upload.failures", n=len(failures)))
-        _failure_table(failures, "failure_table")
-    else:
-        st.success(t("upload.ok", name=fac.name, n=len(fac.periods)))
-        st.subheader(t("upload.preview"))
-        rows = []
-        for p in fac.periods:
-            try:
-                r = score(fac, p.label, methodology())
-                rows.append({t("score.period"): p.label, t("score.total"): round(r.total, 2),
-                             t("score.grade"): r.grade, t("score.completeness"): f"{r.completeness:.0%}"})
-            except InputError as exc:
-                rows.append({t("score.period"): p.label, t("col.reason"): str(exc)})
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
-        st.button(t("upload.save", id=fac.id), type="primary", key="upload_save", icon=":material/save:",
-                  on_click=_save, args=(fac, Path(up.name).name, digest), help=t("upload.save_help"))
-        saved = st.session_state.get(SAVED_KEY)
-        if saved is not None and saved[0] == digest:
-            _show_save(fac, saved)
+tab_file, tab_enter = st.tabs([t("upload.tab_file"), t("upload.tab_enter")])
+with tab_file:
+    _upload_tab()
+with tab_enter:
+    _enter_tab()

@@ -110,6 +110,45 @@ def rows_to_periods(df: pd.DataFrame, file: str) -> tuple[list[dict], dict[str, 
     return periods, lines, errors
 
 
+def _cell(v):
+    """A figure's value (``{value, status, source}`` mappings give their value)."""
+    return v.get("value") if isinstance(v, dict) and "value" in v else v
+
+
+def period_row(period: dict, cols: list[str]) -> list:
+    """One period mapping (as in a facility file, or ``PeriodData.model_dump(mode="json")``) as a table row in
+    the order of ``cols``: figures as their values, lists joined with :data:`LIST_SEP`, refrigerants as
+    ``gas:kg`` pairs, missing cells None. The inverse of :func:`rows_to_periods` for values (per-figure
+    status and source are not carried: a row's figures take the row's ``status`` and ``source``)."""
+    row = []
+    for c in cols:
+        if c.startswith("checklists."):
+            v = (period.get("checklists") or {}).get(c.removeprefix("checklists."))
+            if isinstance(v, dict):  # a dumped checklist: {items, status, source}
+                v = v.get("items")
+        else:
+            v = _cell(period.get(c))
+        if c == "refrigerants" and v:
+            v = LIST_SEP.join(f"{r['gas']}{PAIR_SEP}{_cell(r['kg']):g}" for r in v)
+        elif isinstance(v, list):
+            v = LIST_SEP.join(str(x) for x in v)
+        row.append(v)
+    return row
+
+
+def periods_frame(periods: list[dict], cols: list[str]) -> pd.DataFrame:
+    """Periods as an editable table (one row per period, columns ``cols``; see :func:`period_row`).
+
+    Text columns (:data:`TEXT_FIELDS`, lists, checklists) are object columns, the rest float [units in the
+    column names], so a table editor offers numbers where the file expects numbers.
+    """
+    df = pd.DataFrame([period_row(p, cols) for p in periods], columns=cols)
+    for c in cols:
+        text = c in TEXT_FIELDS or c.startswith("checklists.") or c in ("evidence", "refrigerants")
+        df[c] = df[c].astype(object) if text else pd.to_numeric(df[c], errors="coerce").astype(float)
+    return df
+
+
 def template_workbook(checklist_ids: list[str]) -> bytes:
     """The Excel template: sheet ``periods`` (headers and the TOML template's period as an example row) and
     sheet ``fields`` (each column with its description from the data model)."""
@@ -121,18 +160,7 @@ def template_workbook(checklist_ids: list[str]) -> bytes:
     ws = wb.active
     ws.title = "periods"
     ws.append(cols)
-    row = []
-    for c in cols:
-        if c.startswith("checklists."):
-            v = example.get("checklists", {}).get(c.removeprefix("checklists."))
-        else:
-            v = example.get(c)
-        if c == "refrigerants" and v:
-            v = LIST_SEP.join(f"{r['gas']}{PAIR_SEP}{r['kg']:g}" for r in v)
-        elif isinstance(v, list):
-            v = LIST_SEP.join(v)
-        row.append(v)
-    ws.append(row)
+    ws.append(period_row(example, cols))
     doc = wb.create_sheet("fields")
     doc.append(["column", "description"])
     for c in cols:

@@ -253,3 +253,76 @@ def test_concurrent_write_is_shown_translated(run_as, monkeypatch):
     msg = _refused(at, book, n)
     assert msg.startswith(f"Someone else saved facility {fid} at the same time")
     assert [c.value for c in at.code] == [str(StaleWriteConflict("facility", fid, 1, 2))]
+
+
+# --------------------------------------------------------------------------------- periods entered in the app
+
+
+def _enter_tab(at: AppTest, fid: str) -> AppTest:
+    at.selectbox(key="enter_facility_en").set_value(fid).run()
+    return at
+
+
+def _edit_first_row(at: AppTest, monkeypatch, **cells) -> AppTest:
+    """Change cells of the entry table's first row and rerun. AppTest cannot type into ``st.data_editor``, so
+    the editor is replaced by one that returns its starting table with these cells changed (the browser test
+    types into the real one)."""
+    import streamlit as st
+
+    real = st.data_editor
+
+    def edited(frame, **kw):
+        if not str(kw.get("key", "")).startswith("enter_table_"):
+            return real(frame, **kw)
+        out = frame.copy()
+        for c, v in cells.items():
+            out.loc[0, c] = v
+        return out
+
+    monkeypatch.setattr(st, "data_editor", edited)
+    return at.run()
+
+
+def test_entered_period_is_checked_and_saved_with_the_entered_values(run_as, monkeypatch):
+    fid = "test-upload-enter"
+    _own_facility(fid)
+    at = _enter_tab(run_as("operator", UPLOAD), fid)
+    assert not at.exception
+    # the first row starts from the latest stored period (2025): its IT energy, with label/source to fill in
+    latest = _book().load_facility(fid).periods[-1]
+    assert any("Give each period a label" in c.value for c in at.caption)
+    at = _edit_first_row(at, monkeypatch, label="2026", start="2026-01-01", end="2026-12-31",
+                         source="operator meter export 2026", it_energy_kwh=350_000_000.0)
+    assert not at.exception
+    assert not at.error
+    assert at.button(key="enter_save").label == f"Save to the deal book ({fid})"
+    at = at.button(key="enter_save").click().run()
+    assert not at.exception
+    assert any(s.value.startswith(f"Saved to the deal book as operator: facility {fid}") for s in at.success)
+    stored = _book().load_facility(fid)
+    p2026 = stored.period("2026")
+    assert p2026.it_energy_kwh.value == 350_000_000.0
+    # carried over from the starting row (the latest stored period)
+    assert p2026.total_energy_kwh.value == latest.total_energy_kwh.value == 418_167_360.0
+    assert p2026.water_m3.value == latest.water_m3.value
+    # PUE of the saved period = 418,167,360 / 350,000,000 = 1.194764
+    from index.methodology import load_methodology
+
+    assert score(stored, "2026", load_methodology()).indicators["pue"].raw_value == pytest.approx(1.194764, abs=1e-6)
+    assert [p.label for p in stored.periods][:3] == ["2023", "2024", "2025"]  # stored periods kept
+
+
+def test_entered_period_with_a_percentage_instead_of_a_fraction_is_refused_and_nothing_saved(run_as, monkeypatch):
+    fid = "test-upload-enter-bad"
+    _own_facility(fid)
+    before = [p.label for p in _book().load_facility(fid).periods]
+    at = _enter_tab(run_as("operator", UPLOAD), fid)
+    at = _edit_first_row(at, monkeypatch, label="2026", start="2026-01-01", end="2026-12-31", source="typed",
+                         cpu_utilisation=35.0)
+    assert not at.exception
+    assert [e.value for e in at.error][0].endswith("problem(s) found: nothing was saved.")
+    table = next(d.value for d in at.dataframe if "Field" in d.value.columns)
+    assert list(table["Field"]) == ["periods[0].cpu_utilisation"]
+    assert "a fraction cannot exceed 1" in table["Reason"].iloc[0]
+    assert not [b for b in at.button if b.key == "enter_save"]
+    assert [p.label for p in _book().load_facility(fid).periods] == before

@@ -47,3 +47,20 @@ def test_operator_sees_upload_page_and_failure_table(server, browser, tmp_path):
     _shot(page, "upload_failures_zh")
     page.close()
 
+
+
+def test_operator_sees_the_entry_table_in_the_browser(server, browser):
+    from browser_util import sign_in
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    sign_in(page, "operator")
+    page.locator("[data-testid='stSidebarNav']").get_by_text("数据报送").click()
+    _settled(page)
+    page.get_by_role("tab", name="在应用中填报").click()
+    _settled(page)
+    page.get_by_text("贷款台账中已有的报告期", exact=False).first.wait_for(timeout=UI_TIMEOUT_MS)
+    page.get_by_text("请为每个报告期填写标签", exact=False).first.wait_for(timeout=UI_TIMEOUT_MS)
+    assert page.locator("[data-testid='stDataFrame']").count() >= 2  # stored periods + the entry table
+    _shot(page, "upload_enter_zh", whole=False)
+    page.close()
