@@ -8,7 +8,8 @@ import streamlit as st
 
 from app_support import portfolio as P
 from app_support.engine import methodology
-from app_support.i18n import current_language, name, t
+from app_support.i18n import catalogue, current_language, name, t
+from app_support.methodology_admin import term
 from app_support.pages import require
 from app_support.store import actor, app_store
 from store.errors import PermissionDenied
@@ -23,7 +24,8 @@ st.caption(t("portfolio.intro"))
 as_of = st.columns([1, 4])[0].date_input(t("portfolio.as_of"), value=dt.date.today(), help=t("portfolio.as_of_help"),
                                          key="portfolio_as_of", format="YYYY-MM-DD")
 try:
-    rows, problems = P.load_portfolio(app_store(), actor(), as_of)
+    with st.spinner(t("portfolio.loading")):
+        rows, problems = P.load_portfolio(app_store(), actor(), as_of)
 except PermissionDenied as exc:
     st.error(t("portfolio.refused", detail=str(exc)))
     st.stop()
@@ -62,7 +64,8 @@ choose = t("portfolio.choose")
 statuses = c1.multiselect(t("portfolio.filter_status"), list(P.STATUSES), format_func=status_label.get,
                           key=f"portfolio_status_{lang}", placeholder=choose)
 grades = c2.multiselect(t("portfolio.filter_grade"), sorted(df["grade"].dropna().unique(), key=m.grade_rank),
-                        key="portfolio_grade", placeholder=choose)
+                        key="portfolio_grade", placeholder=choose,
+                        format_func=lambda g, lang=lang: term(catalogue(lang), "grade", g))
 currencies = c3.multiselect(t("portfolio.filter_currency"), sorted(df["currency"].unique()),
                             key="portfolio_currency", placeholder=choose)
 text = c4.text_input(t("portfolio.filter_text"), help=t("portfolio.filter_text_help"), key="portfolio_text")
@@ -79,6 +82,7 @@ if shown.empty:
 
 table = shown.assign(kpis=shown["kpis"].map(lambda d: P.kpi_text(d, kpi_label)),
                      status=shown["status"].map(status_label),
+                     grade=shown["grade"].map(lambda g: term(catalogue(lang), "grade", g) if isinstance(g, str) else g),
                      facility=shown["facility_zh"] if lang == "zh" else shown["facility"],
                      detail=shown.apply(detail, axis=1))[list(P.TABLE_COLUMNS)]
 labels = {c: t(f"portfolio.col.{c}") for c in P.TABLE_COLUMNS}

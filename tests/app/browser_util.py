@@ -35,12 +35,25 @@ DEMO_LABELS = {
 }
 
 
+#: consecutive idle polls (100 ms apart) before a page counts as settled
+STABLE_POLLS = 8
+
+
 def settled(page) -> None:
-    """Wait until Streamlit has finished running the script (no 'running' status widget)."""
+    """Wait until Streamlit has finished running the script: the app is mounted, no skeleton placeholders are
+    left, and the 'running' status widget has stayed away for :data:`STABLE_POLLS` polls."""
     page.wait_for_selector("[data-testid='stApp']", timeout=UI_TIMEOUT_MS)
+    page.evaluate("() => { window.__dcsllIdle = 0; }")
+    # idle = no status widget and no skeleton, for STABLE_POLLS polls in a row (a run only shows the widget
+    # after it has lasted a moment, so one idle check right after an action proves nothing)
     page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=UI_TIMEOUT_MS)
-    page.wait_for_timeout(500)
+        """(n) => {
+            const busy = document.querySelector("[data-testid='stStatusWidget']")
+                || document.querySelector("[data-testid='stSkeleton'], [data-testid='stAppSkeleton']");
+            window.__dcsllIdle = busy ? 0 : (window.__dcsllIdle || 0) + 1;
+            return window.__dcsllIdle >= n;
+        }""", arg=STABLE_POLLS, polling=100, timeout=UI_TIMEOUT_MS)
+    page.wait_for_timeout(300)
 
 
 #: tallest screenshot [px] (a very long page is cut there rather than making a huge image)
