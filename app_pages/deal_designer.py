@@ -146,7 +146,7 @@ if base is not None:
         st.altair_chart(alt.Chart(pf).mark_bar().encode(
             x=alt.X("score:Q", title=t("designer.pillar_score"), scale=alt.Scale(domain=[0, 100])),
             y=alt.Y("pillar:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
-            color=alt.Color("addon:N", title=t("designer.addon"), legend=alt.Legend(orient="bottom")),
+            color=alt.Color("group:N", title=None, legend=alt.Legend(orient="bottom")),
             tooltip=["pillar", "score", "weight", "contribution"]), key="dz_chart_pillars")
     with st.expander(t("score.breakdown")):
         cols = {"pillar": t("col.pillar"), "criterion": t("col.criterion"), "indicator": t("col.indicator"),

@@ -246,10 +246,12 @@ def baseline(path: str, periods: tuple[str, ...]):
 
 
 def pillar_frame(result, lang: str) -> pd.DataFrame:
-    """Per pillar: ``pillar`` name, ``score`` [0–100], ``weight`` [-], ``contribution`` [points], ``addon``."""
+    """Per pillar: ``pillar`` name, ``score`` [0–100], ``weight`` [-], ``contribution`` [points], ``addon``
+    (bool) and ``group`` (the pillar's group in ``lang``: core or lifecycle add-on)."""
     nm = (lambda o: o.name_zh) if lang == "zh" else (lambda o: o.name_en)
     return pd.DataFrame([{"pillar": nm(p), "score": p.score, "weight": p.weight, "contribution": p.contribution,
-                          "addon": p.addon} for p in result.pillars])
+                          "addon": p.addon, "group": label("designer.group_addon" if p.addon else "designer.group_core",
+                                                           lang)} for p in result.pillars])
 
 
 def targets_settings(deal_id: str) -> dict:
