@@ -49,36 +49,40 @@ ENTERED = "entered in the app"
 
 
 def _validate(name: str, data: bytes, header: dict | None) -> tuple[object, list[dict]]:
-    """(facility or None, failure rows). Tables are attached to ``header`` (a stored facility without periods)."""
+    """(facility or None, failure rows) of an uploaded file. Tables are attached to ``header`` (a stored
+    facility without periods)."""
     lines: dict[str, int] = {}
-    errors: list[InputError] = []
     try:
-        if name.lower().endswith(".toml") or name == ENTERED:
-            raw = tomllib.loads(data.decode("utf-8"))
-        else:
-            periods, lines, errors = rows_to_periods(read_table(name, data), name)
-            raw = dict(header or {}, periods=periods)
-        try:  # cells that could not be read are left out, so the rest is still checked
-            fac = facility_from_dict(raw, file=name)
-        except InputErrors as exc:
-            errors += exc.errors
-        except InputError as exc:
-            errors.append(exc)
-        if errors:
-            raise InputErrors(errors)
-        return fac, []
+        if name.lower().endswith(".toml"):
+            return _build(tomllib.loads(data.decode("utf-8")), name)
+        periods, lines, errors = rows_to_periods(read_table(name, data), name)
+        fac, rows = _build(dict(header or {}, periods=periods), name, errors)
     except tomllib.TOMLDecodeError as exc:
-        rows = [InputError(f"not valid TOML: {exc}", file=name).as_row()]
+        return None, [InputError(f"not valid TOML: {exc}", file=name).as_row()]
     except UnicodeDecodeError as exc:
-        rows = [InputError(f"not UTF-8 text: {exc}", file=name).as_row()]
-    except InputErrors as exc:
-        rows = exc.table()
+        return None, [InputError(f"not UTF-8 text: {exc}", file=name).as_row()]
     except InputError as exc:
-        rows = [exc.as_row()]
+        return None, [exc.as_row()]
     for r in rows:  # a table's rows are named by their spreadsheet line as well as their period
         if r["row"] in lines:
             r["row"] = f"{r['row']} (line {lines[r['row']]})"
-    return None, rows
+    return fac, rows
+
+
+def _build(raw: dict, name: str, errors: list[InputError] = ()) -> tuple[object, list[dict]]:
+    """(facility or None, failure rows) of a facility mapping; ``errors`` are cells already found unreadable
+    (those cells were left out, so the rest is still checked and every problem is listed at once)."""
+    errors = list(errors)
+    fac = None
+    try:
+        fac = facility_from_dict(raw, file=name)
+    except InputErrors as exc:
+        errors += exc.errors
+    except InputError as exc:
+        errors.append(exc)
+    if errors:
+        return None, InputErrors(errors).table()
+    return fac, []
 
 
 def _failure_table(rows: list[dict], key: str) -> None:
@@ -152,10 +156,8 @@ def _facility_choices() -> list[str]:
     return book.facility_ids() if me.roles & ALL_FACILITIES_ROLES else sorted(me.facilities)
 
 
-def _check_and_save(name: str, data: bytes, header: dict | None) -> None:
-    """Validate, list failures or preview the scores, and offer the save button (both tabs)."""
-    digest = hashlib.sha256(data + repr(header).encode()).hexdigest()
-    fac, failures = _validate(name, data, header)
+def _check_and_save(name: str, fac, failures: list[dict], digest: str) -> None:
+    """List the failures, or preview the scores and offer the save button (both tabs)."""
     if failures:
         st.error(t("upload.failures", n=len(failures)))
         _failure_table(failures, "failure_table" if name != ENTERED else "enter_failure_table")
@@ -194,7 +196,9 @@ def _upload_tab() -> None:
             return
         fid = st.selectbox(t("upload.attach_to"), ids, key=f"upload_attach_{lang}", help=t("upload.attach_help"))
         header = app_store().load_facility(fid).model_dump(mode="json", exclude_none=True, exclude={"periods"})
-    _check_and_save(up.name, up.getvalue(), header)
+    data = up.getvalue()
+    _check_and_save(up.name, *_validate(up.name, data, header),
+                    hashlib.sha256(data + repr(header).encode()).hexdigest())
 
 
 def _enter_tab() -> None:
@@ -228,26 +232,8 @@ def _enter_tab() -> None:
     if not any(p.get("label") for p in periods):
         st.caption(t("upload.enter_label"))
         return
-    data = tomllib_dumps(dict(header, periods=periods))
-    _check_and_save(ENTERED, data, None)
-
-
-def tomllib_dumps(doc: dict) -> bytes:
-    """``doc`` as TOML bytes (tomli-w), so entered periods go through the same checks as an uploaded file."""
-    import tomli_w
-
-    return tomli_w.dumps(_plain(doc)).encode("utf-8")
-
-
-def _plain(v):
-    """NaN-free, numpy-free copy of ``v`` for TOML (numbers as float/int, NaN cells already left out)."""
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items() if x is not None}
-    if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
-    if hasattr(v, "item"):
-        return v.item()
-    return v
+    raw = dict(header, periods=periods)
+    _check_and_save(ENTERED, *_build(raw, ENTERED), hashlib.sha256(repr(raw).encode()).hexdigest())
 
 
 require("app_pages/data_submission.py")
