@@ -91,6 +91,12 @@ def sign_in(page, role: str) -> None:
     settled(page)
 
 
+def open_page(page, title: str) -> None:
+    """Click the page titled ``title`` (in the current language) in the sidebar navigation and wait for it."""
+    page.locator("[data-testid='stSidebarNav']").get_by_text(title).click()
+    settled(page)
+
+
 def switch_language(page, lang: str) -> None:
     """Click 中文 or English in the sidebar's language switch and wait for the rerun."""
     page.locator("[data-testid='stSidebar']").get_by_text("English" if lang == "en" else "中文",

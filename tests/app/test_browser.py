@@ -6,7 +6,7 @@ Skipped when ``/usr/bin/chromium`` is absent. Screenshots go to ``artifacts/``. 
 
 from __future__ import annotations
 
-from browser_util import BROWSER_MARKS, ROOT, UI_TIMEOUT_MS
+from browser_util import BROWSER_MARKS, ROOT, UI_TIMEOUT_MS, open_page, sign_in
 from browser_util import settled as _settled
 from browser_util import shot as _shot
 
@@ -32,12 +32,8 @@ def test_score_page_in_browser_shows_demo_banner_and_engine_total(server, browse
 def test_operator_sees_upload_page_and_failure_table(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server)
-    _settled(page)
-    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
-    page.get_by_role("option", name="Demo operator / 演示运营方").click()
-    _settled(page)
-    page.locator("[data-testid='stSidebarNav']").get_by_text("数据报送").click()
-    _settled(page)
+    sign_in(page, "operator")
+    open_page(page, "数据报送")
     bad = tmp_path / "bad.toml"
     bad.write_text((ROOT / "app_support/templates/facility_template.toml").read_text(encoding="utf-8")
                    .replace("cpu_utilisation = 0.35", "cpu_utilisation = 35"), encoding="utf-8")
@@ -50,13 +46,10 @@ def test_operator_sees_upload_page_and_failure_table(server, browser, tmp_path):
 
 
 def test_operator_sees_the_entry_table_in_the_browser(server, browser):
-    from browser_util import sign_in
-
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server)
     sign_in(page, "operator")
-    page.locator("[data-testid='stSidebarNav']").get_by_text("数据报送").click()
-    _settled(page)
+    open_page(page, "数据报送")
     page.get_by_role("tab", name="在应用中填报").click()
     _settled(page)
     page.get_by_text("贷款台账中已有的报告期", exact=False).first.wait_for(timeout=UI_TIMEOUT_MS)

@@ -9,7 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 
-from browser_util import BROWSER_MARKS, ROOT, UI_TIMEOUT_MS, settled, shot, sign_in, switch_language
+from browser_util import (
+    BROWSER_MARKS,
+    ROOT,
+    UI_TIMEOUT_MS,
+    open_page,
+    settled,
+    shot,
+    sign_in,
+    switch_language,
+)
 
 pytestmark = BROWSER_MARKS
 
@@ -32,8 +41,7 @@ def _open_portfolio(browser, server, lang: str):
     sign_in(page, "credit_officer")
     if lang == "en":
         switch_language(page, "en")
-    page.locator("[data-testid='stSidebarNav']").get_by_text("Portfolio" if lang == "en" else "贷款组合").click()
-    settled(page)
+    open_page(page, "Portfolio" if lang == "en" else "贷款组合")
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=UI_TIMEOUT_MS)
     settled(page)
     return page
@@ -121,8 +129,7 @@ def test_operator_uploads_a_period_and_sees_it_saved(server, browser, tmp_path):
     page.goto(server)
     sign_in(page, "operator")
     switch_language(page, "en")
-    page.locator("[data-testid='stSidebarNav']").get_by_text("Data submission").click()
-    settled(page)
+    open_page(page, "Data submission")
     page.locator("input[type='file']").set_input_files(str(csv))
     settled(page)
     page.locator("[data-testid='stSelectbox']").filter(has_text="Attach the periods").click()
@@ -143,8 +150,7 @@ def test_operator_refused_in_chinese_keeps_the_file(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server)
     sign_in(page, "operator")
-    page.locator("[data-testid='stSidebarNav']").get_by_text("数据报送").click()
-    settled(page)
+    open_page(page, "数据报送")
     page.locator("input[type='file']").set_input_files(str(ROOT / "app_support/templates/facility_template.toml"))
     settled(page)
     page.get_by_role("button", name="保存到贷款台账（my-facility）").click()
