@@ -31,8 +31,6 @@ def deal_validator():
         return None
 
     def check(doc, file=None):
-        from pathlib import Path
-
         from index.errors import InputError, InputErrors
 
         if file is not None and Path(file).is_file():
