@@ -224,6 +224,9 @@ def tamper_corpus(signed: bytes, signer) -> list[Case]:
         ("truncated-tail", "file truncated: last 200 bytes cut", signed[:-200]),
         ("truncated-to-first-revision", "file truncated to the revision before signing", signed[:first_eof]),
         ("second-signature", "a second (approval) signature added by pyHanko", _second_signature(signed, signer)),
+        ("strip-and-resign", "later revisions: signature and certification removed, then signed again "
+         "(approval signature, same signer)",
+         _second_signature(_root_without(signed, "/AcroForm", "/Perms"), signer)),
         ("annotation-added", "a text annotation added on page 1 by pyHanko's incremental writer",
          _annotation_added(signed)),
     ]
@@ -239,23 +242,29 @@ def pdfsig_path() -> str | None:
     return shutil.which("pdfsig")
 
 
-def pdfsig_verdict(path: Path) -> str:
-    """poppler's verdict on the first signature (certificate checks off: integrity only).
+def pdfsig_verdict(path: Path, field: str = "dcsll-statement") -> str:
+    """poppler's verdict on the statement's signature (certificate checks off: integrity only).
 
-    ``valid+total`` signature valid and covering the whole file; ``valid+partial`` valid but the file
-    goes on after the signed range ("Not total document signed"); ``invalid`` digest mismatch or a bad
-    signature; ``unsigned`` no signature found; ``error`` pdfsig could not read the file.
+    The signature in ``field`` is judged (the first one when no signature has that name):
+    ``valid+total`` valid and covering the whole file; ``valid+partial`` valid but the file goes on after
+    the signed range ("Not total document signed"); ``invalid`` digest mismatch or a bad signature;
+    ``unsigned`` no signature found; ``error`` pdfsig could not read the file. `` (+n other)`` is appended
+    when pdfsig lists further signatures.
     """
     r = subprocess.run([pdfsig_path(), "-nocert", str(path)], capture_output=True, text=True, timeout=60)
     out = r.stdout + r.stderr
     if "does not contain any signatures" in out:
         return "unsigned"
-    first = out.split("Signature #2:")[0]
-    if r.returncode != 0 or "Signature #1" not in first:
+    blocks = re.split(r"Signature #\d+:", out)[1:]
+    if r.returncode != 0 or not blocks:
         return "error"
-    if "Signature Validation: Signature is Valid." not in first:
-        return "invalid"
-    return "valid+total" if "Total document signed" in first else "valid+partial"
+    mine = [b for b in blocks if f"Signature Field Name: {field}\n" in b] or blocks[:1]
+    block = mine[0]
+    if "Signature Validation: Signature is Valid." not in block:
+        verdict = "invalid"
+    else:
+        verdict = "valid+total" if "Total document signed" in block else "valid+partial"
+    return verdict + (f" (+{len(blocks) - 1} other)" if len(blocks) > 1 else "")
 
 
 def pyhanko_verdict(path: Path, trust: list[Path]) -> str:
