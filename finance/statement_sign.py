@@ -19,9 +19,15 @@ Checking
 :func:`verify_statement` reports one of
 
 ``intact``     signature valid, nothing changed after signing, content hash matches, signer trusted;
-``altered``    bytes changed, content changed after signing, hash mismatch or damaged PDF;
-``unsigned``   no signature;
+``altered``    bytes changed, anything appended after signing (an incremental update of any kind, even
+               an empty one or one touching only the document information or XMP metadata, or bytes
+               after ``%%EOF``), a later revision that removed the signature, hash mismatch or damaged PDF;
+``unsigned``   no signature and no trace of one;
 ``untrusted``  unaltered, but the signer does not chain to a certificate given with ``--trust``.
+
+The certification permits no changes (DocMDP P=1), so :func:`verify_statement` wants the signature to
+cover the entire file (pyHanko ``SignatureCoverageLevel.ENTIRE_FILE``) instead of accepting what pyHanko's
+default difference policy tolerates, and names what changed from pyHanko's revision history.
 
 Trust comes only from the certificates passed in (no system trust store, no network fetching).
 """
@@ -482,7 +488,7 @@ def _object_role(hist, ref, pages: dict) -> str:
         if kind == "/Sig" or "/ByteRange" in obj:
             return "a signature value"
         if kind == "/Annot" or sub in ("/Text", "/FreeText", "/Widget", "/Link", "/Square", "/Stamp"):
-            return f"a {str(sub).lstrip('/') or 'an'} annotation"
+            return f"a {str(sub).lstrip('/')} annotation" if sub else "an annotation"
         if "/Fields" in obj:
             return "the interactive form (/AcroForm)"
         if kind is not None:
@@ -542,10 +548,13 @@ def _changes_after(reader, sig, data: bytes) -> list[str]:
 
 
 def _page_refs(hist) -> list:
-    """References of the pages of a revision, in order (page tree walk)."""
-    out, todo = [], [hist.root.raw_get("/Pages")]
+    """References of the pages of a revision, in order (page tree walk; a cycle is walked once)."""
+    out, todo, seen = [], [hist.root.raw_get("/Pages")], set()
     while todo:
         ref = todo.pop(0)
+        if ref.reference in seen:
+            continue
+        seen.add(ref.reference)
         node = ref.get_object()
         if node.get("/Type") == "/Pages":
             todo = list(node.raw_get("/Kids")) + todo
@@ -573,6 +582,16 @@ def _damage_hint(data: bytes) -> str | None:
 
 def verify_statement(path: str | Path, trust: list[str | Path] | None = None) -> VerificationReport:
     """Check a signed statement: signature, changes after signing, content hash, trust.
+
+    The checks, in order: pyHanko's ``validate_pdf_signature`` (digest, signature, signer certificate);
+    the parts of the CMS container the signature does not sign; no signature removed by a later revision
+    (every earlier revision's signature fields, via ``PdfFileReader.get_historical_resolver``); coverage
+    of the **entire file**, since the DocMDP P=1 certification permits no change at all (ISO 32000-2
+    §12.8.2.2) — an incremental update or bytes after ``%%EOF`` make the statement ``altered`` and the
+    reasons name the revision and objects changed; the certification level; the attached
+    ``statement.json`` against the hash printed on every page; trust. With no signature in the latest
+    revision, an earlier signed revision or the attached ``statement.json`` (attached only when signing)
+    makes it ``altered`` ("signature removed") rather than ``unsigned``.
 
     Parameters
     ----------
