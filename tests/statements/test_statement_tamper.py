@@ -176,3 +176,19 @@ def test_documentation_table_matches(dcsll_reports):
         if m:
             rows[m.group(1)] = (m.group(2), m.group(3), m.group(4))
     assert rows == {name: (e[0], e[2], e[3]) for name, e in EXPECTED.items()}
+
+
+def test_tampered_demo_statement_is_altered_not_untrusted(tmp_path):
+    """Without --trust an untouched demo statement is only 'untrusted'; a changed one must say 'altered'."""
+    from finance.statement import statement_from_mapping
+    from finance.statement_sign import UNTRUSTED, demo_identity, issue_statement
+    from tests.statements.conftest import statement_dict
+    from tests.statements.tamper import append_revision
+
+    _, pdf = issue_statement(statement_from_mapping(statement_dict()), demo_identity())
+    ok, bad = tmp_path / "demo.pdf", tmp_path / "demo-empty-update.pdf"
+    ok.write_bytes(pdf)
+    bad.write_bytes(append_revision(pdf, {}))
+    assert verify_statement(ok).status == UNTRUSTED
+    rep = verify_statement(bad)
+    assert rep.status == ALTERED and "an empty incremental update" in " ".join(rep.reasons)
