@@ -103,3 +103,54 @@ def lpr_history(tenor: str) -> tuple[tuple[dt.date, float], ...]:
                 out.append((dt.date.fromisoformat(row["effective_date"]), float(row["rate_pct"])))
     out.sort()
     return tuple(out)
+
+
+def parse_rate_fixings(text: str, name: str = "fixings.csv") -> list[dict]:
+    """Published base-rate fixings (e.g. CME Term SOFR or SOFR prints) from CSV text, as ``base_rate.path`` entries.
+
+    Parameters
+    ----------
+    text : str
+        CSV with a header and the columns ``date`` (ISO date of the print: the fixing date) and ``rate_pct``
+        [% p.a.]; other columns (``source``, ``source_link``, ...) are allowed and ignored.
+    name : str
+        File name used in error messages.
+
+    Returns
+    -------
+    list of dict
+        ``{"from": date, "rate_pct": float}`` sorted by date, ready for ``LoanTerms.base_rate.path`` (the
+        schedule looks up each period's fixing date in it, e.g. two SIFMA days before a Term SOFR period).
+
+    Raises
+    ------
+    index.errors.InputError
+        Missing column, a date or rate that does not parse, a rate outside −5 .. 30 % p.a., or a date given twice;
+        the message names the file, row (1 = first data row), field and unit.
+    """
+    from index.errors import InputError
+
+    reader = csv.DictReader(text.splitlines())
+    missing = {"date", "rate_pct"} - set(reader.fieldnames or [])
+    if missing:
+        raise InputError(f"missing column(s) {sorted(missing)}: the file needs 'date' and 'rate_pct'", file=name)
+    out: dict[dt.date, float] = {}
+    lo, hi = (float(x) for x in conventions().defaults["fixing_rate_range_pct"])
+    for i, row in enumerate(reader, start=1):
+        try:
+            d = dt.date.fromisoformat((row["date"] or "").strip())
+        except ValueError:
+            raise InputError("not an ISO date (YYYY-MM-DD)", file=name, row=i, field="date",
+                             value=row["date"]) from None
+        try:
+            r = float(row["rate_pct"])
+        except (TypeError, ValueError):
+            raise InputError("not a number", file=name, row=i, field="rate_pct", unit="% p.a.",
+                             value=row["rate_pct"]) from None
+        if not lo <= r <= hi:
+            raise InputError(f"rate outside {lo:g} .. {hi:g} % p.a. (a percentage is expected: 4.3, not 430 bp)",
+                             file=name, row=i, field="rate_pct", unit="% p.a.", value=r)
+        if d in out:
+            raise InputError("date given twice", file=name, row=i, field="date", value=str(d))
+        out[d] = r
+    return [{"from": d, "rate_pct": out[d]} for d in sorted(out)]

@@ -424,3 +424,29 @@ def test_shipped_samples_have_no_zero_day_rows():
     usd = load_deal("data/deals/sll-alibaba-usd-2026.toml")
     _, f = frame_of(usd.loan)
     assert len(f) == 20 and f.end.iloc[-1].date() == D("2031-03-03")
+
+
+# ------------------------------------------------------------------------------------- published fixings file
+def test_term_sofr_fixings_file_feeds_the_path():
+    from finance.conventions import parse_rate_fixings
+    text = "date,rate_pct,source\n2027-01-13,3.61,CME print\n2026-12-01,3.60,CME print\n2027-04-13,3.55,CME print\n"
+    path = parse_rate_fixings(text, "term_sofr.csv")
+    assert [p["from"] for p in path] == [D("2026-12-01"), D("2027-01-13"), D("2027-04-13")]
+    _, f = frame_of(usd_annuity(base_rate={"index": "TERM_SOFR_3M", "path": path}, maturity_date=D("2027-07-15")))
+    # first period fixes Wed 13 Jan 2027 (two SIFMA days before Fri 15 Jan): the 3.61 print of that day
+    assert f.base_rate_pct.iloc[0] == 3.61 and f.base_rate_pct.iloc[1] == 3.55
+
+
+@pytest.mark.parametrize("text, field, row", [
+    ("day,rate_pct\n2027-01-13,3.6\n", None, None),
+    ("date,rate_pct\n2027-13-01,3.6\n", "date", 1),
+    ("date,rate_pct\n2027-01-13,3.6\n2027-01-14,abc\n", "rate_pct", 2),
+    ("date,rate_pct\n2027-01-13,361\n", "rate_pct", 1),
+    ("date,rate_pct\n2027-01-13,3.6\n2027-01-13,3.7\n", "date", 2),
+])
+def test_bad_fixings_file(text, field, row):
+    from finance.conventions import parse_rate_fixings
+    from index.errors import InputError
+    with pytest.raises(InputError) as exc:
+        parse_rate_fixings(text, "sofr.csv")
+    assert exc.value.file == "sofr.csv" and exc.value.field == field and exc.value.row == row
