@@ -34,6 +34,8 @@ ERR_DRAWDOWNS_EXCEED = "drawdowns sum to {drawn}, more than the facility amount 
 ERR_DRAWDOWN_OUTSIDE = "drawdown on {date} is outside the availability period {start} .. {end} (first repayment date)"
 ERR_WEIGHTS_SUM = "KPI weights sum to {total}, they must sum to 1"
 ERR_BASE_RATE_PATH = "no base-rate fixing for {index} on {date}: give base_rate.path from on or before that date"
+ERR_BASE_RATE_FIXING = ("{msg} (the rate for accrual from {start} is fixed on {date}, {lag} {calendar} business days "
+                        "before: base_rate.path is dated by fixing date)")
 ERR_KPI_UNKNOWN = "unknown KPI '{kpi}': use 'index', 'core' or an indicator id listed in conventions.toml [kpi.*], or give its direction"
 ERR_SPT_MISSING = "observation {obs} has no SPT for KPI '{kpi}' used by the ratchet"
 ERR_GRACE_TOO_LONG = "the grace period ends on {grace_end}, on or after maturity {maturity}: nothing left to amortise"

@@ -43,7 +43,7 @@ import datetime as dt
 import numpy as np
 
 from finance.calendars import get_calendar
-from finance.conventions import DEFAULTS, ERR_BASE_RATE_PATH, conventions, lpr_history
+from finance.conventions import DEFAULTS, ERR_BASE_RATE_FIXING, ERR_BASE_RATE_PATH, conventions, lpr_history
 from finance.ratchet import NONE_REGIME, MarginEvent
 from finance.terms import LoanTerms
 
@@ -306,7 +306,14 @@ def build_plan(loan: LoanTerms, events: list[MarginEvent] | None = None, n_obser
     fixings = {}
     for d in reprices:
         fd = base_rate_fixing_date(loan, d)
-        fixings[d] = (fd, *base_rate_fixing(loan, fd))
+        try:
+            fixings[d] = (fd, *base_rate_fixing(loan, fd))
+        except LookupError as exc:
+            if fd == d:
+                raise
+            lag, fcal = loan.base_rate.fixing_convention()
+            raise LookupError(ERR_BASE_RATE_FIXING.format(msg=exc.args[0], start=d, date=fd, lag=lag,
+                                                          calendar=fcal)) from None
 
     draws: dict[dt.date, float] = {}
     for d in loan.drawdown_schedule():

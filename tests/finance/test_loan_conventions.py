@@ -450,3 +450,11 @@ def test_bad_fixings_file(text, field, row):
     with pytest.raises(InputError) as exc:
         parse_rate_fixings(text, "sofr.csv")
     assert exc.value.file == "sofr.csv" and exc.value.field == field and exc.value.row == row
+
+
+def test_sofr_path_starting_on_the_start_date_is_refused_with_the_fixing_date():
+    # a path dated by the period start (as written before the fixing lag) does not cover the fixing date
+    loan = usd_bullet(base_rate={"index": "TERM_SOFR_3M", "path": [{"from": "2027-03-15", "rate_pct": 4.0}]})
+    with pytest.raises(LookupError, match=r"no base-rate fixing for TERM_SOFR_3M on 2027-03-11.*accrual from "
+                                          r"2027-03-15 is fixed on 2027-03-11, 2 US_SIFMA business days before"):
+        build_plan(loan)
