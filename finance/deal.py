@@ -210,10 +210,10 @@ def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
         if abs(repaid - drawn) > 0.005:
             err(C.ERR_REPAYMENTS_SUM.format(repaid=repaid, drawn=drawn), "loan.repayments", value=repaid)
         if not errs:
-            from finance.schedule import interest_periods
-            ok = {p.end for p in interest_periods(loan)} | {p.unadjusted_end for p in interest_periods(loan)}
+            from finance.schedule import interest_periods, payment_period
+            periods = interest_periods(loan)
             for i, r in enumerate(loan.repayments):
-                if r.date not in ok:
+                if payment_period(loan, periods, r.date) is None:
                     err("custom repayment date is not an interest payment date", f"loan.repayments[{i}].date",
                         row=i + 1, value=str(r.date))
     elif loan.repayments:

@@ -138,6 +138,14 @@ def interest_periods(loan: LoanTerms) -> list[Period]:
     return periods
 
 
+def payment_period(loan: LoanTerms, periods: list[Period], d: dt.date) -> int | None:
+    """Index of the interest period paid on ``d``, given as the payment date or as its roll date before
+    adjustment (the unadjusted roll date, or any date that adjusts to the payment date); None if none is."""
+    loan = loan.resolved()
+    adj = get_calendar(loan.calendar).adjust(d, loan.business_day_convention)
+    return next((p.index for p in periods if d in (p.end, p.unadjusted_end) or adj == p.end), None)
+
+
 def base_rate_fixing_date(loan: LoanTerms, accrual_start: dt.date) -> dt.date:
     """Fixing date of the base rate for an interest period or repricing date starting on ``accrual_start``.
 
@@ -354,10 +362,10 @@ def build_plan(loan: LoanTerms, events: list[MarginEvent] | None = None, n_obser
     if loan.repayment == "custom":
         custom = np.zeros(len(periods))
         for rp in loan.repayments:
-            hit = [p.index for p in periods if rp.date in (p.end, p.unadjusted_end)]
-            if not hit:
+            k = payment_period(loan, periods, rp.date)
+            if k is None:
                 raise LookupError(f"custom repayment date {rp.date} is not an interest payment date")
-            custom[hit[0]] += rp.amount
+            custom[k] += rp.amount
 
     return Plan(
         loan=loan, periods=periods, events=events,
@@ -381,7 +389,9 @@ def _regular(p: Period, periods: list[Period], months: int, loan: LoanTerms) -> 
     """True when the period is a full interest period (not a first or last stub)."""
     start = loan.start_date if p.index == 0 else periods[p.index - 1].unadjusted_end
     day = loan.interest_day or loan.start_date.day
-    return add_months(start, months, day) == p.unadjusted_end
+    roll = add_months(start, months, day)
+    # a maturity written as the adjusted roll date still closes a full period
+    return roll == p.unadjusted_end or get_calendar(loan.calendar).adjust(roll, loan.business_day_convention) == p.end
 
 
 def _round(x, decimals: int):

@@ -458,3 +458,36 @@ def test_sofr_path_starting_on_the_start_date_is_refused_with_the_fixing_date():
     with pytest.raises(LookupError, match=r"no base-rate fixing for TERM_SOFR_3M on 2027-03-11.*accrual from "
                                           r"2027-03-15 is fixed on 2027-03-11, 2 US_SIFMA business days before"):
         build_plan(loan)
+
+
+def test_periodic_annuity_with_adjusted_maturity_keeps_level_instalments():
+    # CNY 10m, 等额本息 quoted on the periodic rate, 4 quarters from Fri 20 Mar 2026; maturity written as Mon
+    # 22 Mar 2027 (20 Mar 2027 is a Saturday). The last period is a full period, not a stub: interest B × i.
+    loan = LoanTerms(currency="CNY", amount=10_000_000, start_date=D("2026-03-20"), maturity_date=D("2027-03-22"),
+                     repayment="annuity", margin_bp=45, base_rate={"index": "LPR_1Y", "path": [
+                         {"from": "2025-05-20", "rate_pct": 3.0}]})
+    _, f = frame_of(loan)
+    i = 0.0345 / 4
+    a = round(10e6 * i / (1 - (1 + i) ** -4), 2)
+    bal, pays = 10e6, []
+    for k in range(4):
+        interest = round(bal * i, 2)
+        p = bal if k == 3 else a - interest
+        pays.append(round(interest + p, 2))
+        bal = round(bal - p, 2)
+    assert len(f) == 4 and f.end.iloc[-1].date() == D("2027-03-22")
+    assert list(f.payment) == pytest.approx(pays, abs=0.005)
+    assert max(pays) - min(pays) <= 0.02      # level instalments, the last one takes the rounding
+
+
+def test_custom_repayment_on_the_unadjusted_maturity():
+    # custom repayments dated on roll dates before adjustment, the last on Sunday 2 Mar 2031 (maturity Mon 3 Mar)
+    loan = usd_bullet(start_date=D("2029-03-02"), maturity_date=D("2031-03-03"), repayment="custom",
+                      repayments=[{"date": D("2030-03-02"), "amount": 20_000_000},
+                                  {"date": D("2031-03-02"), "amount": 30_000_000}],
+                      base_rate={"index": "TERM_SOFR_3M", "path": [{"from": "2029-01-01", "rate_pct": 4.0}]})
+    _, f = frame_of(loan)
+    # 2 Mar 2030 is a Saturday: paid Mon 4 Mar 2030
+    paid = f[f.principal > 0]
+    assert list(paid.end.dt.date) == [D("2030-03-04"), D("2031-03-03")]
+    assert list(paid.principal) == [20_000_000, 30_000_000]
