@@ -121,7 +121,18 @@ def test_quantlib_sse_differs_on_makeup_saturdays():
     ("2028-10-05", True, "ordinary Thursday"),
     ("2029-06-18", False, "substitute for Dragon Boat Sat 16 Jun 2029"),
     ("2029-09-24", False, "substitute for Mid-Autumn Sat 22 Sep 2029"),
+    ("2030-02-06", False, "Spring Festival 2030: eve Sat 2 Feb, Sun 3 Feb -> Wed 6 Feb made up"),
+    ("2030-02-07", False, "Spring Festival 2030: second substitute, Thu 7 Feb"),
+    ("2030-02-08", True, "ordinary Friday"),
+    ("2031-01-27", False, "Spring Festival 2031: third day Sat 25 Jan -> Mon 27 Jan"),
+    ("2031-04-07", False, "Qingming Sat 5 Apr 2031 -> Mon 7 Apr"),
     ("2032-01-01", False, "New Year 2032"),
+    ("2032-04-05", False, "Qingming Sun 4 Apr 2032 -> Mon 5 Apr"),
+    ("2032-05-04", False, "Labour Day Sat 1, Sun 2 May 2032 -> 3, 4 May"),
+    ("2032-06-14", False, "Dragon Boat Sun 13 Jun 2032 -> Mon 14 Jun"),
+    ("2032-09-20", False, "Mid-Autumn Sun 19 Sep 2032 -> Mon 20 Sep"),
+    ("2032-10-05", False, "National Day Fri 1, Sat 2, Sun 3 Oct 2032 -> 4, 5 Oct"),
+    ("2032-10-06", True, "ordinary Wednesday"),
 ])
 def test_fallback_years_are_provisional(day, business, why):
     assert CN.is_business_day(D(day)) is business, why
