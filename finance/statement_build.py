@@ -293,11 +293,15 @@ def build_statement(deal_file: str | Path, period: str, verifier: Verifier, *,
     before = max(floor, loan.margin_bp + prev)
     after = max(floor, loan.margin_bp + now)
     all_down, all_up = (sum(x) for x in zip(*rat.kpi_steps(), strict=True))
+    own = any(k.step_down_bp is not None for k in rat.kpis)
+    steps = [f"{k.kpi} {d:+g}/{u:+g}" for k, (d, u) in zip(rat.kpis, rat.kpi_steps(), strict=True)]
     rule_text = (f"SPT-based ratchet: all met {all_down:+g} bp, all missed {all_up:+g} bp, "
-                 f"KPI weights {', '.join(f'{k.kpi} {k.weight:g}' for k in rat.kpis)}"
+                 + (f"KPI steps {', '.join(steps)} bp" if own
+                    else f"KPI weights {', '.join(f'{k.kpi} {k.weight:g}' for k in rat.kpis)}")
                  + (f", cap ±{rat.cap_bp:g} bp" if rat.cap_bp is not None else "") + f"; {ev.reason}.")
-    rule_zh = (f"基于SPT的调整：全部达成{all_down:+g}基点、全部未达成{all_up:+g}基点，指标权重"
-               f"{'、'.join(f'{k.kpi} {k.weight:g}' for k in rat.kpis)}"
+    rule_zh = (f"基于SPT的调整：全部达成{all_down:+g}基点、全部未达成{all_up:+g}基点，"
+               + (f"各指标调整{'、'.join(steps)}基点" if own
+                  else f"指标权重{'、'.join(f'{k.kpi} {k.weight:g}' for k in rat.kpis)}")
                + (f"，上限±{rat.cap_bp:g}基点" if rat.cap_bp is not None else "") + "。")
     margin = MarginAdjustment(adjustment_bp=after - before, margin_before_bp=before, margin_after_bp=after,
                               floor_bp=floor, effective_date=ev.date, rule=Bilingual(en=rule_text, zh=rule_zh))

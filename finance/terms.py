@@ -25,9 +25,9 @@ BusinessDayConvention = Literal["following", "modified_following", "preceding", 
 AnnuityConvention = Literal["periodic", "day_count"]
 CalendarCode = Literal["CN", "US_FED", "US_SIFMA", "WEEKEND"]
 
-ERR_ANNUITY_QUOTE = ("annuity_convention 'periodic' charges interest as annual rate / periods per year and ignores "
-                     "day_count {dc}: set annuity_convention = 'day_count' to charge interest on actual days / {dc}, "
-                     "or remove day_count to use the periodic (Chinese 等额本息) quote")
+ERR_ANNUITY_QUOTE = ("loan.annuity_convention 'periodic' charges interest as annual rate / periods per year and "
+                     "ignores loan.day_count {dc}: set annuity_convention = 'day_count' to charge interest on actual "
+                     "days ({dc}), or remove day_count to use the periodic (Chinese 等额本息) quote")
 
 
 class _Model(BaseModel):

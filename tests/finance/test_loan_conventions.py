@@ -244,7 +244,7 @@ def test_short_final_stub(year):
 
 # ------------------------------------------------------------------------------------------ annuity quoting
 def test_periodic_annuity_with_explicit_day_count_is_refused():
-    with pytest.raises(ValueError, match="annuity_convention 'periodic' .* ignores day_count ACT/360"):
+    with pytest.raises(ValueError, match="annuity_convention .periodic. .* ignores loan.day_count ACT/360"):
         LoanTerms(currency="CNY", amount=1e6, start_date=D("2027-01-20"), maturity_date=D("2029-01-20"),
                   repayment="annuity", margin_bp=40, base_rate={"index": "LPR_1Y"}, day_count="ACT/360",
                   annuity_convention="periodic")
