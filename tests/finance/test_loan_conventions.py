@@ -410,6 +410,11 @@ def test_lpr_annual_repricing_on_the_repricing_date(lag, new_base):
         assert got[3] == pytest.approx(exp[3])
         assert got[4] == pytest.approx(exp[4], abs=0.001)
     assert rows[2][4] == pytest.approx(290_000.00, abs=0.001)
+    # interest periods (before the split) from QuantLib on China.IB, 20 Jun / 20 Dec with both stubs
+    sched = ql.Schedule(qd(D("2025-01-20")), qd(D("2027-01-20")), ql.Period(6, ql.Months), ql.China(ql.China.IB),
+                        ql.ModifiedFollowing, ql.ModifiedFollowing, ql.DateGeneration.Forward, False,
+                        qd(D("2025-06-20")), qd(D("2026-12-20")))
+    assert sorted(set(f.payment_date.dt.date)) == [pyd(d) for d in sched][1:]
     # split rows share one payment date (the period end)
     assert f.payment_date.iloc[2] == f.payment_date.iloc[3]
     assert f.fixing_date.iloc[3].date() == (D("2026-01-20") if lag == 0 else D("2026-01-19"))
