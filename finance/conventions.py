@@ -26,6 +26,8 @@ ERR_TEST_PERIODS_OVERLAP = "test period {this} overlaps the previous test period
 ERR_CERTIFICATE_BEFORE_OBSERVATION = "certificate due date {due} is before the observation date {obs}"
 ERR_STEP_DOWN_SIGN = "step_down_bp must be negative (a margin reduction when the SPT is met)"
 ERR_STEP_DOWN_MISSING = "give step_down_bp for the ratchet, or a step_down_bp for every KPI"
+ERR_KPI_STEPS_MIXED = ("some KPIs give their own step_down_bp and some do not: give a step for every KPI "
+                       "(per-KPI steps) or for none (the ratchet's step shared by weight)")
 ERR_STEP_UP_SIGN = "step_up_bp must be zero (one-way ratchet) or positive (two-way ratchet)"
 ERR_CAP_BELOW_STEP = "cap_bp {cap} is smaller than one step ({step} bp): the full step could never apply"
 ERR_CURRENCY_BASE_RATE = "base rate {base} is not used for {ccy} loans; use one of {allowed}"

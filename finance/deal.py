@@ -251,7 +251,9 @@ def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
     r = deal.ratchet
     if isinstance(r, SptRatchet):
         own = [k.step_down_bp is not None for k in r.kpis]
-        if r.step_down_bp is None and not all(own):
+        if any(own) and not all(own):
+            err(C.ERR_KPI_STEPS_MIXED, "ratchet.kpis", value=sum(own))
+        elif r.step_down_bp is None and not all(own):
             err(C.ERR_STEP_DOWN_MISSING, "ratchet.step_down_bp")
         if r.step_down_bp is not None and r.step_down_bp >= 0:
             err(C.ERR_STEP_DOWN_SIGN, "ratchet.step_down_bp", value=r.step_down_bp)

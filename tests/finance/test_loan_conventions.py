@@ -496,3 +496,20 @@ def test_custom_repayment_on_the_unadjusted_maturity():
     paid = f[f.principal > 0]
     assert list(paid.end.dt.date) == [D("2030-03-04"), D("2031-03-03")]
     assert list(paid.principal) == [20_000_000, 30_000_000]
+
+
+def test_per_kpi_steps_for_some_kpis_only_are_refused(tmp_path):
+    data = {"id": "t", "loan": {"currency": "USD", "amount": 1e6, "start_date": D("2027-01-15"),
+                                "maturity_date": D("2029-01-16"), "repayment": "bullet", "margin_bp": 100,
+                                "base_rate": {"index": "TERM_SOFR_3M", "path": [{"from": D("2027-01-01"),
+                                                                                 "rate_pct": 4.0}]}},
+            "ratchet": {"design": "spt", "step_down_bp": -4, "kpis": [
+                {"kpi": "index", "weight": 0.5, "step_down_bp": -2}, {"kpi": "pue", "weight": 0.5}]},
+            "observations": [{"date": D("2027-06-30"), "certificate_due": D("2027-09-30"),
+                              "spt": {"index": 80, "pue": 1.3}}]}
+    p = tmp_path / "d.toml"
+    p.write_bytes(tomli_w.dumps(data).encode())
+    from index.errors import InputError
+    with pytest.raises(InputError, match="give a step for every KPI") as exc:
+        load_deal(p)
+    assert exc.value.field == "ratchet.kpis"
