@@ -157,6 +157,7 @@ def _compute(inp: Mapping[str, np.ndarray], cat: Mapping[str, np.ndarray], m: Me
     else:
         raw["computing_efficiency"] = metrics.computing_efficiency(cap, total, hours)
     raw["compute_efficiency_it"] = metrics.computing_efficiency(cap, it, hours)
+    out["compute_efficiency_it"] = raw["compute_efficiency_it"]
     raw["storage_efficiency"] = metrics.storage_efficiency(g("storage_capacity_tb", nan), it, hours)
     raw["carbon_efficiency"] = metrics.carbon_efficiency(cap, (s1_ce + s2) / 1000.0, hours)
     counted = metrics.rack_utilisation(g("racks_occupied", nan), g("racks_ready", nan))
@@ -429,7 +430,8 @@ def _qualify_gecs(period: PeriodData, m: Methodology, inp: dict, meta: dict, not
     good = 0.0
     bad = 0.0
     statuses = []
-    if period.gec_mwh is not None:
+    lots_mwh = sum(lot.mwh for lot in period.gec_certificates or ())
+    if period.gec_mwh is not None and not (period.gec_certificates and abs(period.gec_mwh.value - lots_mwh) < 1e-6):
         bad += period.gec_mwh.value
         notes.append(f"{period.gec_mwh.value:,.0f} MWh of GECs given without lot evidence (id, vintage, market, "
                      "cancellation record): not counted")
@@ -557,8 +559,7 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
         extra |= {"gec_qualified_mwh": _f(inp.get("gec_qualified_mwh", np.array([np.nan]))[0]),
                   "gec_unqualified_mwh": _f(inp.get("gec_unqualified_mwh", np.array([np.nan]))[0]),
                   "gec_counted_mwh": _f(out["gec_counted_kwh"][0] / 1000.0),
-                  "compute_efficiency_it_gflops_per_w": _f(out["raw.compute_efficiency_it"][0])
-                  if "raw.compute_efficiency_it" in out else None,
+                  "compute_efficiency_it_gflops_per_w": _f(out["compute_efficiency_it"][0]),
                   "renewable_floor": _f(inp["renewable_floor"][0])}
         loc_curve = m.raw.get("reporting", {}).get("cue_location_curve")
         if loc_curve is not None:

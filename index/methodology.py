@@ -334,11 +334,8 @@ def parse_methodology(data: dict, *, path: str = "<memory>", sha256: str = "") -
             addon=crit.addon, weight=float(w), unit=spec.get("unit", "-"), metric=spec["metric"],
             definition=spec.get("definition", ""), curve=_parse_curve(spec.get("curve"), path, f"{where}.curve"),
             allow_missing=tuple(spec.get("allow_missing", ())), allow_missing_note=spec.get("allow_missing_note"))
-    for group, label in ((False, "core"), (True, "add-on")):
-        total = sum(ind.weight for ind in indicators.values() if ind.addon == group)
-        if abs(total - 1) > WEIGHT_TOLERANCE:
-            raise _err(f"{label} indicator weights add up to {total:.6g}, not 1", path, "indicators.*.weight",
-                       round(total, 6))
+    if not data.get("ahp"):
+        _check_weight_sums(indicators, path)
     grades = []
     for i, g in enumerate(data.get("grades", [])):
         _need_source(g, path, f"grades[{i}]")
@@ -383,6 +380,11 @@ def parse_methodology(data: dict, *, path: str = "<memory>", sha256: str = "") -
         _check_basis(v, path, f"rules.{k}")
         rules[k] = v["value"]
     ahp = _derive_ahp(data, path, pillars, tuple(criteria), indicators, quality)
+    if ahp:
+        # the weights and ladder the AHP matrices give are the ones used (the file's values are checked to
+        # agree within AHP_WEIGHT_TOLERANCE and 0.5 quality points, and shown rounded)
+        indicators, quality = _ahp_values(ahp, tuple(criteria), indicators, quality)
+        _check_weight_sums(indicators, path)
     return Methodology(
         id=data["id"], version=str(data.get("version", "")), title_en=data.get("title_en", ""),
         title_zh=data.get("title_zh", ""), path=path, sha256=sha256,
@@ -390,6 +392,33 @@ def parse_methodology(data: dict, *, path: str = "<memory>", sha256: str = "") -
         indicators=indicators, constants=consts, acquisition_quality=quality, grades=tuple(grades),
         ungraded=(data.get("ungraded") or {}).get("grade", "below 1A"), pue_guard=tuple(bands),
         pue_missing_grade=guard.get("missing_grade", "below 1A"), gates=gates, raw=data, rules=rules, ahp=ahp)
+
+
+def _check_weight_sums(indicators: dict, path: str) -> None:
+    for group, label in ((False, "core"), (True, "add-on")):
+        total = sum(ind.weight for ind in indicators.values() if ind.addon == group)
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            raise _err(f"{label} indicator weights add up to {total:.6g}, not 1", path, "indicators.*.weight",
+                       round(total, 6))
+
+
+def _ahp_values(ahp: tuple, criteria, indicators: dict, quality: dict) -> tuple[dict, dict]:
+    """Indicator weights and acquisition qualities as the AHP eigenvectors give them (unrounded)."""
+    from dataclasses import replace
+
+    local = {(lv, it): w for lv, _, items, ws, _ in ahp for it, w in zip(items, ws, strict=True)}
+    cmap = {c.id: c for c in criteria}
+    inds = {}
+    for iid, ind in indicators.items():
+        crit = cmap[ind.criterion]
+        w = local[("pillar", crit.parent)] * local[("criterion", crit.id)] * local[("indicator", iid)]
+        inds[iid] = replace(ind, weight=w)
+    chans = {it: w for (lv, it), w in local.items() if lv == "acquisition"}
+    q = dict(quality)
+    if chans:
+        top = max(chans.values())
+        q.update({ch: 100.0 * w / top for ch, w in chans.items()})
+    return inds, q
 
 
 #: largest difference accepted between a weight written in the file and the one its AHP matrices give
@@ -440,7 +469,7 @@ def _derive_ahp(data: dict, path: str, pillars, criteria, indicators: dict, qual
             raise _err(exc.message, path, where, exc.value) from None
         for it, wk in zip(items, w, strict=True):
             local[(g.get("level", ""), it)] = float(wk)
-        out.append((str(g.get("level")), str(g.get("parent")), items, tuple(float(x) for x in w), float(cr)))
+        out.append((str(g.get("level")), str(g.get("parent")), items, tuple(float(x) for x in w), max(float(cr), 0.0)))
     cmap = {c.id: c for c in criteria}
     for iid, ind in indicators.items():
         crit = cmap[ind.criterion]
