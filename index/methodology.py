@@ -495,6 +495,8 @@ def _derive_ahp(data: dict, path: str, pillars, criteria, indicators: dict, qual
 def load_methodology(path: str | Path | None = None) -> Methodology:
     """Load and check a methodology file (default ``data/methodology/gcpi-2024.toml``).
 
+    ``path`` may also be the id of a shipped methodology (``"gcpi-2024"``, ``"gcpi-2025"``).
+
     Returns
     -------
     Methodology
@@ -508,6 +510,8 @@ def load_methodology(path: str | Path | None = None) -> Methodology:
         If the file is not valid TOML or fails a check of :func:`parse_methodology`.
     """
     p = Path(path) if path is not None else default_methodology_path()
+    if not p.exists() and p.suffix == "" and methodology_path(str(path)).exists():
+        p = methodology_path(str(path))  # a shipped methodology named by id, e.g. "gcpi-2025"
     return _load_cached(str(p.resolve()), p.stat().st_mtime_ns)
 
 
