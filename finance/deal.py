@@ -88,6 +88,11 @@ class Deal(_Model):
     verification_cost_per_year: float | None = Field(None, ge=0, description="Yearly verification cost [ccy/yr].")
     valuation_date: dt.date | None = None
     default_scenario: str = Field("actual", description="Scenario used by `dcsll cashflows` without --scenario.")
+    methodology: str | None = Field(None, description="Pinned GCPI methodology id (e.g. 'gcpi-2025'); default: "
+                                    "the product default (gcpi-2024).")
+    methodology_sha256: str | None = Field(None, description="SHA-256 of the methodology file pinned at signing.")
+    reference_sha256: str | None = Field(None, description="SHA-256 of the reference-data bundle pinned at signing "
+                                         "(index.reference.pinned_bundle); later data never moves past scores.")
 
 
 def deal_json_schema() -> dict:
@@ -346,7 +351,15 @@ def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedRes
         facility = facility_from_dict(deal.facility, file=f)
     else:
         facility = load_facility(_facility_path(deal, deal_file))
-    meth = load_methodology()
+    meth = load_methodology(deal.methodology) if deal.methodology else load_methodology()
+    if deal.methodology_sha256 and meth.sha256 != deal.methodology_sha256:
+        raise InputError(f"methodology {meth.id} has SHA-256 {meth.sha256}, not the {deal.methodology_sha256} pinned "
+                         "by the deal", file=f, field="methodology_sha256", value=deal.methodology_sha256)
+    ref = None
+    if deal.reference_sha256:
+        from index.reference import pinned_bundle
+
+        ref = pinned_bundle(deal.reference_sha256)
     kpis = _ratchet_kpis(deal.ratchet)
     out = {}
     for i, o in todo:
@@ -354,7 +367,7 @@ def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedRes
         if period is None:
             raise InputError(f"facility has no period '{o.period}' (has {[p.label for p in facility.periods]})",
                              file=f, field=f"observations[{i}].period", row=i + 1, value=o.period)
-        res = score(facility, period, meth)
+        res = score(facility, period, meth, ref)
         vals = {}
         for k in kpis:
             if k in ("index", "core"):
@@ -365,7 +378,8 @@ def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedRes
         out[i] = VerifiedResult(index_total=res.total, core=res.core, grade=res.grade, kpis=vals,
                                 methodology_id=res.methodology_id,
                                 source=f"index engine: period {o.period}, methodology {res.methodology_id} "
-                                       f"sha256 {str(res.methodology_sha256)[:12]}")
+                                       f"sha256 {str(res.methodology_sha256)[:12]}"
+                                       + (f", reference bundle {res.reference_sha256[:12]}" if ref else ""))
     return out
 
 

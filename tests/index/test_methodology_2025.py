@@ -430,3 +430,57 @@ def test_2024_demo_results_unchanged(demo_facility):
     # figures of the 2024 methodology before issue 14 (README closing table): demo 2023/2024/2025
     totals = [round(score(demo_facility, p, M24).total, 2) for p in demo_facility.periods]
     assert totals == [66.38, 84.47, 98.69]
+
+
+def test_vectorised_equals_one_at_a_time_under_2025():
+    from index.engine import inputs_frame, score_frame
+
+    pairs = []
+    for path in sorted((ROOT / "data" / "facilities").glob("*.toml")):
+        f = load_facility(path)
+        pairs += [(f, p) for p in f.periods]
+    f = _facility(gec_certificates=[_lot(1, 50_000)], cpu_utilisation=0.3, gpu_utilisation=0.6, gpu_power_share=0.5)
+    pairs.append((f, f.periods[0]))
+    frame = score_frame(inputs_frame(pairs, M25), M25)
+    for (f, p), (_, row) in zip(pairs, frame.iterrows(), strict=True):
+        r = score(f, p, M25)
+        assert row["total"] == r.total and row["core"] == r.core, (f.id, p.label)
+        assert row["grade"] == r.grade, (f.id, p.label)
+
+
+def test_deal_pins_methodology_and_reference_bundle(tmp_path, monkeypatch):
+    """A deal pins a methodology and today's bundle: its 2025 index result stays when new factors appear.
+
+    gcpi-2024 is pinned here because the demo's 2025 period has no natural-gas figure, so under gcpi-2025 its CUE
+    is missing and a new residual factor would not move the score either way."""
+
+    from finance.deal import _engine_results, load_deal
+
+    deal_file = ROOT / "data" / "deals" / "demo-zjk-sll-2025.toml"
+    deal = load_deal(deal_file)
+    old = default_bundle()
+    on25 = _engine_results(deal.model_copy(update={"methodology": "gcpi-2025", "methodology_sha256": M25.sha256}),
+                           deal_file)
+    assert all("gcpi-2025" in v.source for v in on25.values())
+    pinned = deal.model_copy(update={"methodology": "gcpi-2024", "methodology_sha256": M24.sha256,
+                                     "reference_sha256": old.sha256})
+    before = _engine_results(pinned, deal_file)
+    assert before and all("gcpi-2024" in v.source and old.sha256[:12] in v.source for v in before.values())
+    # newer factors published: copy the data directory, add 2025 residual and Hebei factors
+    for sub in ("reference", "validation", "methodology", "facilities"):
+        shutil.copytree(data_dir() / sub, tmp_path / sub)
+    grid = tmp_path / "reference" / "grid_emission_factors.csv"
+    src = "hypothetical 2025 announcement (test)"
+    grid.write_text(grid.read_text(encoding="utf-8")
+                    + f"2025,national,cn,全国,National,residual,0.7000,{src},,2027,2026-11-21\n", encoding="utf-8")
+    monkeypatch.setenv("DCSLL_DATA", str(tmp_path))
+    assert default_bundle().sha256 != old.sha256
+    after = _engine_results(pinned, deal_file)
+    assert {k: v.index_total for k, v in after.items()} == {k: v.index_total for k, v in before.items()}
+    unpinned = _engine_results(pinned.model_copy(update={"reference_sha256": None}), deal_file)
+    assert {k: v.index_total for k, v in unpinned.items()} != {k: v.index_total for k, v in before.items()}
+    # a methodology file that no longer matches the pinned hash is refused
+    from index.errors import InputError
+
+    with pytest.raises(InputError, match="pinned"):
+        _engine_results(pinned.model_copy(update={"methodology_sha256": "0" * 64}), deal_file)
