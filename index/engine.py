@@ -115,7 +115,8 @@ def _compute(inp: Mapping[str, np.ndarray], cat: Mapping[str, np.ndarray], m: Me
     out["renewable_share_bundled"] = np.where(any_channel, metrics.renewable_share(
         _nz(ch["green_trading_kwh"]), total), np.nan)
     out["renewable_share_gec"] = np.where(any_channel, metrics.renewable_share(gec_used, total), np.nan)
-    raw["renewable_floor_margin"] = share - floor
+    # rounded so that a share filled exactly to the floor (GECs) is not 1e-17 below it
+    raw["renewable_floor_margin"] = np.round(share - floor, 12)
     q = m.acquisition_quality
     by_channel = {"onsite": onsite_own, "sgls": _nz(ch["sgls_kwh"]), "direct": _nz(ch["direct_supply_kwh"]),
                   "trading": _nz(ch["green_trading_kwh"]), "gec": gec_used}
@@ -186,7 +187,7 @@ def _compute(inp: Mapping[str, np.ndarray], cat: Mapping[str, np.ndarray], m: Me
             scores[iid] = c.evaluate(raw[iid])
             if c.zero_below == "provincial_renewable_weight":
                 # 2025 national green-DC index 指标2: no score below the province's consumption weight
-                scores[iid] = np.where(raw[iid] < floor, 0.0, scores[iid])
+                scores[iid] = np.where(np.round(raw[iid] - floor, 12) < 0, 0.0, scores[iid])
         elif c.type == "bands":
             scores[iid] = c.evaluate_bands(cat.get(iid, np.full(n, None, dtype=object)), field=iid)
             raw[iid] = scores[iid]

@@ -172,6 +172,7 @@ def test_gec_exploit_closed_and_qualified_gecs_count_only_to_the_provincial_floo
     assert r1.total - r0.total == pytest.approx(share_pts + acq_pts + cue_pts, abs=1e-9)
     assert r1.total - r0.total == pytest.approx(5.14, abs=0.01)  # 3.64 share + 0.27 method + 1.23 CUE
     assert r1.extra["renewable_share_gec"] == pytest.approx(HEBEI_WEIGHT_2023)
+    assert "green_dc_renewables" not in r1.gates and "green_dc_renewables" in r0.gates  # filled to the floor
     assert r1.extra["renewable_share_physical"] == 0 and r1.extra["renewable_share_bundled"] == 0
     # the uncapped market-based CUE (all qualified GECs, GHG Protocol) is shown beside it
     assert r1.extra["cue_market_all_gec"] == pytest.approx(0.0)
