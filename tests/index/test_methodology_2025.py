@@ -567,3 +567,18 @@ def test_independent_recomputation_from_the_file_alone():
             core += w * s
     assert r.core == pytest.approx(core, abs=1e-12)
     assert r.total == pytest.approx(core + addon, abs=1e-12)
+
+
+def test_deal_book_keeps_proxy_tags_and_refuses_gec_lots():
+    from store.tomlio import facility_to_toml, period_dict, period_specs
+
+    f = load_facility(ROOT / "data" / "facilities" / "hohhot-helinger-cluster.toml")
+    p = f.periods[0]
+    back = period_dict({"label": p.label, "start": p.start, "end": p.end, "status": p.status, "source": p.source},
+                       period_specs(p))
+    assert back["renewable_share"]["proxy"] is True and "proxy" not in back["pue"]
+    assert facility_to_toml(f)["periods"][0]["renewable_share"]["proxy"] is True
+    from index.errors import InputError
+
+    with pytest.raises(InputError, match="cannot store gec_certificates"):
+        period_specs(_facility(gec_certificates=[_lot(1, 10)]).periods[0])
