@@ -9,6 +9,15 @@ One computation serves both entry points, so their numbers are identical:
 Pipeline: inputs (numbers, ``nan`` when missing) → raw quantities (:mod:`index.metrics`) → scores on the
 methodology's curves → weighted core, add-on, total → grade (bands on the total, then the PUE guard).
 Missing indicators score 0 and are listed; completeness is reported (DESIGN.md §3.2).
+
+Reference data come from a :class:`~index.reference.ReferenceBundle` (default: the shipped one; a deal passes the
+bundle it pinned); every result records the bundle's SHA-256 and the factors it used. Rules a methodology
+switches on in its ``[rules]`` table (gcpi-2025; none in gcpi-2024, whose results are unchanged):
+``gec_quality_criteria`` (GEC lots count only with id, cancellation record, vintage in the period and market,
+:func:`gec_lot_problems`), ``gec_share_cap`` (unbundled GECs up to the provincial consumption-responsibility
+weight), ``acquisition_basis = "total_energy"``, ``computing_efficiency_power = "it"``, ``precision_conversion``,
+``utilisation_weighting = "it_power"``, ``explicit_zero_needs_source``, ``operation_min_days`` and
+``proxy_not_for_loan_test``. An indicator's ``allow_missing`` decides which scope 1 parts may be zero-filled.
 """
 
 from __future__ import annotations

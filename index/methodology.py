@@ -14,7 +14,14 @@ Curve types
 ``composite``  weighted sum of parts, each a curve on its own metric (weights add up to 1).
 
 AHP: :func:`ahp_weights` derives weights from a pairwise comparison matrix (principal eigenvector,
-Saaty's consistency ratio; refused at CR ≥ 0.10).
+Saaty's consistency ratio; refused at CR ≥ 0.10). A file with ``[[ahp]]`` groups (gcpi-2025) gets its indicator
+weights and acquisition ladder from them: every pair judged with a reason, CR < 0.10, the written weights within
+:data:`AHP_WEIGHT_TOLERANCE` of the derived ones.
+
+Justification: every anchor, grade, gate and rule may carry ``basis`` (``source`` by default,
+``expert_judgement`` with a ``reason``, or ``definition``; :data:`BASES`). ``[rules]`` switches engine rules
+(:meth:`Methodology.rule`); a piecewise curve may have ``zero_below = "provincial_renewable_weight"``; a gate
+``effect = "cap"`` caps the grade at ``cap_grade`` (``missing = "hit"``: not reported = not met).
 """
 
 from __future__ import annotations
