@@ -338,7 +338,6 @@ def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedRes
     f = str(deal_file) if deal_file else None
     try:
         from index.engine import score
-        from index.methodology import load_methodology
         from index.models import facility_from_dict, load_facility
     except ImportError as exc:
         raise InputError(
@@ -351,15 +350,12 @@ def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedRes
         facility = facility_from_dict(deal.facility, file=f)
     else:
         facility = load_facility(_facility_path(deal, deal_file))
-    meth = load_methodology(deal.methodology) if deal.methodology else load_methodology()
-    if deal.methodology_sha256 and meth.sha256 != deal.methodology_sha256:
-        raise InputError(f"methodology {meth.id} has SHA-256 {meth.sha256}, not the {deal.methodology_sha256} pinned "
-                         "by the deal", file=f, field="methodology_sha256", value=deal.methodology_sha256)
-    ref = None
-    if deal.reference_sha256:
-        from index.reference import pinned_bundle
+    from index.engine import pinned
 
-        ref = pinned_bundle(deal.reference_sha256)
+    try:
+        meth, ref = pinned(deal.methodology, deal.methodology_sha256, deal.reference_sha256)
+    except InputError as exc:
+        raise InputError(exc.message, file=f, field=exc.field, value=exc.value) from None
     kpis = _ratchet_kpis(deal.ratchet)
     out = {}
     for i, o in todo:

@@ -462,6 +462,37 @@ def _qualify_gecs(period: PeriodData, m: Methodology, inp: dict, meta: dict, not
         meta["gec_mwh"] = (_weakest(statuses), "GEC cancellation records")
 
 
+def pinned(methodology_id: str | None = None, methodology_sha256: str | None = None,
+           reference_sha256: str | None = None) -> tuple[Methodology, ReferenceBundle | None]:
+    """The methodology and reference bundle a deal pinned at signing, for :func:`score`.
+
+    Parameters
+    ----------
+    methodology_id : str, optional
+        Shipped methodology id (``gcpi-2025``) or file; default the product default.
+    methodology_sha256 : str, optional
+        SHA-256 the methodology file must still have.
+    reference_sha256 : str, optional
+        Reference bundle to score on (:func:`index.reference.pinned_bundle`); None = the shipped bundle.
+
+    Returns
+    -------
+    (Methodology, ReferenceBundle or None)
+
+    Raises
+    ------
+    InputError
+        The methodology file no longer has the pinned hash, or the pinned bundle is neither shipped nor archived.
+    """
+    from index.reference import pinned_bundle
+
+    meth = load_methodology(methodology_id) if methodology_id else load_methodology()
+    if methodology_sha256 and meth.sha256 != methodology_sha256:
+        raise InputError(f"methodology {meth.id} has SHA-256 {meth.sha256}, not the {methodology_sha256} pinned "
+                         "by the deal", field="methodology_sha256", value=methodology_sha256)
+    return meth, (pinned_bundle(reference_sha256) if reference_sha256 else None)
+
+
 def _weakest(statuses: Iterable[str]) -> str:
     st = [s for s in statuses if s in STATUS_ORDER]
     if not st:
