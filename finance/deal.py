@@ -88,6 +88,11 @@ class Deal(_Model):
     verification_cost_per_year: float | None = Field(None, ge=0, description="Yearly verification cost [ccy/yr].")
     valuation_date: dt.date | None = None
     default_scenario: str = Field("actual", description="Scenario used by `dcsll cashflows` without --scenario.")
+    methodology: str | None = Field(None, description="Pinned GCPI methodology id (e.g. 'gcpi-2025'); default: "
+                                    "the product default (gcpi-2024).")
+    methodology_sha256: str | None = Field(None, description="SHA-256 of the methodology file pinned at signing.")
+    reference_sha256: str | None = Field(None, description="SHA-256 of the reference-data bundle pinned at signing "
+                                         "(index.reference.pinned_bundle); later data never moves past scores.")
 
 
 def deal_json_schema() -> dict:
@@ -345,7 +350,6 @@ def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedRes
     f = str(deal_file) if deal_file else None
     try:
         from index.engine import score
-        from index.methodology import load_methodology
         from index.models import facility_from_dict, load_facility
     except ImportError as exc:
         raise InputError(
@@ -358,7 +362,12 @@ def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedRes
         facility = facility_from_dict(deal.facility, file=f)
     else:
         facility = load_facility(_facility_path(deal, deal_file))
-    meth = load_methodology()
+    from index.engine import pinned
+
+    try:
+        meth, ref = pinned(deal.methodology, deal.methodology_sha256, deal.reference_sha256)
+    except InputError as exc:
+        raise InputError(exc.message, file=f, field=exc.field, value=exc.value) from None
     kpis = _ratchet_kpis(deal.ratchet)
     out = {}
     for i, o in todo:
@@ -366,7 +375,7 @@ def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedRes
         if period is None:
             raise InputError(f"facility has no period '{o.period}' (has {[p.label for p in facility.periods]})",
                              file=f, field=f"observations[{i}].period", row=i + 1, value=o.period)
-        res = score(facility, period, meth)
+        res = score(facility, period, meth, ref)
         vals = {}
         for k in kpis:
             if k in ("index", "core"):
@@ -377,7 +386,8 @@ def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedRes
         out[i] = VerifiedResult(index_total=res.total, core=res.core, grade=res.grade, kpis=vals,
                                 methodology_id=res.methodology_id,
                                 source=f"index engine: period {o.period}, methodology {res.methodology_id} "
-                                       f"sha256 {str(res.methodology_sha256)[:12]}")
+                                       f"sha256 {str(res.methodology_sha256)[:12]}"
+                                       + (f", reference bundle {res.reference_sha256[:12]}" if ref else ""))
     return out
 
 
