@@ -436,11 +436,11 @@ class MarginChange(_Model):
         return self.status == "indicative"
 
 
-def _timing_text(timing) -> tuple[str, str]:
+def _timing_text(timing, failure: bool = False) -> tuple[str, str]:
+    en, zh = ("the due date", "证书应交付日") if failure else ("the certificate", "证书交付")
     if timing.rule == "business_days":
-        return (f"{timing.business_days} business days after the certificate",
-                f"证书交付后第{timing.business_days}个工作日起")
-    return ("from the first interest period starting after the certificate", "自证书交付后首个计息期起")
+        return f"{timing.business_days} business days after {en}", f"{zh}后第{timing.business_days}个工作日起"
+    return f"the first interest period starting after {en}", f"{zh}后首个计息期起"
 
 
 def observation_adjustment(deal, o: int, kpis: dict[str, float | None], grade: str | None = None
@@ -645,6 +645,7 @@ def margin_events_from_record(deal, observations: list[RecordedObservation], as_
                                cap_bp=r.cap_bp)[0]
     floor = r.margin_floor_bp
     t_en, t_zh = _timing_text(r.timing)
+    f_en, f_zh = _timing_text(r.timing, failure=True)
 
     def margin(total):
         return max(floor, loan.margin_bp + float(total))
@@ -661,9 +662,9 @@ def margin_events_from_record(deal, observations: list[RecordedObservation], as_
         d = rec.certificate_delivered if rec is not None else None
         if kind == "reporting_failure":
             en = (f"Observation {o.date}: compliance certificate due {o.certificate_due} not delivered by its due "
-                  f"date; all SPTs counted as missed ({total:+g} bp in force) from {ev.date} ({t_en}).")
+                  f"date; all SPTs counted as missed ({total:+g} bp in force) from {ev.date} ({f_en}).")
             zh = (f"观察日{o.date}：合规证书应于{o.certificate_due}交付而未交付，全部可持续发展绩效目标视为未达成"
-                  f"（调整合计{total:+g} bp），自{ev.date}起生效（{t_zh}）。")
+                  f"（调整合计{total:+g} bp），自{ev.date}起生效（{f_zh}）。")
             spts = []
         else:
             s_en, s_zh = _spt_text(st.spts[i])
