@@ -246,10 +246,10 @@ def _status(as_of: dt.date, start: dt.date, due: dt.date, delivered: dt.date | N
     return "upcoming"
 
 
-def _latest(records, status=None) -> dict[dt.date, RecordedObservation]:
+def _latest(records, status: str) -> dict[dt.date, RecordedObservation]:
     out = {}
     for r in records or []:
-        if status is None or r.status == status:
+        if r.status == status:
             out[r.observation_date] = r
     return out
 
@@ -279,7 +279,6 @@ def observation_calendar(deal, as_of: dt.date, recorded: list[RecordedObservatio
     loan = deal.loan.resolved()
     cal = get_calendar(loan.calendar)
     ver = _latest(recorded, "verified")
-    rep = _latest(recorded)
     out = []
     for i, o in enumerate(deal.observations):
         rdue = report_due_date(deal, o.certificate_due)
@@ -287,12 +286,12 @@ def observation_calendar(deal, as_of: dt.date, recorded: list[RecordedObservatio
         delivered = v.certificate_delivered if v is not None else o.certificate_delivered
         if delivered is not None and delivered > as_of:
             delivered = None
-        r = rep.get(o.date)
-        r_on = None
-        if r is not None:
-            r_on = r.reported_on or (r.certificate_delivered if r.status == "verified" else None) or as_of
-        if delivered is not None and r_on is None:
-            r_on = delivered  # a delivered certificate covers a report
+        # the report arrived with the earliest record of figures (a delivered certificate covers a report)
+        seen = [(r.reported_on or r.certificate_delivered or as_of) for r in recorded or []
+                if r.observation_date == o.date]
+        if delivered is not None:
+            seen.append(delivered)
+        r_on = min(seen) if seen else None
         status = _status(as_of, o.date, o.certificate_due, delivered)
         rstatus = _status(as_of, o.date, rdue, r_on)
         if status == "delivered":
