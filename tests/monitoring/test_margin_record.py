@@ -240,3 +240,66 @@ def test_verified_record_needs_statement_and_delivery():
     with pytest.raises(ValueError, match="statement_sha256, certificate_delivered"):
         RecordedObservation(deal_id="x", observation_date=D(2025, 6, 30), status="verified", kpis={"index": 90},
                             statement_id="VS-1")
+
+
+def test_recorded_run_many_future_scenarios_and_valuation():
+    """Obs 1 recorded (90 bp from 2025-10-15); obs 2 and 3 under three futures, each period's margin by hand."""
+    from finance.deal import Scenario
+    from finance.monitoring import recorded_run
+    from finance.schedule import price
+    from finance.valuation import value
+
+    mixed = Scenario(name="mixed", probability=1.0, outcomes=[
+        "actual", "missed", {"index_total": 91.0, "kpis": {"pue": 1.18}}])   # obs 3: index 91>=90, PUE 1.18<=1.18
+    deal = make_deal().model_copy(update={"scenarios": [mixed]})
+    run = recorded_run(deal, RECORD[:1], as_of=D(2025, 12, 1), scenarios=["met", "missed", "mixed"])
+    margins = price(run.plan, run.regime_adj_bp).margin_bp            # (S, rows); no split: one row per period
+    assert margins.tolist() == [
+        [100, 100, 100] + [90] * 9,
+        [100, 100, 100, 90, 90, 90, 90] + [110] * 5,
+        [100, 100, 100, 90, 90, 90, 90, 110, 110, 110, 110, 90],
+    ]
+    v = value(run.plan, run.regime_adj_bp, names=run.names, discount_rate_pct=0.0)
+    # undiscounted saving against no ratchet = sum over periods of 1e8 x (100 - margin) bp x days / 360;
+    # met: 10 bp saved over periods 4-12 of 92+90+91+92 + 92+90+91+92 + 91 = 821 days
+    assert v.pv_saving[0] == pytest.approx(1e8 * 0.0010 * 821 / 360, abs=0.05)
+    with pytest.raises(InputError, match="single scenario"):
+        recorded_run(deal, RECORD[:1], as_of=D(2025, 12, 1), scenarios=["none", "met"])
+    with pytest.raises(InputError, match="unknown future scenario"):
+        recorded_run(deal, RECORD[:1], as_of=D(2025, 12, 1), scenarios=["rosy"])
+
+
+def test_cumulative_ratchet_with_cap():
+    """Cumulative, cap 15 bp: obs 1 met -10 (total -10, margin 90); obs 2 late: failure = -10 + 10 = 0 (100) then
+    cure 0 -> total -10 (90); obs 3 all missed: -10 + 10 = 0 (100). With all met at obs 3 the total would be -20,
+    held at the cap -15 (85)."""
+    raw = make_deal().model_dump(by_alias=True)
+    raw["ratchet"].update(cumulative=True, cap_bp=15)
+    deal = Deal.model_validate(raw)
+    changes = margin_events_from_record(deal, RECORD, as_of=D(2028, 1, 14))
+    assert [(c.kind, c.ratchet_adjustment_bp, c.margin_after_bp) for c in changes] == [
+        ("result", -10.0, 90.0), ("reporting_failure", 0.0, 100.0), ("cure", -10.0, 90.0), ("result", 0.0, 100.0)]
+    best = RECORD[:2] + [verified(D(2027, 6, 30), 95.0, 1.10, D(2027, 9, 10))]
+    last = margin_events_from_record(deal, best, as_of=D(2028, 1, 14))[-1]
+    assert (last.ratchet_adjustment_bp, last.margin_after_bp) == (-15.0, 85.0)
+
+
+def test_score_grid_ratchet():
+    """Grid by score: >= 90 -> -10 bp, >= 80 -> 0, below -> +10; not reported +15 bp.
+    Obs 1 verified 92.0 -> -10 (90 bp from 2025-10-15); obs 2 never delivered -> not reported +15 (115 bp
+    from 2026-10-15, the first period after the due date 2026-09-30)."""
+    raw = make_deal().model_dump(by_alias=True)
+    raw["ratchet"] = {"design": "score_grid", "kpi": "index", "timing": {"rule": "next_period"},
+                      "not_reported_bp": 15,
+                      "bands": [{"min_score": 90, "adjustment_bp": -10}, {"min_score": 80, "adjustment_bp": 0},
+                                {"min_score": 0, "adjustment_bp": 10}]}
+    for o in raw["observations"]:
+        o["spt"] = {"index": 90.0}
+    deal = Deal.model_validate(raw)
+    rec = [RecordedObservation(deal_id="hand-sll", observation_date=D(2025, 6, 30), status="verified",
+                               kpis={"index": 92.0}, statement_id="VS", statement_sha256="ab" * 32,
+                               certificate_delivered=D(2025, 9, 19))]
+    changes = margin_events_from_record(deal, rec, as_of=D(2026, 12, 1))
+    assert [(c.kind, c.effective_date, c.margin_after_bp) for c in changes] == [
+        ("result", D(2025, 10, 15), 90.0), ("reporting_failure", D(2026, 10, 15), 115.0)]
+    assert changes[0].spts[0].outcome == "scored" and changes[0].spts[0].effect_bp == -10
