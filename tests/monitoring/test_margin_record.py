@@ -303,3 +303,24 @@ def test_score_grid_ratchet():
     assert [(c.kind, c.effective_date, c.margin_after_bp) for c in changes] == [
         ("result", D(2025, 10, 15), 90.0), ("reporting_failure", D(2026, 10, 15), 115.0)]
     assert changes[0].spts[0].outcome == "scored" and changes[0].spts[0].effect_bp == -10
+
+
+def test_recorded_observation_from_an_issued_statement():
+    """The sample statement's figures, read from its TOML file with tomllib, become the recorded observation."""
+    import tomllib
+    from pathlib import Path
+
+    from finance.monitoring import recorded_observation_from_statement
+    from finance.statement import load_statement_data
+
+    path = Path(__file__).resolve().parents[2] / "data" / "statements" / "sample_statement.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    st = load_statement_data(path)
+    rec = recorded_observation_from_statement(st, deal_id="d", statement_sha256="ab" * 32,
+                                              certificate_delivered=D(2026, 4, 28))
+    assert rec.status == "verified" and rec.statement_id == raw["statement_id"]
+    assert rec.observation_date == raw["observation_date"]
+    assert rec.kpis["index"] == raw["index"]["total"]
+    for s in raw["spts"]:
+        assert rec.kpis[s["kpi"]] == s["verified_value"]
+        assert rec.outcomes[s["kpi"]] == ("band" if s.get("within_band") else "met" if s["met"] else "missed")
