@@ -430,6 +430,11 @@ class MarginChange(_Model):
         return self.margin_after_bp - self.margin_before_bp
 
     @property
+    def key(self) -> tuple[str, dt.date, str]:
+        """(deal, observation date, kind): at most one recorded change per key; use it to record each once."""
+        return (self.deal_id, self.observation_date, self.kind)
+
+    @property
     def indicative(self) -> bool:
         """True for a change computed from reported (not verified) figures."""
         return self.status == "indicative"
@@ -490,6 +495,19 @@ def observation_adjustment(deal, o: int, kpis: dict[str, float | None], grade: s
     return adj, [SptOutcome(kpi=r.kpi, value=kpis.get(r.kpi), outcome="scored", effect_bp=adj)]
 
 
+def _regimes(deal, adj) -> np.ndarray:
+    """Total adjustment in force per regime, shape (S, 1 + 2*O) [bp], with the deal's cap and cumulation.
+
+    The one place the ratchet's totals are formed (:func:`finance.ratchet.regime_adjustments`, a reporting failure
+    = :func:`finance.ratchet.failure_adjustment` at every observation), as :func:`finance.deal.run_deal` does.
+    """
+    r = deal.ratchet
+    n = len(deal.observations)
+    fail = np.full(n, R.failure_adjustment(r, deal.loan.margin_bp))
+    return R.regime_adjustments(np.atleast_2d(adj), fail, cumulative=bool(getattr(r, "cumulative", False)),
+                                cap_bp=r.cap_bp)
+
+
 def _spt_text(spts: list[SptOutcome]) -> tuple[str, str]:
     zh_word = {"met": "达成", "band": "容差内不调整", "missed": "未达成", "scored": "评分"}
     en, zh = [], []
@@ -528,6 +546,10 @@ def _check_records(deal, observations) -> dict[dt.date, int]:
             raise InputError(ERR_UNKNOWN_OBSERVATION.format(
                 date=rec.observation_date, deal=deal.id, dates=", ".join(str(d) for d in by_date)),
                 field="observation_date", row=j + 1, unit="date YYYY-MM-DD", value=str(rec.observation_date))
+        if rec.certificate_delivered is not None and rec.certificate_delivered < rec.observation_date:
+            raise InputError(f"certificate delivered {rec.certificate_delivered} before the observation date "
+                             f"{rec.observation_date}", field="certificate_delivered", row=j + 1,
+                             unit="date YYYY-MM-DD", value=str(rec.certificate_delivered))
     return by_date
 
 
@@ -638,10 +660,7 @@ def margin_events_from_record(deal, observations: list[RecordedObservation], as_
     st = _state(deal, observations, as_of)
     loan = deal.loan
     r = deal.ratchet
-    n = len(deal.observations)
-    fail = np.full(n, R.failure_adjustment(r, loan.margin_bp))
-    reg = R.regime_adjustments(st.adj[None, :], fail, cumulative=bool(getattr(r, "cumulative", False)),
-                               cap_bp=r.cap_bp)[0]
+    reg = _regimes(deal, st.adj[None, :])[0]
     floor = r.margin_floor_bp
     t_en, t_zh = _timing_text(r.timing)
     f_en, f_zh = _timing_text(r.timing, failure=True)
@@ -692,8 +711,7 @@ def margin_events_from_record(deal, observations: list[RecordedObservation], as_
         adj_ind = st.adj.copy()
         for i, a in st.ind_adj.items():
             adj_ind[i] = a
-        reg_ind = R.regime_adjustments(adj_ind[None, :], fail, cumulative=bool(getattr(r, "cumulative", False)),
-                                       cap_bp=r.cap_bp)[0]
+        reg_ind = _regimes(deal, adj_ind[None, :])[0]
         for ev in st.indicative:
             i = ev.observation
             o = deal.observations[i]
@@ -830,8 +848,7 @@ def recorded_run(deal, observations: list[RecordedObservation], as_of: dt.date,
                                      "which has no verified record yet", field=f"scenarios.{name}.outcomes[{i}]",
                                      row=i + 1)
                 adj[s_, i] = _future_adjustment(deal, i, oc)
-    fail = np.full(n, R.failure_adjustment(r, loan.margin_bp))
-    reg = R.regime_adjustments(adj, fail, cumulative=bool(getattr(r, "cumulative", False)), cap_bp=r.cap_bp)
+    reg = _regimes(deal, adj)
     plan = build_plan(loan, events, n, r.margin_floor_bp)
     return RecordedRun(plan, scenarios, reg, notes)
 

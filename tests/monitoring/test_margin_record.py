@@ -324,3 +324,12 @@ def test_recorded_observation_from_an_issued_statement():
     for s in raw["spts"]:
         assert rec.kpis[s["kpi"]] == s["verified_value"]
         assert rec.outcomes[s["kpi"]] == ("band" if s.get("within_band") else "met" if s["met"] else "missed")
+
+
+def test_delivery_before_observation_is_refused_and_keys_are_unique():
+    early = verified(D(2025, 6, 30), 90.0, 1.18, D(2025, 6, 1))
+    with pytest.raises(InputError, match="before the observation date") as exc:
+        margin_events_from_record(make_deal(), [early], as_of=D(2025, 12, 1))
+    assert exc.value.field == "certificate_delivered"
+    keys = [c.key for c in margin_events_from_record(make_deal(), RECORD, as_of=D(2028, 1, 14))]
+    assert len(set(keys)) == len(keys) == 4
