@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import inspect
 import types
 from typing import Literal
 
@@ -447,6 +448,14 @@ def _timing_text(timing, failure: bool = False) -> tuple[str, str]:
     return f"the first interest period starting after {en}", f"{zh}后首个计息期起"
 
 
+def _kpi_steps(r: SptRatchet) -> list[tuple[float, float]]:
+    """(step-down, step-up) [bp] per KPI: the ratchet's own ``kpi_steps`` when it has per-KPI steps, else
+    weight × the ratchet's steps (the rule of :func:`finance.ratchet.spt_adjustments`)."""
+    if hasattr(r, "kpi_steps"):
+        return [(float(d), float(u)) for d, u in r.kpi_steps()]
+    return [(k.weight * r.step_down_bp, k.weight * r.step_up_bp) for k in r.kpis]
+
+
 def observation_adjustment(deal, o: int, kpis: dict[str, float | None], grade: str | None = None
                            ) -> tuple[float, list[SptOutcome]]:
     """Adjustment earned by one observation's KPI values, before cap and cumulation [bp].
@@ -477,14 +486,15 @@ def observation_adjustment(deal, o: int, kpis: dict[str, float | None], grade: s
     if isinstance(r, SptRatchet):
         status = np.zeros((1, 1, len(r.kpis)), dtype=np.int8)
         rows = []
+        steps = _kpi_steps(r)
         for k, rule in enumerate(r.kpis):
             direction = R.kpi_direction(rule)
             st = int(R.spt_status([[val(rule.kpi)]], [obs.spt[rule.kpi]], direction, rule.no_change_band)[0, 0])
             status[0, 0, k] = st
-            step = r.step_down_bp if st == R.MET else r.step_up_bp if st == R.MISSED else 0.0
+            step = steps[k][0] if st == R.MET else steps[k][1] if st == R.MISSED else 0.0
             word = {R.MET: "met", R.BAND: "band", R.MISSED: "missed"}[st]
             rows.append(SptOutcome(kpi=rule.kpi, value=kpis.get(rule.kpi), spt=float(obs.spt[rule.kpi]),
-                                   direction=direction, outcome=word, effect_bp=rule.weight * step))
+                                   direction=direction, outcome=word, effect_bp=step))
         return float(R.spt_adjustments(r, status)[0, 0]), rows
     if isinstance(r, ScoreGridRatchet):
         adj = float(R.grid_adjustments(r, scores=[[val(r.kpi)]], grades=np.array([[grade]], dtype=object))[0, 0])
@@ -504,8 +514,10 @@ def _regimes(deal, adj) -> np.ndarray:
     r = deal.ratchet
     n = len(deal.observations)
     fail = np.full(n, R.failure_adjustment(r, deal.loan.margin_bp))
-    return R.regime_adjustments(np.atleast_2d(adj), fail, cumulative=bool(getattr(r, "cumulative", False)),
-                                cap_bp=r.cap_bp)
+    kw = {"cumulative": bool(getattr(r, "cumulative", False)), "cap_bp": r.cap_bp}
+    if "floor_bp" in inspect.signature(R.regime_adjustments).parameters:  # margin floor bounds the running total
+        kw["floor_bp"] = r.margin_floor_bp - deal.loan.margin_bp
+    return R.regime_adjustments(np.atleast_2d(adj), fail, **kw)
 
 
 def _spt_text(spts: list[SptOutcome]) -> tuple[str, str]:
@@ -768,12 +780,10 @@ class RecordedRun:
 def _future_adjustment(deal, i: int, outcome) -> float:
     r = deal.ratchet
     if outcome == "missed":
-        if isinstance(r, SptRatchet):
-            return float(sum(k.weight for k in r.kpis) * r.step_up_bp)
-        return R.failure_adjustment(r, deal.loan.margin_bp)
+        return R.failure_adjustment(r, deal.loan.margin_bp)   # every SPT missed
     if outcome == "met":
         if isinstance(r, SptRatchet):
-            return float(sum(k.weight for k in r.kpis) * r.step_down_bp)
+            return float(sum(d for d, _ in _kpi_steps(r)))
         spt = deal.observations[i].spt
         return observation_adjustment(deal, i, {k: v for k, v in spt.items() if not isinstance(v, str)},
                                       spt.get("grade"))[0]
@@ -849,7 +859,10 @@ def recorded_run(deal, observations: list[RecordedObservation], as_of: dt.date,
                                      row=i + 1)
                 adj[s_, i] = _future_adjustment(deal, i, oc)
     reg = _regimes(deal, adj)
-    plan = build_plan(loan, events, n, r.margin_floor_bp)
+    try:
+        plan = build_plan(loan, events, n, r.margin_floor_bp)
+    except LookupError as exc:
+        raise InputError(str(exc), field="loan.base_rate.path", unit="% p.a.") from None
     return RecordedRun(plan, scenarios, reg, notes)
 
 
