@@ -54,7 +54,7 @@ def make_deal(timing=None, spt_index=(86.0, 88.0, 90.0)) -> Deal:
             "currency": "USD", "amount": 100_000_000, "start_date": "2025-01-15", "maturity_date": "2028-01-14",
             "repayment": "bullet", "interest_period": "quarterly", "margin_bp": 100, "calendar": "WEEKEND",
             "day_count": "ACT/360", "business_day_convention": "modified_following",
-            "base_rate": {"index": "TERM_SOFR_3M", "path": [{"from": "2025-01-15", "rate_pct": 4.00}]},
+            "base_rate": {"index": "TERM_SOFR_3M", "path": [{"from": "2025-01-02", "rate_pct": 4.00}]},
         },
         "ratchet": {
             "design": "spt", "step_down_bp": -10, "step_up_bp": 10, "cap_bp": 10,
