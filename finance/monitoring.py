@@ -231,9 +231,15 @@ class DueItem:
     provisional: bool
     as_of: dt.date
 
+    @property
+    def overdue(self) -> bool:
+        """The report or the certificate is overdue (shown in red)."""
+        return "overdue" in (self.status, self.report_status)
+
     def as_dict(self) -> dict:
-        """Plain dict with ISO dates (for JSON output)."""
+        """Plain dict with ISO dates and the ``overdue`` flag (for JSON output)."""
         out = dataclasses.asdict(self)
+        out["overdue"] = self.overdue
         return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in out.items()}
 
 

@@ -37,7 +37,7 @@ def register(subparsers) -> None:
         "due", help="due and overdue KPI reports and compliance certificates (next 90 days)",
         description="Per observation date: KPI report due, compliance certificate due and their status "
         "(upcoming / due / overdue / delivered) on --as-of; lists what is overdue or falls due within --days.")
-    p.add_argument("deal_files", nargs="+", metavar="DEAL_FILE", help="deal TOML files (see data/deals/)")
+    p.add_argument("deal_files", nargs="*", metavar="DEAL_FILE", help="deal TOML files (see data/deals/)")
     p.add_argument("--records", metavar="FILE", help="recorded observations TOML ([[recorded]] tables)")
     p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help="day of the view (default: today)")
     p.add_argument("--days", type=int, default=None, metavar="N",
@@ -97,6 +97,10 @@ def run_due(args: argparse.Namespace) -> int:
     from finance.deal import load_deal
     from finance.monitoring import due_items, observation_calendar, to_ics
 
+    from index.errors import InputError
+
+    if not args.deal_files:
+        raise InputError("give one or more deal files (DEAL_FILE ...)", field="DEAL_FILE")
     as_of = args.as_of or dt.date.today()
     deals = [load_deal(f) for f in args.deal_files]
     records = load_records(args.records) if args.records else []
@@ -124,7 +128,7 @@ def run_due(args: argparse.Namespace) -> int:
         line = (f"{it.deal_id:<28} {it.observation:>3} {it.observation_date!s:<11} {it.report_due!s:<11} "
                 f"{it.certificate_due!s:<11} {it.status:<9} {it.report_status:<9} {nxt}"
                 + (" provisional" if it.provisional else ""))
-        print(f"{red}{line}{end}" if "overdue" in (it.status, it.report_status) else line)
+        print(f"{red}{line}{end}" if it.overdue else line)
     return 0
 
 

@@ -52,6 +52,7 @@ def test_due_json_and_ics(tmp_path, records, capsys):
     # due 2027-03-31, outside 90 days
     assert [(i["observation_date"], i["status"], i["report_status"], i["next_due"], i["days_left"])
             for i in out["items"]] == [("2025-12-31", "due", "delivered", "2026-04-30", 20)]
+    assert out["items"][0]["overdue"] is False
     cal = icalendar.Calendar.from_ical(ics.read_bytes())
     assert {e.decoded("DTSTART") for e in cal.walk("VEVENT")} == {dt.date(2026, 3, 31), dt.date(2026, 4, 30)}
 
@@ -102,3 +103,8 @@ def test_bad_records_file_names_field_and_row(tmp_path, capsys):
     assert main(["due", DEMO, "--records", str(p), "--as-of", "2026-01-01"]) == 2
     err = capsys.readouterr().err
     assert "bad.toml" in err and "recorded[0]" in err and "statement_id" in err
+
+
+def test_due_needs_deal_files(capsys):
+    assert main(["due", "--as-of", "2026-01-01"]) == 2
+    assert "give one or more deal files" in capsys.readouterr().err
