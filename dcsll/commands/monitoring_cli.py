@@ -96,7 +96,6 @@ def load_records(path) -> list:
 def run_due(args: argparse.Namespace) -> int:
     from finance.deal import load_deal
     from finance.monitoring import due_items, observation_calendar, to_ics
-
     from index.errors import InputError
 
     if not args.deal_files:
