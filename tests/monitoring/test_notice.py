@@ -101,3 +101,9 @@ def test_pdf_of_reporting_failure_says_all_missed(notices):
     with pdfplumber.open(io.BytesIO(render_notice_pdf(notices[0], invariant=True))) as doc:
         text = doc.pages[0].extract_text()
     assert "every SPT counts as missed" in text and "+20" in text and "2026-10-15" in text
+
+
+def test_pdf_with_the_cid_fallback_font_says_so(notices):
+    with pdfplumber.open(io.BytesIO(render_notice_pdf(notices[1], cjk_font="cid", invariant=True))) as doc:
+        text = doc.pages[0].extract_text()
+    assert "not embedded" in text and "MCN-hand-sll-2026-06-30-cure" in text
