@@ -86,11 +86,11 @@ class Deal(_Model):
     ratchet: RatchetTerms
     observations: list[Observation] = Field(min_length=1)
     scenarios: list[Scenario] = Field(default_factory=list)
+    monitoring: MonitoringTerms = Field(default_factory=MonitoringTerms,
+                                        description="Monitoring terms (KPI report due date rule); issue 12.")
     verification_cost_per_year: float | None = Field(None, ge=0, description="Yearly verification cost [ccy/yr].")
     valuation_date: dt.date | None = None
     default_scenario: str = Field("actual", description="Scenario used by `dcsll cashflows` without --scenario.")
-    monitoring: MonitoringTerms = Field(default_factory=MonitoringTerms,
-                                        description="Monitoring terms (KPI report due date rule); issue 12.")
 
 
 def deal_json_schema() -> dict:
