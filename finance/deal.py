@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finance import conventions as C
+from finance.monitoring import MonitoringTerms
 from finance.terms import InterpolatedRatchet, LoanTerms, RatchetTerms, ScoreGridRatchet, SptRatchet
 from index.errors import InputError, InputErrors
 from index.tomlfile import read_toml
@@ -85,6 +86,8 @@ class Deal(_Model):
     ratchet: RatchetTerms
     observations: list[Observation] = Field(min_length=1)
     scenarios: list[Scenario] = Field(default_factory=list)
+    monitoring: MonitoringTerms = Field(default_factory=MonitoringTerms,
+                                        description="Monitoring terms (KPI report due date rule); issue 12.")
     verification_cost_per_year: float | None = Field(None, ge=0, description="Yearly verification cost [ccy/yr].")
     valuation_date: dt.date | None = None
     default_scenario: str = Field("actual", description="Scenario used by `dcsll cashflows` without --scenario.")
