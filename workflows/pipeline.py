@@ -415,8 +415,8 @@ def build_statement(deal, source, period: str, verifier=None, engagement: dict |
     Parameters
     ----------
     deal : finance.deal.Deal
-    source : Source
-        Facility, methodology, verifier and engagement when not given.
+    source : Source or None
+        Facility, methodology, verifier and engagement when not given (None: all given).
     period : str
         Facility period label of the observation.
     verifier : finance.statement.Verifier or mapping, optional
@@ -431,6 +431,9 @@ def build_statement(deal, source, period: str, verifier=None, engagement: dict |
     InputError
         Whatever the statement builder refuses (no observation for the period, no verified figures, ...).
     """
+    from pydantic import ValidationError
+
+    from common.errors import from_validation_error
     from finance.statement import Verifier
     from finance.statement_build import build_statement as _build
     from index.engine import score as _score
@@ -439,8 +442,12 @@ def build_statement(deal, source, period: str, verifier=None, engagement: dict |
     meth = methodology if methodology is not None else source.methodology()
     vf = verifier if verifier is not None else source.verifier()
     if not isinstance(vf, Verifier):
-        vf = Verifier.model_validate(dict(vf))
-    eng = engagement if engagement is not None else source.engagement(deal.id, str(period))
-    eng_origin = source.origin("engagement", f"{deal.id} {period}") if eng is not None else None
+        try:
+            vf = Verifier.model_validate(dict(vf))
+        except ValidationError as exc:
+            raise from_validation_error(exc, file=source.origin("verifier", "") if source else None,
+                                        prefix="verifier.") from None
+    eng = engagement if engagement is not None or source is None else source.engagement(deal.id, str(period))
+    eng_origin = source.origin("engagement", f"{deal.id} {period}") if eng is not None and source else None
     return _build(deal, fac, str(period), vf, scorer=lambda f, p: _score(f, p, meth), engagement=eng,
-                  engagement_file=eng_origin, today=today, file=source.origin("deal", deal.id))
+                  engagement_file=eng_origin, today=today, file=source.origin("deal", deal.id) if source else None)
