@@ -193,8 +193,11 @@ def load_target_inputs(deal, source) -> TargetInputs:
     origin = source.origin("targets", deal.id)
     cfg = source.targets_settings(deal.id)
     if cfg is None:
-        raise InputError(f"no targets settings for deal {deal.id!r}: write {origin} (see data/targets/"
-                         "demo-zjk-sll-2025.toml) or pass --targets", file=origin)
+        if origin.startswith("deal book"):
+            how = "save them in the deal book (credit officer; `dcsll db import` of a targets TOML file)"
+        else:
+            how = f"write {origin} (see data/targets/demo-zjk-sll-2025.toml) or pass --targets"
+        raise InputError(f"no targets settings for deal {deal.id!r}: {how}", file=origin)
     monthly = source.monthly(facility.id)
     if monthly is None:
         raise InputError(f"no monthly metered data for facility {facility.id!r}", file=origin, field="monthly")

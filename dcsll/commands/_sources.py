@@ -20,12 +20,14 @@ def add_deal_args(p: argparse.ArgumentParser, *, required: bool = True) -> None:
 
 
 def store_source(**kw):
-    """:class:`workflows.StoreSource` on the deal book of ``$DCSLL_DATABASE_URL`` (migrated on open)."""
+    """:class:`workflows.StoreSource` on the deal book of ``$DCSLL_DATABASE_URL`` (default the per-user SQLite
+    file). Read-only commands do not migrate: a deal book behind the code's migrations is refused with the
+    advice to run ``dcsll db upgrade`` (:class:`store.StoreError`, exit code 2)."""
     from store import open_store
     from store.db import default_url, normalise_url
     from workflows import StoreSource
 
-    return StoreSource(open_store(normalise_url(default_url()), migrate=True), **kw)
+    return StoreSource(open_store(normalise_url(default_url()), migrate=False), **kw)
 
 
 def deal_source(args: argparse.Namespace, **files):
