@@ -40,6 +40,8 @@ def book(tmp_path_factory):
     store.save_monthly("operator", facility_id, load_monthly((tfile.parent / cfg["monthly"]).resolve()),
                        source=cfg["monthly"])
     store.save_targets_settings("credit", DEMO_DEAL, {k: v for k, v in cfg.items() if k not in ("deal", "monthly")})
+    store.save_lever_preset("operator", "demo-levers", read_toml(DATA / "targets" / "demo-levers.toml"),
+                            facility_id=facility_id)
     store.close()
     return url
 
@@ -93,6 +95,10 @@ def test_simulate_deal_id_equals_file(book, monkeypatch, capsys):
                 ["simulate", "--deal", DEMO_DEAL, *opts, *lev], book, monkeypatch, capsys)
     assert a == b
     assert json.loads(a)["levers_value"]["expected_pv_saving_gain"] != 0
+    # the deal book's lever preset of the same name gives the same run as the file
+    monkeypatch.setenv("DCSLL_DATABASE_URL", book)
+    c = cli_json(["simulate", "--deal", DEMO_DEAL, *opts, "--lever-preset", "demo-levers"], capsys)
+    assert c == a
 
 
 def test_file_and_id_together_is_refused(book, monkeypatch, capsys):
