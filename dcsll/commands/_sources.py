@@ -12,11 +12,10 @@ BOOK_HELP = ("read the {what} with this id from the deal book ($DCSLL_DATABASE_U
              "SQLite file) instead of a file")
 
 
-def add_deal_args(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+def add_deal_args(p: argparse.ArgumentParser) -> None:
     """``DEAL_FILE`` (optional positional) and ``--deal ID``: exactly one of them (checked in :func:`deal_source`)."""
     p.add_argument("deal_file", nargs="?", metavar="DEAL_FILE", help="deal TOML file (see data/deals/)")
     p.add_argument("--deal", metavar="ID", default=None, help=BOOK_HELP.format(what="deal"))
-    p.set_defaults(_deal_required=required)
 
 
 def store_source(**kw):
