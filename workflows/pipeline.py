@@ -3,6 +3,9 @@
 Each step orders calls to the engines (:mod:`index`, :mod:`finance`) and carries their results; it has no
 figures of its own. Inputs come from a :class:`workflows.sources.Source`; errors raised while working on a
 record name where it came from (:func:`named`).
+
+The engine modules are imported inside the steps that need them, so ``dcsll score`` loads the index engine
+only (not the finance, forecasting and statement stack): the CLI starts in well under a second.
 """
 
 from __future__ import annotations
