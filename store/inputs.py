@@ -1,5 +1,5 @@
 """Deal-book inputs that used to live only in files (issue 11): monthly metered series, targets settings,
-lever presets, verifier identities and engagements, and the listing of a deal's statements.
+lever presets, verifier identities and engagements.
 
 =====================  ==============================  ==========================  ==========================
 record                 file form                       writer                      history
@@ -23,16 +23,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from index.errors import InputError, InputErrors
+from store.base import StoreBase
 from store.errors import NotFound
-from store.records import StatementInfo
 from store.schema import (
     EngagementRow,
     LeverPresetRow,
     MonthlyRow,
-    StatementRow,
     TargetsSettingsRow,
     VerifierRow,
 )
@@ -261,7 +260,7 @@ def monthly_rows(frame, *, file: str | None = None) -> list[dict]:
 # ----------------------------------------------------------------------------------- the records
 
 
-class InputsMixin:
+class InputsMixin(StoreBase):
     """Store methods for the deal-book inputs (mixed into :class:`store.Store`)."""
 
     # ------------------------------------------------------------------- monthly series
@@ -553,19 +552,6 @@ class InputsMixin:
         """Verifier identities by id."""
         with self._read() as s:
             return {r.id: from_json(r.document) for r in s.scalars(select(VerifierRow).order_by(VerifierRow.id))}
-
-    # ------------------------------------------------------------------- statements listing
-
-    def statements(self, deal_id: str | None = None) -> list[StatementInfo]:
-        """Stored statements (drafts and issued), of one deal or all, by id (no PDF bytes are read)."""
-        with self._read() as s:
-            cols = (StatementRow.id, StatementRow.facility_id, StatementRow.deal_id, StatementRow.period_label,
-                    StatementRow.sha256, StatementRow.signature_status, StatementRow.status,
-                    StatementRow.issued_at, StatementRow.restates_id, func.length(StatementRow.pdf))
-            q = select(*cols).order_by(StatementRow.id)
-            if deal_id is not None:
-                q = q.where(StatementRow.deal_id == deal_id)
-            return [StatementInfo(*r) for r in s.execute(q)]
 
     def monthly_facility_ids(self) -> list[str]:
         """Facilities with a stored monthly series."""
