@@ -141,7 +141,28 @@ def load_deal(path) -> Deal:
         array element) and unit.
     """
     path = Path(path)
-    raw = read_toml(path)
+    return parse_deal(read_toml(path), file=str(path))
+
+
+def parse_deal(raw: dict, *, file: str | None = None) -> Deal:
+    """Validate a deal document (the mapping of a deal TOML file, e.g. one stored in the deal book).
+
+    Parameters
+    ----------
+    raw : dict
+        The document, as :mod:`tomllib` reads a deal file.
+    file : str, optional
+        Where it came from, for the error messages.
+
+    Returns
+    -------
+    Deal
+
+    Raises
+    ------
+    index.errors.InputErrors
+        As :func:`load_deal`.
+    """
     try:
         deal = Deal.model_validate(raw)
     except ValidationError as exc:
@@ -150,11 +171,11 @@ def load_deal(path) -> Deal:
             loc = [p for i, p in enumerate(e["loc"]) if not (i and e["loc"][i - 1] == "ratchet"
                                                              and p in ("spt", "score_grid", "interpolated"))]
             field, row = _loc(loc)
-            errs.append(InputError(e["msg"].removeprefix("Value error, "), file=str(path), field=field, row=row,
+            errs.append(InputError(e["msg"].removeprefix("Value error, "), file=file, field=field, row=row,
                                    unit=_unit(field),
                                    value=e.get("input") if not isinstance(e.get("input"), dict) else None))
         raise InputErrors(errs) from None
-    errs = validate_deal(deal, file=str(path))
+    errs = validate_deal(deal, file=file)
     if errs:
         raise InputErrors(errs)
     return deal

@@ -29,8 +29,9 @@ def _toml(p: Path) -> dict:
 @pytest.fixture(scope="module")
 def demo_book(module_db_url):
     """A deal book seeded from the project's data/ (once per backend)."""
+    from finance.deal_book import deal_validator
     from store import open_store
-    from store.demo import deal_validator, seed_demo
+    from store.demo import seed_demo
 
     st = open_store(module_db_url, migrate=True, deal_validator=deal_validator())
     rep = seed_demo(st, DATA)
