@@ -444,6 +444,13 @@ class InputsMixin(StoreBase):
             row = self._latest(s, EngagementRow, deal_id=deal_id, period_label=str(period))
             return None if row is None else from_json(row.document)
 
+    def engagements(self, deal_id: str) -> dict[str, dict]:
+        """The latest engagement of each observation period of a deal: ``{period: document}``, by period."""
+        with self._read() as s:
+            rows = s.scalars(select(EngagementRow).where(EngagementRow.deal_id == deal_id)
+                             .order_by(EngagementRow.period_label, EngagementRow.version))
+            return {r.period_label: from_json(r.document) for r in rows}   # later versions overwrite earlier
+
     # ------------------------------------------------------------------- versioned documents
 
     @staticmethod

@@ -214,3 +214,30 @@ def test_store_never_imports_finance_or_the_app():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
             found += [f"{p.relative_to(root.parent)}: {n}" for n in names if n.split(".")[0] in forbidden]
     assert found == []
+
+
+def test_export_of_the_inputs_loads_back_equal(demo_book, tmp_path):
+    """seed-demo → db export → seed-demo of the export into a second deal book: the same inputs."""
+    from finance.deal_book import deal_validator
+    from store import open_store
+    from store.demo import seed_demo
+    from store.files import export_folder
+
+    st, _ = demo_book
+    out = tmp_path / "export"
+    counts = export_folder(st, out)
+    assert {k: counts[k] for k in ("monthly", "targets_settings", "lever_presets", "verifiers", "engagements")} \
+        == {"monthly": 1, "targets_settings": 1, "lever_presets": 1, "verifiers": 1, "engagements": 1}
+    # the exported CSV holds the shipped file's numbers
+    pd.testing.assert_frame_equal(load_monthly(out / "monthly" / "demo-zjk-hyperscale.csv"),
+                                  load_monthly(DATA / "monthly" / "demo-zjk-hyperscale.csv"))
+    other = open_store(f"sqlite:///{tmp_path / 'other.sqlite'}", migrate=True, deal_validator=deal_validator())
+    try:
+        seed_demo(other, out)
+        pd.testing.assert_frame_equal(other.monthly("demo-zjk-hyperscale"), st.monthly("demo-zjk-hyperscale"))
+        assert other.targets_settings(DEMO_DEAL) == st.targets_settings(DEMO_DEAL)
+        assert other.lever_presets() == st.lever_presets()
+        assert other.verifiers() == st.verifiers()
+        assert other.engagements(DEMO_DEAL) == st.engagements(DEMO_DEAL) == {"2025": st.engagement(DEMO_DEAL, "2025")}
+    finally:
+        other.close()
