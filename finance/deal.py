@@ -160,6 +160,10 @@ def load_deal(path) -> Deal:
     return deal_from_dict(read_toml(path), file=str(path))
 
 
+#: the name the deal book's validator (:mod:`finance.deal_book`) calls :func:`deal_from_dict` by
+parse_deal = deal_from_dict
+
+
 def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
     """Business-rule checks of a deal; returns every failure (empty list = valid).
 
