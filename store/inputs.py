@@ -256,6 +256,20 @@ def monthly_rows(frame, *, file: str | None = None) -> list[dict]:
     return out
 
 
+def _text(v) -> str | None:
+    """A status/source cell as text; a blank cell (None, NaN, pandas NA, empty) is None."""
+    if v is None or v is _NA or (isinstance(v, float) and v != v):
+        return None
+    v = str(v)
+    return v if v.strip() else None
+
+
+try:  # pandas' missing-value singleton, compared by identity
+    from pandas import NA as _NA
+except ImportError:  # pragma: no cover - pandas is a dependency
+    _NA = object()
+
+
 # ----------------------------------------------------------------------------------- the records
 
 
@@ -326,7 +340,7 @@ class InputsMixin(StoreBase):
         now = _now()
         for m, r in new.items():
             values = {c: float(v) for c, v in r.items() if c not in ("month", *MONTHLY_TEXT)}
-            text = {c: (None if r.get(c) is None else str(r[c])) for c in MONTHLY_TEXT}
+            text = {c: _text(r.get(c)) for c in MONTHLY_TEXT}
             old = stored.get(m)
             if old is not None:
                 if old.values == values and all(getattr(old, c) == text[c] for c in MONTHLY_TEXT):

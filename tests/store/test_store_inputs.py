@@ -328,3 +328,12 @@ def test_statements_listing(seeded):
     assert got[0] == seeded.statement("VS-1")
     assert [i.id for i in seeded.statements()] == ["VS-1", "VS-2", "VS-X"]
     assert seeded.statements("other-deal") == []
+
+
+def test_monthly_blank_status_is_stored_as_none(seeded):
+    frame = _frame(["2025-01", "2025-02"], [1300.0, 1200.0], [1000.0, 960.0], [50.0, 40.0])
+    frame["status"] = ["verified", float("nan")]
+    assert seeded.save_monthly("op", FID, frame) == 2
+    got = seeded.monthly(FID)
+    assert got["status"].iloc[0] == "verified" and pd.isna(got["status"].iloc[1])
+    assert "nan" not in str(_audit(seeded, "monthly")[-1].after)
