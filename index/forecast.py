@@ -177,7 +177,7 @@ def monthly_from_rows(rows: list[dict], *, file: str | None = None, contiguous: 
                              value=str(months[i]))
     df = pd.DataFrame(data, index=pd.PeriodIndex(months, freq="M"))
     for c in ("status", "source"):
-        if c in cols:
+        if any(c in r for r in rows):
             df[c] = [r.get(c) for r in rows]
     bad = np.flatnonzero(df["it_energy_kwh"].to_numpy() > df["total_energy_kwh"].to_numpy())
     if len(bad):

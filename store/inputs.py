@@ -324,12 +324,11 @@ class InputsMixin(StoreBase):
         self._facility_row(s, facility_id)
         stored = {r.month: r for r in s.scalars(select(MonthlyRow).where(MonthlyRow.facility_id == facility_id))}
         if stored:
-            have = set(next(iter(stored.values())).values) | {
-                c for c in MONTHLY_TEXT if getattr(next(iter(stored.values())), c) is not None}
-            given = set(rows[0]) - {"month"}
+            have = set(next(iter(stored.values())).values)
+            given = set(rows[0]) - {"month", *MONTHLY_TEXT}
             if have != given:
                 raise InputError(
-                    f"the columns differ from the stored series of {facility_id} (stored: "
+                    f"the numeric columns differ from the stored series of {facility_id} (stored: "
                     f"{', '.join(sorted(have))}; given: {', '.join(sorted(given))}); every month of a series "
                     "has the same columns", file=label, field="columns")
         merged = {m: self._monthly_row_dict(r) for m, r in stored.items()} | {
