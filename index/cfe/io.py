@@ -1,0 +1,91 @@
+"""Reading interval files (CSV, Parquet, Excel) and meter registers into :mod:`index.cfe.intervals`.
+
+These are the loaders of the file form; the engines (:func:`index.cfe.intervals.validate_intervals`,
+:func:`index.cfe.engine.hourly_cfe`) take data frames, never paths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from index.cfe.intervals import IntervalData, Meter, meters_from_dict, validate_intervals
+from index.cfe.settings import CFESettings
+from index.errors import InputError
+from index.tomlfile import read_toml
+
+INTERVAL_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq", ".xlsx", ".xlsm")
+
+
+def read_interval_table(path: str | Path) -> pd.DataFrame:
+    """The raw long-layout table of an interval file, without checks beyond the file format.
+
+    CSV is read with pyarrow (``timestamp``, ``channel``, ``meter`` as text, ``kwh`` as float64; a ``kwh``
+    column with non-numbers is read as text so that validation can name each bad row); Parquet with pyarrow;
+    Excel (first sheet) with openpyxl.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as in the file.
+
+    Raises
+    ------
+    InputError
+        Unknown suffix, unreadable file, header without the long-layout columns.
+    FileNotFoundError
+        If the file does not exist.
+    """
+    p = Path(path)
+    name = p.name.lower()
+    if not p.exists():
+        raise FileNotFoundError(2, "No such file", str(p))
+    try:
+        if name.endswith((".csv", ".csv.gz")):
+            import pyarrow as pa
+            import pyarrow.csv as pacsv
+
+            text = {"timestamp": pa.string(), "channel": pa.string(), "meter": pa.string()}
+            try:
+                tbl = pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
+                    column_types={**text, "kwh": pa.float64()}, strings_can_be_null=True))
+            except pa.ArrowInvalid:
+                tbl = pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
+                    column_types={**text, "kwh": pa.string()}, strings_can_be_null=True))
+            return tbl.to_pandas()
+        if name.endswith((".parquet", ".pq")):
+            return pd.read_parquet(p)
+        if name.endswith((".xlsx", ".xlsm")):
+            df = pd.read_excel(p, sheet_name=0, engine="openpyxl")
+            if "timestamp" in df.columns and df["timestamp"].dtype == object:
+                df["timestamp"] = df["timestamp"].map(
+                    lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+            return df
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise InputError(f"cannot read the interval file: {exc}", file=str(p)) from None
+    raise InputError(f"unknown interval file type; use one of {', '.join(INTERVAL_SUFFIXES)}", file=str(p))
+
+
+def read_meters(path: str | Path) -> dict[str, Meter]:
+    """Meter register from a TOML file with ``[[meter]]`` tables (``id``, ``calibration_ref``, …).
+
+    Raises
+    ------
+    InputError
+        See :func:`index.cfe.intervals.meters_from_dict`.
+    """
+    return meters_from_dict(read_toml(path, "meter register"), file=str(path))
+
+
+def read_intervals(path: str | Path, *, tz: str | None = None, meters: dict[str, Meter] | None = None,
+                   window=None, settings: CFESettings | None = None) -> IntervalData:
+    """Read and validate an interval file (see :func:`index.cfe.intervals.validate_intervals`)."""
+    df = read_interval_table(path)
+    return validate_intervals(df, file=str(path), tz=tz, meters=meters, window=window, settings=settings)
