@@ -1,0 +1,115 @@
+"""``dcsll cfe``: hourly 24/7 carbon-free-energy matching of interval meter data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "cfe", help="hourly 24/7 CFE score, hourly matched and annual volumetric share of interval data",
+        description="Validate interval meter data (long layout: timestamp with UTC offset, channel, kwh[, meter]; "
+        "CSV, Parquet or Excel), reconcile it to the bills, and score it hour by hour against the grid's "
+        "carbon-free share (Google 2021 24/7 CFE). Exit 2 on bad data or a reconciliation beyond tolerance.")
+    p.add_argument("file", nargs="?", help="interval file (.csv, .parquet, .xlsx)")
+    g = p.add_argument_group("grid carbon-free share (one of)")
+    g.add_argument("--grid", help="hourly grid file: Electricity Maps CSV or EIA-930 fuel-mix CSV")
+    g.add_argument("--grid-region", help="Chinese province / regional grid / cn: annual fallback share "
+                   "(data/cfe/grid_cfe_fallback.csv)")
+    g.add_argument("--grid-share", type=float, help="a stated annual carbon-free share 0–1 (needs --grid-source)")
+    g.add_argument("--grid-source", help="source of --grid-share")
+    p.add_argument("--meters", help="meter register TOML ([[meter]] id, calibration_ref, channel, …)")
+    p.add_argument("--tz", help="IANA time zone for timestamps without offset and for bill months "
+                   "(e.g. Asia/Shanghai, America/Chicago)")
+    p.add_argument("--bills", help="period totals: a facility TOML (with --bill-period) or a monthly CSV "
+                   "(data/monthly format)")
+    p.add_argument("--bill-period", help="period label in the facility TOML given by --bills")
+    p.add_argument("--allow-gaps", action="store_true",
+                   help="accept unfilled gaps in channels other than the hours used (completeness is reported)")
+    p.add_argument("--failures", help="write the failure table (every issue) to this CSV")
+    p.add_argument("--facility", help="deal-book form: facility id (interval data stored in the deal book)")
+    p.add_argument("--period", help="deal-book form: period label")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run_cfe)
+
+
+def _grid(args):
+    from index.cfe import annual_grid, read_grid
+    from index.errors import InputError
+
+    given = [x for x in (args.grid, args.grid_region, args.grid_share) if x is not None]
+    if len(given) != 1:
+        raise InputError("give exactly one of --grid FILE, --grid-region REGION, --grid-share X", field="--grid")
+    if args.grid:
+        return read_grid(args.grid)
+    if args.grid_share is not None:
+        if not args.grid_source:
+            raise InputError("--grid-share needs --grid-source (where the figure comes from)", field="--grid-source")
+        return annual_grid(args.grid_share, source=args.grid_source)
+    return None  # region: needs the data's year, resolved later
+
+
+def _bills(args):
+    from pathlib import Path
+
+    from index.errors import InputError
+
+    if not args.bills:
+        return None, None, "period"
+    p = Path(args.bills)
+    if p.suffix.lower() == ".toml":
+        from index.models import load_facility
+
+        if not args.bill_period:
+            raise InputError("--bills with a facility file needs --bill-period LABEL", file=args.bills,
+                             field="--bill-period")
+        per = load_facility(p).period(args.bill_period)
+        totals = {name: getattr(per, name).value for name in type(per).model_fields
+                  if name.endswith("_kwh") and getattr(per, name) is not None}
+        return totals, None, str(args.bill_period)
+    from index.forecast import load_monthly
+
+    return None, load_monthly(p), "month"
+
+
+def run_cfe(args: argparse.Namespace) -> int:
+    from index.cfe import annual_fallback, read_intervals, read_meters
+    from index.cfe.report import evaluate
+    from index.errors import InputError
+
+    if args.facility or args.period:
+        return _run_deal_book(args)
+    if not args.file:
+        raise InputError("give an interval file, or --facility ID --period P for the deal book", field="file")
+    grid = _grid(args)
+    meters = read_meters(args.meters) if args.meters else None
+    data = read_intervals(args.file, tz=args.tz, meters=meters)
+    if args.failures:
+        data.issues.to_csv(args.failures, index=False)
+    if grid is None:
+        w0, w1 = data.window
+        grid = annual_fallback(args.grid_region, (w0 + (w1 - w0) / 2).year)
+    totals, monthly, label = _bills(args)
+    rep = evaluate(data, grid, totals=totals, period_label=label, monthly=monthly, tz=args.tz,
+                   allow_gaps=args.allow_gaps)
+    _print(rep, args.json)
+    return 0
+
+
+def _print(rep, as_json: bool) -> None:
+    from index.cfe.report import format_report
+
+    if as_json:
+        json.dump(rep.as_dict(), sys.stdout, indent=2, ensure_ascii=False, default=str)
+        print()
+    else:
+        print(format_report(rep))
+
+
+def _run_deal_book(args: argparse.Namespace) -> int:
+    from index.errors import InputError
+
+    raise InputError("the deal-book form (--facility/--period) needs interval data stored in the deal book, "
+                     "which this build does not have yet", field="--facility")
