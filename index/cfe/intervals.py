@@ -298,9 +298,11 @@ def _parse_timestamps(ts: pd.Series, tz: str | None, file: str | None, issues: l
     bad_reason: dict[int, str] = {}
     if len(no_off):
         if tz is None:
-            for j in no_off:
-                bad_reason[int(j)] = ("timestamp has no UTC offset (write e.g. 2025-01-01T00:00:00+08:00, or name the "
-                                      "meter's time zone)")
+            unparsed = pd.isna(naive_vals)
+            for k, j in enumerate(no_off):
+                bad_reason[int(j)] = ("not an ISO 8601 timestamp" if unparsed[k] else
+                                      "timestamp has no UTC offset (write e.g. 2025-01-01T00:00:00+08:00, or name "
+                                      "the meter's time zone)")
         else:
             ok = ~pd.isna(naive_vals)
             loc = pd.Series(pd.NaT, index=range(len(no_off)), dtype="datetime64[ns, UTC]")
@@ -309,9 +311,10 @@ def _parse_timestamps(ts: pd.Series, tz: str | None, file: str | None, issues: l
                     continue
                 try:
                     loc.iloc[k] = pd.Timestamp(v).tz_localize(tz, ambiguous="raise", nonexistent="raise").tz_convert("UTC")
-                except Exception as exc:  # pytz/zoneinfo errors for ambiguous or nonexistent local times
-                    name = type(exc).__name__
-                    what = "exists twice (DST fall-back)" if "Ambiguous" in name else "does not exist (DST spring-forward)"
+                except ValueError as exc:  # pandas: ambiguous or nonexistent local time
+                    text = f"{type(exc).__name__} {exc}".lower()
+                    what = ("does not exist (DST spring-forward)" if "nonexistent" in text
+                            else "exists twice (DST fall-back)")
                     bad_reason[int(j)] = f"local time {v} {what} in {tz}; write the UTC offset"
             parsed.iloc[no_off] = loc.to_numpy()
             offsets.add(tz)

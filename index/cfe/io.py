@@ -53,10 +53,10 @@ def read_interval_table(path: str | Path) -> pd.DataFrame:
             text = {"timestamp": pa.string(), "channel": pa.string(), "meter": pa.string()}
             try:
                 tbl = pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
-                    column_types={**text, "kwh": pa.float64()}, strings_can_be_null=True))
+                    column_types={**text, "kwh": pa.float64()}, strings_can_be_null=True, null_values=[""]))
             except pa.ArrowInvalid:
                 tbl = pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
-                    column_types={**text, "kwh": pa.string()}, strings_can_be_null=True))
+                    column_types={**text, "kwh": pa.string()}, strings_can_be_null=True, null_values=[""]))
             return tbl.to_pandas()
         if name.endswith((".parquet", ".pq")):
             return pd.read_parquet(p)
