@@ -40,6 +40,7 @@ from index.errors import InputError, InputErrors
 ISSUE_COLUMNS = ["file", "row", "meter", "channel", "field", "unit", "value", "reason", "severity"]
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 NS_PER_MIN = 60_000_000_000
+HOUR_NS = 60 * NS_PER_MIN
 
 
 @dataclass(frozen=True)
@@ -187,19 +188,24 @@ class IntervalData:
         f = self.frame
         if channels is not None:
             f = f[f["channel"].isin(channels)]
-        hour = f["start"].dt.floor("h")
-        grp = [f["channel"].astype(str).to_numpy(), hour.to_numpy()]
-        energy = f["kwh"].fillna(0.0).groupby(grp).sum()
-        missing = f["kwh"].isna().groupby(grp).any()
-        energy[missing.to_numpy()] = np.nan
-        wide = energy.unstack(0)
         start, end = self.window
-        idx = pd.date_range(start.floor("h"), end - pd.Timedelta(1, "ns"), freq="h", tz="UTC").floor("h")
-        wide.index = pd.DatetimeIndex(wide.index).tz_localize("UTC") if wide.index.tz is None else wide.index
-        wide = wide.reindex(idx.unique())
-        wide.index.name = "hour"
-        cols = [c for c in CHANNELS if c in wide.columns and (channels is None or c in channels)]
-        return wide[cols]
+        h0 = start.floor("h")
+        nh = int(-(-(end.value - h0.value) // HOUR_NS))
+        t = pd.DatetimeIndex(f["start"]).as_unit("ns").asi8
+        codes = f["channel"].cat.codes.to_numpy().astype(np.int64)
+        cats = list(f["channel"].cat.categories)
+        key = codes * nh + (t - h0.value) // HOUR_NS
+        kwh = f["kwh"].to_numpy(dtype=float)
+        nan = np.isnan(kwh)
+        size = len(cats) * nh
+        sums = np.bincount(key, weights=np.where(nan, 0.0, kwh), minlength=size).reshape(len(cats), nh)
+        nans = np.bincount(key, weights=nan, minlength=size).reshape(len(cats), nh)
+        sums[nans > 0] = np.nan
+        present = np.bincount(codes, minlength=len(cats)) > 0
+        idx = pd.date_range(h0, periods=nh, freq="h", name="hour")
+        cols = {c: sums[i] for i, c in enumerate(cats) if present[i]}
+        order = [c for c in CHANNELS if c in cols and (channels is None or c in channels)]
+        return pd.DataFrame({c: cols[c] for c in order}, index=idx)
 
     def totals(self, *, by: str | None = None, tz: str | None = None) -> pd.DataFrame:
         """Channel sums [kWh], over the window (``by=None``) or per calendar month (``by="month"``).
@@ -218,15 +224,19 @@ class IntervalData:
         """
         f = self.frame
         if by is None:
-            s = f.groupby(f["channel"].astype(str))["kwh"].sum(min_count=1)
-            return s.to_frame("kwh").T.rename(index={"kwh": "window"})
+            out = f.groupby("channel", observed=True)["kwh"].sum(min_count=1)
+            out.index = out.index.astype(str)
+            return out.to_frame("window").T
         if by != "month":
             raise ValueError("by must be None or 'month'")
         zone = tz or self.local_zone()
-        local = f["start"].dt.tz_convert(zone)
-        month = local.dt.tz_localize(None).dt.to_period("M")
-        out = f["kwh"].groupby([month.to_numpy(), f["channel"].astype(str).to_numpy()]).sum(min_count=1).unstack(1)
-        out.index = pd.PeriodIndex(out.index, freq="M")
+        local = pd.DatetimeIndex(f["start"]).tz_convert(zone)
+        month = (local.year * 12 + local.month - 1).to_numpy()
+        codes = f["channel"].cat.codes.to_numpy()
+        out = f["kwh"].groupby([month, codes]).sum(min_count=1).unstack(1)
+        cats = f["channel"].cat.categories
+        out.columns = [str(cats[c]) for c in out.columns]
+        out.index = pd.PeriodIndex([pd.Period(year=int(k // 12), month=int(k % 12) + 1, freq="M") for k in out.index])
         return out
 
     def local_zone(self) -> str:
@@ -258,27 +268,27 @@ def _issue(rows, *, file, row=0, meter=None, channel=None, field, unit=None, val
 def _issues_from_mask(issues: list, mask: np.ndarray, df: pd.DataFrame, *, file, field, unit, reason,
                       values) -> None:
     for i in np.flatnonzero(mask):
-        _issue(issues, file=file, row=int(i) + 1, meter=str(df["meter"].iat[i]), channel=str(df["channel"].iat[i]),
+        _issue(issues, file=file, row=int(i) + 1, meter=df.meter[i], channel=df.channel[i],
                field=field, unit=unit, value=None if values is None else str(values[i]), reason=reason)
 
 
 def _parse_timestamps(ts: pd.Series, tz: str | None, file: str | None, issues: list, df: pd.DataFrame):
     """UTC nanoseconds (int64, NaT → min) and the set of offsets written; problems go to ``issues``."""
     if isinstance(ts.dtype, pd.DatetimeTZDtype):
-        utc = ts.dt.tz_convert("UTC").dt.as_unit("ns")
-        bad = utc.isna().to_numpy()
+        i8 = pd.DatetimeIndex(ts).tz_convert("UTC").as_unit("ns").asi8.copy()
+        bad = pd.isna(ts).to_numpy()
         for i in np.flatnonzero(bad):
             _issue(issues, file=file, row=int(i) + 1, field="timestamp", reason="blank timestamp")
-        return utc.reset_index(drop=True), (str(ts.dt.tz),)
+        return i8, (str(ts.dt.tz),)
     if pd.api.types.is_datetime64_dtype(ts.dtype):  # naive datetimes (Excel, Parquet without zone)
         strings = None
         codes, uniques = pd.factorize(ts, use_na_sentinel=True)
         naive = pd.DatetimeIndex(uniques)
         has_off = np.zeros(len(naive), bool)
     else:
-        strings = ts.astype("string").str.strip()
-        codes, uniques = pd.factorize(strings, use_na_sentinel=True)
-        uniq = pd.Index(uniques, dtype="object").astype(str)
+        strings = ts
+        codes, uniques = pd.factorize(ts, use_na_sentinel=True)
+        uniq = pd.Index([str(u).strip() for u in uniques], dtype="object")
         has_off = np.array([bool(_OFFSET.search(u)) for u in uniq], bool)
         naive = None
     parsed = pd.Series(pd.NaT, index=range(len(uniques)), dtype="datetime64[ns, UTC]")
@@ -332,10 +342,9 @@ def _parse_timestamps(ts: pd.Series, tz: str | None, file: str | None, issues: l
     for i in np.flatnonzero(bad_rows):
         c = codes[i]
         reason = "blank timestamp" if c < 0 else bad_reason[int(c)]
-        _issue(issues, file=file, row=int(i) + 1, meter=str(df["meter"].iat[i]), channel=str(df["channel"].iat[i]),
-               field="timestamp", value=None if c < 0 else str(uniques[c]), reason=reason)
+        _issue(issues, file=file, row=int(i) + 1, meter=df.meter[i], channel=df.channel[i], field="timestamp", value=None if c < 0 else str(uniques[c]), reason=reason)
     row_i8[bad_rows] = nat_i8
-    return pd.Series(pd.DatetimeIndex(row_i8.view("datetime64[ns]")).tz_localize("UTC")), tuple(sorted(offsets))
+    return row_i8, tuple(sorted(offsets))
 
 
 def validate_intervals(df: pd.DataFrame, *, file: str | None = None, tz: str | None = None,
@@ -382,23 +391,25 @@ def validate_intervals(df: pd.DataFrame, *, file: str | None = None, tz: str | N
     if n == 0:
         raise InputError("no interval rows", file=file)
     issues: list[dict] = []
-    work = pd.DataFrame(index=pd.RangeIndex(n))
+    # meter and channel as codes into small tables of normalised names (work on uniques, not on rows)
     if "meter" in df.columns:
-        mt = df["meter"].astype("string").str.strip()
-        blank_m = mt.isna() | (mt == "")
-        work["meter"] = mt.fillna("").to_numpy()
+        m_codes, m_raw = pd.factorize(df["meter"], use_na_sentinel=True)
+        m_names = np.array([str(u).strip() for u in m_raw] + [""], dtype=object)
+        m_codes = np.where(m_codes < 0, len(m_raw), m_codes)
     else:
-        blank_m = pd.Series(False, index=work.index)
-        work["meter"] = "main"
-    work["channel"] = df["channel"].astype("string").str.strip().str.lower().fillna("").to_numpy()
-    for i in np.flatnonzero(blank_m.to_numpy()):
+        m_codes, m_names = np.zeros(n, np.int64), np.array(["main"], dtype=object)
+    c_codes, c_raw = pd.factorize(df["channel"], use_na_sentinel=True)
+    c_names = np.array([str(u).strip().lower() for u in c_raw] + [""], dtype=object)
+    c_codes = np.where(c_codes < 0, len(c_raw), c_codes)
+    m_codes, m_names = _renormalise(m_codes, m_names)
+    c_codes, c_names = _renormalise(c_codes, c_names)
+    work = _RowView(m_names, m_codes, c_names, c_codes)
+    blank_m = (m_names == "")[m_codes]
+    for i in np.flatnonzero(blank_m):
         _issue(issues, file=file, row=int(i) + 1, field="meter", reason="blank meter id")
-    # channel
-    chan_codes, chan_uniques = pd.factorize(work["channel"])
-    bad_chan_u = np.array([u not in CHANNELS for u in chan_uniques], bool)
-    bad_chan = bad_chan_u[chan_codes] if len(chan_uniques) else np.zeros(n, bool)
+    bad_chan = np.array([u not in CHANNELS for u in c_names], bool)[c_codes]
     _issues_from_mask(issues, bad_chan, work, file=file, field="channel", unit=None,
-                      reason=f"unknown channel; channels are {', '.join(CHANNELS)}", values=work["channel"].to_numpy())
+                      reason=f"unknown channel; channels are {', '.join(CHANNELS)}", values=work.channel)
     # kwh
     raw = df["kwh"]
     if pd.api.types.is_numeric_dtype(raw.dtype):
@@ -407,12 +418,12 @@ def validate_intervals(df: pd.DataFrame, *, file: str | None = None, tz: str | N
         nonnum = np.zeros(n, bool)
     else:
         s = raw.astype("string").str.strip()
-        blank = (s.isna() | (s == "")).to_numpy()
+        blank = (s.isna() | (s == "")).to_numpy(dtype=bool, na_value=True)
         kwh = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         nonnum = np.isnan(kwh) & ~blank
     inf = np.isinf(kwh)
     neg = kwh < 0
-    rawv = raw.to_numpy()
+    rawv = _LazyValues(raw)
     _issues_from_mask(issues, blank, work, file=file, field="kwh", unit="kWh", reason="blank reading", values=None)
     _issues_from_mask(issues, nonnum, work, file=file, field="kwh", unit="kWh", reason="not a number", values=rawv)
     _issues_from_mask(issues, inf, work, file=file, field="kwh", unit="kWh", reason="infinite reading", values=rawv)
@@ -421,96 +432,95 @@ def validate_intervals(df: pd.DataFrame, *, file: str | None = None, tz: str | N
                       values=rawv)
     # meters
     if meters is not None:
-        m_codes, m_uniques = pd.factorize(work["meter"])
-        for j, mid in enumerate(m_uniques):
-            if mid == "":
-                continue
+        for j, mid in enumerate(m_names):
             rows_j = np.flatnonzero(m_codes == j)
+            if mid == "" or not len(rows_j):
+                continue
             if mid not in meters:
                 _issue(issues, file=file, row=int(rows_j[0]) + 1, meter=mid, field="meter", value=mid,
                        reason=f"meter not in the meter register ({len(rows_j)} rows; first row given)")
                 continue
             reg = meters[mid].channel
             if reg is not None:
-                other = rows_j[work["channel"].to_numpy()[rows_j] != reg]
+                other = rows_j[c_names[c_codes[rows_j]] != reg]
                 if len(other):
-                    _issue(issues, file=file, row=int(other[0]) + 1, meter=mid,
-                           channel=str(work["channel"].iat[other[0]]), field="channel",
-                           value=str(work["channel"].iat[other[0]]),
+                    _issue(issues, file=file, row=int(other[0]) + 1, meter=mid, channel=work.channel[other[0]],
+                           field="channel", value=work.channel[other[0]],
                            reason=f"meter {mid} is registered for channel '{reg}' ({len(other)} rows of other channels)")
-    # timestamps
-    ts, offsets = _parse_timestamps(df["timestamp"], tz, file, issues, work)
-    work["start"] = ts.to_numpy()
-    work["t"] = pd.DatetimeIndex(ts).as_unit("ns").asi8
-    work["kwh"] = kwh
-    work["row"] = np.arange(1, n + 1, dtype=np.int64)
-    bad = blank | nonnum | inf | neg | bad_chan | blank_m.to_numpy() | work["start"].isna().to_numpy()
-    good = work[~bad]
-    if good.empty:
+    # timestamps → int64 ns UTC
+    t_all, offsets = _parse_timestamps(df["timestamp"], tz, file, issues, work)
+    nat_i8 = np.iinfo(np.int64).min
+    bad = blank | nonnum | inf | neg | bad_chan | blank_m | (t_all == nat_i8)
+    keep = np.flatnonzero(~bad)
+    if not len(keep):
         table = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
         data = IntervalData(pd.DataFrame(), pd.DataFrame(), table, (pd.NaT, pd.NaT), offsets, file)
         data.raise_for_errors()
         raise InputError("no usable interval rows", file=file)
-    # duplicates
-    key = ["meter", "channel", "start"]
-    dup = good.duplicated(key, keep=False).to_numpy()
-    if dup.any():
-        d = good[dup].sort_values(key + ["row"])
-        for (m, c, t), g in d.groupby(key, sort=False):
-            vals = g["kwh"].unique()
-            rows = ", ".join(str(r) for r in g["row"])
-            why = "duplicate reading" if len(vals) == 1 else f"conflicting duplicate readings ({', '.join(f'{v:g}' for v in vals)} kWh)"
-            _issue(issues, file=file, row=int(g["row"].iat[0]), meter=m, channel=c, field="timestamp",
-                   value=t.isoformat(), reason=f"{why} for meter {m}, channel {c} (rows {rows})")
-        good = good.drop_duplicates(key, keep="first")
-    good = good.sort_values(key)
-    # window
-    groups = list(good.groupby(["meter", "channel"], sort=True))
-    res_of: dict[tuple, int] = {}
-    for (m, c), g in groups:
-        t = g["t"].to_numpy()
-        if len(t) < 2:
-            res = min(st.allowed_minutes)
-        else:
-            diffs = np.diff(t) // NS_PER_MIN
-            res = int(np.min(diffs))
+    # sort by (meter, channel, time); rows keep their 1-based file numbers
+    order = _sort_rows(keep, m_codes, c_codes, len(c_names), t_all)
+    gm, gc, gt, gv, gr = m_codes[order], c_codes[order], t_all[order], kwh[order], order + 1
+    # duplicates: equal (meter, channel, time) neighbours
+    same = (gm[1:] == gm[:-1]) & (gc[1:] == gc[:-1]) & (gt[1:] == gt[:-1])
+    if same.any():
+        first_of_run = np.flatnonzero(same & ~np.concatenate(([False], same[:-1])))
+        for a in first_of_run:
+            b = a + 1
+            while b < len(same) and same[b]:
+                b += 1
+            vals = np.unique(gv[a:b + 1])
+            rows = ", ".join(str(int(r)) for r in np.sort(gr[a:b + 1]))
+            why = ("duplicate reading" if len(vals) == 1
+                   else f"conflicting duplicate readings ({', '.join(f'{v:g}' for v in vals)} kWh)")
+            m, c = m_names[gm[a]], c_names[gc[a]]
+            _issue(issues, file=file, row=int(gr[a]), meter=m, channel=c, field="timestamp",
+                   value=pd.Timestamp(int(gt[a]), tz="UTC").isoformat(),
+                   reason=f"{why} for meter {m}, channel {c} (rows {rows})")
+        first = np.concatenate(([True], ~same))
+        gm, gc, gt, gv, gr = gm[first], gc[first], gt[first], gv[first], gr[first]
+    # series boundaries
+    brk = np.flatnonzero((gm[1:] != gm[:-1]) | (gc[1:] != gc[:-1])) + 1
+    bounds = list(zip(np.concatenate(([0], brk)), np.concatenate((brk, [len(gm)])), strict=True))
+    res_of = []
+    for a, b in bounds:
+        m, c = m_names[gm[a]], c_names[gc[a]]
+        res = int(np.min(np.diff(gt[a:b])) // NS_PER_MIN) if b - a > 1 else min(st.allowed_minutes)
         if res not in st.allowed_minutes:
-            _issue(issues, file=file, row=int(g["row"].iat[0]), meter=m, channel=c, field="timestamp", unit="min",
+            _issue(issues, file=file, row=int(gr[a]), meter=m, channel=c, field="timestamp", unit="min",
                    value=res, reason=f"interval length {res} min is not one of {st.allowed_minutes} min")
             res = min(st.allowed_minutes)
-        res_of[(m, c)] = res
+        res_of.append(res)
     if window is None:
-        ends = max(int(g["t"].iat[-1]) + res_of[k] * NS_PER_MIN for k, g in groups)
-        window = (pd.Timestamp(int(good["t"].min()), tz="UTC"), pd.Timestamp(ends, tz="UTC"))
-    w0, w1 = (pd.Timestamp(window[0]).tz_convert("UTC") if pd.Timestamp(window[0]).tz else pd.Timestamp(window[0], tz="UTC"),
-              pd.Timestamp(window[1]).tz_convert("UTC") if pd.Timestamp(window[1]).tz else pd.Timestamp(window[1], tz="UTC"))
-    w0_ns, w1_ns = w0.value, w1.value
-    out_parts, series_rows = [], []
+        w0_ns = int(gt.min())
+        w1_ns = max(int(gt[b - 1]) + r * NS_PER_MIN for (a, b), r in zip(bounds, res_of, strict=True))
+    else:
+        w0_ns, w1_ns = (_utc(window[0]).value, _utc(window[1]).value)
+    w0, w1 = pd.Timestamp(w0_ns, tz="UTC"), pd.Timestamp(w1_ns, tz="UTC")
+    out_m, out_c, out_t, out_min, out_kwh, out_filled, out_row, series_rows = [], [], [], [], [], [], [], []
     max_gap = st.meter_max_gap_minutes
-    for (m, c), g in groups:
-        res = res_of[(m, c)]
+    for (a, b), res in zip(bounds, res_of, strict=True):
+        m, c = m_names[gm[a]], c_names[gc[a]]
         res_ns = res * NS_PER_MIN
-        t = g["t"].to_numpy()
+        t, vals, rows = gt[a:b], gv[a:b], gr[a:b]
         outside = (t < w0_ns) | (t >= w1_ns)
         if outside.any():
             i0 = np.flatnonzero(outside)
-            _issue(issues, file=file, row=int(g["row"].iat[i0[0]]), meter=m, channel=c, field="timestamp",
-                   value=pd.Timestamp(t[i0[0]], tz="UTC").isoformat(),
+            _issue(issues, file=file, row=int(rows[i0[0]]), meter=m, channel=c, field="timestamp",
+                   value=pd.Timestamp(int(t[i0[0]]), tz="UTC").isoformat(),
                    reason=f"{len(i0)} readings outside the window {w0.isoformat()} – {w1.isoformat()}; not used")
-        keep = ~outside
-        t, vals, rows = t[keep], g["kwh"].to_numpy()[keep], g["row"].to_numpy()[keep]
+            t, vals, rows = t[~outside], vals[~outside], rows[~outside]
         if len(t) == 0:
             continue
-        origin = t[0] - ((t[0] - w0_ns) // res_ns) * res_ns
+        origin = int(t[0]) - ((int(t[0]) - w0_ns) // res_ns) * res_ns
         off = (t - origin) % res_ns
         if (off != 0).any():
             j = np.flatnonzero(off != 0)
             _issue(issues, file=file, row=int(rows[j[0]]), meter=m, channel=c, field="timestamp", unit="min",
-                   value=pd.Timestamp(t[j[0]], tz="UTC").isoformat(),
+                   value=pd.Timestamp(int(t[j[0]]), tz="UTC").isoformat(),
                    reason=f"{len(j)} readings are off the series' {res}-min grid; not used")
             t, vals, rows = t[off == 0], vals[off == 0], rows[off == 0]
         nslots = int(-(-(w1_ns - origin) // res_ns))
-        pos = ((t - origin) // res_ns).astype(np.int64)
+        pos = (t - origin) // res_ns
         full = np.full(nslots, np.nan)
         full[pos] = vals
         row_full = np.zeros(nslots, np.int64)
@@ -525,35 +535,95 @@ def validate_intervals(df: pd.DataFrame, *, file: str | None = None, tz: str | N
             if short.any():
                 measured = np.flatnonzero(~miss)
                 interp = np.interp(np.arange(nslots), measured, full[measured])
-                for a, b in zip(run_start[short], run_end[short], strict=True):
-                    full[a:b] = interp[a:b]
-                    filled[a:b] = True
-                for a, b in zip(run_start[short], run_end[short], strict=True):
+                for ra, rb in zip(run_start[short], run_end[short], strict=True):
+                    full[ra:rb] = interp[ra:rb]
+                    filled[ra:rb] = True
                     _issue(issues, file=file, meter=m, channel=c, field="gap_filled", unit="kWh",
-                           value=f"{b - a} × {res} min",
-                           reason=f"gap {pd.Timestamp(origin + a * res_ns, tz='UTC').isoformat()} – "
-                                  f"{pd.Timestamp(origin + b * res_ns, tz='UTC').isoformat()} filled by linear "
+                           value=f"{rb - ra} × {res} min",
+                           reason=f"gap {pd.Timestamp(origin + ra * res_ns, tz='UTC').isoformat()} – "
+                                  f"{pd.Timestamp(origin + rb * res_ns, tz='UTC').isoformat()} filled by linear "
                                   f"interpolation (≤ {max_gap:g} min rule)", severity="warning")
-            for a, b, ins in zip(run_start[~short], run_end[~short], inside[~short], strict=True):
-                where = "inside the series" if ins else ("at the start of the window" if a == 0 else "at the end of the window")
-                _issue(issues, file=file, meter=m, channel=c, field="gap", unit="min", value=f"{(b - a) * res} min",
-                       reason=f"gap of {b - a} intervals {where}: {pd.Timestamp(origin + a * res_ns, tz='UTC').isoformat()} – "
-                              f"{pd.Timestamp(origin + b * res_ns, tz='UTC').isoformat()} not filled "
+            for ra, rb, ins in zip(run_start[~short], run_end[~short], inside[~short], strict=True):
+                where = ("inside the series" if ins else
+                         "at the start of the window" if ra == 0 else "at the end of the window")
+                _issue(issues, file=file, meter=m, channel=c, field="gap", unit="min", value=f"{(rb - ra) * res} min",
+                       reason=f"gap of {rb - ra} intervals {where}: "
+                              f"{pd.Timestamp(origin + ra * res_ns, tz='UTC').isoformat()} – "
+                              f"{pd.Timestamp(origin + rb * res_ns, tz='UTC').isoformat()} not filled "
                               f"(fill limit {max_gap:g} min inside a series)")
         starts = origin + np.arange(nslots, dtype=np.int64) * res_ns
-        # slots before the window start (origin < w0) are not expected
-        in_w = starts >= w0_ns
-        out_parts.append(pd.DataFrame({
-            "meter": m, "channel": c, "start": pd.DatetimeIndex(starts[in_w].view("datetime64[ns]")).tz_localize("UTC"),
-            "minutes": np.int16(res), "kwh": full[in_w], "filled": filled[in_w], "row": row_full[in_w]}))
-        series_rows.append({"meter": m, "channel": c, "minutes": res, "expected": int(in_w.sum()),
+        in_w = starts >= w0_ns  # slots before the window start are not expected
+        k = int(in_w.sum())
+        out_m.append(np.full(k, gm[a]))
+        out_c.append(np.full(k, gc[a]))
+        out_t.append(starts[in_w])
+        out_min.append(np.full(k, res, np.int16))
+        out_kwh.append(full[in_w])
+        out_filled.append(filled[in_w])
+        out_row.append(row_full[in_w])
+        series_rows.append({"meter": m, "channel": c, "minutes": res, "expected": k,
                             "measured": int((~miss & in_w).sum()), "filled": int((filled & in_w).sum()),
                             "missing": int((np.isnan(full) & in_w).sum()), "kwh": float(np.nansum(full[in_w])),
                             "calibration_ref": meters[m].calibration_ref if meters and m in meters else None})
-    frame = pd.concat(out_parts, ignore_index=True) if out_parts else pd.DataFrame(
-        columns=["meter", "channel", "start", "minutes", "kwh", "filled", "row"])
-    frame["meter"] = frame["meter"].astype("category")
-    frame["channel"] = frame["channel"].astype("category")
+    if out_t:
+        frame = pd.DataFrame({
+            "meter": pd.Categorical.from_codes(np.concatenate(out_m), categories=pd.Index(m_names, dtype=object)),
+            "channel": pd.Categorical.from_codes(np.concatenate(out_c), categories=pd.Index(c_names, dtype=object)),
+            "start": pd.DatetimeIndex(np.concatenate(out_t).view("datetime64[ns]")).tz_localize("UTC"),
+            "minutes": np.concatenate(out_min), "kwh": np.concatenate(out_kwh),
+            "filled": np.concatenate(out_filled), "row": np.concatenate(out_row)})
+    else:
+        frame = pd.DataFrame(columns=["meter", "channel", "start", "minutes", "kwh", "filled", "row"])
     table = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
     return IntervalData(frame=frame, series=pd.DataFrame(series_rows), issues=table, window=(w0, w1),
                         utc_offsets=offsets, file=file, meters=dict(meters or {}))
+
+
+def _sort_rows(keep, m_codes, c_codes, n_chan, t_all):
+    """Row numbers ``keep`` ordered by (meter, channel, time, row): a stable radix sort on the series key, then
+    a time sort only inside series that are not already in time order (files usually are)."""
+    key = m_codes[keep].astype(np.int64) * (n_chan + 1) + c_codes[keep]
+    small = key.max() < np.iinfo(np.int16).max
+    order = keep[np.argsort(key.astype(np.int16) if small else key, kind="stable")]
+    k = m_codes[order].astype(np.int64) * (n_chan + 1) + c_codes[order]
+    t = t_all[order]
+    same = k[1:] == k[:-1]
+    if np.all(t[1:][same] >= t[:-1][same]):
+        return order
+    return keep[np.lexsort((keep, t_all[keep], c_codes[keep], m_codes[keep]))]
+
+
+def _renormalise(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge names that became equal after normalisation (``" M1"`` and ``"M1"``): codes into unique names."""
+    new_codes, uniq = pd.factorize(pd.Index(names, dtype=object))
+    return new_codes[codes], np.asarray(uniq, dtype=object)
+
+
+def _utc(t) -> pd.Timestamp:
+    t = pd.Timestamp(t)
+    return t.tz_convert("UTC") if t.tz else t.tz_localize("UTC")
+
+
+class _RowView:
+    """Meter and channel of a row from the code tables (for messages about single rows)."""
+
+    def __init__(self, m_names, m_codes, c_names, c_codes):
+        self._m, self._mc, self._c, self._cc = m_names, m_codes, c_names, c_codes
+        self.meter = _Index(m_names, m_codes)
+        self.channel = _Index(c_names, c_codes)
+
+
+class _Index:
+    def __init__(self, names, codes):
+        self._n, self._c = names, codes
+
+    def __getitem__(self, i):
+        return str(self._n[self._c[i]])
+
+
+class _LazyValues:
+    def __init__(self, s: pd.Series):
+        self._s = s
+
+    def __getitem__(self, i):
+        return self._s.iat[int(i)]

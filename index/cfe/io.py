@@ -50,7 +50,9 @@ def read_interval_table(path: str | Path) -> pd.DataFrame:
             import pyarrow as pa
             import pyarrow.csv as pacsv
 
-            text = {"timestamp": pa.string(), "channel": pa.string(), "meter": pa.string()}
+            # text columns dictionary-encoded while parsing: a year of 15-min data repeats each timestamp once
+            # per meter, so validation works on the (few) distinct values, not on every row
+            text = {k: pa.dictionary(pa.int32(), pa.string()) for k in ("timestamp", "channel", "meter")}
             try:
                 tbl = pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
                     column_types={**text, "kwh": pa.float64()}, strings_can_be_null=True, null_values=[""]))
