@@ -31,13 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--failures", help="write the failure table (every issue) to this CSV")
     p.add_argument("--facility", help="deal-book form: facility id (interval data stored in the deal book)")
     p.add_argument("--period", help="deal-book form: period label")
+    p.add_argument("--save", action="store_true", help="with FILE and --facility/--period: save FILE to the deal "
+                   "book as a new version, then report on it")
+    p.add_argument("--as", dest="actor", default=None, help="acting deal-book user for --save (default $DCSLL_USER)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_cfe)
 
 
 def _grid(args):
+    from common.errors import InputError
     from index.cfe import annual_grid, read_grid
-    from index.errors import InputError
 
     given = [x for x in (args.grid, args.grid_region, args.grid_share) if x is not None]
     if len(given) != 1:
@@ -54,7 +57,7 @@ def _grid(args):
 def _bills(args):
     from pathlib import Path
 
-    from index.errors import InputError
+    from common.errors import InputError
 
     if not args.bills:
         return None, None, "period"
@@ -75,9 +78,9 @@ def _bills(args):
 
 
 def run_cfe(args: argparse.Namespace) -> int:
+    from common.errors import InputError
     from index.cfe import annual_fallback, read_intervals, read_meters
     from index.cfe.report import evaluate
-    from index.errors import InputError
 
     if args.facility or args.period:
         return _run_deal_book(args)
@@ -109,7 +112,53 @@ def _print(rep, as_json: bool) -> None:
 
 
 def _run_deal_book(args: argparse.Namespace) -> int:
-    from index.errors import InputError
+    """``--facility ID --period P``: interval data from the deal book (saved first with ``FILE --save``)."""
+    import os
 
-    raise InputError("the deal-book form (--facility/--period) needs interval data stored in the deal book, "
-                     "which this build does not have yet", field="--facility")
+    from common.errors import InputError
+    from index.cfe import annual_fallback, read_intervals, read_meters
+    from index.cfe.report import evaluate
+    from store import open_store
+    from store.db import default_url, normalise_url
+
+    if not (args.facility and args.period):
+        raise InputError("the deal-book form needs both --facility ID and --period P", field="--facility")
+    st = open_store(normalise_url(default_url()), migrate=True)
+    try:
+        if args.file:
+            if not args.save:
+                raise InputError("a FILE with --facility/--period is saved to the deal book only with --save "
+                                 "(as --as USER, default $DCSLL_USER)", field="--save")
+            meters = read_meters(args.meters) if args.meters else None
+            data = read_intervals(args.file, tz=args.tz, meters=meters)
+            if args.failures:
+                data.issues.to_csv(args.failures, index=False)
+            actor = args.actor or os.environ.get("DCSLL_USER", "admin")
+            v = st.save_intervals(actor, args.facility, args.period, data, source=os.path.basename(args.file))
+            print(f"saved interval data of {args.facility} for {args.period} as version {v}", file=sys.stderr)
+        data = st.intervals(args.facility, args.period)
+        if data is None:
+            raise InputError(f"no interval data in the deal book for facility {args.facility}, period "
+                             f"{args.period}; upload it with: dcsll cfe FILE --facility {args.facility} --period "
+                             f"{args.period} --save", field="--period", value=args.period)
+        fac = st.load_facility(args.facility)
+        totals, label = None, str(args.period)
+        per = next((p for p in fac.periods if str(p.label) == str(args.period)), None)
+        if per is not None:
+            totals = {name: getattr(per, name).value for name in type(per).model_fields
+                      if name.endswith("_kwh") and getattr(per, name) is not None}
+        monthly = st.monthly(args.facility)
+        if monthly is not None:
+            covered = set(data.totals(by="month", tz=args.tz).index)
+            if not covered & set(monthly.index):
+                monthly = None
+        grid = _grid(args) if any(x is not None for x in (args.grid, args.grid_region, args.grid_share)) else None
+        if grid is None:
+            w0, w1 = data.window
+            grid = annual_fallback(args.grid_region or fac.province, (w0 + (w1 - w0) / 2).year)
+        rep = evaluate(data, grid, totals=totals, period_label=label, monthly=monthly, tz=args.tz,
+                       allow_gaps=args.allow_gaps)
+    finally:
+        st.close()
+    _print(rep, args.json)
+    return 0

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from common.errors import InputError
 from index.cfe.grid import GridCFE
 from index.cfe.settings import CLEAN_CHANNELS, CFESettings, load_settings
-from index.errors import InputError
 
 
 def clean_supply(onsite, ppa, green, *, charge=None, discharge=None, load=None, rule: str = "clean_charged_share"):

@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from common.errors import InputError
 from index.cfe.settings import CFESettings, load_settings
-from index.errors import InputError
 from index.reference import data_dir
 
 EIA930_FUELS = ("WND", "SUN", "WAT", "OIL", "NG", "COL", "NUC", "OTH")

@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from common.errors import InputError, InputErrors
 from index.cfe.settings import CHANNELS, CFESettings, load_settings
-from index.errors import InputError, InputErrors
 
 ISSUE_COLUMNS = ["file", "row", "meter", "channel", "field", "unit", "value", "reason", "severity"]
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from common.errors import InputError
+from common.tomlio import read_toml
 from index.cfe.intervals import IntervalData, Meter, meters_from_dict, validate_intervals
 from index.cfe.settings import CFESettings
-from index.errors import InputError
-from index.tomlfile import read_toml
 
 INTERVAL_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq", ".xlsx", ".xlsm")
 

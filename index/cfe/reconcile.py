@@ -14,9 +14,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from common.errors import InputError, InputErrors
 from index.cfe.intervals import IntervalData
 from index.cfe.settings import CFESettings, load_settings
-from index.errors import InputError, InputErrors
 
 RECON_COLUMNS = ["period", "channel", "fields", "intervals_kwh", "bill_kwh", "diff_kwh", "rel_diff", "tolerance", "ok"]
 

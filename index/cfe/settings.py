@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from index.errors import InputError
+from common.errors import InputError
+from common.tomlio import read_toml
 from index.reference import data_dir
-from index.tomlfile import read_toml
 
 #: channels of the long interval layout (issue 15): what each meter channel measures, all [kWh] per interval
 CHANNELS = ("load", "it", "onsite_renewable", "ppa", "green_trading", "storage_charge", "storage_discharge")

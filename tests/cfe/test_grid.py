@@ -7,8 +7,8 @@ import csv
 import pandas as pd
 import pytest
 
+from common.errors import InputError
 from index.cfe import annual_fallback, grid_from_frame, read_grid
-from index.errors import InputError
 
 
 def test_electricity_maps_low_carbon_percentage(real):

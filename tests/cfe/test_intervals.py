@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from common.errors import InputError, InputErrors
 from index.cfe import meters_from_dict, read_intervals, validate_intervals
-from index.errors import InputError, InputErrors
 from tests.cfe.conftest import long_frame
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from common.errors import InputErrors
 from index.cfe import annual_grid, check_reconciliation, load_settings, reconcile_period, validate_intervals
 from index.cfe.report import evaluate
-from index.errors import InputErrors
 from tests.cfe.conftest import long_frame
 
 
