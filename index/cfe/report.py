@@ -44,6 +44,24 @@ class CFEReport:
     loan_grade: bool
     settings: CFESettings
 
+    def figures(self, *, status: str = "reported") -> dict[str, dict]:
+        """The CFE score and hourly matched share as period figures (``PeriodData.cfe_score`` /
+        ``hourly_matched_share`` [fraction]) with their provenance, for a facility file or the deal book.
+
+        Returns
+        -------
+        dict
+            ``{"cfe_score": {"value", "status", "source"}, "hourly_matched_share": {...}}``.
+        """
+        r = self.result
+        src = (f"interval data {self.data.file or ''} ({r.hours} h, window "
+               f"{self.data.window[0].isoformat()} – {self.data.window[1].isoformat()}); grid {r.grid_basis}: "
+               f"{r.grid_source}; dcsll index.cfe settings sha256 {r.settings_sha256[:12]}")
+        if not self.loan_grade:
+            src += "; indicative only (see the CFE report)"
+        return {"cfe_score": {"value": r.cfe_score, "status": status, "source": src},
+                "hourly_matched_share": {"value": r.hourly_matched_share, "status": status, "source": src}}
+
     def as_dict(self) -> dict:
         """JSON-ready dict: shares, hours, completeness, reconciliation, issues count and notes."""
         comp = self.completeness.reset_index().to_dict(orient="records")
