@@ -6,6 +6,7 @@ These are the loaders of the file form; the engines (:func:`index.cfe.intervals.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,7 @@ from index.cfe.settings import CFESettings
 INTERVAL_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq", ".xlsx", ".xlsm")
 
 
-def read_interval_table(path: str | Path) -> pd.DataFrame:
+def read_interval_table(path: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
     """The raw long-layout table of an interval file, without checks beyond the file format.
 
     CSV is read with pyarrow (``timestamp``, ``channel``, ``meter`` as text, ``kwh`` as float64; a ``kwh``
@@ -27,7 +28,10 @@ def read_interval_table(path: str | Path) -> pd.DataFrame:
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path or bytes
+        The file, or its content (an upload) with ``name`` giving the file name (its suffix picks the format).
+    name : str, optional
+        File name when ``path`` is bytes.
 
     Returns
     -------
@@ -41,10 +45,16 @@ def read_interval_table(path: str | Path) -> pd.DataFrame:
     FileNotFoundError
         If the file does not exist.
     """
-    p = Path(path)
+    if isinstance(path, bytes):
+        if not name:
+            raise ValueError("name is required with bytes")
+        p, label, src = Path(name), name, io.BytesIO(path)
+    else:
+        p = Path(path)
+        label, src = str(p), p
+        if not p.exists():
+            raise FileNotFoundError(2, "No such file", str(p))
     name = p.name.lower()
-    if not p.exists():
-        raise FileNotFoundError(2, "No such file", str(p))
     try:
         if name.endswith((".csv", ".csv.gz")):
             import pyarrow as pa
@@ -54,16 +64,18 @@ def read_interval_table(path: str | Path) -> pd.DataFrame:
             # per meter, so validation works on the (few) distinct values, not on every row
             text = {k: pa.dictionary(pa.int32(), pa.string()) for k in ("timestamp", "channel", "meter")}
             try:
-                tbl = pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
+                tbl = pacsv.read_csv(src, convert_options=pacsv.ConvertOptions(
                     column_types={**text, "kwh": pa.float64()}, strings_can_be_null=True, null_values=[""]))
             except pa.ArrowInvalid:
-                tbl = pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
+                if isinstance(src, io.BytesIO):
+                    src.seek(0)
+                tbl = pacsv.read_csv(src, convert_options=pacsv.ConvertOptions(
                     column_types={**text, "kwh": pa.string()}, strings_can_be_null=True, null_values=[""]))
             return tbl.to_pandas()
         if name.endswith((".parquet", ".pq")):
-            return pd.read_parquet(p)
+            return pd.read_parquet(src)
         if name.endswith((".xlsx", ".xlsm")):
-            df = pd.read_excel(p, sheet_name=0, engine="openpyxl")
+            df = pd.read_excel(src, sheet_name=0, engine="openpyxl")
             if "timestamp" in df.columns and df["timestamp"].dtype == object:
                 df["timestamp"] = df["timestamp"].map(
                     lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
@@ -71,8 +83,8 @@ def read_interval_table(path: str | Path) -> pd.DataFrame:
     except (OSError, ValueError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
-        raise InputError(f"cannot read the interval file: {exc}", file=str(p)) from None
-    raise InputError(f"unknown interval file type; use one of {', '.join(INTERVAL_SUFFIXES)}", file=str(p))
+        raise InputError(f"cannot read the interval file: {exc}", file=label) from None
+    raise InputError(f"unknown interval file type; use one of {', '.join(INTERVAL_SUFFIXES)}", file=label)
 
 
 def read_meters(path: str | Path) -> dict[str, Meter]:
