@@ -29,6 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-gaps", action="store_true",
                    help="accept unfilled gaps in channels other than the hours used (completeness is reported)")
     p.add_argument("--failures", help="write the failure table (every issue) to this CSV")
+    lv = p.add_argument_group("levers, simulated hour by hour (index.cfe.levers)")
+    lv.add_argument("--lever-ppa", type=float, metavar="KWH", help="add a PPA of KWH per year shaped like the "
+                    "grid's EIA-930 solar (SUN), else like the file's onsite_renewable or ppa channel")
+    lv.add_argument("--lever-storage", metavar="KWH:KW", help="add a battery of KWH usable energy and KW power "
+                    "(greedy dispatch from clean surplus)")
     p.add_argument("--facility", help="deal-book form: facility id (interval data stored in the deal book)")
     p.add_argument("--period", help="deal-book form: period label")
     p.add_argument("--save", action="store_true", help="with FILE and --facility/--period: save FILE to the deal "
@@ -97,18 +102,56 @@ def run_cfe(args: argparse.Namespace) -> int:
     totals, monthly, label = _bills(args)
     rep = evaluate(data, grid, totals=totals, period_label=label, monthly=monthly, tz=args.tz,
                    allow_gaps=args.allow_gaps)
-    _print(rep, args.json)
+    _print(rep, args.json, _levers(args, rep, grid))
     return 0
 
 
-def _print(rep, as_json: bool) -> None:
+def _levers(args, rep, grid) -> dict | None:
+    """CFE without and with the levers of ``--lever-ppa`` / ``--lever-storage`` (None when none given)."""
+    from index.cfe.levers import PPALever, StorageLever, simulate_levers
+    from index.errors import InputError
+
+    levers = []
+    hourly = rep.data.hourly()
+    if args.lever_ppa is not None:
+        if grid.solar is not None and grid.solar.reindex(hourly.index).fillna(0).sum() > 0:
+            shape, how = grid.solar.reindex(hourly.index).fillna(0.0).to_numpy(), "grid EIA-930 SUN"
+        else:
+            ch = next((c for c in ("onsite_renewable", "ppa") if c in hourly.columns and hourly[c].sum() > 0), None)
+            if ch is None:
+                raise InputError("--lever-ppa needs a solar shape: an EIA-930 grid file or an onsite_renewable / "
+                                 "ppa channel in the interval data", field="--lever-ppa")
+            shape, how = hourly[ch].to_numpy(), f"interval channel {ch}"
+        levers.append(PPALever(f"+ PPA {args.lever_ppa:,.0f} kWh/yr ({how})", args.lever_ppa, shape))
+    if args.lever_storage:
+        try:
+            e, p = (float(x) for x in args.lever_storage.split(":"))
+        except ValueError:
+            raise InputError("write --lever-storage as KWH:KW, e.g. 40000:10000", field="--lever-storage",
+                             value=args.lever_storage) from None
+        levers.append(StorageLever(f"+ battery {e:,.0f} kWh / {p:,.0f} kW", e, p))
+    if not levers:
+        return None
+    return simulate_levers(hourly, grid, levers)
+
+
+def _print(rep, as_json: bool, levers: dict | None = None) -> None:
     from index.cfe.report import format_report
 
     if as_json:
-        json.dump(rep.as_dict(), sys.stdout, indent=2, ensure_ascii=False, default=str)
+        d = rep.as_dict()
+        if levers:
+            d["levers"] = [{"case": k, "cfe_score": r.cfe_score, "hourly_matched_share": r.hourly_matched_share,
+                            "annual_volumetric_share": r.annual_volumetric_share} for k, r in levers.items()]
+        json.dump(d, sys.stdout, indent=2, ensure_ascii=False, default=str)
         print()
     else:
         print(format_report(rep))
+        if levers:
+            print("\nLevers, simulated hour by hour (cumulative)")
+            for k, r in levers.items():
+                print(f"  {k:<52} CFE {r.cfe_score:7.2%}   hourly matched {r.hourly_matched_share:7.2%}   "
+                      f"volumetric {r.annual_volumetric_share:7.2%}")
 
 
 def _run_deal_book(args: argparse.Namespace) -> int:
@@ -160,5 +203,5 @@ def _run_deal_book(args: argparse.Namespace) -> int:
                        allow_gaps=args.allow_gaps)
     finally:
         st.close()
-    _print(rep, args.json)
+    _print(rep, args.json, _levers(args, rep, grid))
     return 0

@@ -5,6 +5,8 @@
 - :mod:`index.cfe.reconcile` — interval sums against the period's bills, with a stated tolerance
 - :mod:`index.cfe.grid` — the grid's hourly carbon-free share (Electricity Maps, EIA-930, Chinese annual fallback)
 - :mod:`index.cfe.engine` — CFE score, hourly matched share and annual volumetric share (Google 2021)
+- :mod:`index.cfe.levers` — a PPA and a battery as levers, simulated hour by hour
+- :mod:`index.cfe.report` — the pipeline (:func:`~index.cfe.report.evaluate`) and its text / JSON report
 """
 
 from index.cfe.engine import CFEResult, cfe_arrays, clean_supply, hourly_cfe

@@ -64,6 +64,7 @@ class GridCFE:
     zone: str | None = None
     annual_share: float | None = None
     notes: tuple[str, ...] = ()
+    solar: pd.Series | None = None  # EIA-930 SUN generation per hour [MWh] (shape for a solar PPA lever)
 
     def on(self, hours: pd.DatetimeIndex, *, file: str | None = None) -> np.ndarray:
         """``g`` on the given UTC hours [-], shape (len(hours),).
@@ -129,6 +130,7 @@ def grid_from_frame(df: pd.DataFrame, *, file: str | None = None, settings: CFES
     """
     st = settings or load_settings()
     cols = list(df.columns)
+    solar = None
     if "Datetime (UTC)" in cols:
         col = st.electricitymaps_column
         if col not in cols:
@@ -158,6 +160,7 @@ def grid_from_frame(df: pd.DataFrame, *, file: str | None = None, settings: CFES
         share = (clean / total).where(total > 0)
         zone = None
         fmt = f"EIA-930 ({' + '.join(st.eia930_carbon_free)}) / all fuels"
+        solar = gen["SUN"]
     else:
         raise InputError("not a known grid file: expected Electricity Maps ('Datetime (UTC)', "
                          f"'{st.electricitymaps_column}') or EIA-930 ('timestamp', {', '.join(EIA930_FUELS)})",
@@ -176,8 +179,11 @@ def grid_from_frame(df: pd.DataFrame, *, file: str | None = None, settings: CFES
     s, filled, notes = _fill(s, st)
     if absent:
         notes.insert(0, f"{absent} hours absent from the file")
+    sun = None
+    if solar is not None:
+        sun = pd.Series(solar.to_numpy(dtype=float), index=idx).sort_index().reindex(full).fillna(0.0)
     return GridCFE(share=s, filled=filled, basis="hourly", source=f"{file or 'grid table'}: {fmt}", zone=zone,
-                   notes=tuple(notes))
+                   notes=tuple(notes), solar=sun)
 
 
 def read_grid(path: str | Path, *, settings: CFESettings | None = None) -> GridCFE:

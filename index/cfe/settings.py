@@ -34,6 +34,7 @@ class CFESettings:
     eia930_carbon_free: tuple[str, ...]
     electricitymaps_column: str
     reconcile_fields: dict[str, tuple[str, ...]]
+    storage_round_trip_efficiency: float
     sources: dict[str, str]
     file: str
     sha256: str
@@ -85,6 +86,7 @@ def _load(path: str) -> CFESettings:
         eia930_carbon_free=tuple(get("grid", "eia930_carbon_free")),
         electricitymaps_column=str(get("grid", "electricitymaps_column")),
         reconcile_fields=fields, sources=sources, file=path,
+        storage_round_trip_efficiency=float(get("levers", "storage_round_trip_efficiency")),
         sha256=hashlib.sha256(raw).hexdigest(),
     )
 

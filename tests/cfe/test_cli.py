@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from dcsll.cli import main
 from tests.cfe.conftest import em_grid, long_frame
@@ -70,3 +71,19 @@ def test_china_fallback_and_argument_errors(tmp_path, capsys):
     assert "exactly one of --grid" in capsys.readouterr().err
     assert main(["cfe", str(iv), "--grid-share", "0.3"]) == 2
     assert "--grid-source" in capsys.readouterr().err
+
+
+def test_storage_lever_in_the_report(tmp_path, capsys):
+    # battery 100 kWh / 20 kW, 85 % round trip: hours 8–15 each draw the 10 kWh clean surplus (80 kWh) and store
+    # 68 kWh, given back in the night hours 16–22 (10 × 6 + 8); starts empty so hours 0–7 stay unmatched.
+    # matched = 80 + 68 = 148 → 148/240 = 61.67 %; CFE = (148 + 0.4 × 92)/240 = 77.00 %
+    iv, grid = _files(tmp_path)
+    assert main(["cfe", str(iv), "--grid", str(grid), "--lever-storage", "100:20", "--json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    case = {c["case"]: c for c in js["levers"]}
+    assert case["as metered"]["hourly_matched_share"] == pytest.approx(80 / 240)
+    bat = case["+ battery 100 kWh / 20 kW"]
+    assert bat["hourly_matched_share"] == pytest.approx(148 / 240)
+    assert bat["cfe_score"] == pytest.approx((148 + 0.4 * 92) / 240)
+    assert main(["cfe", str(iv), "--grid", str(grid), "--lever-storage", "100"]) == 2
+    assert "KWH:KW" in capsys.readouterr().err
