@@ -253,6 +253,8 @@ class IntervalData:
                              "name the facility's time zone (e.g. America/Chicago) to group intervals into "
                              "bill months", file=self.file, field="timestamp")
         o = offs.pop()
+        if not o.startswith(("+", "-")):  # a zone name (tz-aware Parquet / Excel columns, or the caller's tz)
+            return o
         if re.fullmatch(r"[+-]\d{4}", o):
             o = f"{o[:3]}:{o[3:]}"
         elif re.fullmatch(r"[+-]\d{2}", o):

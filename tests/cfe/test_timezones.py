@@ -68,3 +68,15 @@ def test_us_months_need_a_zone_when_offsets_differ():
     monthly = pd.DataFrame({"total_energy_kwh": [47.0]}, index=pd.PeriodIndex(["2022-03"], freq="M"))
     rec = reconcile_monthly(data, monthly, tz="America/New_York")
     assert rec["intervals_kwh"].tolist() == [47.0] and rec["ok"].all()  # 23 + 24 local hours
+
+
+def test_tz_aware_parquet_column_keeps_its_zone(tmp_path):
+    from index.cfe import read_intervals
+
+    idx = pd.date_range("2025-01-31 22:00", periods=4, freq="h", tz="Asia/Shanghai")
+    p = tmp_path / "iv.parquet"
+    pd.DataFrame({"timestamp": idx, "channel": "load", "kwh": [1.0, 2.0, 4.0, 8.0]}).to_parquet(p)
+    data = read_intervals(p)
+    assert data.errors.empty and data.window[0] == pd.Timestamp("2025-01-31T14:00:00Z")
+    assert data.local_zone() == "Asia/Shanghai"
+    assert data.totals(by="month")["load"].tolist() == [3.0, 12.0]
