@@ -451,6 +451,8 @@ def validate_intervals(df: pd.DataFrame, *, file: str | None = None, tz: str | N
                            reason=f"meter {mid} is registered for channel '{reg}' ({len(other)} rows of other channels)")
     # timestamps → int64 ns UTC
     t_all, offsets = _parse_timestamps(df["timestamp"], tz, file, issues, work)
+    if df.attrs.get("utc_offsets") and isinstance(df["timestamp"].dtype, pd.DatetimeTZDtype):
+        offsets = tuple(df.attrs["utc_offsets"])  # offsets as written, kept by the reader's fast path
     nat_i8 = np.iinfo(np.int64).min
     bad = blank | nonnum | inf | neg | bad_chan | blank_m | (t_all == nat_i8)
     keep = np.flatnonzero(~bad)

@@ -71,7 +71,13 @@ def read_interval_table(path: str | Path | bytes, *, name: str | None = None) ->
                     src.seek(0)
                 tbl = pacsv.read_csv(src, convert_options=pacsv.ConvertOptions(
                     column_types={**text, "kwh": pa.string()}, strings_can_be_null=True, null_values=[""]))
-            return tbl.to_pandas()
+            fast = _parse_dictionary_timestamps(tbl.column("timestamp")) if "timestamp" in tbl.column_names else None
+            if fast is None:
+                return tbl.to_pandas()
+            df = tbl.drop_columns(["timestamp"]).to_pandas()
+            df.insert(0, "timestamp", fast[0])
+            df.attrs["utc_offsets"] = fast[1]
+            return df
         if name.endswith((".parquet", ".pq")):
             return pd.read_parquet(src)
         if name.endswith((".xlsx", ".xlsm")):
@@ -85,6 +91,35 @@ def read_interval_table(path: str | Path | bytes, *, name: str | None = None) ->
             raise
         raise InputError(f"cannot read the interval file: {exc}", file=label) from None
     raise InputError(f"unknown interval file type; use one of {', '.join(INTERVAL_SUFFIXES)}", file=label)
+
+
+def _parse_dictionary_timestamps(col):
+    """Fast path for a dictionary-encoded timestamp column in which every value carries a UTC offset.
+
+    Each CSV block's dictionary (its distinct timestamps) is parsed by Arrow's ISO 8601 parser and taken back
+    to the rows, and the offsets written are collected from the dictionaries. Returns ``(Series of
+    datetime64[ns, UTC], offsets)``, or None when any value lacks an offset or does not parse — then the
+    caller's slow path names every bad row.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(col.type):
+        return None
+    parts, offsets = [], set()
+    try:
+        for chunk in col.chunks:
+            d = chunk.dictionary
+            parts.append(pc.cast(d, pa.timestamp("ns", tz="UTC")).take(chunk.indices))
+            offsets |= set(pc.unique(pc.utf8_slice_codeunits(d, start=-6)).to_pylist()) - {None}
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    from index.cfe.intervals import _OFFSET
+
+    arr = pa.chunked_array(parts, type=pa.timestamp("ns", tz="UTC"))
+    # the last 6 characters of each distinct timestamp hold its offset (``+08:00``, ``00:00Z``, ``0+0800``)
+    found = {m.group(0) for m in (_OFFSET.search(x) for x in offsets) if m}
+    return arr.to_pandas(), tuple(sorted(found))
 
 
 def read_meters(path: str | Path) -> dict[str, Meter]:
