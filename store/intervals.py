@@ -1,7 +1,7 @@
 """Interval meter data in the deal book (issue 15): one versioned Parquet blob per facility, period and upload.
 
 Why Parquet in the database rather than rows: a year of 15-minute data for 100 meters is 3.5 million readings;
-as zstd Parquet it is 15.9 MB (162 MB as CSV) and reads back in well under a second (``bench/bench_cfe.py``),
+as zstd Parquet it is about 16–17 MB (162 MB as CSV) and reads back in about a second (``bench/bench_cfe.py``),
 and it stays in the one system of record on SQLite and PostgreSQL alike (no side files to back up or lose).
 Versions are append-only (a database trigger refuses UPDATE and DELETE); the latest version of a facility and
 period is the one used, earlier ones stay readable.

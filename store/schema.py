@@ -374,7 +374,7 @@ class IntervalSeriesRow(Base):
 
     The validated readings (``meter``, ``channel``, ``start`` UTC, ``kwh``; measured only, never gap-filled
     values) are kept as one zstd-compressed Parquet file in ``parquet``: columnar and ~10× smaller than the
-    CSV (3.5 million 15-minute rows: 15.9 MB, ``bench/bench_cfe.py``), on SQLite and PostgreSQL alike.
+    CSV (3.5 million 15-minute rows: about 16–17 MB, ``bench/bench_cfe.py``), on SQLite and PostgreSQL alike.
     """
 
     __tablename__ = "interval_series"
