@@ -87,3 +87,14 @@ def test_storage_lever_in_the_report(tmp_path, capsys):
     assert bat["cfe_score"] == pytest.approx((148 + 0.4 * 92) / 240)
     assert main(["cfe", str(iv), "--grid", str(grid), "--lever-storage", "100"]) == 2
     assert "KWH:KW" in capsys.readouterr().err
+
+
+def test_meter_register(tmp_path, capsys):
+    iv, grid = _files(tmp_path)
+    reg = tmp_path / "meters.toml"
+    reg.write_text('[[meter]]\nid = "M1"\ncalibration_ref = "CNAS-L0001-2025-117"\naccuracy_class = "0.5S"\n')
+    assert main(["cfe", str(iv), "--grid", str(grid), "--meters", str(reg), "--json"]) == 0
+    capsys.readouterr()
+    reg.write_text('[[meter]]\nid = "M2"\ncalibration_ref = "CNAS-L0001-2025-118"\n')
+    assert main(["cfe", str(iv), "--grid", str(grid), "--meters", str(reg)]) == 2
+    assert "meter not in the meter register" in capsys.readouterr().err
