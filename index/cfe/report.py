@@ -71,6 +71,7 @@ class CFEReport:
             "window_utc": [self.data.window[0].isoformat(), self.data.window[1].isoformat()],
             **(self.result.as_dict() if self.result else {}),
             "completeness": comp,
+            "series": self.data.series.to_dict(orient="records"),  # per meter and channel, with calibration_ref
             "gap_filled_intervals": int(self.data.series["filled"].sum()) if len(self.data.series) else 0,
             "reconciliation": rec,
             "reconciliation_tolerance": self.settings.tolerance,

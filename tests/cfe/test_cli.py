@@ -94,7 +94,9 @@ def test_meter_register(tmp_path, capsys):
     reg = tmp_path / "meters.toml"
     reg.write_text('[[meter]]\nid = "M1"\ncalibration_ref = "CNAS-L0001-2025-117"\naccuracy_class = "0.5S"\n')
     assert main(["cfe", str(iv), "--grid", str(grid), "--meters", str(reg), "--json"]) == 0
-    capsys.readouterr()
+    series = json.loads(capsys.readouterr().out)["series"]
+    assert {(r["meter"], r["channel"], r["calibration_ref"]) for r in series} == {
+        ("M1", "load", "CNAS-L0001-2025-117"), ("M1", "ppa", "CNAS-L0001-2025-117")}
     reg.write_text('[[meter]]\nid = "M2"\ncalibration_ref = "CNAS-L0001-2025-118"\n')
     assert main(["cfe", str(iv), "--grid", str(grid), "--meters", str(reg)]) == 2
     assert "meter not in the meter register" in capsys.readouterr().err
