@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app_support.cfe import interval_tab
 from app_support.engine import ROOT, methodology
 from app_support.i18n import current_language, t
 from app_support.pages import require
@@ -244,8 +245,10 @@ c1, c2 = st.columns(2)
 c1.download_button(t("upload.template"), TEMPLATE.read_bytes(), file_name="facility_template.toml",
                    mime="application/toml")
 c2.download_button(t("upload.template_xlsx"), _workbook(), file_name="periods_template.xlsx", mime=XLSX_MIME)
-tab_file, tab_enter = st.tabs([t("upload.tab_file"), t("upload.tab_enter")])
+tab_file, tab_enter, tab_cfe = st.tabs([t("upload.tab_file"), t("upload.tab_enter"), t("cfe.tab")])
 with tab_file:
     _upload_tab()
 with tab_enter:
     _enter_tab()
+with tab_cfe:  # interval meter data and hourly CFE (issue 15)
+    interval_tab(app_store(), actor(), _facility_choices(), lang)

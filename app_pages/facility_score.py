@@ -42,6 +42,14 @@ if r.grade != r.score_grade:
 if r.missing:
     st.warning(t("score.missing", ids="、".join(name(r.indicators[i]) for i in r.missing) if lang == "zh"
                  else ", ".join(name(r.indicators[i]) for i in r.missing)))
+st.subheader(t("cfe.score_heading"))  # hourly 24/7 CFE KPIs (issue 15), from interval data
+if r.extra.get("cfe_score") is None and r.extra.get("hourly_matched_share") is None:
+    st.caption(t("cfe.score_none"))
+else:
+    k1, k2 = st.columns(2)
+    for col, key, label in ((k1, "cfe_score", "cfe.cfe_score"), (k2, "hourly_matched_share", "cfe.hourly_matched")):
+        v = r.extra.get(key)
+        col.metric(t(label), "—" if v is None else f"{v:.1%}")
 gate_text = {g["id"]: g.get(f"message_{lang}") or g.get("message_en", g["id"]) for g in m.gates}
 for gate in r.gates:
     if gate in gate_text:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import verification as V
+from app_support.cfe import verifier_panel
 from app_support.i18n import catalogue, current_language, t
 from app_support.pages import require
 from app_support.store import actor, app_store
@@ -110,6 +111,7 @@ table = pd.DataFrame([{
     t("verification.figures.evidence"): draft[r.field].evidence if r.field in draft else r.source,
 } for r in rows])
 st.dataframe(table, hide_index=True, key="ver_figures")
+verifier_panel(store, fid, period)  # interval data behind the CFE figures (issue 15)
 
 # --- outcome: reported / recorded / draft ------------------------------------------------------------------
 st.subheader(t("verification.outcome.heading"))

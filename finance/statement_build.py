@@ -49,6 +49,11 @@ from finance.statement import (
     statement_from_mapping,
 )
 
+#: names of the KPIs that are not GCPI indicators (hourly matching, issue 15; index.cfe)
+EXTRA_KPI_NAMES = {
+    "cfe_score": Bilingual(en="24/7 CFE score (hourly)", zh="逐小时无碳电力（24/7 CFE）得分"),
+    "hourly_matched_share": Bilingual(en="Hourly matched share", zh="逐小时匹配比例"),
+}
 E_NO_OBSERVATION = "the deal has no observation for period {period} (periods: {have})"
 E_RATCHET = "statements are built for SPT-based ratchets only; this deal's ratchet is '{design}'"
 
@@ -257,10 +262,12 @@ def build_statement(deal, facility, period: str, verifier: Verifier, *, scorer,
             bv = base_res.kpi(rule.kpi)
             base_val = None if bv is None else round(float(bv), 4)
         name = (Bilingual(en="GCPI index total", zh="绿色算力指数总分") if rule.kpi in ("index", "total")
+                else EXTRA_KPI_NAMES[rule.kpi] if rule.kpi in EXTRA_KPI_NAMES
                 else Bilingual(en=res.indicators[rule.kpi].name_en, zh=res.indicators[rule.kpi].name_zh)
                 if rule.kpi in res.indicators else Bilingual(en=rule.kpi, zh=rule.kpi))
         nd = 2 if rule.kpi in ("index", "total", "core", "addon") else 3
-        unit = "points" if rule.kpi in ("index", "total", "core", "addon") else (
+        unit = "points" if rule.kpi in ("index", "total", "core", "addon") else "fraction" if rule.kpi in (
+            "cfe_score", "hourly_matched_share") else (
             res.indicators[rule.kpi].unit if rule.kpi in res.indicators else "")
         rows.append(SptRow(kpi=rule.kpi, name=name, unit=unit, comparator=">=" if direction == "higher" else "<=",
                            baseline=None if base_val is None else round(base_val, nd), target=target,
@@ -314,6 +321,17 @@ def build_statement(deal, facility, period: str, verifier: Verifier, *, scorer,
         auto_notes.append(Note(kind="data_quality", indicator="pue",
                                en=g["en"].format(score_grade=res.score_grade, pue_grade=res.pue_grade),
                                zh=g["zh"].format(score_grade=res.score_grade, pue_grade=res.pue_grade)))
+    cfe, matched = res.extra.get("cfe_score"), res.extra.get("hourly_matched_share")
+    if cfe is not None or matched is not None:  # issue 15: hourly matching shown beside the annual figures
+        per = next((p for p in facility.periods if p.label == period), None)
+        figs = [getattr(per, f, None) for f in ("cfe_score", "hourly_matched_share")] if per is not None else []
+        status = min((f.status for f in figs if f is not None), default="reported",
+                     key=lambda s: {"design": 0, "reported": 1, "verified": 2}.get(s, 1))
+        g = load_catalogue()["sentences"]["cfe_note"]
+        fmt = {"cfe": "—" if cfe is None else f"{cfe:.1%}", "matched": "—" if matched is None else f"{matched:.1%}",
+               "status": status}
+        auto_notes.append(Note(kind="data_quality", indicator=None, en=g["en"].format(**fmt),
+                               zh=g["zh"].format(**fmt)))
     spt_path = [PathPoint(period=o.period or str(o.date.year), value=float(o.spt["index"]))
                 for o in deal.observations if "index" in o.spt]
     fac_name = Bilingual(en=facility.name, zh=facility.name_zh or facility.name)

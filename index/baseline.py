@@ -214,7 +214,8 @@ def compute_baseline(facility: Facility, periods=None, *, methodology=None, allo
         vals: dict[str, float | None] = {"index": r.total, "core": r.core, "addon": r.addon}
         for iid in m.indicators:
             vals[iid] = r.indicators[iid].raw_value if not r.indicators[iid].missing else None
-        for extra in ("cue_location", "scope1_t", "scope2_location_t", "scope2_market_t"):
+        for extra in ("cue_location", "scope1_t", "scope2_location_t", "scope2_market_t", "cfe_score",
+                      "hourly_matched_share"):
             vals[extra] = r.extra.get(extra)
         for d in DERIVED_KPIS:
             vals[d] = kpi_from_result(r, p, d)

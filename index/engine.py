@@ -52,7 +52,8 @@ INDICATOR_INPUTS: dict[str, tuple[str, ...]] = {
     "wue": ("water_m3", "it_energy_kwh", "total_energy_kwh", "pue"),
     "renewable_share": (*RENEWABLE_CHANNELS, "grid_kwh", "gec_mwh", "renewable_share", "total_energy_kwh",
                         "onsite_certificates_sold_mwh"),
-    "renewable_acquisition": (*RENEWABLE_CHANNELS, "grid_kwh", "gec_mwh", "onsite_certificates_sold_mwh"),
+    "renewable_acquisition": (*RENEWABLE_CHANNELS, "grid_kwh", "gec_mwh", "onsite_certificates_sold_mwh",
+                              "cfe_score", "hourly_matched_share"),
     "cue": ("total_energy_kwh", "it_energy_kwh", "pue", *RENEWABLE_CHANNELS, "grid_kwh", "gec_mwh",
             "renewable_share", "diesel_l", "natural_gas_m3"),
     "carbon_efficiency": ("compute_capacity_tflops", "total_energy_kwh", "it_energy_kwh", "pue",
@@ -188,6 +189,11 @@ def _compute(inp: Mapping[str, np.ndarray], cat: Mapping[str, np.ndarray], m: Me
                             metrics.standard_racks(design, float(m.constants.get("standard_rack_kw", 2.5))),
                             racks)
     raw["erf"] = metrics.erf(g("waste_heat_reused_kwh", nan), total)
+    # hourly matching (issue 15): figures computed from interval data by index.cfe; a methodology may score
+    # them (e.g. as a part of a composite curve), otherwise they are KPIs only
+    raw["cfe_score"] = g("cfe_score", nan)
+    raw["hourly_matched_share"] = g("hourly_matched_share", nan)
+    out["cfe_score"], out["hourly_matched_share"] = raw["cfe_score"], raw["hourly_matched_share"]
 
     scores: dict[str, np.ndarray] = {}
     for iid, ind in m.indicators.items():
@@ -589,7 +595,7 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
         if bool(out.get(f"gate.{gate['id']}", [False])[0]):
             gates.append(gate["id"])
     gates.extend(flags)
-    extra = {k: _f(out[k][0]) for k in ("cue_location", "cue_market")} | {
+    extra = {k: _f(out[k][0]) for k in ("cue_location", "cue_market", "cfe_score", "hourly_matched_share")} | {
         "scope1_t": _f(out["scope1_kg"][0] / 1000), "scope2_location_t": _f(out["scope2_location_kg"][0] / 1000),
         "scope2_market_t": _f(out["scope2_market_kg"][0] / 1000)}
     usable = True

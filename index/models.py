@@ -160,6 +160,8 @@ FIGURE_UNITS: dict[str, str] = {
     "cpu_utilisation": "fraction",
     "gpu_utilisation": "fraction",
     "waste_heat_reused_kwh": "kWh",
+    "cfe_score": "fraction",
+    "hourly_matched_share": "fraction",
     "design_it_power_kw": "kW",
     "standard_racks": "racks",
 }
@@ -273,6 +275,10 @@ class PeriodData(BaseModel):
     gpu_utilisation: OptFigure = Field(None, description="Average GPU utilisation [fraction]")
     gpu_utilisation_definition: str | None = Field(None, description="How GPU utilisation was measured")
     waste_heat_reused_kwh: OptFigure = Field(None, description="Waste heat reused outside the IT room [kWh]")
+    cfe_score: OptFigure = Field(None, description="Hourly 24/7 CFE score from interval data (Google 2021; "
+                                 "index.cfe) [fraction]")
+    hourly_matched_share: OptFigure = Field(None, description="Share of load matched hour by hour by contracted "
+                                            "clean supply, from interval data (index.cfe) [fraction]")
     availability: Category | None = Field(None, description="GB 50174-2017 class A/B/C")
     checklists: dict[str, Checklist] = Field(default_factory=dict,
                                              description="indicator id -> capabilities present")

@@ -57,6 +57,9 @@ def format_result(r: IndexResult, m: Methodology) -> str:
     lines.append(f"emissions: scope 1 {_fmt(ex.get('scope1_t'))} t, scope 2 location-based "
                  f"{_fmt(ex.get('scope2_location_t'))} t, market-based {_fmt(ex.get('scope2_market_t'))} t; "
                  f"CUE location {_fmt(ex.get('cue_location'))}, market {_fmt(ex.get('cue_market'))} kgCO2e/kWh")
+    if ex.get("cfe_score") is not None or ex.get("hourly_matched_share") is not None:
+        lines.append(f"hourly matching (24/7 CFE, interval data): CFE score {_fmt(ex.get('cfe_score'))}, "
+                     f"hourly matched share {_fmt(ex.get('hourly_matched_share'))}")
     if r.gates:
         lines.append(f"gates hit: {', '.join(r.gates)}")
     if r.missing:

@@ -31,7 +31,8 @@ Method = Literal["linear", "constant_rate", "trajectory", "manual"]
 #: KPIs scored in index points (an SPT rebase keeps the improvement in points, not as a ratio)
 POINT_KPIS = ("index", "core", "addon")
 _FIXED_DIRECTIONS = {"index": ">=", "core": ">=", "addon": ">=", "erf": ">=", "cue_location": "<=",
-                     "scope1_t": "<=", "scope2_location_t": "<=", "scope2_market_t": "<="}
+                     "scope1_t": "<=", "scope2_location_t": "<=", "scope2_market_t": "<=",
+                     "cfe_score": ">=", "hourly_matched_share": ">="}
 
 
 def kpi_comparator(kpi: str, methodology=None) -> str:

@@ -30,6 +30,7 @@ from store.deals import DealsMixin, deal_columns
 from store.errors import StoreError
 from store.facilities import FacilitiesMixin
 from store.inputs import InputsMixin
+from store.intervals import IntervalsMixin
 from store.methodologies import MethodologiesMixin
 from store.statements import StatementsMixin
 from store.users import UsersMixin
@@ -39,7 +40,7 @@ __all__ = ["Store", "open_store", "deal_columns"]
 
 
 class Store(UsersMixin, MethodologiesMixin, FacilitiesMixin, VerificationMixin, DealsMixin, StatementsMixin,
-            AuditMixin, InputsMixin, StoreBase):
+            AuditMixin, InputsMixin, IntervalsMixin, StoreBase):
     """The deal book on one database (SQLite file or PostgreSQL).
 
     Use :func:`open_store` to create one. Methods return plain records (:mod:`store.records`), pydantic

@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "statement.save": frozenset({"verifier"}),
     "statement.issue": frozenset({"verifier"}),
     "monthly.save": frozenset({"operator"}),           # monthly metered series of its own facilities
+    "intervals.save": frozenset({"operator"}),         # interval meter data of its own facilities (issue 15)
     "levers.save": frozenset({"operator"}),            # lever presets (own facility, or any facility)
     "targets_settings.save": frozenset({"credit_officer"}),  # baseline periods, regulatory profile, proposal
     "verifier.save": frozenset({"verifier", "admin"}),  # verification body identity (no keys)
@@ -40,11 +41,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 #: actions where an operator may act only on facilities assigned to it
 OWN_FACILITY: frozenset[str] = frozenset({"facility.profile", "figure.report", "simulation.save", "monthly.save",
-                                         "levers.save"})
+                                         "levers.save", "intervals.save"})
 
 #: actions an admin may also do when importing whole files (``data.import``: seed-demo, ``dcsll db import``)
 IMPORTABLE: frozenset[str] = frozenset({"monthly.save", "levers.save", "targets_settings.save", "verifier.save",
-                                       "engagement.save"})
+                                       "engagement.save", "intervals.save"})
 
 
 def roles_allowed(action: str) -> list[str]:

@@ -161,6 +161,17 @@ def _engagement(st, u):
     st.save_engagement(u, "perm-base-deal", "2025", {"statement_id": f"VS-{next(_n)}"})
 
 
+def _intervals(st, u):
+    import pandas as pd
+
+    from index.cfe import validate_intervals
+
+    v = float(next(_n))
+    data = validate_intervals(pd.DataFrame({"timestamp": ["2025-01-01T00:00:00+08:00", "2025-01-01T01:00:00+08:00"],
+                                            "channel": "load", "kwh": [v, v + 1]}))
+    st.save_intervals(u, "zjk-campus", "2025", data)
+
+
 #: action -> (callable, roles allowed[, preparation done by the right role, its result passed on])
 TABLE = {
     "add a user": (_add_user, {A}),
@@ -180,6 +191,7 @@ TABLE = {
     "save a statement": (_statement, {V}),
     "issue a statement": (_issue, {V}, _issue_prepare),
     "save monthly data": (_monthly, {OP, A}),
+    "save interval data": (_intervals, {OP, A}),
     "save a lever preset": (_levers, {OP, A}),
     "save targets settings": (_targets_settings, {C, A}),
     "save a verifier identity": (_verifier, {V, A}),
