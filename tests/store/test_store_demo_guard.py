@@ -77,13 +77,14 @@ def test_an_empty_deal_book_is_marked_once_and_seeded(db_url, tmp_path):
     st = open_store(db_url, migrate=True)
     try:
         assert not created_as_demo(st)
-        seed_demo(st, _seed_dir(tmp_path))
+        data = _seed_dir(tmp_path)
+        seed_demo(st, data)
         assert created_as_demo(st)
         assert DEMO_NAMES <= _users(st)
         first = st.audit_log("admin")[0]
         assert (first.action, first.entity, first.entity_key) == DEMO_MARK and first.actor == "admin"
         # seeding again: accepted (a demo book), and the mark is not written twice
-        seed_demo(st, _seed_dir(tmp_path))
+        seed_demo(st, data)
         assert [e.action for e in st.audit_log("admin", entity="deal_book")] == [DEMO_MARK[0]]
     finally:
         st.close()
