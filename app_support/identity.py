@@ -70,7 +70,7 @@ class SignInConfigError(Exception):
         Its placeholders (file, key, value, ...).
     """
 
-    def __init__(self, key: str, message: str, **params):
+    def __init__(self, key: str, message: str, /, **params):
         super().__init__(message)
         self.key = key
         self.params = params
@@ -115,24 +115,24 @@ def read_secrets() -> dict:
     """
     from streamlit.errors import StreamlitSecretNotFoundError
 
-    found = False
+    parsed: dict = {}
+    folders = []
     for path in secrets_files():
         if path.is_dir():
-            found = True
+            folders.append(path)
         elif path.is_file():
-            found = True
             try:
-                tomllib.loads(path.read_text(encoding="utf-8"))
+                parsed.update(tomllib.loads(path.read_text(encoding="utf-8")))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise SignInConfigError("identity.err_syntax", f"{path}: not valid TOML: {exc}",
                                         file=str(path), detail=str(exc)) from None
     try:
-        return st.secrets.to_dict()
+        return st.secrets.to_dict()  # what st.login reads (and what AppTest's ``secrets`` sets)
     except StreamlitSecretNotFoundError as exc:
-        if not found:
-            return {}
-        raise SignInConfigError("identity.err_unreadable", f"the secrets cannot be read: {exc}",
-                                file=", ".join(map(str, secrets_files())), detail=str(exc)) from None
+        if folders:  # a secrets folder Streamlit cannot read: nothing is guessed
+            raise SignInConfigError("identity.err_unreadable", f"the secrets cannot be read: {exc}",
+                                    file=", ".join(map(str, folders)), detail=str(exc)) from None
+        return parsed  # no secrets file ({}), or files Streamlit has not been pointed at
 
 
 def _where() -> str:
@@ -189,7 +189,7 @@ def check_auth(secrets: dict) -> dict | None:
     for k, v in _placeholders().items():
         if str(auth.get(k)) == str(v):
             raise SignInConfigError("identity.err_placeholder", f"{where}: auth.{k} is still the placeholder of "
-                                    f"{SECRETS_EXAMPLE.name}", file=where, key=f"auth.{k}")
+                                    f"{SECRETS_EXAMPLE.name}", file=where, setting=f"auth.{k}")
     return auth
 
 
@@ -203,7 +203,7 @@ def _check_roles(secrets: dict, where: str) -> None:
     for email, role in roles.items():
         if role not in allowed:
             raise SignInConfigError("identity.err_role", f"{where}: dcsll.roles.{email!r} = {role!r} is not one of "
-                                    f"{', '.join(allowed)}", file=where, key=f"dcsll.roles.{email!r}",
+                                    f"{', '.join(allowed)}", file=where, setting=f"dcsll.roles.{email!r}",
                                     value=str(role), allowed=", ".join(allowed))
 
 
