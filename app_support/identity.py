@@ -129,10 +129,12 @@ def read_secrets() -> dict:
     try:
         return st.secrets.to_dict()  # what st.login reads (and what AppTest's ``secrets`` sets)
     except StreamlitSecretNotFoundError as exc:
-        if folders:  # a secrets folder Streamlit cannot read: nothing is guessed
-            raise SignInConfigError("identity.err_unreadable", f"the secrets cannot be read: {exc}",
-                                    file=", ".join(map(str, folders)), detail=str(exc)) from None
-        return parsed  # no secrets file ({}), or files Streamlit has not been pointed at
+        theirs = [p for p in map(Path, st.get_option("secrets.files") or []) if p.exists()]
+        if folders or theirs:  # something Streamlit is configured to read and cannot: nothing is guessed
+            where = ", ".join(map(str, folders or theirs))
+            raise SignInConfigError("identity.err_unreadable", f"{where}: the secrets cannot be read: {exc}",
+                                    file=where, detail=str(exc)) from None
+        return parsed  # no secrets file at all: {}
 
 
 def _where() -> str:

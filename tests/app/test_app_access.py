@@ -223,3 +223,25 @@ def test_valid_auth_wins_over_the_demo_flag_no_picker():
     assert not at.exception and not at.error
     assert [b.label for b in at.sidebar.button] == ["Sign in"]
     assert not at.sidebar.selectbox and not at.warning
+
+
+def test_secrets_streamlit_cannot_read_stop_naming_the_file(tmp_path, monkeypatch):
+    """A secrets file Streamlit is configured to read but cannot (its own error) is not guessed around."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
+    from app_support import identity
+
+    f = tmp_path / "secrets.toml"
+    f.write_text('[auth]\nclient_id = "x"\n', encoding="utf-8")
+
+    class Unreadable:
+        def to_dict(self):
+            raise StreamlitSecretNotFoundError("Invalid secrets path: {path}", path=str(f))
+
+    monkeypatch.setattr(identity, "secrets_files", lambda: [f])
+    monkeypatch.setattr(identity.st, "secrets", Unreadable())
+    monkeypatch.setattr(identity.st, "get_option", lambda key: [str(f)] if key == "secrets.files" else None)
+    with pytest.raises(identity.SignInConfigError) as err:
+        identity.read_secrets()
+    assert err.value.key == "identity.err_unreadable"
+    assert str(err.value) == f"{f}: the secrets cannot be read: Invalid secrets path: {f}"
