@@ -245,3 +245,13 @@ def test_secrets_streamlit_cannot_read_stop_naming_the_file(tmp_path, monkeypatc
         identity.read_secrets()
     assert err.value.key == "identity.err_unreadable"
     assert str(err.value) == f"{f}: the secrets cannot be read: Invalid secrets path: {f}"
+
+
+def test_auth_without_authlib_stops(monkeypatch):
+    """st.login needs Authlib (streamlit[auth]); without it the sign-in button would only raise."""
+    import streamlit.auth_util
+
+    monkeypatch.setattr(streamlit.auth_util, "is_authlib_installed", lambda: False)
+    at = _run({"auth": AUTH})
+    _assert_stopped(at, "[auth] is configured but Authlib, which st.login needs, is not installed: "
+                        "pip install 'streamlit[auth]'.")
