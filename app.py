@@ -1,6 +1,9 @@
 """dcsll Streamlit entry point: sign-in, language, and ``st.navigation`` built from the user's role.
 
-Run from the project root: ``streamlit run app.py``. Pages are thin files under ``app_pages/``.
+Run from the project root: ``streamlit run app.py`` (OIDC sign-in, ``[auth]`` in ``.streamlit/secrets.toml``) or
+``DCSLL_DEMO=1 streamlit run app.py --server.address 127.0.0.1`` (local demo). Without either, or with a broken
+sign-in configuration, :func:`app_support.identity.current_user` shows a stop page and nothing else (docs/app.md,
+Sign-in). Pages are thin files under ``app_pages/``.
 """
 
 import streamlit as st

@@ -1,9 +1,10 @@
 """The app's connection to the deal book (:mod:`store`), opened once per process.
 
 Database: ``$DCSLL_DATABASE_URL`` or, when unset, the embedded SQLite file of :func:`store.db.default_url`.
-On first use the database is migrated and, when it holds no deal yet, seeded with the demo data of
-``data/`` (:func:`store.demo.seed_demo`), so ``streamlit run app.py`` on a fresh machine shows the demo deal
-book. Set ``DCSLL_APP_SEED=0`` to open an empty production database without seeding.
+On first use the database is migrated. Only in demo mode (``DCSLL_DEMO=1``, :func:`app_support.identity.
+demo_requested`) the deal book must have been created as a demo (:func:`store.demo.claim_demo` marks an empty
+one, refuses any other with :class:`store.demo.NotADemoDealBook`) and, when it holds no deal yet, it is seeded
+with the demo data of ``data/`` (:func:`store.demo.seed_demo`). Without demo mode nothing is ever seeded.
 
 Pages call :func:`app_store` and act as :func:`actor` (the signed-in user's store username); the store
 enforces the roles itself (``PermissionDenied``), the navigation only hides what a role cannot use.
@@ -18,8 +19,6 @@ import streamlit as st
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data"
-#: environment variable that turns the first-run demo seeding off ("0")
-SEED_ENV = "DCSLL_APP_SEED"
 
 
 def database_url() -> str:
@@ -36,8 +35,18 @@ def _open(url: str):
     from store.demo import seed_demo
 
     s = open_store(url, migrate=True, deal_validator=deal_validator())
-    if os.environ.get(SEED_ENV, "1") != "0" and not s.deal_ids():
-        seed_demo(s, DATA_DIR)
+    from app_support.identity import demo_requested
+
+    if demo_requested():
+        from store.demo import claim_demo
+
+        try:
+            claim_demo(s)  # a deal book not created as a demo is refused, whatever it holds
+            if not s.deal_ids():
+                seed_demo(s, DATA_DIR)
+        except Exception:
+            s.close()  # not cached: the next run tries again (and shows the same error)
+            raise
     return s
 
 
@@ -46,6 +55,8 @@ def app_store():
 
     Raises
     ------
+    store.demo.NotADemoDealBook
+        Demo mode and a deal book that was not created as a demo (nothing is seeded).
     store.StoreError
         The database cannot be opened or migrated.
     index.errors.InputErrors

@@ -92,7 +92,7 @@ print(json.dumps({{"widget": w.label, "key": w.key, "median": statistics.median(
 
 
 def _child(code: str, db: str) -> dict:
-    env = dict(os.environ, DCSLL_DATABASE_URL=f"sqlite:///{db}", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, DCSLL_DATABASE_URL=f"sqlite:///{db}", PYTHONPATH=str(ROOT), DCSLL_DEMO="1")  # demo deal book
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                          check=False)
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]

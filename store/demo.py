@@ -2,13 +2,26 @@
 
 Demo users (username, roles, display name) are in :data:`DEMO_USERS`; the operator reports for every
 demo facility. Seeding is idempotent: unchanged records are left alone and write no audit rows.
+
+Demo data go only into a deal book **created as a demo**: :func:`seed_demo` first writes the demo mark
+(:data:`DEMO_MARK`) as the *first* row of the append-only audit log of an empty deal book, and refuses
+(:class:`NotADemoDealBook`) a deal book whose first audit row is anything else. The audit log cannot be updated
+or deleted (database triggers), so a production deal book can never be turned into a demo one, nor a demo one
+lose its mark; no schema change is needed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from store.errors import PermissionDenied
+from store.errors import PermissionDenied, StoreError
+
+#: the audit row (action, entity, entity key) that marks a deal book created as a demo: its first audit row
+DEMO_MARK: tuple[str, str, str] = ("deal_book.create", "deal_book", "demo")
+
+
+class NotADemoDealBook(StoreError):
+    """Demo users and deals refused: the deal book was not created as a demo (nothing was written)."""
 
 #: demo users of ``seed-demo`` and of the app's local sign-in: (username, roles, display name)
 DEMO_USERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -28,10 +41,74 @@ def user_exists(store, username: str) -> bool:
         return False
 
 
+def _first_audit_row(s):
+    from sqlalchemy import select
+
+    from store.schema import AuditRow
+
+    return s.scalars(select(AuditRow).order_by(AuditRow.id).limit(1)).first()
+
+
+def _is_mark(row) -> bool:
+    return row is not None and (row.action, row.entity, row.entity_key) == DEMO_MARK
+
+
+def created_as_demo(store) -> bool:
+    """True if ``store`` was created as a demo deal book (its first audit row is :data:`DEMO_MARK`)."""
+    with store._read() as s:
+        return _is_mark(_first_audit_row(s))
+
+
+def claim_demo(store, actor: str = "admin") -> bool:
+    """Make sure demo data may go into ``store``: mark an empty deal book as a demo, accept a demo one.
+
+    Empty means no audit row, user, facility, deal or methodology; the mark is then written as the first
+    audit row (actor ``actor``), in one transaction with that check.
+
+    Returns
+    -------
+    bool
+        True if the mark was written now (a new demo deal book), False if it was there already.
+
+    Raises
+    ------
+    NotADemoDealBook
+        The deal book holds records and its first audit row is not the demo mark (a production deal book,
+        or one seeded by a dcsll older than the mark): nothing is written.
+    """
+    from sqlalchemy import func, select
+
+    from store.schema import AuditRow, DealRow, FacilityRow, MethodologyRow, User
+
+    with store._write() as s:
+        first = _first_audit_row(s)
+        if _is_mark(first):
+            return False
+        held = {what: s.scalar(select(func.count()).select_from(table))
+                for what, table in (("audit rows", AuditRow), ("users", User), ("facilities", FacilityRow),
+                                    ("deals", DealRow), ("methodologies", MethodologyRow))}
+        if first is None and not any(held.values()):
+            action, entity, key = DEMO_MARK
+            s.add(AuditRow(actor=actor, action=action, entity=entity, entity_key=key, before=None,
+                           after={"created_as": "demo", "demo_users": [u for u, _, _ in DEMO_USERS]}))
+            return True
+    url = store.engine.url.render_as_string(hide_password=True)
+    holds = ", ".join(f"{n} {what}" for what, n in held.items() if n)
+    first_row = (f"; its first audit row is {first.action} {first.entity} {first.entity_key!r} by "
+                 f"{first.actor!r} at {first.at:%Y-%m-%d %H:%M}" if first is not None else "")
+    raise NotADemoDealBook(
+        f"the deal book {url} was not created as a demo deal book ({holds}{first_row}): demo users (among them "
+        "'admin', who has no password in the app's demo sign-in) and demo deals go only into a new, empty deal "
+        "book. Point DCSLL_DATABASE_URL (or `dcsll db --url`) at a new database for the demo; if this is an "
+        "old demo file, move it away (keep it with `dcsll db backup` first if you need it)")
+
+
 def seed_demo(store, data_dir: str | Path, actor: str = "admin"):
     """Create the demo users and import ``data_dir`` into ``store``: facilities, deals, methodologies, then the
     deal-book inputs (:func:`import_inputs`: targets settings and the monthly CSV they name, lever presets, the
     ``[verifier]`` table of verifier files, engagements).
+
+    Only into a deal book created as a demo (:func:`claim_demo`: an empty one is marked first).
 
     Parameters
     ----------
@@ -56,6 +133,7 @@ def seed_demo(store, data_dir: str | Path, actor: str = "admin"):
     """
     from store.files import import_folder
 
+    claim_demo(store, actor)
     store.bootstrap_admin(actor)
     for name, roles, display in DEMO_USERS:
         if not user_exists(store, name):

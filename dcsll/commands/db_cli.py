@@ -20,7 +20,8 @@ def register(subparsers) -> None:
     up.add_argument("--revision", default="head", help="target revision (default: head)")
     sub.add_parser("current", help="print the database's migration revision and the latest one")
     sd = sub.add_parser("seed-demo", help="load data/facilities/, data/deals/ and data/methodology/ "
-                        "(creates the demo users admin, credit, verifier, operator)")
+                        "(creates the demo users admin, credit, verifier, operator); only into a new, empty "
+                        "deal book (marked as a demo) or one created by seed-demo, any other is refused")
     sd.add_argument("--data", type=Path, default=Path("data"), help="data folder (default ./data)")
     sd.add_argument("--as", dest="actor", default=os.environ.get("DCSLL_USER", "admin"),
                     help="acting user, an admin (default $DCSLL_USER or admin)")

@@ -22,16 +22,13 @@ TIMEOUT = 30
 @pytest.fixture(scope="module", autouse=True)
 def app_database(tmp_path_factory):
     """A deal book of its own for each app test module (SQLite in a temp folder, seeded with the demo data on
-    the app's first use); yields its URL. Modules do not see each other's writes; tests within a module that
-    write use their own ids."""
+    the app's first use: demo mode, ``DCSLL_DEMO=1``); yields its URL. Modules do not see each other's writes;
+    tests within a module that write use their own ids."""
     url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'dcsll.sqlite'}"
-    old = os.environ.get("DCSLL_DATABASE_URL")
-    os.environ["DCSLL_DATABASE_URL"] = url
-    yield url
-    if old is None:
-        os.environ.pop("DCSLL_DATABASE_URL", None)
-    else:
-        os.environ["DCSLL_DATABASE_URL"] = old
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DCSLL_DATABASE_URL", url)
+        mp.setenv("DCSLL_DEMO", "1")  # demo mode: local demo sign-in and the demo deal book (app_support.identity)
+        yield url
 
 
 def user_for(role: str):
