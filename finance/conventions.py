@@ -12,9 +12,10 @@ import csv
 import datetime as dt
 import functools
 import tomllib
-from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "finance"
+from index.reference import data_dir
+
+DATA_DIR = data_dir() / "finance"
 CONVENTIONS_FILE = DATA_DIR / "conventions.toml"
 LPR_FILE = DATA_DIR / "lpr.csv"
 HOLIDAYS_FILE = DATA_DIR / "cn_statutory_holidays.csv"
