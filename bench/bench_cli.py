@@ -1,0 +1,88 @@
+"""Start-up time of the command line (issue 11). Run: ``python bench/bench_cli.py [--runs 5]``.
+
+Target on the 2-core reference machine: ``dcsll --help`` and ``dcsll score data/facilities/demo-zjk-hyperscale.toml``
+each ≤ 1 s wall clock, cold process, median of the runs. Then one ``python -X importtime`` run of the score command
+lists where the start-up goes: the slowest modules by cumulative import time, and the self time summed per
+top-level package. Prints the figures; exit code 1 if a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_S = 1.0
+COMMANDS = {
+    "dcsll --help": ["--help"],
+    "dcsll score demo-zjk-hyperscale.toml": ["score", str(ROOT / "data" / "facilities" / "demo-zjk-hyperscale.toml")],
+}
+
+
+def _env(home: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DCSLL_HOME=home)
+    env["DCSLL_DATABASE_URL"] = f"sqlite:///{home}/dcsll.sqlite"
+    return env
+
+
+def wall_clock(args: list[str], runs: int, env: dict[str, str]) -> list[float]:
+    """Wall-clock seconds of ``python -m dcsll ARGS`` in a new process, ``runs`` times."""
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "dcsll", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def import_profile(args: list[str], env: dict[str, str]) -> list[tuple[str, int, int]]:
+    """(module, self µs, cumulative µs) of every import of one ``python -X importtime -m dcsll ARGS`` run."""
+    res = subprocess.run([sys.executable, "-X", "importtime", "-m", "dcsll", *args], cwd=ROOT, env=env,
+                         check=True, capture_output=True, text=True)
+    rows = []
+    for line in res.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, cum_us, name = line.removeprefix("import time:").split("|")
+        rows.append((name.strip(), int(self_us), int(cum_us)))
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5, help="runs per command (median reported)")
+    ns = ap.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="dcsll-bench-cli-") as home:
+        env = _env(home)
+        for label, args in COMMANDS.items():
+            times = wall_clock(args, ns.runs, env)
+            med = statistics.median(times)
+            flag = "ok" if med <= TARGET_S else "MISSED"
+            ok &= med <= TARGET_S
+            spread = ", ".join(f"{t * 1000:.0f}" for t in sorted(times))
+            print(f"{label:<40} median {med * 1000:7.0f} ms  (runs: {spread} ms)  target ≤ {TARGET_S * 1000:.0f} ms  {flag}")
+        rows = import_profile(COMMANDS["dcsll score demo-zjk-hyperscale.toml"], env)
+    total = sum(s for _, s, _ in rows)
+    print(f"\nimports of `dcsll score`: {len(rows)} modules, {total / 1000:.0f} ms in total (one run, -X importtime)")
+    print("slowest modules, cumulative (includes what they import):")
+    for name, _, cum in sorted(rows, key=lambda r: -r[2])[:12]:
+        print(f"  {cum / 1000:7.1f} ms  {name}")
+    per_pkg: collections.Counter[str] = collections.Counter()
+    for name, self_us, _ in rows:
+        per_pkg[name.split(".")[0]] += self_us
+    print("self time per top-level package:")
+    for pkg, us in per_pkg.most_common(10):
+        print(f"  {us / 1000:7.1f} ms  {pkg}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
