@@ -23,16 +23,17 @@ import pandas as pd
 import streamlit as st
 
 from app_support.engine import DEAL_DIR, FACILITY_DIR, ROOT, methodology
+from workflows.settings import DEFAULTS
 
 #: targets settings per deal (monthly data, baseline periods, regulatory profile): ``dcsll targets`` reads the same
 TARGETS_DIR = ROOT / "data" / "targets"
 #: monthly metered data per facility id (``data/monthly/<facility id>.csv``, see data/monthly/README.md)
 MONTHLY_DIR = ROOT / "data" / "monthly"
-#: BAU simulation: paths and seed, the defaults of ``dcsll targets`` (dcsll/commands/targets_cli.py)
-BAU_PATHS = 5000
-BAU_SEED = 0
+#: BAU simulation: paths and seed, the defaults of ``dcsll targets`` (:data:`workflows.DEFAULTS`)
+BAU_PATHS = DEFAULTS.targets_paths
+BAU_SEED = DEFAULTS.seed
 #: central interval of the BAU band, as ``dcsll targets`` (1 − alpha = 90 %)
-BAU_ALPHA = 0.10
+BAU_ALPHA = DEFAULTS.bau_alpha
 #: ratchet designs of finance.terms.RatchetTerms (DESIGN.md §4), in the order the page offers them
 DESIGNS = ("spt", "score_grid", "interpolated")
 #: the shipped deal new designs start from (its loan terms, observation dates and ratchet steps)
@@ -178,28 +179,23 @@ def evaluate(key: str) -> dict:
         ``met`` and ``missed``), ``schedules`` (name → schedule frame, see :class:`finance.schedule.Schedule`),
         ``convention`` and ``currency``.
     """
-    from pydantic import ValidationError
-
-    from finance.deal import Deal, deal_valuation, run_deal, validate_deal
+    import workflows
+    from common.errors import InputError, InputErrors
+    from finance.deal import deal_from_dict
     from finance.schedule import price, schedule_frame
-    from index.errors import InputError, InputErrors
 
     doc = json.loads(key)
     try:
-        deal = Deal.model_validate(doc)
-    except ValidationError as exc:
-        return {"errors": [InputError(e["msg"].removeprefix("Value error, "), field=".".join(map(str, e["loc"])),
-                                      value=None if isinstance(e.get("input"), dict) else e.get("input")).as_row()
-                           for e in exc.errors()]}
-    errs = validate_deal(deal)
-    if errs:
-        return {"errors": [e.as_row() for e in errs]}
+        deal = deal_from_dict(doc)
+    except InputErrors as exc:
+        return {"errors": exc.table()}
     names = list(dict.fromkeys([s.name for s in deal.scenarios] + ["met", "missed"]))
     try:
-        run = run_deal(deal, names)
+        ev = workflows.evaluate_deal(deal, workflows.FileSource())  # facility periods from data/facilities
+        run = ev.run(names)
         priced = price(run.plan, run.regime_adj_bp)
         schedules = {n: schedule_frame(run.plan, priced, i, run.notes[i]).frame for i, n in enumerate(names)}
-        val = deal_valuation(deal).to_dict()
+        val = ev.valuation().to_dict()
     except InputErrors as exc:
         return {"errors": exc.table()}
     except (InputError, ValueError) as exc:

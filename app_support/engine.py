@@ -181,15 +181,15 @@ def deal(path: str):
 @st.cache_data(show_spinner=False)
 def deal_cash_flows(path: str, scenario: str) -> tuple[pd.DataFrame, str, str]:
     """Cash-flow table of a deal under one scenario: (frame, convention in words, currency)."""
-    from finance.deal import deal_schedule
+    import workflows
 
-    s = deal_schedule(deal(path), scenario, path)
+    s = workflows.evaluate_deal(deal(path), workflows.FileSource(deal_file=path)).schedule(scenario)
     return s.frame, s.convention, s.currency
 
 
 @st.cache_data(show_spinner=False)
 def deal_value(path: str) -> dict:
     """Valuation of a deal's ratchet over its own scenarios (:meth:`finance.valuation.Valuation.to_dict`)."""
-    from finance.deal import deal_valuation
+    import workflows
 
-    return deal_valuation(deal(path), None, path).to_dict()
+    return workflows.evaluate_deal(deal(path), workflows.FileSource(deal_file=path)).valuation().to_dict()

@@ -2,8 +2,8 @@
 
 :func:`dcsll.cli.main` builds the parser from the sub-command modules in :mod:`dcsll.commands` (one module per
 command, each with a ``register(subparsers)``) and maps errors to exit codes (2 for bad input). Commands parse
-arguments and print; the work is done by the engines (:mod:`index`, :mod:`finance`) and the deal book
-(:mod:`store`).
+arguments and print; the work is done by :mod:`workflows` (loading from a file or the deal book, scoring,
+pricing, recording), which calls the engines (:mod:`index`, :mod:`finance`) and the deal book (:mod:`store`).
 
 Layering
 --------

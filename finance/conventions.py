@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import tomllib
 
-from index.reference import data_dir
+from common.settings import data_dir
 
 DATA_DIR = data_dir() / "finance"
 CONVENTIONS_FILE = DATA_DIR / "conventions.toml"

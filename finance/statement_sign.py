@@ -38,6 +38,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.errors import InputError
+from common.settings import dcsll_home  # re-exported: finance.statement_sign.dcsll_home
 from finance.statement import (
     SignatureBlock,
     SigningConfig,
@@ -46,7 +48,6 @@ from finance.statement import (
     content_sha256,
     statement_from_json,
 )
-from index.errors import InputError
 
 ATTACHMENT_NAME = "statement.json"
 SIG_FIELD = "dcsll-statement"
@@ -55,16 +56,6 @@ E_UNWRITABLE = "cannot write the statement here: {reason}"
 
 INTACT, ALTERED, UNSIGNED, UNTRUSTED = "intact", "altered", "unsigned", "untrusted"
 EXIT_CODES = {INTACT: 0, ALTERED: 1, UNSIGNED: 1, UNTRUSTED: 1}
-
-
-def dcsll_home() -> Path:
-    """Per-user data folder: ``$DCSLL_HOME`` or platformdirs' user data dir for ``dcsll``."""
-    env = os.environ.get("DCSLL_HOME")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("dcsll", appauthor=False))
 
 
 @dataclass

@@ -7,21 +7,21 @@ paper of CAICT, Envision and Heying Data, 2024). Pure functions: objects in, imm
 Entry points
 ------------
 - :func:`index.models.load_facility` → :class:`~index.models.Facility` with its :class:`~index.models.PeriodData`
-  (the facility TOML file; bad input raises :class:`~index.errors.InputError` naming file, period, field, unit).
+  (the facility TOML file; bad input raises :class:`~common.errors.InputError` naming file, period, field, unit).
 - :func:`index.methodology.load_methodology` → :class:`~index.methodology.Methodology` (default: the shipped file).
 - :func:`index.engine.score` → :class:`~index.result.IndexResult` for one facility-period;
   :func:`index.engine.score_frame` scores a DataFrame of many (vectorised).
 - :mod:`index.metrics`: PUE, WUE, CUE, REF (renewable share), ERF, scope 1/2 … as numpy functions.
-- :mod:`index.reference`: MEE grid emission factors, GWPs, fuel factors, provinces; :func:`index.reference.data_dir`
-  locates the shipped ``data/`` (source tree or the installed ``dcsll_data`` package).
+- :mod:`index.reference`: MEE grid emission factors, GWPs, fuel factors, provinces, read from the shipped ``data/``
+  that :func:`common.settings.data_dir` locates (source tree or the installed ``dcsll_data`` package).
 - Targets: :mod:`index.baseline` (baselines, recalculation), :mod:`index.targets` (SPT paths),
   :mod:`index.ambition` (BAU, regulation and peer checks), :mod:`index.forecast` (statsmodels BAU forecasts),
   :mod:`index.levers` and :mod:`index.simulate` (Monte Carlo target paths scored through the engine).
 
 Layering
 --------
-The bottom engine layer (DESIGN.md §2): imports only the shared ``common`` layer (until it lands, the shims
-:mod:`index.errors` and :mod:`index.tomlfile`), never ``finance``, ``store``, the CLI (``dcsll``) or the app.
+The bottom engine layer (DESIGN.md §2): imports only the shared :mod:`common` layer (errors, TOML reading,
+settings), never ``finance``, ``workflows``, ``store``, the CLI (``dcsll``) or the app.
 ``lint-imports`` checks this in CI (contracts in ``pyproject.toml``). Nothing is imported here, so that
 ``import index.metrics`` stays light.
 

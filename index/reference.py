@@ -7,63 +7,20 @@
 - ``fuel_factors.csv``: diesel and natural-gas CO₂ factors (Chinese GHG accounting guideline defaults).
 - ``benchmarks.csv`` and ``policy_thresholds.csv``: peer figures and regulatory thresholds.
 
-The data directory is found by :func:`data_dir`: ``$DCSLL_DATA`` when set, else ``data/`` beside the packages (a
-source checkout or an editable install), else the installed package ``dcsll_data`` (a wheel or ``pip install .``,
-which ships ``data/`` under that name; see ``[tool.setuptools]`` in ``pyproject.toml``).
+The data directory is found by :func:`common.settings.data_dir` (re-exported here): ``$DCSLL_DATA`` when set,
+else ``data/`` beside the packages (a source checkout or an editable install), else the installed package
+``dcsll_data`` (a wheel or ``pip install .``, which ships ``data/`` under that name; see ``[tool.setuptools]`` in
+``pyproject.toml``).
 """
 
 from __future__ import annotations
 
 import csv
-import importlib.util
-import os
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-from index.errors import InputError
-
-#: a file every data directory has; tells the source tree's ``data/`` from an unrelated folder of that name
-_DATA_MARKER = Path("methodology") / "gcpi-2024.toml"
-
-
-def data_dir() -> Path:
-    """The shipped data directory: methodology, reference tables, sample facilities and deals.
-
-    Looked up in this order: ``$DCSLL_DATA``; ``data/`` beside the packages when it holds the default methodology
-    (source checkout, editable install); the installed package ``dcsll_data`` (non-editable install, where
-    ``pyproject.toml`` installs ``data/`` under that name).
-
-    Returns
-    -------
-    Path
-        The folder holding ``methodology/``, ``reference/``, ``facilities/``, ``deals/`` … (not checked to exist
-        when it comes from ``$DCSLL_DATA``).
-
-    Raises
-    ------
-    FileNotFoundError
-        If neither the source tree's ``data/`` nor an installed ``dcsll_data`` is found.
-    """
-    env = os.environ.get("DCSLL_DATA")
-    if env:
-        return Path(env)
-    return _shipped_data_dir()
-
-
-@cache
-def _shipped_data_dir() -> Path:
-    beside = Path(__file__).resolve().parent.parent / "data"
-    if (beside / _DATA_MARKER).is_file():
-        return beside
-    spec = importlib.util.find_spec("dcsll_data")  # a namespace package: data/ has no __init__.py
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        if (Path(location) / _DATA_MARKER).is_file():
-            return Path(location)
-    raise FileNotFoundError(
-        f"dcsll's data folder: neither {beside} nor an installed package 'dcsll_data' holds {_DATA_MARKER}; "
-        "reinstall dcsll (pip install .) or set DCSLL_DATA"
-    )
+from common.errors import InputError
+from common.settings import data_dir  # re-exported: index.reference.data_dir
 
 
 def read_table(name: str) -> list[dict[str, str]]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import workflows
 from finance.statement import statement_from_json
-from finance.statement_build import build_statement
 from finance.statement_sign import dcsll_home, verify_statement
 from index.engine import score
 from index.models import PeriodData, load_facility
@@ -147,7 +147,8 @@ def test_record_issue_download_and_check(run_as, own_book, tmp_path):
     issued = statement_from_json(content)
     from app_support.verification import load_verifier_file
 
-    cli = build_statement(DEAL_FILE, PERIOD, load_verifier_file().verifier, engagement={
+    src = workflows.FileSource(deal_file=DEAL_FILE)
+    cli = workflows.build_statement(src.deal(), src, PERIOD, load_verifier_file().verifier, {
         "statement_id": sid, "standards": ["ISAE 3000 (Revised)", "ISAE 3410"], "assurance_level": "limited",
         "conclusion": "unmodified", "verified": {"accept_reported": True, "it_energy_kwh": 341_000_000}})
     assert issued.model_dump(mode="json", exclude={"signature"}) == cli.model_dump(mode="json", exclude={"signature"})

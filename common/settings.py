@@ -1,0 +1,77 @@
+"""Where dcsll finds its files, and the environment variables that move them.
+
+==========================  =============================================================================
+``DCSLL_DATA``              shipped reference data folder (default: ``data/`` beside the packages, or the
+                            installed package ``dcsll_data`` after a non-editable ``pip install .``)
+``DCSLL_HOME``              per-user folder (demo signing identity, default SQLite deal book); default
+                            :func:`platformdirs.user_data_dir` ``("dcsll")``
+``DCSLL_DATABASE_URL``      the deal book (any SQLAlchemy URL); default ``sqlite:///<home>/dcsll.sqlite``
+                            (see :mod:`store.db`)
+==========================  =============================================================================
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from functools import cache
+from pathlib import Path
+
+#: repository / installation root (the folder holding ``data/`` in a source checkout; site-packages when installed)
+ROOT = Path(__file__).resolve().parent.parent
+DATA_ENV = "DCSLL_DATA"
+HOME_ENV = "DCSLL_HOME"
+DATABASE_ENV = "DCSLL_DATABASE_URL"
+#: the package ``data/`` is installed as by a non-editable install (``package-dir`` in ``pyproject.toml``)
+DATA_PACKAGE = "dcsll_data"
+#: a file every data directory has; tells the source tree's ``data/`` from an unrelated folder of that name
+_DATA_MARKER = Path("methodology") / "gcpi-2024.toml"
+
+
+def data_dir() -> Path:
+    """The shipped data directory: methodology, reference tables, sample facilities and deals.
+
+    Looked up in this order: ``$DCSLL_DATA``; ``data/`` beside the packages when it holds the default methodology
+    (source checkout, editable install); the installed package ``dcsll_data`` (non-editable install, where
+    ``pyproject.toml`` installs ``data/`` under that name).
+
+    Returns
+    -------
+    Path
+        The folder holding ``methodology/``, ``reference/``, ``facilities/``, ``deals/`` … (not checked to exist
+        when it comes from ``$DCSLL_DATA``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither the source tree's ``data/`` nor an installed ``dcsll_data`` is found.
+    """
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return Path(env)
+    return _shipped_data_dir()
+
+
+@cache
+def _shipped_data_dir() -> Path:
+    beside = ROOT / "data"
+    if (beside / _DATA_MARKER).is_file():
+        return beside
+    spec = importlib.util.find_spec(DATA_PACKAGE)  # a namespace package: data/ has no __init__.py
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / _DATA_MARKER).is_file():
+            return Path(location)
+    raise FileNotFoundError(
+        f"dcsll's data folder: neither {beside} nor an installed package '{DATA_PACKAGE}' holds {_DATA_MARKER}; "
+        f"reinstall dcsll (pip install .) or set {DATA_ENV}"
+    )
+
+
+def dcsll_home() -> Path:
+    """Per-user data folder: ``$DCSLL_HOME`` or platformdirs' user data dir for ``dcsll``."""
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("dcsll", appauthor=False))
