@@ -1,9 +1,10 @@
 """Start-up time of the command line (issue 11). Run: ``python bench/bench_cli.py [--runs 5]``.
 
 Target on the 2-core reference machine: ``dcsll --help`` and ``dcsll score data/facilities/demo-zjk-hyperscale.toml``
-each ≤ 1 s wall clock, cold process, median of the runs (CPU time and the load average printed beside it). Then one ``python -X importtime`` run of the score command
-lists where the start-up goes: the slowest modules by cumulative import time, and the self time summed per
-top-level package. Prints the figures; exit code 1 if a target is missed.
+each ≤ 1 s wall clock, cold process, median of the runs (CPU time and the load average printed beside it). Then
+one ``python -X importtime`` run of the score command lists where the start-up goes: the slowest modules by
+cumulative import time, and the self time summed per top-level package. Prints the figures; exit code 1 if a
+target is missed.
 """
 
 from __future__ import annotations
