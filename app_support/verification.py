@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -447,19 +446,12 @@ def check_bytes(data: bytes, trust_pems: list[bytes] = (), trust_demo: bool = Tr
     from finance.statement_sign import verify_statement
     from index.errors import InputError
 
-    with tempfile.TemporaryDirectory(prefix="dcsll-check-") as tmp:
-        pdf = Path(tmp) / "statement.pdf"
-        pdf.write_bytes(data)
-        trust = []
-        for i, pem in enumerate(trust_pems):
-            p = Path(tmp) / f"trust-{i}.pem"
-            p.write_bytes(pem)
-            trust.append(p)
-        if trust_demo and demo_certificate().is_file():
-            trust.append(demo_certificate())
-        try:
-            rep = verify_statement(pdf, trust=trust)
-        except InputError as exc:
-            return CheckResult("cannot_check", [exc.message])
+    trust = [bytes(pem) for pem in trust_pems]
+    if trust_demo and demo_certificate().is_file():
+        trust.append(demo_certificate())
+    try:
+        rep = verify_statement(bytes(data), trust=trust)
+    except InputError as exc:
+        return CheckResult("cannot_check", [exc.message])
     return CheckResult(rep.status, list(rep.reasons), rep.statement_id, rep.content_sha256, rep.signer,
                        rep.signing_time)

@@ -105,7 +105,8 @@ def from_validation_error(exc, *, file: str | None = None, units=None, union_tag
         Unit of a field: ``units(dotted_field)`` or ``units[leaf_name]``; None when unknown.
     union_tags : mapping of str to collection of str, optional
         Discriminated unions whose tag pydantic puts in the location, e.g. ``{"ratchet": {"spt", ...}}``:
-        ``ratchet.spt.step_down_bp`` is reported as ``ratchet.step_down_bp``.
+        ``ratchet.spt.step_down_bp`` is reported as ``ratchet.step_down_bp``; key ``"*"``: tags dropped after any
+        location part (e.g. a list of tagged items).
     prefix : str
         Put in front of every field (e.g. ``"verified."``).
 
@@ -120,7 +121,8 @@ def from_validation_error(exc, *, file: str | None = None, units=None, union_tag
     errs = []
     for e in exc.errors():
         loc = list(e.get("loc", ()))
-        loc = [p for i, p in enumerate(loc) if not (i and isinstance(loc[i - 1], str) and p in tags.get(loc[i - 1], ()))]
+        loc = [p for i, p in enumerate(loc)
+               if not (i and (p in tags.get("*", ()) or isinstance(loc[i - 1], str) and p in tags.get(loc[i - 1], ())))]
         field, row = _field(loc)
         field = prefix + field if field else (prefix.rstrip(".") or None)
         cause = (e.get("ctx") or {}).get("error")

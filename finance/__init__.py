@@ -1,27 +1,23 @@
-"""The finance engine: sustainability-linked loan terms, margin ratchets, cash flows, valuation and statements.
+"""The finance engine of a sustainability-linked loan: terms, schedules, margin ratchets, valuation, statements.
 
-A deal (one facility, loan terms, ratchet terms, SPTs per observation date) and the GCPI results of
-:mod:`index` give the repayment schedule, the margin after each observation (step-down / step-up), the interest
-cash flows under each KPI scenario, the value of the ratchet, and the third-party verification statement.
-Conventions (ACT/360, CNY settlement on the 20th of the quarter's last month, Chinese holidays, LPR fixings) are
-data in ``data/finance/``; see ``docs/finance.md``.
+Takes a :class:`finance.deal.Deal` and the :class:`index.result.IndexResult` s it needs (by facility period
+label), never a path (the one loader, :func:`finance.deal.load_deal`, serves the CLI's file form).
 
-Entry points
-------------
-- :mod:`finance.terms`: :class:`~finance.terms.LoanTerms` and the ratchet terms (pydantic models).
-- :mod:`finance.deal`: :func:`~finance.deal.load_deal`, :func:`~finance.deal.run_deal`,
-  :func:`~finance.deal.deal_schedule`, :func:`~finance.deal.deal_valuation`.
-- :mod:`finance.schedule`: :func:`~finance.schedule.build_plan` then :func:`~finance.schedule.price`
-  (thousands of ratchet scenarios at once) and :func:`~finance.schedule.schedule_frame`.
-- :mod:`finance.ratchet`: SPT status and margin adjustments, vectorised over scenarios.
-- :mod:`finance.valuation`: :func:`~finance.valuation.value`, PV of the interest saved or paid.
-- :mod:`finance.calendars`, :mod:`finance.conventions`: business days, day counts, LPR history.
-- Statements: :mod:`finance.statement` (the model and its hash), :mod:`finance.statement_build`,
-  :mod:`finance.statement_pdf` (reportlab), :mod:`finance.statement_sign` (pyHanko signing and checking).
+- :mod:`finance.terms` (loan and ratchet terms), :mod:`finance.conventions` and :mod:`finance.calendars`
+  (day counts, business days, LPR / SOFR base rates);
+- :mod:`finance.schedule` (interest periods, margin regimes, cash flows), :mod:`finance.ratchet` (SPT status,
+  step-down / step-up, score grids, caps, floors, timing of the margin change);
+- :mod:`finance.deal` (deal documents, scenarios, ``run_deal`` / ``deal_schedule`` / ``deal_valuation``),
+  :mod:`finance.valuation` (PV of the ratchet, break-even verification cost), :mod:`finance.simulated` (the
+  ratchet priced over simulated KPI paths);
+- :mod:`finance.statement` (the verification statement model), :mod:`finance.statement_build` (built from a deal,
+  its facility and a scorer), :mod:`finance.statement_pdf` (bilingual PDF), :mod:`finance.statement_sign`
+  (PAdES signing and checking).
 
 Layering
 --------
-Above :mod:`index`, below ``workflows`` and the CLI / app (DESIGN.md §2): takes ``index`` results, never reads
-the deal book (``store``) and never imports the CLI (``dcsll``) or the app. ``lint-imports`` checks this in CI
-(contracts in ``pyproject.toml``). Nothing is imported here, so that ``import finance.ratchet`` stays light.
+Above :mod:`index` and :mod:`common`, below :mod:`workflows` and the CLI / app (DESIGN.md §2): never imports the
+deal book (``store``), ``workflows``, the CLI (``dcsll``) or the app; ``lint-imports`` checks this in CI
+(contracts in ``pyproject.toml``). Orchestration (load → score → price → statement) is :mod:`workflows`' job.
+Nothing is imported here, so that ``import finance.ratchet`` stays light.
 """

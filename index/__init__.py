@@ -1,36 +1,32 @@
-"""The GCPI engine: the Full-Lifecycle Green Computing Power Index of a data centre, and the targets built on it.
+"""The GCPI engine: the Full-Lifecycle Green Computing Power Index (CAICT / Envision / Heying Data, 2024).
 
-A facility's reporting periods are turned into raw metrics, indicator scores (0–100 on cited curves), pillar
-scores, the index and its grade (1A–5A) by a methodology that is data (``data/methodology/gcpi-2024.toml``; white
-paper of CAICT, Envision and Heying Data, 2024). Pure functions: objects in, immutable results out.
+Pure functions on objects, never on paths (loaders at the edge: :func:`index.models.load_facility`,
+:func:`index.methodology.load_methodology`, :func:`index.forecast.load_monthly`, :func:`index.levers.load_levers`).
 
-Entry points
-------------
-- :func:`index.models.load_facility` → :class:`~index.models.Facility` with its :class:`~index.models.PeriodData`
-  (the facility TOML file; bad input raises :class:`~common.errors.InputError` naming file, period, field, unit).
-- :func:`index.methodology.load_methodology` → :class:`~index.methodology.Methodology` (default: the shipped file).
-- :func:`index.engine.score` → :class:`~index.result.IndexResult` for one facility-period;
-  :func:`index.engine.score_frame` scores a DataFrame of many (vectorised).
-- :mod:`index.metrics`: PUE, WUE, CUE, REF (renewable share), ERF, scope 1/2 … as numpy functions.
-- :mod:`index.reference`: MEE grid emission factors, GWPs, fuel factors, provinces, read from the shipped ``data/``
-  that :func:`common.settings.data_dir` locates (source tree or the installed ``dcsll_data`` package).
-- Targets: :mod:`index.baseline` (baselines, recalculation), :mod:`index.targets` (SPT paths),
-  :mod:`index.ambition` (BAU, regulation and peer checks), :mod:`index.forecast` (statsmodels BAU forecasts),
-  :mod:`index.levers` and :mod:`index.simulate` (Monte Carlo target paths scored through the engine).
+- inputs: :mod:`index.models` (``Facility``, ``PeriodData``), :mod:`index.methodology` (``Methodology``: indicator
+  tree, weights, scoring curves, gates, grade bands), :mod:`index.reference` (grid factors, GWP, benchmarks, read
+  from the shipped ``data/`` that :func:`common.settings.data_dir` locates);
+- scoring: :mod:`index.metrics` (PUE, WUE, CUE, REF, ERF ... per ISO/IEC 30134 and GB 40879) →
+  :mod:`index.engine` (``score`` → :class:`index.result.IndexResult`: total, add-on, grade, per-indicator
+  contributions, completeness, methodology id and SHA-256; ``score_frame`` for a DataFrame of many);
+- targets: :mod:`index.baseline`, :mod:`index.targets` (SPT paths), :mod:`index.ambition` (BAU, regulation,
+  peers), :mod:`index.forecast` and :mod:`index.simulate` (BAU forecasts, Monte Carlo of KPI paths),
+  :mod:`index.levers` (operator levers).
 
 Layering
 --------
-The bottom engine layer (DESIGN.md §2): imports only the shared :mod:`common` layer (errors, TOML reading,
-settings), never ``finance``, ``workflows``, ``store``, the CLI (``dcsll``) or the app.
-``lint-imports`` checks this in CI (contracts in ``pyproject.toml``). Nothing is imported here, so that
+The bottom engine layer (DESIGN.md §2): ``index`` imports only :mod:`common` (errors, TOML, settings;
+:mod:`index.errors` and :mod:`index.tomlfile` are re-exports of it), never ``finance``, ``workflows``, ``store``,
+the CLI (``dcsll``) or the app; ``lint-imports`` checks this in CI (contracts in ``pyproject.toml``).
+Orchestration (load → score → price) is :mod:`workflows`' job. Nothing is imported here, so that
 ``import index.metrics`` stays light.
 
 Examples
 --------
+>>> from common.settings import data_dir
 >>> from index.engine import score
 >>> from index.methodology import load_methodology
 >>> from index.models import load_facility
->>> from index.reference import data_dir
 >>> fac = load_facility(data_dir() / "facilities" / "demo-zjk-hyperscale.toml")
 >>> [p.label for p in fac.periods]
 ['2023', '2024', '2025']

@@ -114,3 +114,26 @@ def test_targets_without_settings_in_the_book_names_the_deal(book, monkeypatch, 
     assert main(["targets", "--deal", "sll-horinger-cluster-2024", "--json"]) == 2
     err = capsys.readouterr().err
     assert "no targets settings for deal 'sll-horinger-cluster-2024'" in err and "deal book" in err
+
+
+def test_statement_deal_id_equals_file(book, monkeypatch, capsys, tmp_path):
+    """The signed statement's content (its SHA-256, printed on every page) is the same in both forms."""
+    from common.tomlio import read_toml
+    from store import open_store
+
+    eng_file = DATA / "statements" / "sample_engagement.toml"
+    store = open_store(book, migrate=True)
+    store.save_engagement("verifier", DEMO_DEAL, "2025", read_toml(eng_file))
+    store.close()
+    monkeypatch.setenv("DCSLL_DATABASE_URL", book)
+    monkeypatch.setenv("DCSLL_HOME", str(tmp_path / "home"))
+    common = ["--period", "2025", "--verifier", str(DATA / "statements" / "sample_verifier.toml")]
+    assert main(["statement", str(DATA / "deals" / f"{DEMO_DEAL}.toml"), *common, "--engagement", str(eng_file),
+                 "--out", str(tmp_path / "file.pdf")]) == 0
+    a = capsys.readouterr().out
+    assert main(["statement", "--deal", DEMO_DEAL, *common, "--out", str(tmp_path / "book.pdf")]) == 0
+    b = capsys.readouterr().out
+
+    def sha(out):
+        return next(line for line in out.splitlines() if line.startswith("content sha256:"))
+    assert sha(a) == sha(b)
