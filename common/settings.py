@@ -24,15 +24,19 @@ HOME_ENV = "DCSLL_HOME"
 DATABASE_ENV = "DCSLL_DATABASE_URL"
 #: the package ``data/`` is installed as by a non-editable install (``package-dir`` in ``pyproject.toml``)
 DATA_PACKAGE = "dcsll_data"
-#: a file every data directory has; tells the source tree's ``data/`` from an unrelated folder of that name
-_DATA_MARKER = Path("methodology") / "gcpi-2024.toml"
+#: folders every data directory has; they tell the source tree's ``data/`` from an unrelated folder of that name
+_DATA_MARKERS = ("methodology", "reference")
+
+
+def _is_data_dir(path: Path) -> bool:
+    return all((path / m).is_dir() for m in _DATA_MARKERS)
 
 
 def data_dir() -> Path:
     """The shipped data directory: methodology, reference tables, sample facilities and deals.
 
-    Looked up in this order: ``$DCSLL_DATA``; ``data/`` beside the packages when it holds the default methodology
-    (source checkout, editable install); the installed package ``dcsll_data`` (non-editable install, where
+    Looked up in this order: ``$DCSLL_DATA``; ``data/`` beside the packages when it holds ``methodology/`` and
+    ``reference/`` (source checkout, editable install); the installed package ``dcsll_data`` (non-editable install, where
     ``pyproject.toml`` installs ``data/`` under that name).
 
     Returns
@@ -55,14 +59,15 @@ def data_dir() -> Path:
 @cache
 def _shipped_data_dir() -> Path:
     beside = ROOT / "data"
-    if (beside / _DATA_MARKER).is_file():
+    if _is_data_dir(beside):
         return beside
     spec = importlib.util.find_spec(DATA_PACKAGE)  # a namespace package: data/ has no __init__.py
     for location in (spec.submodule_search_locations or []) if spec else []:
-        if (Path(location) / _DATA_MARKER).is_file():
+        if _is_data_dir(Path(location)):
             return Path(location)
     raise FileNotFoundError(
-        f"dcsll's data folder: neither {beside} nor an installed package '{DATA_PACKAGE}' holds {_DATA_MARKER}; "
+        f"dcsll's data folder: neither {beside} nor an installed package '{DATA_PACKAGE}' holds "
+        f"{' and '.join(m + '/' for m in _DATA_MARKERS)}; "
         f"reinstall dcsll (pip install .) or set {DATA_ENV}"
     )
 
