@@ -41,14 +41,20 @@ def _pyproject() -> dict:
         return tomllib.load(f)
 
 
+def _top_folders() -> list[Path]:
+    """Top-level folders of the checkout, without hidden ones (.git, .venv) and build output."""
+    return [d for d in ROOT.iterdir()
+            if d.is_dir() and not d.name.startswith(".") and d.name not in {"build", "dist", "node_modules"}]
+
+
 def _source_packages() -> set[str]:
     """Dotted names of every package in the source tree that should be installed."""
     out = set()
-    for init in ROOT.glob("*/**/__init__.py"):
-        rel = init.parent.relative_to(ROOT)
-        if rel.parts[0] in NOT_SHIPPED or rel.parts[0].startswith(".") or rel.parts[0] in {"build", "data"}:
+    for top in _top_folders():
+        if top.name in NOT_SHIPPED or top.name == "data":
             continue
-        out.add(".".join(rel.parts))
+        for init in top.rglob("__init__.py"):
+            out.add(".".join(init.parent.relative_to(ROOT).parts))
     return out
 
 
@@ -72,9 +78,8 @@ def test_pyproject_lists_every_package():
 def test_import_contracts_cover_every_package():
     """Every top-level folder of Python code is a root package of ``[tool.importlinter]``: a package left out is
     not analysed by ``lint-imports`` (and one listed but absent stops it)."""
-    not_code = {"tests", "bench", "data", "scripts", "docs", "build", "dist"}
-    code = {d.name for d in ROOT.iterdir()
-            if d.is_dir() and not d.name.startswith(".") and d.name not in not_code and any(d.rglob("*.py"))}
+    not_code = {"tests", "bench", "data", "scripts", "docs"}
+    code = {d.name for d in _top_folders() if d.name not in not_code and any(d.rglob("*.py"))}
     assert code == set(_pyproject()["tool"]["importlinter"]["root_packages"])
 
 
