@@ -1,10 +1,12 @@
 """Start-up time of the command line (issue 11). Run: ``python bench/bench_cli.py [--runs 5]``.
 
 Target on the 2-core reference machine: ``dcsll --help`` and ``dcsll score data/facilities/demo-zjk-hyperscale.toml``
-each ≤ 1 s wall clock, cold process, median of the runs (CPU time and the load average printed beside it). Then
-one ``python -X importtime`` run of the score command lists where the start-up goes: the slowest modules by
-cumulative import time, and the self time summed per top-level package. Prints the figures; exit code 1 if a
-target is missed.
+each ≤ 1 s wall clock, cold process, median of the runs (CPU time and the load average printed beside it: on a
+machine shared with other work the wall time includes waiting for a core). Also prints ``dcsll score --facility
+ID`` (the deal-book form: opening the deal book adds SQLAlchemy and Alembic) for information, on a demo deal book
+seeded in a temporary folder. Then one ``python -X importtime`` run of the score command lists where the start-up
+goes: the slowest modules by cumulative import time, and the self time summed per top-level package. Prints the
+figures; exit code 1 if a target is missed.
 """
 
 from __future__ import annotations
@@ -22,10 +24,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 1.0
+FACILITY = "demo-zjk-hyperscale"
 COMMANDS = {
     "dcsll --help": ["--help"],
-    "dcsll score demo-zjk-hyperscale.toml": ["score", str(ROOT / "data" / "facilities" / "demo-zjk-hyperscale.toml")],
+    f"dcsll score {FACILITY}.toml": ["score", str(ROOT / "data" / "facilities" / f"{FACILITY}.toml")],
 }
+#: measured for information (no target): the same score from the deal book
+BOOK_COMMAND = (f"dcsll score --facility {FACILITY} (deal book)", ["score", "--facility", FACILITY])
+
+
+def _line(label: str, times: list[float], cpu: list[float], target: float | None) -> str:
+    med = statistics.median(times)
+    spread = ", ".join(f"{t * 1000:.0f}" for t in sorted(times))
+    verdict = "(information)" if target is None else \
+        f"target ≤ {target * 1000:.0f} ms  {'ok' if med <= target else 'MISSED'}"
+    return (f"{label:<56} median {med * 1000:6.0f} ms  (runs: {spread} ms; CPU median "
+            f"{statistics.median(cpu) * 1000:.0f} ms)  {verdict}")
 
 
 def _env(home: str) -> dict[str, str]:
@@ -77,13 +91,12 @@ def main() -> int:
         env = _env(home)
         for label, args in COMMANDS.items():
             times, cpu = wall_clock(args, ns.runs, env)
-            med = statistics.median(times)
-            flag = "ok" if med <= TARGET_S else "MISSED"
-            ok &= med <= TARGET_S
-            spread = ", ".join(f"{t * 1000:.0f}" for t in sorted(times))
-            print(f"{label:<40} median {med * 1000:6.0f} ms  (runs: {spread} ms; CPU median "
-                  f"{statistics.median(cpu) * 1000:.0f} ms)  target ≤ {TARGET_S * 1000:.0f} ms  {flag}")
-        rows = import_profile(COMMANDS["dcsll score demo-zjk-hyperscale.toml"], env)
+            ok &= statistics.median(times) <= TARGET_S
+            print(_line(label, times, cpu, TARGET_S))
+        subprocess.run([sys.executable, "-m", "dcsll", "db", "seed-demo"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        print(_line(BOOK_COMMAND[0], *wall_clock(BOOK_COMMAND[1], ns.runs, env), None))
+        rows = import_profile(COMMANDS[f"dcsll score {FACILITY}.toml"], env)
     total = sum(s for _, s, _ in rows)
     print(f"\nimports of `dcsll score`: {len(rows)} modules, {total / 1000:.0f} ms in total (one run, -X importtime)")
     print("slowest modules, cumulative (includes what they import):")

@@ -160,6 +160,10 @@ def load_deal(path) -> Deal:
     return deal_from_dict(read_toml(path), file=str(path))
 
 
+#: the name the deal book's validator (:mod:`finance.deal_book`) calls :func:`deal_from_dict` by
+parse_deal = deal_from_dict
+
+
 def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
     """Business-rule checks of a deal; returns every failure (empty list = valid).
 
@@ -344,9 +348,13 @@ def period_results(deal: Deal, results: Mapping[str, object] | None) -> dict[int
     todo = [(i, o) for i, o in enumerate(deal.observations) if o.period is not None]
     if not todo:
         return {}
-    results = results or {}
     if deal.facility is None:
         raise InputError("observations give facility periods but the deal names no facility", field="facility")
+    if results is None:
+        i, o = todo[0]
+        raise InputError(f"observation {o.date} names facility period '{o.period}': give its index result "
+                         "(results by period label, e.g. from workflows.evaluate_deal)",
+                         field=f"observations[{i}].period", row=i + 1, value=o.period)
     kpis = _ratchet_kpis(deal.ratchet)
     out = {}
     for i, o in todo:

@@ -9,11 +9,14 @@ Sources (:mod:`workflows.sources`)
 ----------------------------------
 ``Source``                        protocol: ``facility(id)``, ``deal(id)``, ``methodology()``,
                                   ``monthly(facility_id)``, ``targets_settings(deal_id)``,
-                                  ``lever_presets(facility_id=None)``, ``verifier(verifier_id=None)``,
+                                  ``lever_presets(facility_id=None)``, ``levers(name, facility_id=None)``
+                                  (validated levers of a preset), ``verifier(verifier_id=None)``,
                                   ``engagement(deal_id, period)``, ``origin(kind, key)`` (for error messages)
 ``FileSource(data_dir=None, *, deal_file=, facility_file=, methodology_file=, targets_file=, levers_file=,
-verifier_file=, engagement_file=)``   the CLI's file form (``FileSource.levers()`` reads ``levers_file``)
-``StoreSource(store)``            the deal book (:class:`store.Store`), e.g. ``StoreSource(open_store(url))``
+verifier_file=, engagement_file=)``   the CLI's file form (``FileSource.levers()`` reads ``levers_file``;
+                                  lever presets are ``data/targets/*levers*.toml`` by stem)
+``StoreSource(store, *, methodology_file=None)``   the deal book (:class:`store.Store`), e.g.
+                                  ``StoreSource(open_store(url))``
 
 Steps (:mod:`workflows.pipeline`)
 ---------------------------------
