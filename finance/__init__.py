@@ -14,5 +14,10 @@ label), never a path (the one loader, :func:`finance.deal.load_deal`, serves the
   its facility and a scorer), :mod:`finance.statement_pdf` (bilingual PDF), :mod:`finance.statement_sign`
   (PAdES signing and checking).
 
-Orchestration (load → score → price → statement) is :mod:`workflows`' job.
+Layering
+--------
+Above :mod:`index` and :mod:`common`, below :mod:`workflows` and the CLI / app (DESIGN.md §2): never imports the
+deal book (``store``), ``workflows``, the CLI (``dcsll``) or the app; ``lint-imports`` checks this in CI
+(contracts in ``pyproject.toml``). Orchestration (load → score → price → statement) is :mod:`workflows`' job.
+Nothing is imported here, so that ``import finance.ratchet`` stays light.
 """

@@ -163,6 +163,19 @@ class Calendar:
         Returns
         -------
         datetime.date
+
+        Examples
+        --------
+        In 2025 (State Council notice 国办发明电〔2024〕12号) National Day and Mid-Autumn are off from 1 to
+        8 October, so 1 October rolls to Thursday 9 October; the Dragon Boat Festival is off from Saturday
+        31 May to Monday 2 June, so modified following leaves May and rolls back to Friday 30 May.
+
+        >>> import datetime as dt
+        >>> cn = get_calendar("CN")
+        >>> cn.adjust(dt.date(2025, 10, 1), "following"), cn.adjust(dt.date(2025, 10, 1), "preceding")
+        (datetime.date(2025, 10, 9), datetime.date(2025, 9, 30))
+        >>> cn.adjust(dt.date(2025, 5, 31), "following"), cn.adjust(dt.date(2025, 5, 31), "modified_following")
+        (datetime.date(2025, 6, 3), datetime.date(2025, 5, 30))
         """
         if convention == "unadjusted":
             return d

@@ -12,9 +12,10 @@ import csv
 import datetime as dt
 import functools
 import tomllib
-from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "finance"
+from common.settings import data_dir
+
+DATA_DIR = data_dir() / "finance"
 CONVENTIONS_FILE = DATA_DIR / "conventions.toml"
 LPR_FILE = DATA_DIR / "lpr.csv"
 HOLIDAYS_FILE = DATA_DIR / "cn_statutory_holidays.csv"
@@ -58,7 +59,25 @@ class _Conventions:
         self.kpi: dict = data["kpi"]
 
     def denominator(self, day_count: str) -> int:
-        """Year basis of a day count [days] (360 for ACT/360, 365 for ACT/365F)."""
+        """Year basis of a day count [days] (360 for ACT/360, 365 for ACT/365F).
+
+        Interest for an accrual period is outstanding × rate × actual days / basis (ISDA 2006 §4.16 (e), (d)).
+
+        Examples
+        --------
+        CNY 100,000,000 at 3.40 % from 2025-03-21 to 2025-06-21 (10 + 30 + 31 + 21 = 92 actual days):
+        ACT/360 gives 100,000,000 × 0.034 × 92 / 360 = 868,888.89; ACT/365F gives 856,986.30.
+
+        >>> import datetime as dt
+        >>> c = conventions()
+        >>> c.denominator("ACT/360"), c.denominator("ACT/365F")
+        (360, 365)
+        >>> days = (dt.date(2025, 6, 21) - dt.date(2025, 3, 21)).days
+        >>> days
+        92
+        >>> [round(100_000_000 * 0.034 * days / c.denominator(dc), 2) for dc in ("ACT/360", "ACT/365F")]
+        [868888.89, 856986.3]
+        """
         return int(self.day_count[day_count]["denominator"])
 
     def months(self, interest_period: str) -> int:

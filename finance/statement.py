@@ -38,10 +38,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from common.errors import InputError, InputErrors, from_validation_error
+from common.settings import data_dir
 from common.tomlio import read_toml
 
 SCHEMA = "dcsll.statement/1"
-CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "statements" / "catalogue.toml"
+CATALOGUE_PATH = data_dir() / "statements" / "catalogue.toml"
 
 Standard = Literal["ISAE 3000 (Revised)", "ISAE 3410", "ISO 14064-3"]
 AssuranceLevel = Literal["limited", "reasonable"]

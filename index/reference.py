@@ -9,7 +9,10 @@
 - ``renewable_consumption_weights.csv``: provincial renewable consumption-responsibility weights
   (可再生能源电力消纳责任权重), the renewables floor of the 2025 national green data-centre notice.
 
-The data directory is ``data/`` beside the packages, or ``$DCSLL_DATA`` when set.
+The data directory is found by :func:`common.settings.data_dir` (re-exported here): ``$DCSLL_DATA`` when set,
+else ``data/`` beside the packages (a source checkout or an editable install), else the installed package
+``dcsll_data`` (a wheel or ``pip install .``, which ships ``data/`` under that name; see ``[tool.setuptools]`` in
+``pyproject.toml``).
 
 Reference bundle
 ----------------

@@ -10,6 +10,10 @@ Quick start::
     st.save_deal("alice", tomllib.load(open("data/deals/demo.toml", "rb")))
 
 See ``docs/store.md`` for the model, the rules and the ``dcsll db`` commands.
+
+Layering: below ``workflows``, the CLI and the app, beside the engines (DESIGN.md §2). It may use :mod:`index`
+models to check what it saves, but never imports :mod:`finance`, the CLI (``dcsll``) or the app, and the engines
+never import it; ``lint-imports`` checks this in CI (contracts in ``pyproject.toml``).
 """
 
 from store.core import Store, deal_columns, open_store
