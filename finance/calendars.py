@@ -9,16 +9,28 @@ Two calendars:
     statutory public holidays of the National Holidays and Memorial Days Regulations (2024 revision) [2]_,
     listed in ``data/finance/cn_statutory_holidays.csv``; the lunar ones (Spring Festival, Dragon Boat,
     Mid-Autumn) and the Qingming solar term are converted to Gregorian dates by the maintained `holidays`
-    library [3]_. The fallback cannot know the make-up working days nor the bridging days a future notice
-    will set, so every date in a fallback year is **provisional** (:meth:`Calendar.is_provisional`).
+    library [3]_, with the substitute days of art. 4 of the Regulations: a holiday of all citizens that falls on a
+    Saturday or Sunday is made up on the following working day(s) (适逢星期六、星期日，应当在工作日补假), as
+    ``holidays.China(observed=True)`` applies it. The fallback cannot know the make-up working days nor the bridging
+    days a future notice will set, so every date in a fallback year is **provisional** (:meth:`Calendar.is_provisional`).
+``US_FED``
+    New York banking days: weekdays that are not Federal Reserve holidays (Federal Reserve Board holiday
+    schedule, ``holidays.financial_holidays("XFED")`` [4]_). USD payment dates and business-day counts.
+``US_SIFMA``
+    U.S. Government Securities Business Days: weekdays SIFMA does not recommend as a full close of the U.S.
+    bond market (``holidays.financial_holidays("SIFMA")`` [4]_; early closes are business days). The Term SOFR
+    fixing calendar (ARRC).
 ``WEEKEND``
-    Saturdays and Sundays only (USD loans in this product; no US federal holiday table is shipped).
+    Saturdays and Sundays only (kept for deals written before the US calendars; not a market calendar).
 
 References
 ----------
 .. [1] LKI, *chinese-calendar* 1.11, https://github.com/LKI/chinese-calendar
 .. [2] State Council Decree No. 795, 全国年节及纪念日放假办法 (revised 2024-11-12, effective 2025-01-01).
-.. [3] vacanza, *holidays* (Open World Holidays Framework), ``holidays.China(observed=False)``.
+.. [3] vacanza, *holidays* (Open World Holidays Framework), ``holidays.China(observed=True)``.
+.. [4] vacanza, *holidays* financial calendars ``XFED`` (Federal Reserve Board, "Holidays Observed by the Federal
+   Reserve System") and ``SIFMA`` (SIFMA holiday recommendations). QuantLib's ``UnitedStates(FederalReserve)`` and
+   ``UnitedStates(GovernmentBond)`` agree day by day for 2024-2032 (tests/finance/test_calendars.py).
 """
 
 from __future__ import annotations
@@ -30,6 +42,8 @@ import functools
 from finance.conventions import HOLIDAYS_FILE
 
 BUSINESS_DAY_CONVENTIONS = ("following", "modified_following", "preceding", "unadjusted")
+CALENDARS = ("CN", "US_FED", "US_SIFMA", "WEEKEND")
+_US_MARKETS = {"US_FED": "XFED", "US_SIFMA": "SIFMA"}
 
 
 @functools.cache
@@ -51,7 +65,8 @@ def cn_statutory_holidays(year: int) -> frozenset[dt.date]:
     Returns
     -------
     frozenset of datetime.date
-        The holiday dates; a date may carry two holidays (Mid-Autumn on 1-3 October).
+        The holiday dates and their substitute days (a statutory holiday on a Saturday or Sunday is made up on
+        the following working day, Regulations art. 4); a date may carry two holidays (Mid-Autumn on 1-3 October).
 
     Raises
     ------
@@ -61,8 +76,8 @@ def cn_statutory_holidays(year: int) -> frozenset[dt.date]:
     """
     import holidays
 
-    h = holidays.China(years=year, observed=False)
-    n_named = sum(len(name.split("; ")) for name in h.values())
+    h = holidays.China(years=year, observed=True)
+    n_named = sum(1 for name in h.values() for part in name.split("; ") if "(observed)" not in part)
     if year >= 2025 and n_named != _statutory_days_per_year():
         raise RuntimeError(
             f"holidays.China({year}) lists {n_named} statutory holiday days, data/finance/cn_statutory_holidays.csv "
@@ -70,18 +85,42 @@ def cn_statutory_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(h.keys())
 
 
+@functools.cache
+def us_holidays(market: str, year: int) -> frozenset[dt.date]:
+    """Full-day closes of a US market calendar in one year.
+
+    Parameters
+    ----------
+    market : {"XFED", "SIFMA"}
+        Federal Reserve holidays (New York banking days) or SIFMA full-close recommendations.
+    year : int
+
+    Returns
+    -------
+    frozenset of datetime.date
+    """
+    import holidays
+
+    return frozenset(holidays.financial_holidays(market, years=year).keys())
+
+
 class Calendar:
     """A business-day calendar.
 
     Parameters
     ----------
-    name : {"CN", "WEEKEND"}
+    name : {"CN", "US_FED", "US_SIFMA", "WEEKEND"}
         Calendar code (see the module docstring).
+
+    Raises
+    ------
+    ValueError
+        For an unknown code.
     """
 
     def __init__(self, name: str):
-        if name not in ("CN", "WEEKEND"):
-            raise ValueError(f"unknown calendar {name!r}: use 'CN' or 'WEEKEND'")
+        if name not in CALENDARS:
+            raise ValueError(f"unknown calendar {name!r}: use one of {CALENDARS}")
         self.name = name
         self._cache: dict[dt.date, tuple[bool, bool]] = {}
 
@@ -91,6 +130,8 @@ class Calendar:
             return hit
         if self.name == "WEEKEND":
             out = (d.weekday() < 5, False)
+        elif self.name in _US_MARKETS:
+            out = (d.weekday() < 5 and d not in us_holidays(_US_MARKETS[self.name], d.year), False)
         else:
             import chinese_calendar
 
@@ -152,8 +193,23 @@ class Calendar:
                 d += one
         return d
 
+    def sub_business_days(self, d: dt.date, n: int) -> dt.date:
+        """The date ``n`` business days before ``d`` (``n`` ≥ 0; ``n = 0`` adjusts backward).
+
+        A fixing "two U.S. Government Securities Business Days before the first day of the interest period"
+        is ``get_calendar("US_SIFMA").sub_business_days(start, 2)``.
+        """
+        one = dt.timedelta(days=1)
+        while not self.is_business_day(d):
+            d -= one
+        for _ in range(n):
+            d -= one
+            while not self.is_business_day(d):
+                d -= one
+        return d
+
 
 @functools.cache
 def get_calendar(name: str) -> Calendar:
-    """Shared :class:`Calendar` instance for a code ("CN" or "WEEKEND")."""
+    """Shared :class:`Calendar` instance for a code (see :data:`CALENDARS`)."""
     return Calendar(name)

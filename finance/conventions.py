@@ -25,6 +25,9 @@ ERR_OBSERVATIONS_NOT_ORDERED = "observation dates (and their SPTs) must be stric
 ERR_TEST_PERIODS_OVERLAP = "test period {this} overlaps the previous test period {prev}: each test period must start after the previous one ends"
 ERR_CERTIFICATE_BEFORE_OBSERVATION = "certificate due date {due} is before the observation date {obs}"
 ERR_STEP_DOWN_SIGN = "step_down_bp must be negative (a margin reduction when the SPT is met)"
+ERR_STEP_DOWN_MISSING = "give step_down_bp for the ratchet, or a step_down_bp for every KPI"
+ERR_KPI_STEPS_MIXED = ("some KPIs give their own step_down_bp and some do not: give a step for every KPI "
+                       "(per-KPI steps) or for none (the ratchet's step shared by weight)")
 ERR_STEP_UP_SIGN = "step_up_bp must be zero (one-way ratchet) or positive (two-way ratchet)"
 ERR_CAP_BELOW_STEP = "cap_bp {cap} is smaller than one step ({step} bp): the full step could never apply"
 ERR_CURRENCY_BASE_RATE = "base rate {base} is not used for {ccy} loans; use one of {allowed}"
@@ -33,6 +36,8 @@ ERR_DRAWDOWNS_EXCEED = "drawdowns sum to {drawn}, more than the facility amount 
 ERR_DRAWDOWN_OUTSIDE = "drawdown on {date} is outside the availability period {start} .. {end} (first repayment date)"
 ERR_WEIGHTS_SUM = "KPI weights sum to {total}, they must sum to 1"
 ERR_BASE_RATE_PATH = "no base-rate fixing for {index} on {date}: give base_rate.path from on or before that date"
+ERR_BASE_RATE_FIXING = ("{msg} (the rate for accrual from {start} is fixed on {date}, {lag} {calendar} business days "
+                        "before: base_rate.path is dated by fixing date)")
 ERR_KPI_UNKNOWN = "unknown KPI '{kpi}': use 'index', 'core' or an indicator id listed in conventions.toml [kpi.*], or give its direction"
 ERR_SPT_MISSING = "observation {obs} has no SPT for KPI '{kpi}' used by the ratchet"
 ERR_GRACE_TOO_LONG = "the grace period ends on {grace_end}, on or after maturity {maturity}: nothing left to amortise"
@@ -102,3 +107,54 @@ def lpr_history(tenor: str) -> tuple[tuple[dt.date, float], ...]:
                 out.append((dt.date.fromisoformat(row["effective_date"]), float(row["rate_pct"])))
     out.sort()
     return tuple(out)
+
+
+def parse_rate_fixings(text: str, name: str = "fixings.csv") -> list[dict]:
+    """Published base-rate fixings (e.g. CME Term SOFR or SOFR prints) from CSV text, as ``base_rate.path`` entries.
+
+    Parameters
+    ----------
+    text : str
+        CSV with a header and the columns ``date`` (ISO date of the print: the fixing date) and ``rate_pct``
+        [% p.a.]; other columns (``source``, ``source_link``, ...) are allowed and ignored.
+    name : str
+        File name used in error messages.
+
+    Returns
+    -------
+    list of dict
+        ``{"from": date, "rate_pct": float}`` sorted by date, ready for ``LoanTerms.base_rate.path`` (the
+        schedule looks up each period's fixing date in it, e.g. two SIFMA days before a Term SOFR period).
+
+    Raises
+    ------
+    index.errors.InputError
+        Missing column, a date or rate that does not parse, a rate outside −5 .. 30 % p.a., or a date given twice;
+        the message names the file, row (1 = first data row), field and unit.
+    """
+    from index.errors import InputError
+
+    reader = csv.DictReader(text.splitlines())
+    missing = {"date", "rate_pct"} - set(reader.fieldnames or [])
+    if missing:
+        raise InputError(f"missing column(s) {sorted(missing)}: the file needs 'date' and 'rate_pct'", file=name)
+    out: dict[dt.date, float] = {}
+    lo, hi = (float(x) for x in conventions().defaults["fixing_rate_range_pct"])
+    for i, row in enumerate(reader, start=1):
+        try:
+            d = dt.date.fromisoformat((row["date"] or "").strip())
+        except ValueError:
+            raise InputError("not an ISO date (YYYY-MM-DD)", file=name, row=i, field="date",
+                             value=row["date"]) from None
+        try:
+            r = float(row["rate_pct"])
+        except (TypeError, ValueError):
+            raise InputError("not a number", file=name, row=i, field="rate_pct", unit="% p.a.",
+                             value=row["rate_pct"]) from None
+        if not lo <= r <= hi:
+            raise InputError(f"rate outside {lo:g} .. {hi:g} % p.a. (a percentage is expected: 4.3, not 430 bp)",
+                             file=name, row=i, field="rate_pct", unit="% p.a.", value=r)
+        if d in out:
+            raise InputError("date given twice", file=name, row=i, field="date", value=str(d))
+        out[d] = r
+    return [{"from": d, "rate_pct": out[d]} for d in sorted(out)]

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from common.errors import InputError, InputErrors, from_validation_error
 from common.tomlio import read_toml
 from finance import conventions as C
+from finance.monitoring import MonitoringTerms
 from finance.terms import InterpolatedRatchet, LoanTerms, RatchetTerms, ScoreGridRatchet, SptRatchet
 
 BUILTIN_SCENARIOS = ("actual", "met", "missed")
@@ -94,9 +95,16 @@ class Deal(_Model):
     ratchet: RatchetTerms
     observations: list[Observation] = Field(min_length=1)
     scenarios: list[Scenario] = Field(default_factory=list)
+    monitoring: MonitoringTerms = Field(default_factory=MonitoringTerms,
+                                        description="Monitoring terms (KPI report due date rule); issue 12.")
     verification_cost_per_year: float | None = Field(None, ge=0, description="Yearly verification cost [ccy/yr].")
     valuation_date: dt.date | None = None
     default_scenario: str = Field("actual", description="Scenario used by `dcsll cashflows` without --scenario.")
+    methodology: str | None = Field(None, description="Pinned GCPI methodology id (e.g. 'gcpi-2025'); default: "
+                                    "the product default (gcpi-2024).")
+    methodology_sha256: str | None = Field(None, description="SHA-256 of the methodology file pinned at signing.")
+    reference_sha256: str | None = Field(None, description="SHA-256 of the reference-data bundle pinned at signing "
+                                         "(index.reference.pinned_bundle); later data never moves past scores.")
 
 
 def deal_json_schema() -> dict:
@@ -210,10 +218,10 @@ def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
         if abs(repaid - drawn) > 0.005:
             err(C.ERR_REPAYMENTS_SUM.format(repaid=repaid, drawn=drawn), "loan.repayments", value=repaid)
         if not errs:
-            from finance.schedule import interest_periods
-            ok = {p.end for p in interest_periods(loan)} | {p.unadjusted_end for p in interest_periods(loan)}
+            from finance.schedule import interest_periods, payment_period
+            periods = interest_periods(loan)
             for i, r in enumerate(loan.repayments):
-                if r.date not in ok:
+                if payment_period(loan, periods, r.date) is None:
                     err("custom repayment date is not an interest payment date", f"loan.repayments[{i}].date",
                         row=i + 1, value=str(r.date))
     elif loan.repayments:
@@ -250,16 +258,28 @@ def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
 
     r = deal.ratchet
     if isinstance(r, SptRatchet):
-        if r.step_down_bp >= 0:
+        own = [k.step_down_bp is not None for k in r.kpis]
+        if any(own) and not all(own):
+            err(C.ERR_KPI_STEPS_MIXED, "ratchet.kpis", value=sum(own))
+        elif r.step_down_bp is None and not all(own):
+            err(C.ERR_STEP_DOWN_MISSING, "ratchet.step_down_bp")
+        if r.step_down_bp is not None and r.step_down_bp >= 0:
             err(C.ERR_STEP_DOWN_SIGN, "ratchet.step_down_bp", value=r.step_down_bp)
         if r.step_up_bp < 0:
             err(C.ERR_STEP_UP_SIGN, "ratchet.step_up_bp", value=r.step_up_bp)
-        total = sum(k.weight for k in r.kpis)
-        if abs(total - 1.0) > 1e-9:
-            err(C.ERR_WEIGHTS_SUM.format(total=total), "ratchet.kpis", value=total)
-        step = max(abs(r.step_down_bp), abs(r.step_up_bp))
-        if r.cap_bp is not None and r.cap_bp < step:
-            err(C.ERR_CAP_BELOW_STEP.format(cap=r.cap_bp, step=step), "ratchet.cap_bp", value=r.cap_bp)
+        for j, k in enumerate(r.kpis):
+            if k.step_down_bp is not None and k.step_down_bp >= 0:
+                err(C.ERR_STEP_DOWN_SIGN, f"ratchet.kpis[{j}].step_down_bp", j + 1, k.step_down_bp)
+            if k.step_up_bp is not None and k.step_up_bp < 0:
+                err(C.ERR_STEP_UP_SIGN, f"ratchet.kpis[{j}].step_up_bp", j + 1, k.step_up_bp)
+        if not any(own):
+            total = sum(k.weight for k in r.kpis)
+            if abs(total - 1.0) > 1e-9:
+                err(C.ERR_WEIGHTS_SUM.format(total=total), "ratchet.kpis", value=total)
+        # the cap bounds the total: it must let at least the smallest single KPI step apply in full
+        single = [abs(x) for pair in r.kpi_steps() for x in pair if x]
+        if r.cap_bp is not None and single and r.cap_bp < min(single):
+            err(C.ERR_CAP_BELOW_STEP.format(cap=r.cap_bp, step=min(single)), "ratchet.cap_bp", value=r.cap_bp)
         from finance.ratchet import kpi_direction
         for j, k in enumerate(r.kpis):
             try:
@@ -368,7 +388,9 @@ def period_results(deal: Deal, results: Mapping[str, object] | None) -> dict[int
         out[i] = ObservationResult(index_total=res.total, core=res.core, grade=res.grade, kpis=vals,
                                    methodology_id=res.methodology_id,
                                    source=f"index engine: period {o.period}, methodology {res.methodology_id} "
-                                          f"sha256 {str(res.methodology_sha256)[:12]}")
+                                          f"sha256 {str(res.methodology_sha256)[:12]}"
+                                          + (f", reference bundle {res.reference_sha256[:12]}"
+                                             if getattr(res, "reference_sha256", "") else ""))
     return out
 
 
@@ -454,7 +476,7 @@ def observation_adjustments(deal: Deal, paths: list[list[Outcome]]) -> tuple[np.
                 parts = []
                 for k, rule in enumerate(r.kpis):
                     st = int(status[s, o, k])
-                    bp = rule.weight * (r.step_down_bp if st == R.MET else r.step_up_bp if st == R.MISSED else 0.0)
+                    bp = R.kpi_step_bp(r, k, st)
                     val = f"assumed {oc}" if isinstance(oc, str) else f"{oc.value(rule.kpi):g}"
                     parts.append(f"{rule.kpi} {val} vs SPT {obs[o].spt[rule.kpi]:g} {word[st]} ({bp:+g} bp)")
                 notes[s][o] = "; ".join(parts)
@@ -547,7 +569,8 @@ def run_deal(deal: Deal, scenarios: list[str], results: Mapping[str, object] | N
     paths = [scenario_outcomes(deal, n, observed) for n in scenarios]
     adj, notes = observation_adjustments(deal, paths)
     fail = np.array([R.failure_adjustment(r, loan.margin_bp)] * len(deal.observations))
-    reg = R.regime_adjustments(adj, fail, cumulative=_cumulative(r), cap_bp=r.cap_bp)
+    reg = R.regime_adjustments(adj, fail, cumulative=_cumulative(r), cap_bp=r.cap_bp,
+                               floor_bp=r.margin_floor_bp - loan.margin_bp)
     reg_notes = []
     for s in range(len(scenarios)):
         d = {}

@@ -97,12 +97,19 @@ def spt_adjustments(ratchet: SptRatchet, status) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (S, O)
-        Σ_k weight_k × (step_down if met, 0 if in band, step_up if missed) [bp].
+        Σ_k (down_k if met, 0 if in band, up_k if missed) [bp], with (down_k, up_k) the KPI's own steps or
+        weight_k × the ratchet's steps (:meth:`finance.terms.SptRatchet.kpi_steps`).
     """
     st = np.asarray(status)
-    w = np.array([k.weight for k in ratchet.kpis], dtype=float)
-    per = np.where(st == MET, ratchet.step_down_bp, np.where(st == MISSED, ratchet.step_up_bp, 0.0))
-    return per @ w
+    steps = np.array(ratchet.kpi_steps(), dtype=float)  # (K, 2)
+    per = np.where(st == MET, steps[:, 0], np.where(st == MISSED, steps[:, 1], 0.0))
+    return per.sum(axis=-1)
+
+
+def kpi_step_bp(ratchet: SptRatchet, k: int, status: int) -> float:
+    """Contribution of KPI ``k`` with one status (MET / BAND / MISSED) to the adjustment [bp]."""
+    down, up = ratchet.kpi_steps()[k]
+    return down if status == MET else up if status == MISSED else 0.0
 
 
 def grid_adjustments(ratchet: ScoreGridRatchet, scores=None, grades=None) -> np.ndarray:
@@ -159,14 +166,19 @@ def interpolated_adjustments(ratchet: InterpolatedRatchet, scores, margin_bp: fl
 def failure_adjustment(ratchet, margin_bp: float) -> float:
     """Adjustment when the certificate is late: every target counted as missed [bp]."""
     if isinstance(ratchet, SptRatchet):
-        return float(ratchet.step_up_bp * sum(k.weight for k in ratchet.kpis))
+        return float(sum(up for _, up in ratchet.kpi_steps()))
     if isinstance(ratchet, ScoreGridRatchet):
         return float(ratchet.not_reported_bp)
     return float(ratchet.margin_high_bp - margin_bp)
 
 
-def regime_adjustments(adj, failure, *, cumulative: bool = False, cap_bp: float | None = None) -> np.ndarray:
+def regime_adjustments(adj, failure, *, cumulative: bool = False, cap_bp: float | None = None,
+                       floor_bp: float | None = None) -> np.ndarray:
     """Total adjustment in force under each regime.
+
+    Cap and margin floor are applied the same way: to the total adjustment in force after each observation,
+    and in a cumulative ratchet the bounded total is what the next observation adds to (so a step-up after
+    the floor was reached raises the margin at once). Neither bounds a single step.
 
     Parameters
     ----------
@@ -178,6 +190,9 @@ def regime_adjustments(adj, failure, *, cumulative: bool = False, cap_bp: float 
         Running total across observations (else each observation replaces the last).
     cap_bp : float, optional
         The total is held within ±cap [bp].
+    floor_bp : float, optional
+        Lowest total adjustment [bp], = margin floor − contractual margin (e.g. 0 − 30 = −30): the margin never
+        goes below its floor.
 
     Returns
     -------
@@ -188,12 +203,13 @@ def regime_adjustments(adj, failure, *, cumulative: bool = False, cap_bp: float 
     f = np.asarray(failure, dtype=float)
     n_s, n_o = a.shape
     cap = np.inf if cap_bp is None else float(cap_bp)
+    lo = -cap if floor_bp is None else max(-cap, float(floor_bp))
     out = np.zeros((n_s, 1 + 2 * n_o))
     prev = np.zeros(n_s)
     for o in range(n_o):
         base = prev if cumulative else 0.0
-        out[:, regime_actual(o)] = np.clip(base + a[:, o], -cap, cap)
-        out[:, regime_failure(o)] = np.clip(base + f[o], -cap, cap)
+        out[:, regime_actual(o)] = np.clip(base + a[:, o], lo, cap)
+        out[:, regime_failure(o)] = np.clip(base + f[o], lo, cap)
         prev = out[:, regime_actual(o)]
     return out
 
@@ -226,10 +242,11 @@ def effective_date(trigger: dt.date, timing, period_starts: list[dt.date], calen
     Parameters
     ----------
     trigger : datetime.date
-        Certificate delivery date, or the due date for a reporting failure.
+        Certificate delivery date, or the due date for a reporting failure. With ``timing.notices =
+        "next_business_day"`` a non-business day counts as the next business day (LMA notices clause).
     timing : finance.terms.Timing
-        ``next_period``: the first interest period starting after ``trigger``;
-        ``business_days``: ``N`` business days after ``trigger`` on the loan's calendar.
+        ``next_period``: the first interest period starting after the (deemed) delivery date;
+        ``business_days``: ``N`` business days after it on the loan's calendar.
     period_starts : list of datetime.date
         Start dates of the interest periods, in order.
     calendar : finance.calendars.Calendar
@@ -239,6 +256,8 @@ def effective_date(trigger: dt.date, timing, period_starts: list[dt.date], calen
     datetime.date or None
         None when no interest period starts after ``trigger`` (no effect before maturity).
     """
+    if getattr(timing, "notices", "next_business_day") == "next_business_day":
+        trigger = calendar.adjust(trigger, "following")
     if timing.rule == "business_days":
         return calendar.add_business_days(trigger, timing.business_days)
     for s in period_starts:

@@ -12,11 +12,16 @@ Conventions (stated on every schedule as :attr:`Schedule.convention`):
 
 * Interest = outstanding × all-in rate × days / basis, ACT/360 (basis 360) or ACT/365F (365) [1]_, rounded
   half-up to the currency's minor unit each accrual row.
-* 等额本息 (annuity) as Chinese banks quote it: instalment = B·i / (1 − (1 + i)^−n) with the periodic rate
-  i = annual rate / periods per year (not actual days) [2]_, re-solved on the remaining balance and the
-  remaining number of instalments whenever i changes. With ``annuity_convention = "periodic"`` the interest
-  charged is B·i (so instalments are level); with ``"day_count"`` principal follows that annuity and the
-  interest charged is B × rate × days / basis.
+* 等额本息 (annuity): instalment = B·i / (1 − (1 + i)^−n) with the periodic rate i = annual rate / periods
+  per year [2]_, re-solved on the remaining balance and the remaining number of instalments whenever i changes.
+  The quoting convention is explicit: ``annuity_convention = "periodic"`` (CNY default, as Chinese banks quote
+  it) charges interest B·i, so instalments are level and no day count is used (a deal that also gives a
+  ``day_count`` is refused); ``"day_count"`` (USD default) takes principal from that annuity and charges
+  interest B × rate × days / basis.
+* Dates: unadjusted roll dates, each adjusted once; a roll date adjusting onto the adjusted maturity is dropped
+  (no zero-day period). Base rate fixed ``fixing_lag_days`` business days of the fixing calendar before each
+  interest period (Term SOFR: 2 U.S. Government Securities Business Days, ARRC/LSTA), or, with annual
+  repricing, before each anniversary, the interest period being split on the anniversary.
 * 等额本金 (equal principal): the balance at the first repayment date divided by the number of repayment
   dates, rounded to the minor unit, the last instalment repaying the remainder.
 * CNY interest periods end on the 20th of the last month of each quarter (PBOC 1999 rules art. 20) [3]_;
@@ -38,7 +43,7 @@ import datetime as dt
 import numpy as np
 
 from finance.calendars import get_calendar
-from finance.conventions import DEFAULTS, ERR_BASE_RATE_PATH, conventions, lpr_history
+from finance.conventions import DEFAULTS, ERR_BASE_RATE_FIXING, ERR_BASE_RATE_PATH, conventions, lpr_history
 from finance.ratchet import NONE_REGIME, MarginEvent
 from finance.terms import LoanTerms
 
@@ -82,22 +87,31 @@ def roll_dates(loan: LoanTerms) -> list[dt.date]:
 
     With ``interest_day`` (CNY default 20): the ``interest_day`` of each month that closes an interest period
     (Mar/Jun/Sep/Dec for quarterly, Jun/Dec for semi-annual, every month for monthly) strictly after the
-    start date. Without: the start date rolled forward by whole periods (USD).
+    start date. Without: the start date rolled forward by whole periods (USD), each roll counted from the start
+    date (never from an adjusted date). Roll dates are adjusted once, in :func:`interest_periods`.
+
+    A roll date that adjusts to the adjusted maturity or later is dropped: a maturity written as a business day
+    (2031-03-03 for the unadjusted 2031-03-02, a Sunday) ends the last regular period instead of adding a
+    zero-day period and an extra instalment. A roll date that adjusts to a day before the adjusted maturity
+    stays, and the last period is a short final stub.
     """
     loan = loan.resolved()
+    cal = get_calendar(loan.calendar)
+    bdc = loan.business_day_convention
     months = conventions().months(loan.interest_period)
+    mat_adj = cal.adjust(loan.maturity_date, bdc)
     out: list[dt.date] = []
     if loan.interest_day:
         d = dt.date(loan.start_date.year, loan.start_date.month, loan.interest_day)
         while d.month % months != 0 or d <= loan.start_date:
             d = add_months(d, 1, loan.interest_day)
-        while d < loan.maturity_date:
+        while d < loan.maturity_date and cal.adjust(d, bdc) < mat_adj:
             out.append(d)
             d = add_months(d, months, loan.interest_day)
     else:
         k = 1
         d = add_months(loan.start_date, months)
-        while d < loan.maturity_date:
+        while d < loan.maturity_date and cal.adjust(d, bdc) < mat_adj:
             out.append(d)
             k += 1
             d = add_months(loan.start_date, months * k)
@@ -111,7 +125,7 @@ def interest_periods(loan: LoanTerms) -> list[Period]:
     Returns
     -------
     list of Period
-        Consecutive periods from ``start_date`` to the adjusted maturity.
+        Consecutive periods from ``start_date`` to the adjusted maturity; every period has at least one day.
     """
     loan = loan.resolved()
     cal = get_calendar(loan.calendar)
@@ -122,6 +136,39 @@ def interest_periods(loan: LoanTerms) -> list[Period]:
         periods.append(Period(i, start, end, roll, end, cal.is_provisional(end)))
         start = end
     return periods
+
+
+def payment_period(loan: LoanTerms, periods: list[Period], d: dt.date) -> int | None:
+    """Index of the interest period paid on ``d``, given as the payment date or as its roll date before
+    adjustment (the unadjusted roll date, or any date that adjusts to the payment date); None if none is."""
+    loan = loan.resolved()
+    adj = get_calendar(loan.calendar).adjust(d, loan.business_day_convention)
+    return next((p.index for p in periods if d in (p.end, p.unadjusted_end) or adj == p.end), None)
+
+
+def base_rate_fixing_date(loan: LoanTerms, accrual_start: dt.date) -> dt.date:
+    """Fixing date of the base rate for an interest period or repricing date starting on ``accrual_start``.
+
+    ``base_rate.fixing_lag_days`` business days of ``base_rate.fixing_calendar`` before ``accrual_start``
+    (defaults in conventions.toml: Term SOFR two U.S. Government Securities Business Days on the SIFMA
+    calendar, ARRC/LSTA; LPR lag 0, the quotation in force on the date itself).
+    """
+    lag, cal = loan.base_rate.fixing_convention()
+    if lag == 0:
+        return accrual_start
+    return get_calendar(cal).sub_business_days(accrual_start, lag)
+
+
+def repricing_dates(loan: LoanTerms, periods: list[Period]) -> list[dt.date]:
+    """Dates a new base rate takes effect: each period start, or (``repricing = "annual"``) the start date and
+    each anniversary of it before maturity, on which the interest period is split."""
+    if loan.base_rate.repricing != "annual":
+        return [p.start for p in periods]
+    out, k = [loan.start_date], 1
+    while (d := add_months(loan.start_date, 12 * k)) < periods[-1].end:
+        out.append(d)
+        k += 1
+    return out
 
 
 def base_rate_fixing(loan: LoanTerms, fixing_date: dt.date) -> tuple[float, str]:
@@ -176,8 +223,10 @@ class Plan:
     row_drawdown: np.ndarray
     row_regime: np.ndarray
     row_event: list[MarginEvent | None]
+    row_base_pct: np.ndarray
+    row_base_source: list[str]
+    row_fixing_date: list[dt.date]
     period_base_pct: np.ndarray
-    period_base_source: list[str]
     period_days: np.ndarray
     period_regular: np.ndarray
     first_repayment: int
@@ -186,6 +235,20 @@ class Plan:
     periods_per_year: int
     n_regimes: int
     margin_floor_bp: float
+
+    @property
+    def row_year_fraction(self) -> np.ndarray:
+        """Interest per unit of outstanding and of annual rate, per accrual row, shape (R,) [years].
+
+        days / basis (ACT/360, ACT/365F); for a ``periodic`` annuity in a full period, 1 / periods per year
+        pro rata of the row's days in the period (the Chinese 等额本息 quote).
+        """
+        periodic = self.loan.repayment == "annuity" and self.loan.annuity_convention == "periodic"
+        out = self.row_days / self.basis
+        if periodic:
+            reg = self.period_regular[self.row_period]
+            out = np.where(reg, self.row_days / self.period_days[self.row_period] / self.periods_per_year, out)
+        return out
 
     @property
     def interest_basis(self) -> str:
@@ -207,8 +270,12 @@ class Plan:
             else:
                 txt = (f"annuity (等额本息) principal on periodic rate annual/{self.periods_per_year}; "
                        f"interest = outstanding × rate × days / {self.basis} ({ln.day_count})")
-        return (f"{txt}; calendar {ln.calendar}, {ln.business_day_convention}; "
-                f"base {ln.base_rate.index} fixed per {ln.base_rate.repricing}")
+        lag, fcal = ln.base_rate.fixing_convention()
+        fix = "on the (re)pricing date" if lag == 0 else f"{lag} business days ({fcal}) before the (re)pricing date"
+        rep = ("each interest period" if ln.base_rate.repricing == "interest_period"
+               else "yearly on the anniversary (period split there)")
+        return (f"{txt}; calendar {ln.calendar}, {ln.business_day_convention}, unadjusted roll dates adjusted once; "
+                f"base {ln.base_rate.index} repriced {rep}, fixed {fix}")
 
 
 def build_plan(loan: LoanTerms, events: list[MarginEvent] | None = None, n_observations: int = 0,
@@ -243,29 +310,31 @@ def build_plan(loan: LoanTerms, events: list[MarginEvent] | None = None, n_obser
     ppy = 12 // months
     basis = conventions().denominator(loan.day_count)
 
-    base_pct, base_src = [], []
-    for p in periods:
-        fix = p.start
-        if loan.base_rate.repricing == "annual":
-            k = 0
-            while add_months(loan.start_date, 12 * (k + 1)) <= p.start:
-                k += 1
-            fix = add_months(loan.start_date, 12 * k)
-        r, src = base_rate_fixing(loan, fix)
-        base_pct.append(r)
-        base_src.append(src)
+    reprices = repricing_dates(loan, periods)
+    fixings = {}
+    for d in reprices:
+        fd = base_rate_fixing_date(loan, d)
+        try:
+            fixings[d] = (fd, *base_rate_fixing(loan, fd))
+        except LookupError as exc:
+            if fd == d:
+                raise
+            lag, fcal = loan.base_rate.fixing_convention()
+            raise LookupError(ERR_BASE_RATE_FIXING.format(msg=exc.args[0], start=d, date=fd, lag=lag,
+                                                          calendar=fcal)) from None
 
     draws: dict[dt.date, float] = {}
     for d in loan.drawdown_schedule():
         draws[d.date] = draws.get(d.date, 0.0) + d.amount
 
-    row_period, row_start, row_end, row_draw, row_regime, row_event = [], [], [], [], [], []
+    row_period, row_start, row_end, row_draw, row_regime, row_event, row_fix = [], [], [], [], [], [], []
     regime, current = NONE_REGIME, None
     ev_i = 0
     for p in periods:
         cuts = {p.start}
         cuts |= {d for d in draws if p.start < d < p.end}
         cuts |= {e.date for e in events if p.start < e.date < p.end}
+        cuts |= {d for d in reprices if p.start < d < p.end}
         cuts = sorted(cuts)
         for j, s in enumerate(cuts):
             e_ = cuts[j + 1] if j + 1 < len(cuts) else p.end
@@ -278,6 +347,7 @@ def build_plan(loan: LoanTerms, events: list[MarginEvent] | None = None, n_obser
             row_draw.append(draws.get(s, 0.0))
             row_regime.append(regime)
             row_event.append(current)
+            row_fix.append(fixings[max(d for d in reprices if d <= s)])
     # drawdowns before the start date are drawn on the start date
     early = sum(a for d, a in draws.items() if d < loan.start_date)
     row_draw[0] += early
@@ -292,17 +362,21 @@ def build_plan(loan: LoanTerms, events: list[MarginEvent] | None = None, n_obser
     if loan.repayment == "custom":
         custom = np.zeros(len(periods))
         for rp in loan.repayments:
-            hit = [p.index for p in periods if rp.date in (p.end, p.unadjusted_end)]
-            if not hit:
+            k = payment_period(loan, periods, rp.date)
+            if k is None:
                 raise LookupError(f"custom repayment date {rp.date} is not an interest payment date")
-            custom[hit[0]] += rp.amount
+            custom[k] += rp.amount
 
     return Plan(
         loan=loan, periods=periods, events=events,
         row_period=np.array(row_period), row_start=row_start, row_end=row_end,
         row_days=np.array([(e - s).days for s, e in zip(row_start, row_end, strict=True)], dtype=float),
         row_drawdown=np.array(row_draw, dtype=float), row_regime=np.array(row_regime), row_event=row_event,
-        period_base_pct=np.array(base_pct, dtype=float), period_base_source=base_src,
+        row_base_pct=np.array([f[1] for f in row_fix], dtype=float), row_base_source=[
+            f"{f[2]}; fixing date {f[0]}" if f[0] != rs else f[2] for f, rs in zip(row_fix, row_start, strict=True)],
+        row_fixing_date=[f[0] for f in row_fix],
+        period_base_pct=np.array([row_fix[int(np.flatnonzero(np.array(row_period) == p.index)[0])][1]
+                                  for p in periods], dtype=float),
         period_days=np.array([(p.end - p.start).days for p in periods], dtype=float),
         period_regular=np.array([_regular(p, periods, months, loan) for p in periods]),
         first_repayment=first_rep, custom_principal=custom, basis=basis, periods_per_year=ppy,
@@ -315,7 +389,9 @@ def _regular(p: Period, periods: list[Period], months: int, loan: LoanTerms) -> 
     """True when the period is a full interest period (not a first or last stub)."""
     start = loan.start_date if p.index == 0 else periods[p.index - 1].unadjusted_end
     day = loan.interest_day or loan.start_date.day
-    return add_months(start, months, day) == p.unadjusted_end
+    roll = add_months(start, months, day)
+    # a maturity written as the adjusted roll date still closes a full period
+    return roll == p.unadjusted_end or get_calendar(loan.calendar).adjust(roll, loan.business_day_convention) == p.end
 
 
 def _round(x, decimals: int):
@@ -363,16 +439,16 @@ def price(plan: Plan, regime_adj_bp=None) -> Priced:
     n_s = adj.shape[0]
     n_r, n_p = len(plan.row_start), len(plan.periods)
     floor_pct = loan.base_rate.floor_pct
-    base = plan.period_base_pct if floor_pct is None else np.maximum(plan.period_base_pct, floor_pct)
+    base = plan.row_base_pct if floor_pct is None else np.maximum(plan.row_base_pct, floor_pct)
     floor_bp = plan.margin_floor_bp
     margin = np.maximum(loan.margin_bp + adj[:, plan.row_regime], floor_bp)  # (S, R)
-    rate_pct = base[plan.row_period][None, :] + margin / 100.0
+    rate_pct = base[None, :] + margin / 100.0
     outstanding = np.zeros((n_s, n_r))
     interest = np.zeros((n_s, n_r))
     principal = np.zeros((n_s, n_p))
     bal = np.zeros(n_s)
-    annuity, periodic = loan.repayment == "annuity", loan.annuity_convention == "periodic"
     ppy = plan.periods_per_year
+    yf = plan.row_year_fraction
     inst = np.zeros(n_s)
     i_prev = np.full(n_s, np.nan)
     rows_of = [np.flatnonzero(plan.row_period == p) for p in range(n_p)]
@@ -382,12 +458,7 @@ def price(plan: Plan, regime_adj_bp=None) -> Priced:
         for r in rows:
             bal = bal + plan.row_drawdown[r]
             outstanding[:, r] = bal
-            rate = rate_pct[:, r] / 100.0
-            if annuity and periodic and plan.period_regular[p]:
-                amt = bal * rate / ppy * plan.row_days[r] / plan.period_days[p]
-            else:
-                amt = bal * rate * plan.row_days[r] / plan.basis
-            interest[:, r] = _round(amt, dec)
+            interest[:, r] = _round(bal * rate_pct[:, r] / 100.0 * yf[r], dec)
         if p < plan.first_repayment:
             continue
         if p == last:
@@ -422,7 +493,8 @@ class Schedule:
     ----------
     frame : pandas.DataFrame
         One row per accrual row (an interest period, or part of one when split). Columns: period, start, end,
-        payment_date, days [days], outstanding [ccy], drawdown [ccy], base_rate_pct [%], base_rate_source,
+        payment_date, days [days], outstanding [ccy], drawdown [ccy], base_rate_pct [%], fixing_date (of the
+        base rate), base_rate_source,
         margin_bp [bp] (contractual), ratchet_bp [bp] (after cap and margin floor), all_in_rate_pct [%],
         interest [ccy], principal [ccy], payment [ccy], reason, provisional_date (True if the payment date
         uses the fallback calendar), interest_basis.
@@ -480,8 +552,9 @@ def schedule_frame(plan: Plan, priced: Priced, s: int = 0, regime_notes: dict[in
         "days": plan.row_days.astype(int),
         "outstanding": priced.outstanding[s],
         "drawdown": plan.row_drawdown,
-        "base_rate_pct": plan.period_base_pct[pidx],
-        "base_rate_source": [plan.period_base_source[p] for p in pidx],
+        "base_rate_pct": plan.row_base_pct,
+        "fixing_date": pd.to_datetime(plan.row_fixing_date),
+        "base_rate_source": plan.row_base_source,
         "margin_bp": plan.loan.margin_bp,
         "ratchet_bp": np.round(priced.margin_bp[s] - plan.loan.margin_bp, 6),
         "all_in_rate_pct": np.round(priced.rate_pct[s], 8),

@@ -148,7 +148,8 @@ def price_paths(deal, vals):
                                     k.no_change_band) for k in rules], axis=2)
     adj = R.spt_adjustments(r, status)
     fail = np.array([R.failure_adjustment(r, deal.loan.margin_bp)] * len(obs))
-    reg = R.regime_adjustments(adj, fail, cumulative=bool(getattr(r, "cumulative", False)), cap_bp=r.cap_bp)
+    reg = R.regime_adjustments(adj, fail, cumulative=bool(getattr(r, "cumulative", False)), cap_bp=r.cap_bp,
+                               floor_bp=r.margin_floor_bp - deal.loan.margin_bp)
     uniq, counts = np.unique(reg, axis=0, return_counts=True)
     probs = counts / counts.sum()
     val = value(loan_plan(deal), uniq, names=[f"outcome {i}" for i in range(len(uniq))], probabilities=probs,

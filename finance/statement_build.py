@@ -244,13 +244,13 @@ def build_statement(deal, facility, period: str, verifier: Verifier, *, scorer,
     # SPT outcomes and the margin, with the finance engine's own rules
     rat = deal.ratchet
     rows = []
-    for rule in rat.kpis:
+    for k_i, rule in enumerate(rat.kpis):
         direction = R.kpi_direction(rule)
         target = float(obs.spt[rule.kpi])
         value = res.kpi(rule.kpi)
         st = int(R.spt_status([[math.nan if value is None else value]], [target], direction,
                               rule.no_change_band)[0, 0])
-        bp = rule.weight * (rat.step_down_bp if st == R.MET else rat.step_up_bp if st == R.MISSED else 0.0)
+        bp = R.kpi_step_bp(rat, k_i, st)
         base_val = None
         if baseline is not None:
             base_res = scorer(facility, next(p for p in facility.periods if p.label == base_label))
@@ -274,7 +274,8 @@ def build_statement(deal, facility, period: str, verifier: Verifier, *, scorer,
     path = scenario_outcomes(deal, "met", {idx: this})
     adj, _ = observation_adjustments(deal, [path])
     fail = [R.failure_adjustment(rat, deal.loan.margin_bp)] * len(deal.observations)
-    reg = R.regime_adjustments(adj, fail, cumulative=bool(getattr(rat, "cumulative", False)), cap_bp=rat.cap_bp)
+    reg = R.regime_adjustments(adj, fail, cumulative=bool(getattr(rat, "cumulative", False)), cap_bp=rat.cap_bp,
+                               floor_bp=rat.margin_floor_bp - deal.loan.margin_bp)
     prev = 0.0 if idx == 0 else float(reg[0, R.regime_actual(idx - 1)])
     now = float(reg[0, R.regime_actual(idx)])
     loan = deal.loan.resolved()
@@ -288,11 +289,16 @@ def build_statement(deal, facility, period: str, verifier: Verifier, *, scorer,
     floor = float(rat.margin_floor_bp or 0.0)
     before = max(floor, loan.margin_bp + prev)
     after = max(floor, loan.margin_bp + now)
-    rule_text = (f"SPT-based ratchet: all met {rat.step_down_bp:+g} bp, all missed {rat.step_up_bp:+g} bp, "
-                 f"KPI weights {', '.join(f'{k.kpi} {k.weight:g}' for k in rat.kpis)}"
+    all_down, all_up = (sum(x) for x in zip(*rat.kpi_steps(), strict=True))
+    own = any(k.step_down_bp is not None for k in rat.kpis)
+    steps = [f"{k.kpi} {d:+g}/{u:+g}" for k, (d, u) in zip(rat.kpis, rat.kpi_steps(), strict=True)]
+    rule_text = (f"SPT-based ratchet: all met {all_down:+g} bp, all missed {all_up:+g} bp, "
+                 + (f"KPI steps {', '.join(steps)} bp" if own
+                    else f"KPI weights {', '.join(f'{k.kpi} {k.weight:g}' for k in rat.kpis)}")
                  + (f", cap ±{rat.cap_bp:g} bp" if rat.cap_bp is not None else "") + f"; {ev.reason}.")
-    rule_zh = (f"基于SPT的调整：全部达成{rat.step_down_bp:+g}基点、全部未达成{rat.step_up_bp:+g}基点，指标权重"
-               f"{'、'.join(f'{k.kpi} {k.weight:g}' for k in rat.kpis)}"
+    rule_zh = (f"基于SPT的调整：全部达成{all_down:+g}基点、全部未达成{all_up:+g}基点，"
+               + (f"各指标调整{'、'.join(steps)}基点" if own
+                  else f"指标权重{'、'.join(f'{k.kpi} {k.weight:g}' for k in rat.kpis)}")
                + (f"，上限±{rat.cap_bp:g}基点" if rat.cap_bp is not None else "") + "。")
     margin = MarginAdjustment(adjustment_bp=after - before, margin_before_bp=before, margin_after_bp=after,
                               floor_bp=floor, effective_date=ev.date, rule=Bilingual(en=rule_text, zh=rule_zh))

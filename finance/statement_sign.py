@@ -19,9 +19,15 @@ Checking
 :func:`verify_statement` reports one of
 
 ``intact``     signature valid, nothing changed after signing, content hash matches, signer trusted;
-``altered``    bytes changed, content changed after signing, hash mismatch or damaged PDF;
-``unsigned``   no signature;
+``altered``    bytes changed, anything appended after signing (an incremental update of any kind, even
+               an empty one or one touching only the document information or XMP metadata, or bytes
+               after ``%%EOF``), a later revision that removed the signature, hash mismatch or damaged PDF;
+``unsigned``   no signature and no trace of one;
 ``untrusted``  unaltered, but the signer does not chain to a certificate given with ``--trust``.
+
+The certification permits no changes (DocMDP P=1), so :func:`verify_statement` wants the signature to
+cover the entire file (pyHanko ``SignatureCoverageLevel.ENTIRE_FILE``) instead of accepting what pyHanko's
+default difference policy tolerates, and names what changed from pyHanko's revision history.
 
 Trust comes only from the certificates passed in (no system trust store, no network fetching).
 """
@@ -405,8 +411,181 @@ def _printed_hashes(data: bytes) -> list[set[str]]:
     return [set(_HASH_RE.findall(page.extract_text() or "")) for page in reader.pages]
 
 
+def _signature_fields(handler) -> list[str]:
+    """Names of the filled signature fields of a revision (pyHanko ``enumerate_sig_fields``)."""
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    try:
+        return [name for name, _, _ in enumerate_sig_fields(handler, filled_status=True)]
+    except Exception:  # a revision too damaged to enumerate has no usable signature field
+        return []
+
+
+def _removed_signatures(reader) -> list[str]:
+    """Signatures present in an earlier revision but no longer in the latest one.
+
+    Each entry names the field and the revision (1-based, as a reader counts them) that last had it.
+    """
+    latest = set(_signature_fields(reader))
+    gone: dict[str, int] = {}
+    for rev in range(reader.total_revisions - 1):
+        for name in _signature_fields(reader.get_historical_resolver(rev)):
+            if name not in latest:
+                gone[name] = rev
+    total = reader.total_revisions
+    return [f"signature '{name}' is in revision {rev + 1} of {total} but was removed by a later revision"
+            for name, rev in gone.items()]
+
+
+def _text(value) -> str:
+    s = str(value)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _dict_diff(old, new) -> list[str]:
+    """Keys removed, added or given another value between two versions of a PDF dictionary."""
+    old = old if hasattr(old, "keys") else {}
+    new = new if hasattr(new, "keys") else {}
+    out = [f"{k} removed" for k in old.keys() if k not in new]
+    out += [f"{k} added" for k in new.keys() if k not in old]
+    for k in new.keys():
+        if k in old:
+            try:
+                a, b = old.raw_get(k), new.raw_get(k)
+            except Exception:  # pragma: no cover - both came from parsed dictionaries
+                continue
+            if a != b:
+                plain = not hasattr(b, "keys") and not isinstance(b, list | tuple)
+                out.append(f"{k} changed ({_text(a)!r} -> {_text(b)!r})" if plain else f"{k} changed")
+    return out
+
+
+def _object_role(hist, ref, pages: dict) -> str:
+    """What an object is, in words (catalog, document information, XMP, page n, annotation, ...)."""
+    if ref == hist.root_ref:
+        return "the document catalog"
+    info = hist.trailer_view.raw_get("/Info") if "/Info" in hist.trailer_view else None
+    if info is not None and getattr(info, "reference", None) == ref:
+        return "the document information dictionary"
+    if ref in pages:
+        return f"page {pages[ref]}"
+    try:
+        obj = hist.get_object(ref)
+    except Exception:
+        return f"object {ref.idnum}"
+    if hasattr(obj, "keys"):
+        kind, sub = obj.get("/Type"), obj.get("/Subtype")
+        if kind == "/Metadata" or sub == "/XML":
+            return "the XMP metadata stream"
+        if obj.get("/FT") == "/Sig":
+            return f"signature field '{obj.get('/T')}'"
+        if kind == "/Sig" or "/ByteRange" in obj:
+            return "a signature value"
+        if kind == "/Annot" or sub in ("/Text", "/FreeText", "/Widget", "/Link", "/Square", "/Stamp"):
+            return f"a {str(sub).lstrip('/')} annotation" if sub else "an annotation"
+        if "/Fields" in obj:
+            return "the interactive form (/AcroForm)"
+        if kind is not None:
+            return f"object {ref.idnum} ({kind})"
+    return f"object {ref.idnum}"
+
+
+def _changes_after(reader, sig, data: bytes) -> list[str]:
+    """Name what changed after the signed revision, one line per revision or object (at most 12).
+
+    Uses pyHanko's revision history (``reader.xrefs``, ``get_historical_resolver``): the objects each
+    later cross-reference section (re)defines, compared with their version in the signed revision.
+    """
+    from pyhanko.pdf_utils import generic
+
+    signed_rev, total = sig.signed_revision, reader.total_revisions
+    out: list[str] = []
+    signed_end = sig.byte_range[2] + sig.byte_range[3]
+    if total - 1 == signed_rev:
+        tail = len(data) - signed_end
+        return [f"{tail} byte(s) appended after the end of the signed file (no new revision)"]
+    old = reader.get_historical_resolver(signed_rev)
+    old_size = int(old.trailer_view.get("/Size", 0))
+    try:
+        pages = {ref: i + 1 for i, ref in enumerate(_page_refs(old))}
+    except Exception:
+        pages = {}
+    for rev in range(signed_rev + 1, total):
+        hist = reader.get_historical_resolver(rev)
+        refs = sorted(reader.xrefs.explicit_refs_in_revision(rev), key=lambda r: r.idnum)
+        freed = reader.xrefs.refs_freed_in_revision(rev)
+        where = f"revision {rev + 1} of {total}"
+        if not refs and not freed:
+            out.append(f"{where}: an empty incremental update (new cross-reference section and trailer, "
+                       "no object changed)")
+            continue
+        for ref in refs:
+            try:
+                before = old.get_object(ref) if ref.idnum < old_size else None
+            except Exception:
+                before = None
+            existed = before is not None and not isinstance(before, generic.NullObject)
+            role = _object_role(hist, ref, pages)
+            if not existed:
+                out.append(f"{where}: added {role}")
+                continue
+            detail = ""
+            if role != "the XMP metadata stream":
+                diff = _dict_diff(before, hist.get_object(ref))
+                detail = f": {', '.join(diff)}" if diff else " (rewritten with the same entries)"
+            out.append(f"{where}: changed {role}{detail}")
+        out += [f"{where}: deleted object {r.idnum}" for r in sorted(freed, key=lambda r: r.idnum)]
+    tail = data[data.rindex(b"%%EOF") + 5:] if b"%%EOF" in data else b""
+    if tail.strip():
+        out.append(f"{len(tail)} byte(s) follow the last revision's end-of-file marker")
+    return out[:12] + ([f"... and {len(out) - 12} more"] if len(out) > 12 else [])
+
+
+def _page_refs(hist) -> list:
+    """References of the pages of a revision, in order (page tree walk; a cycle is walked once)."""
+    out, todo, seen = [], [hist.root.raw_get("/Pages")], set()
+    while todo:
+        ref = todo.pop(0)
+        if ref.reference in seen:
+            continue
+        seen.add(ref.reference)
+        node = ref.get_object()
+        if node.get("/Type") == "/Pages":
+            todo = list(node.raw_get("/Kids")) + todo
+        else:
+            out.append(ref.reference)
+    return out
+
+
+_BYTE_RANGE_RE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+
+
+def _damage_hint(data: bytes) -> str | None:
+    """For a file pyHanko cannot read: does it go on past (or stop short of) the signed byte range?"""
+    m = list(_BYTE_RANGE_RE.finditer(data))
+    if not m:
+        return None
+    _, _, start2, len2 = (int(x) for x in m[-1].groups())
+    end = start2 + len2
+    if len(data) > end:
+        return f"{len(data) - end} byte(s) follow the end of the signed byte range"
+    if len(data) < end:
+        return f"the file is {end - len(data)} byte(s) shorter than the signed byte range (truncated)"
+    return None
+
+
 def verify_statement(path: str | Path | bytes, trust: list[str | Path | bytes] | None = None) -> VerificationReport:
     """Check a signed statement: signature, changes after signing, content hash, trust.
+
+    The checks, in order: pyHanko's ``validate_pdf_signature`` (digest, signature, signer certificate);
+    the parts of the CMS container the signature does not sign; no signature removed by a later revision
+    (every earlier revision's signature fields, via ``PdfFileReader.get_historical_resolver``); coverage
+    of the **entire file**, since the DocMDP P=1 certification permits no change at all (ISO 32000-2
+    §12.8.2.2) — an incremental update or bytes after ``%%EOF`` make the statement ``altered`` and the
+    reasons name the revision and objects changed; the certification level; the attached
+    ``statement.json`` against the hash printed on every page; trust. With no signature in the latest
+    revision, an earlier signed revision or the attached ``statement.json`` (attached only when signing)
+    makes it ``altered`` ("signature removed") rather than ``unsigned``.
 
     Parameters
     ----------
@@ -451,8 +630,17 @@ def verify_statement(path: str | Path | bytes, trust: list[str | Path | bytes] |
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         sigs = reader.embedded_signatures
     except Exception as exc:
-        return VerificationReport(ALTERED, [f"the PDF structure is damaged: {exc}"])
+        hint = _damage_hint(data)
+        return VerificationReport(ALTERED, [f"the PDF structure is damaged: {exc}"] + ([hint] if hint else []))
+    removed = _removed_signatures(reader)
     if not sigs:
+        if removed:
+            return VerificationReport(ALTERED, ["signature removed: an earlier revision is signed, the "
+                                                "latest one is not", *removed])
+        if _embedded_json(reader) is not None:
+            # dcsll attaches statement.json only in the signing update (sign_pdf): it was signed
+            return VerificationReport(ALTERED, [f"signature removed: the PDF carries the {ATTACHMENT_NAME} "
+                                                "of a signed statement but no signature"])
         return VerificationReport(UNSIGNED, ["the PDF carries no digital signature"])
 
     rep = VerificationReport(ALTERED)
@@ -489,13 +677,24 @@ def verify_statement(path: str | Path | bytes, trust: list[str | Path | bytes] |
     if touched:
         rep.reasons.append(touched)
         return rep
-    if len(sigs) > 1:
-        rep.reasons.append(f"{len(sigs) - 1} further signature(s) were added after the certification")
+    if removed:
+        rep.reasons += ["signature removed", *removed]
         return rep
     mod = status.modification_level
-    if (mod is not None and mod > ModificationLevel.LTA_UPDATES) or status.docmdp_ok is False:
-        rep.reasons.append("the document was changed after it was certified "
-                           f"(modification level {getattr(mod, 'name', mod)})")
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE or (mod is not None and mod > ModificationLevel.NONE):
+        # DocMDP P=1 (ISO 32000-2 §12.8.2.2): no change of any kind is permitted after certification, so
+        # anything past the signed byte range counts, even what pyHanko's default difference policy
+        # tolerates (document information, XMP metadata, empty updates, trailing bytes)
+        extra = f"; {len(sigs) - 1} further signature(s) added" if len(sigs) > 1 else ""
+        rep.reasons.append("the document was changed after it was certified, which permits no changes "
+                           f"(pyHanko modification level {getattr(mod, 'name', mod)}{extra})")
+        try:
+            rep.reasons += _changes_after(reader, sig, data)
+        except Exception as exc:  # pragma: no cover - naming the change is best effort
+            rep.reasons.append(f"(the change could not be named: {type(exc).__name__})")
+        return rep
+    if len(sigs) > 1 or status.docmdp_ok is False:  # pragma: no cover - implied by full-file coverage
+        rep.reasons.append("the document was changed after it was certified")
         return rep
     if sig.docmdp_level != MDPPerm.NO_CHANGES:
         rep.reasons.append("the signature is not a certification signature permitting no changes")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from finance.conventions import DEFAULTS, conventions
 
@@ -23,6 +23,11 @@ InterestPeriod = Literal["monthly", "quarterly", "semi_annual"]
 Repayment = Literal["bullet", "equal_principal", "annuity", "custom"]
 BusinessDayConvention = Literal["following", "modified_following", "preceding", "unadjusted"]
 AnnuityConvention = Literal["periodic", "day_count"]
+CalendarCode = Literal["CN", "US_FED", "US_SIFMA", "WEEKEND"]
+
+ERR_ANNUITY_QUOTE = ("loan.annuity_convention 'periodic' charges interest as annual rate / periods per year and "
+                     "ignores loan.day_count {dc}: set annuity_convention = 'day_count' to charge interest on actual "
+                     "days ({dc}), or remove day_count to use the periodic (Chinese 等额本息) quote")
 
 
 class _Model(BaseModel):
@@ -61,8 +66,21 @@ class BaseRate(_Model):
     repricing: Literal["interest_period", "annual"] = Field(
         "interest_period",
         description="Fix the base rate at each interest period start, or once a year on the anniversary "
-        "of the start date (重定价周期 of one year, common for LPR loans).")
+        "of the start date (重定价周期 of one year, common for LPR loans); an annual repricing takes effect on "
+        "the repricing date itself and splits the interest period there.")
+    fixing_lag_days: int | None = Field(
+        None, ge=0, le=10, description="Fixing date = this many business days of fixing_calendar before the "
+        "interest period start or repricing date [business days]. Default from conventions.toml: 2 for Term "
+        "SOFR (ARRC/LSTA), 0 for LPR (the quotation in force on the repricing date; 1 = the working day before).")
+    fixing_calendar: CalendarCode | None = Field(
+        None, description="Calendar of the fixing lag; default US_SIFMA for Term SOFR, CN for LPR.")
     floor_pct: float | None = Field(None, description="Floor on the base rate [% p.a.], e.g. 0 for SOFR.")
+
+    def fixing_convention(self) -> tuple[int, str]:
+        """(lag [business days], calendar code) of the fixing, deal terms first, then conventions.toml."""
+        d = conventions().base_rate[self.index]
+        lag = self.fixing_lag_days if self.fixing_lag_days is not None else int(d["fixing_lag_business_days"])
+        return lag, self.fixing_calendar or d["fixing_calendar"]
 
 
 class LoanTerms(_Model):
@@ -90,10 +108,22 @@ class LoanTerms(_Model):
     margin_bp: float = Field(ge=0, description="Margin over the base rate before any ratchet [bp].")
     day_count: DayCount | None = None
     business_day_convention: BusinessDayConvention | None = None
-    calendar: Literal["CN", "WEEKEND"] | None = None
+    calendar: CalendarCode | None = Field(
+        None, description="Payment and business-day calendar; default CN for CNY, US_FED (New York banking days) "
+        "for USD.")
     annuity_convention: AnnuityConvention | None = Field(
         None, description="periodic: 等额本息 as Chinese banks quote it, interest = balance × annual rate / "
-        "periods per year; day_count: principal from that annuity, interest = balance × rate × days / basis.")
+        "periods per year (CNY default); day_count: principal from that annuity, re-solved when the rate changes, "
+        "interest = balance × rate × days / basis (USD default).")
+
+    @model_validator(mode="after")
+    def _annuity_quote(self):
+        """Refuse a periodic annuity quote together with an explicit day count (the day count would be ignored)."""
+        if self.repayment == "annuity" and self.day_count is not None:
+            conv = self.annuity_convention or conventions().currency[self.currency]["annuity_convention"]
+            if conv == "periodic":
+                raise ValueError(ERR_ANNUITY_QUOTE.format(dc=self.day_count))
+        return self
 
     def resolved(self) -> LoanTerms:
         """A copy with every currency-dependent default filled in from conventions.toml."""
@@ -108,7 +138,7 @@ class LoanTerms(_Model):
         if self.interest_day is None and "interest_day" in ccy:
             upd["interest_day"] = int(ccy["interest_day"])
         if self.annuity_convention is None:
-            upd["annuity_convention"] = DEFAULTS["annuity_convention"]
+            upd["annuity_convention"] = ccy["annuity_convention"]
         return self.model_copy(update=upd) if upd else self
 
     def drawdown_schedule(self) -> list[Drawdown]:
@@ -120,19 +150,30 @@ class LoanTerms(_Model):
 
 
 class Timing(_Model):
-    """When a new margin applies."""
+    """When a new margin applies.
+
+    A certificate delivered on a day that is not a business day of the loan's calendar is deemed delivered on
+    the next business day (``notices = "next_business_day"``, LMA 'Communications' clause, conventions.toml
+    ``notices_rule``) before either rule is applied; ``"as_delivered"`` uses the calendar date as it is.
+    """
 
     rule: Literal["next_period", "business_days"] = Field(
         "next_period", description="next_period: from the first interest period starting after the certificate; "
         "business_days: N business days after the certificate (the interest period is split there).")
     business_days: int = Field(0, ge=0, description="N for the business_days rule [business days].")
+    notices: Literal["next_business_day", "as_delivered"] = Field(
+        DEFAULTS["notices_rule"], description="A certificate delivered on a non-business day counts from the "
+        "next business day (LMA notices clause), or from the day it was delivered.")
 
 
 class _RatchetBase(_Model):
     timing: Timing = Timing()
     margin_floor_bp: float = Field(float(DEFAULTS["margin_floor_bp"]), ge=0,
                                    description="The margin after adjustment never goes below this [bp].")
-    cap_bp: float | None = Field(None, gt=0, description="Cap on the absolute total adjustment [bp].")
+    cap_bp: float | None = Field(
+        None, gt=0, description="Cap on the absolute total adjustment [bp]. Cap and margin floor bound the same "
+        "thing, the total adjustment in force after each observation (the bounded total carries forward in a "
+        "cumulative ratchet); neither applies to a single step.")
 
 
 class KpiRule(_Model):
@@ -144,6 +185,10 @@ class KpiRule(_Model):
         0.0, ge=0, description="Missed by no more than this (in the KPI's unit) = no change, instead of a step-up.")
     direction: Literal["higher", "lower"] | None = Field(
         None, description="Which way is better; default from conventions.toml [kpi.*].")
+    step_down_bp: float | None = Field(
+        None, description="This KPI's own step when met [bp], negative ('2 bp per KPI'); weight is then not used.")
+    step_up_bp: float | None = Field(
+        None, description="This KPI's own step when missed [bp], 0 or positive.")
 
 
 class SptRatchet(_RatchetBase):
@@ -151,8 +196,20 @@ class SptRatchet(_RatchetBase):
 
     design: Literal["spt"] = "spt"
     kpis: list[KpiRule] = Field(min_length=1)
-    step_down_bp: float = Field(description="Adjustment when every KPI is met [bp], negative.")
+    step_down_bp: float | None = Field(
+        None, description="Adjustment when every KPI is met [bp], negative, shared by weight. Empty when every "
+        "KPI gives its own step_down_bp.")
     step_up_bp: float = Field(0.0, description="Adjustment when every KPI is missed [bp]: 0 one-way, >0 two-way.")
+
+    def kpi_steps(self) -> list[tuple[float, float]]:
+        """(step-down, step-up) [bp] of each KPI: its own steps if given, else weight × the ratchet's steps."""
+        out = []
+        for k in self.kpis:
+            down = k.step_down_bp if k.step_down_bp is not None else k.weight * (self.step_down_bp or 0.0)
+            up = k.step_up_bp if k.step_up_bp is not None else (
+                0.0 if k.step_down_bp is not None else k.weight * self.step_up_bp)
+            out.append((float(down), float(up)))
+        return out
     cumulative: bool = Field(False, description="Adjustments add up across observations (else each replaces the last).")
 
 

@@ -1,20 +1,36 @@
 """Valuation of a margin ratchet: PV of the interest saved or paid against the same loan with no ratchet.
 
 For ``S`` scenarios (outcome paths per observation date) the loan is priced in one vectorised call
-(:func:`finance.schedule.price`), the debt service of each scenario is compared with the loan without a
-ratchet, and the difference is discounted to the valuation date. Expected PV weights scenarios by their
-probabilities (e.g. from the index's target-path simulations). The borrower's break-even is the yearly
+(:func:`finance.schedule.price`), and the interest of each scenario is compared with the interest the same
+outstanding would bear without the ratchet, discounted to the valuation date. Expected PV weights scenarios by
+their probabilities (e.g. from the index's target-path simulations). The borrower's break-even is the yearly
 verification cost at which the expected saving is used up.
+
+Definition (valid at the start of the loan and mid-life):
+
+    PV_s = Σ_{rows r paid after V} DF(pay_r) × [ I(B_s,r, rate without ratchet) − I(B_s,r, rate_s,r) ]
+
+with ``V`` the valuation date, ``B_s,r`` the outstanding of scenario ``s`` on accrual row ``r`` (one common
+outstanding path for both legs of the difference), ``I`` the loan's interest rule (outstanding × rate ×
+year fraction, rounded to the minor unit, :attr:`finance.schedule.Plan.row_year_fraction`). Principal is not part
+of the difference: principal repaid before ``V`` (an annuity re-solved after an earlier margin change) is sunk,
+and the ratchet's effect on the timing of later principal is a financing effect, not a saving. For bullet, equal
+principal and custom profiles this equals PV(debt service without ratchet − with ratchet). Interest of a row paid
+after ``V`` counts in full, including days accrued before ``V`` (a cash-flow view).
 
 Discounting:
 
 * a flat rate r [% p.a.]: DF(t) = (1 + r)^−t, t = ACT/365F years from the valuation date (annual compounding);
-* per-period rates r_j [% p.a.], one per interest period: DF_p = Π_{j≤p} 1 / (1 + r_j × days_j / basis)
-  on the loan's own day count (simple compounding per period, money-market convention);
-* default: the loan's own all-in rate without ratchet per period (the borrower's cost of debt).
+* per-period rates r_j [% p.a.], one per interest period: DF_p = Π_{j≤p} 1 / (1 + r_j × days_j / basis) over
+  the days of each period after the valuation date, on the loan's own day count (simple compounding per period,
+  money-market convention);
+* default: the loan's own all-in rate without ratchet (the borrower's cost of debt), simple within each
+  interest period: DF_p = Π_{j≤p} 1 / (1 + Σ_{rows of j} r_row × days_row / basis), so a period split by an
+  LPR repricing accrues each part at its own rate.
 
-Cash flows on or before the valuation date are not counted. DF between payment dates (the certificate due
-dates that carry the verification cost) is log-linear in time.
+Cash flows on or before the valuation date are not counted. DF at a date between payment dates (the
+certificate due dates that carry the verification cost) is log-linear in time between the valuation date
+(DF 1) and the payment dates after it, flat after the last one.
 """
 
 from __future__ import annotations
@@ -24,7 +40,15 @@ import datetime as dt
 
 import numpy as np
 
-from finance.schedule import Plan, price
+from finance.conventions import DEFAULTS
+from finance.schedule import Plan, _round, price
+
+
+def _rate_without_ratchet(plan: Plan) -> np.ndarray:
+    """All-in rate of each accrual row without the ratchet [% p.a.], shape (R,)."""
+    floor = plan.loan.base_rate.floor_pct
+    base = plan.row_base_pct if floor is None else np.maximum(plan.row_base_pct, floor)
+    return base + max(plan.loan.margin_bp, plan.margin_floor_bp) / 100.0
 
 
 def discount_factors(plan: Plan, valuation_date: dt.date, discount_rate_pct=None) -> np.ndarray:
@@ -36,12 +60,17 @@ def discount_factors(plan: Plan, valuation_date: dt.date, discount_rate_pct=None
     valuation_date : datetime.date
     discount_rate_pct : float or array_like of shape (P,), optional
         Flat annual rate [% p.a.], or one simple rate per interest period [% p.a.]. None = the loan's own
-        all-in rate without ratchet, per period.
+        all-in rate without ratchet, per accrual row.
 
     Returns
     -------
     numpy.ndarray, shape (P,)
         DF per payment date; 0 for payments on or before the valuation date.
+
+    Raises
+    ------
+    ValueError
+        If per-period rates do not have shape (P,).
     """
     pays = [p.payment_date for p in plan.periods]
     if discount_rate_pct is not None and np.ndim(discount_rate_pct) == 0:
@@ -50,25 +79,33 @@ def discount_factors(plan: Plan, valuation_date: dt.date, discount_rate_pct=None
         df = (1.0 + r) ** (-t)
     else:
         if discount_rate_pct is None:
-            floor = plan.loan.base_rate.floor_pct
-            base = plan.period_base_pct if floor is None else np.maximum(plan.period_base_pct, floor)
-            rates = (base + plan.loan.margin_bp / 100.0) / 100.0
+            rates = _rate_without_ratchet(plan) / 100.0
         else:
-            rates = np.asarray(discount_rate_pct, dtype=float) / 100.0
-            if rates.shape != (len(plan.periods),):
+            per = np.asarray(discount_rate_pct, dtype=float) / 100.0
+            if per.shape != (len(plan.periods),):
                 raise ValueError(f"per-period discount rates: expected {len(plan.periods)} values [% p.a.], "
-                                 f"got {rates.shape}")
-        # accrue only the part of each period after the valuation date
-        starts = np.array([max(p.start, valuation_date).toordinal() for p in plan.periods])
-        ends = np.array([max(p.end, valuation_date).toordinal() for p in plan.periods])
-        df = np.cumprod(1.0 / (1.0 + rates * (ends - starts) / plan.basis))
+                                 f"got {per.shape}")
+            rates = per[plan.row_period]
+        # accrue only the part of each accrual row after the valuation date
+        v = valuation_date.toordinal()
+        starts = np.array([max(d.toordinal(), v) for d in plan.row_start])
+        ends = np.array([max(d.toordinal(), v) for d in plan.row_end])
+        acc = np.zeros(len(plan.periods))
+        np.add.at(acc, plan.row_period, rates * (ends - starts) / plan.basis)
+        df = np.cumprod(1.0 / (1.0 + acc))
     return np.where(np.array([d > valuation_date for d in pays]), df, 0.0)
 
 
 def df_at(plan: Plan, df: np.ndarray, valuation_date: dt.date, dates) -> np.ndarray:
-    """DF at arbitrary dates, log-linear between the valuation date and the payment dates (flat after the last)."""
-    x = np.array([valuation_date.toordinal()] + [p.payment_date.toordinal() for p in plan.periods], dtype=float)
-    y = np.log(np.concatenate([[1.0], np.where(df > 0, df, 1.0)]))
+    """DF at arbitrary dates, log-linear between the valuation date (DF 1) and the payment dates after it.
+
+    Payment dates on or before the valuation date are not nodes (their DF is 0: paid already); after the last
+    payment date the DF is held flat; dates on or before the valuation date get 0.
+    """
+    fut = [(p.payment_date.toordinal(), f) for p, f in zip(plan.periods, df, strict=True)
+           if p.payment_date > valuation_date]
+    x = np.array([valuation_date.toordinal()] + [a for a, _ in fut], dtype=float)
+    y = np.log(np.array([1.0] + [f for _, f in fut], dtype=float))
     q = np.array([d.toordinal() for d in dates], dtype=float)
     return np.where(q > valuation_date.toordinal(), np.exp(np.interp(q, x, y)), 0.0)
 
@@ -84,7 +121,7 @@ class Valuation:
     pv_saving : numpy.ndarray, shape (S,)
         PV of the borrower's saving against the loan without ratchet [ccy]; negative = extra cost.
     pv_interest_delta : numpy.ndarray, shape (S,)
-        PV of interest with ratchet minus without [ccy] (= −pv_saving unless an annuity re-solve moves principal).
+        PV of interest with ratchet minus without, on the common outstanding path [ccy] (= −pv_saving).
     probabilities : numpy.ndarray or None, shape (S,)
     expected_pv_saving : float or None
         Σ p_s × pv_saving_s [ccy].
@@ -170,14 +207,13 @@ def value(plan: Plan, regime_adj_bp, *, names=None, probabilities=None, discount
     n_s = adj.shape[0]
     vdate = valuation_date or plan.loan.start_date
     df = discount_factors(plan, vdate, discount_rate_pct)
-    base = price(plan, np.zeros((1, plan.n_regimes)))
     scen = price(plan, adj)
-    i_base = base.period_interest(plan)
-    i_scen = scen.period_interest(plan)
-    cf_base = i_base + base.principal
-    cf_scen = i_scen + scen.principal
-    pv_saving = (cf_base - cf_scen) @ df
-    pv_int = (i_scen - i_base) @ df
+    dec = int(DEFAULTS["rounding_decimals"])
+    # interest of the scenario's own outstanding without the ratchet (common outstanding path)
+    i_none = _round(scen.outstanding * (_rate_without_ratchet(plan) / 100.0 * plan.row_year_fraction)[None, :], dec)
+    row_df = df[plan.row_period]
+    pv_saving = (i_none - scen.interest) @ row_df
+    pv_int = -pv_saving
     probs = exp = None
     if probabilities is not None:
         probs = np.asarray(probabilities, dtype=float)

@@ -14,7 +14,14 @@ Curve types
 ``composite``  weighted sum of parts, each a curve on its own metric (weights add up to 1).
 
 AHP: :func:`ahp_weights` derives weights from a pairwise comparison matrix (principal eigenvector,
-Saaty's consistency ratio; refused at CR ≥ 0.10).
+Saaty's consistency ratio; refused at CR ≥ 0.10). A file with ``[[ahp]]`` groups (gcpi-2025) gets its indicator
+weights and acquisition ladder from them: every pair judged with a reason, CR < 0.10, the written weights within
+:data:`AHP_WEIGHT_TOLERANCE` of the derived ones.
+
+Justification: every anchor, grade, gate and rule may carry ``basis`` (``source`` by default,
+``expert_judgement`` with a ``reason``, or ``definition``; :data:`BASES`). ``[rules]`` switches engine rules
+(:meth:`Methodology.rule`); a piecewise curve may have ``zero_below = "provincial_renewable_weight"``; a gate
+``effect = "cap"`` caps the grade at ``cap_grade`` (``missing = "hit"``: not reported = not met).
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ class Curve:
     bands: tuple[tuple[str, float, str], ...] = ()
     items: tuple[dict, ...] = ()
     parts: tuple[tuple[str, float, Curve], ...] = ()
+    #: piecewise only: a per-facility floor (e.g. ``provincial_renewable_weight``) below which the score is 0
+    zero_below: str | None = None
 
     @property
     def direction(self) -> str:
@@ -142,6 +151,14 @@ class Methodology:
     pue_missing_grade: str
     gates: tuple[dict, ...] = field(default=())
     raw: dict = field(default_factory=dict, repr=False, compare=False)
+    #: scoring rules switched on by the file's ``[rules]`` table (empty for gcpi-2024: its behaviour)
+    rules: dict[str, Any] = field(default_factory=dict)
+    #: AHP groups: (level, parent, items, weights, consistency ratio)
+    ahp: tuple[tuple[str, str, tuple[str, ...], tuple[float, ...], float], ...] = field(default=())
+
+    def rule(self, name: str, default: Any = None) -> Any:
+        """A scoring rule of the ``[rules]`` table (``default`` when the file does not set it)."""
+        return self.rules.get(name, default)
 
     @property
     def core_ids(self) -> list[str]:
@@ -157,10 +174,21 @@ class Methodology:
         return names.index(grade) if grade in names else len(names)
 
 
+#: the methodology used when none is named (gcpi-2024 stays the default: see data/methodology/README.md)
+DEFAULT_METHODOLOGY_ID = "gcpi-2024"
+
+
 def default_methodology_path() -> Path:
     from index.reference import data_dir
 
-    return data_dir() / "methodology" / "gcpi-2024.toml"
+    return data_dir() / "methodology" / f"{DEFAULT_METHODOLOGY_ID}.toml"
+
+
+def methodology_path(methodology_id: str) -> Path:
+    """The shipped file of a methodology id (``gcpi-2024``, ``gcpi-2025``)."""
+    from index.reference import data_dir
+
+    return data_dir() / "methodology" / f"{methodology_id}.toml"
 
 
 def _err(msg: str, path: str, field: str | None = None, value: object = None) -> InputError:
@@ -172,6 +200,21 @@ def _need_source(obj: dict, path: str, where: str) -> str:
     if not isinstance(src, str) or not src.strip():
         raise _err("every anchor, band, item and threshold needs a non-empty 'source'", path, where)
     return src
+
+
+#: how an anchor, weight or threshold is justified: a cited external source, an explicit expert judgement
+#: (with its reason, tied to the AHP matrices or README), or a definition (identity, zero of a ratio)
+BASES = ("source", "expert_judgement", "definition")
+#: per-facility floors a piecewise curve may use as ``zero_below``
+ZERO_BELOW_FLOORS = ("provincial_renewable_weight",)
+
+
+def _check_basis(obj: dict, path: str, where: str) -> None:
+    basis = obj.get("basis", "source")
+    if basis not in BASES:
+        raise _err(f"basis must be one of {', '.join(BASES)}", path, f"{where}.basis", basis)
+    if basis == "expert_judgement" and not str(obj.get("reason", "")).strip():
+        raise _err("an expert-judgement entry needs a 'reason'", path, f"{where}.reason")
 
 
 #: curves given as points: type -> (list key, x key, fewest points, wording of that minimum)
@@ -191,8 +234,16 @@ def _parse_curve(spec: dict, path: str, where: str) -> Curve:
         xs = [float(a[x_key]) for a in points]
         ys = [float(a["score"]) for a in points]
         srcs = [_need_source(a, path, f"{where}.{key}[{i}]") for i, a in enumerate(points)]
+        for i, a in enumerate(points):
+            _check_basis(a, path, f"{where}.{key}[{i}]")
         _check_monotone(xs, ys, path, where)
-        return Curve(t, tuple(xs), tuple(ys), tuple(srcs))
+        zb = spec.get("zero_below")
+        if zb is not None:
+            if zb not in ZERO_BELOW_FLOORS:
+                raise _err(f"unknown zero_below floor {zb!r}; known: {', '.join(ZERO_BELOW_FLOORS)}", path,
+                           f"{where}.zero_below")
+            _need_source({"source": spec.get("zero_below_source")}, path, f"{where}.zero_below_source")
+        return Curve(t, tuple(xs), tuple(ys), tuple(srcs), zero_below=zb)
     if t == "bands":
         bands = spec.get("bands") or []
         if not bands:
@@ -290,11 +341,8 @@ def parse_methodology(data: dict, *, path: str = "<memory>", sha256: str = "") -
             addon=crit.addon, weight=float(w), unit=spec.get("unit", "-"), metric=spec["metric"],
             definition=spec.get("definition", ""), curve=_parse_curve(spec.get("curve"), path, f"{where}.curve"),
             allow_missing=tuple(spec.get("allow_missing", ())), allow_missing_note=spec.get("allow_missing_note"))
-    for group, label in ((False, "core"), (True, "add-on")):
-        total = sum(ind.weight for ind in indicators.values() if ind.addon == group)
-        if abs(total - 1) > WEIGHT_TOLERANCE:
-            raise _err(f"{label} indicator weights add up to {total:.6g}, not 1", path, "indicators.*.weight",
-                       round(total, 6))
+    if not data.get("ahp"):
+        _check_weight_sums(indicators, path)
     grades = []
     for i, g in enumerate(data.get("grades", [])):
         _need_source(g, path, f"grades[{i}]")
@@ -322,19 +370,139 @@ def parse_methodology(data: dict, *, path: str = "<memory>", sha256: str = "") -
         if ch not in quality:
             raise _err(f"acquisition_quality misses channel {ch!r}", path, "acquisition_quality")
     gates = tuple(dict(g) for g in data.get("gates", []))
+    grade_names = [g for g, _ in grades]
     for i, g in enumerate(gates):
         _need_source(g, path, f"gates[{i}]")
+        _check_basis(g, path, f"gates[{i}]")
+        if g.get("effect", "flag") not in ("flag", "cap"):
+            raise _err("gate effect must be 'flag' or 'cap'", path, f"gates[{i}].effect", g.get("effect"))
+        if g.get("effect") == "cap" and g.get("cap_grade") not in grade_names + [
+                (data.get("ungraded") or {}).get("grade", "below 1A")]:
+            raise _err(f"unknown cap_grade {g.get('cap_grade')!r}", path, f"gates[{i}].cap_grade")
+    for i, g in enumerate(data.get("grades", [])):
+        _check_basis(g, path, f"grades[{i}]")
+    rules = {}
+    for k, v in (data.get("rules") or {}).items():
+        _need_source(v, path, f"rules.{k}")
+        _check_basis(v, path, f"rules.{k}")
+        rules[k] = v["value"]
+    ahp = _derive_ahp(data, path, pillars, tuple(criteria), indicators, quality)
+    if ahp:
+        # the weights and ladder the AHP matrices give are the ones used (the file's values are checked to
+        # agree within AHP_WEIGHT_TOLERANCE and 0.5 quality points, and shown rounded)
+        indicators, quality = _ahp_values(ahp, tuple(criteria), indicators, quality)
+        _check_weight_sums(indicators, path)
     return Methodology(
         id=data["id"], version=str(data.get("version", "")), title_en=data.get("title_en", ""),
         title_zh=data.get("title_zh", ""), path=path, sha256=sha256,
         addon_max_points=float(data.get("addon_max_points", 0)), pillars=pillars, criteria=tuple(criteria),
         indicators=indicators, constants=consts, acquisition_quality=quality, grades=tuple(grades),
         ungraded=(data.get("ungraded") or {}).get("grade", "below 1A"), pue_guard=tuple(bands),
-        pue_missing_grade=guard.get("missing_grade", "below 1A"), gates=gates, raw=data)
+        pue_missing_grade=guard.get("missing_grade", "below 1A"), gates=gates, raw=data, rules=rules, ahp=ahp)
+
+
+def _check_weight_sums(indicators: dict, path: str) -> None:
+    for group, label in ((False, "core"), (True, "add-on")):
+        total = sum(ind.weight for ind in indicators.values() if ind.addon == group)
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            raise _err(f"{label} indicator weights add up to {total:.6g}, not 1", path, "indicators.*.weight",
+                       round(total, 6))
+
+
+def _ahp_values(ahp: tuple, criteria, indicators: dict, quality: dict) -> tuple[dict, dict]:
+    """Indicator weights and acquisition qualities as the AHP eigenvectors give them (unrounded)."""
+    from dataclasses import replace
+
+    local = {(lv, it): w for lv, _, items, ws, _ in ahp for it, w in zip(items, ws, strict=True)}
+    cmap = {c.id: c for c in criteria}
+    inds = {}
+    for iid, ind in indicators.items():
+        crit = cmap[ind.criterion]
+        w = local[("pillar", crit.parent)] * local[("criterion", crit.id)] * local[("indicator", iid)]
+        inds[iid] = replace(ind, weight=w)
+    chans = {it: w for (lv, it), w in local.items() if lv == "acquisition"}
+    q = dict(quality)
+    if chans:
+        top = max(chans.values())
+        q.update({ch: 100.0 * w / top for ch, w in chans.items()})
+    return inds, q
+
+
+#: largest difference accepted between a weight written in the file and the one its AHP matrices give
+AHP_WEIGHT_TOLERANCE = 5e-4
+
+
+def _derive_ahp(data: dict, path: str, pillars, criteria, indicators: dict, quality: dict) -> tuple:
+    """Check the ``[[ahp]]`` groups and that the file's weights equal the products of their eigenvectors.
+
+    Each group compares the children of one parent: ``level = "pillar"`` (parent ``core`` or ``addon``),
+    ``"criterion"`` (parent a pillar id), ``"indicator"`` (parent a criterion id) or ``"acquisition"``
+    (parent ``channels``: the renewable acquisition ladder, quality = 100 × weight / largest weight).
+    ``judgements`` list ``{a, b, value, reason}`` (a is ``value`` times as important as b, Saaty 1–9); every
+    pair of items needs one. A file without ``[[ahp]]`` is not checked (gcpi-2024).
+    """
+    groups = data.get("ahp") or []
+    if not groups:
+        return ()
+    out = []
+    local: dict[tuple[str, str], float] = {}
+    for gi, g in enumerate(groups):
+        where = f"ahp[{gi}]"
+        items = tuple(g.get("items") or ())
+        if not items:
+            raise _err("an AHP group needs items", path, f"{where}.items")
+        idx = {it: k for k, it in enumerate(items)}
+        n = len(items)
+        a = np.ones((n, n))
+        seen = set()
+        for ji, j in enumerate(g.get("judgements") or []):
+            jw = f"{where}.judgements[{ji}]"
+            if j.get("a") not in idx or j.get("b") not in idx or j["a"] == j["b"]:
+                raise _err("judgement must compare two different items of the group", path, jw)
+            if not str(j.get("reason", "")).strip():
+                raise _err("every AHP judgement needs a 'reason'", path, f"{jw}.reason")
+            v = float(j["value"])
+            if not 1 / 9 <= v <= 9:
+                raise _err("judgement value must be on Saaty's 1/9–9 scale", path, f"{jw}.value", v)
+            p, q = idx[j["a"]], idx[j["b"]]
+            a[p, q], a[q, p] = v, 1 / v
+            seen.add(frozenset((p, q)))
+        if len(seen) != n * (n - 1) // 2:
+            raise _err(f"AHP group needs a judgement for each of the {n * (n - 1) // 2} pairs, has {len(seen)}",
+                       path, f"{where}.judgements")
+        try:
+            w, cr = ahp_weights(a) if n > 1 else (np.ones(1), 0.0)
+        except InputError as exc:
+            raise _err(exc.message, path, where, exc.value) from None
+        for it, wk in zip(items, w, strict=True):
+            local[(g.get("level", ""), it)] = float(wk)
+        out.append((str(g.get("level")), str(g.get("parent")), items, tuple(float(x) for x in w), max(float(cr), 0.0)))
+    cmap = {c.id: c for c in criteria}
+    for iid, ind in indicators.items():
+        crit = cmap[ind.criterion]
+        try:
+            derived = local[("pillar", crit.parent)] * local[("criterion", crit.id)] * local[("indicator", iid)]
+        except KeyError as exc:
+            raise _err(f"no AHP group gives the weight of {exc.args[0][1]!r} ({exc.args[0][0]})", path,
+                       "ahp") from None
+        if abs(derived - ind.weight) > AHP_WEIGHT_TOLERANCE:
+            raise _err(f"weight {ind.weight:g} differs from the AHP-derived {derived:.4f}", path,
+                       f"indicators.{iid}.weight", ind.weight)
+    chans = [(lv, it) for (lv, it) in local if lv == "acquisition"]
+    if chans:
+        top = max(local[c] for c in chans)
+        for _, ch in chans:
+            derived = 100.0 * local[("acquisition", ch)] / top
+            if ch in quality and abs(derived - quality[ch]) > 0.5:
+                raise _err(f"acquisition quality {quality[ch]:g} differs from the AHP-derived {derived:.1f}", path,
+                           f"acquisition_quality.{ch}", quality[ch])
+    return tuple(out)
 
 
 def load_methodology(path: str | Path | None = None) -> Methodology:
     """Load and check a methodology file (default ``data/methodology/gcpi-2024.toml``).
+
+    ``path`` may also be the id of a shipped methodology (``"gcpi-2024"``, ``"gcpi-2025"``).
 
     Returns
     -------
@@ -349,6 +517,8 @@ def load_methodology(path: str | Path | None = None) -> Methodology:
         If the file is not valid TOML or fails a check of :func:`parse_methodology`.
     """
     p = Path(path) if path is not None else default_methodology_path()
+    if not p.exists() and p.suffix == "" and methodology_path(str(path)).exists():
+        p = methodology_path(str(path))  # a shipped methodology named by id, e.g. "gcpi-2025"
     return _load_cached(str(p.resolve()), p.stat().st_mtime_ns)
 
 

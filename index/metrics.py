@@ -154,6 +154,78 @@ def acquisition_quality(channel_kwh: dict, quality: dict):
         return np.where(np.greater(den, 0), _ratio(num, den), np.nan)
 
 
+def acquisition_quality_by_volume(channel_kwh: dict, quality: dict, total_energy_kwh):
+    """Renewable acquisition-method quality weighted by each channel's share of *total* energy.
+
+    Grid electricity without renewable attributes has quality 0, so a facility that buys 0.1 % of its
+    energy as on-site PV scores 0.1 % of the on-site quality, not the full on-site quality
+    (:func:`acquisition_quality` weights by renewable kWh only).
+
+    Parameters
+    ----------
+    channel_kwh : dict of str -> float or array
+        Renewable electricity counted per channel (``onsite``, ``sgls``, ``direct``, ``trading``, ``gec``). [kWh]
+    quality : dict of str -> float
+        Quality of each channel on 0–100 (methodology file, AHP group ``acquisition``).
+    total_energy_kwh : float or array
+        Total facility energy. [kWh]
+
+    Returns
+    -------
+    float or array
+        Quality [0–100]; ``nan`` where total energy is missing or zero.
+
+    References
+    ----------
+    White paper ch. 3 §2(2): 可再生能源比例和供给结构同样重要 (share and supply structure matter alike).
+
+    Examples
+    --------
+    >>> float(acquisition_quality_by_volume({"onsite": 1_000.0, "gec": 0.0}, {"onsite": 100, "gec": 25}, 1e6))
+    0.1
+    """
+    num = 0.0
+    for ch, kwh in channel_kwh.items():
+        num = np.add(num, np.multiply(kwh, quality[ch]))
+    with np.errstate(**_ERR):
+        return np.where(np.greater(total_energy_kwh, 0), _ratio(num, total_energy_kwh), np.nan)
+
+
+def cpu_gpu_utilisation_weighted(cpu, gpu, gpu_power_share):
+    """CPU/GPU utilisation weighted by the IT power each server class draws [fraction].
+
+    ``(1 − s) × CPU + s × GPU`` with ``s`` the accelerator servers' share of IT power. With only one
+    utilisation given, it stands for the whole fleet only when ``s`` confirms it (``s = 0`` for CPU only,
+    ``s = 1`` for GPU only) or ``s`` is not given; with both given and no ``s``, or one missing while
+    ``0 < s < 1``, the result is ``nan`` (missing), never a plain mean.
+
+    Examples
+    --------
+    >>> round(float(cpu_gpu_utilisation_weighted(0.35, 0.55, 0.25)), 4)
+    0.4
+    """
+    cpu, gpu, s = np.asarray(cpu, float), np.asarray(gpu, float), np.asarray(gpu_power_share, float)
+    both = (1.0 - s) * cpu + s * gpu
+    cpu_only = np.where(np.isnan(gpu) & (np.isnan(s) | (s == 0)), cpu, np.nan)
+    gpu_only = np.where(np.isnan(cpu) & (np.isnan(s) | (s == 1)), gpu, np.nan)
+    return np.where(~np.isnan(cpu) & ~np.isnan(gpu), both, np.where(np.isnan(gpu), cpu_only, gpu_only))
+
+
+def storage_efficiency(storage_capacity_tb, it_energy_kwh, hours):
+    """Storage efficiency (存效): installed storage capacity per watt of average IT power [GB/W] (= TB/kW).
+
+    References
+    ----------
+    Seed 001 (CAICT 2025) note 18: 数据中心总存力规模与数据中心 IT 设备功耗的比值; national 102.2 GB/W (2024).
+
+    Examples
+    --------
+    >>> float(storage_efficiency(1_022.0, 87_840.0, 8784))
+    102.2
+    """
+    return _ratio(storage_capacity_tb, average_power_kw(it_energy_kwh, hours))
+
+
 def rack_utilisation(racks_occupied, racks_ready):
     """Rack utilisation (上架率): racks in use / racks with completed M&E fit-out [fraction].
 

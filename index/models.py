@@ -71,6 +71,8 @@ class Figure(BaseModel):
     value: float
     status: Status = "reported"
     source: str | None = None
+    proxy: bool | None = Field(None, description="True when the figure stands in for the facility's own value "
+                               "(a region's power mix, a company-wide total): shown, never used in a loan test")
 
     @field_validator("value")
     @classmethod
@@ -108,6 +110,27 @@ class RefrigerantTopUp(BaseModel):
     source: str | None = None
 
 
+class GecCertificate(BaseModel):
+    """One unbundled green electricity certificate lot (绿证, 1 GEC = 1 MWh) claimed for the period.
+
+    The fields are the evidence the GHG Protocol Scope 2 Guidance (2015) ch. 7.5 quality criteria ask for:
+    a unique id, the generation period (vintage), the market it was issued and cancelled in, and the
+    cancellation record naming the beneficiary. :mod:`index.engine` counts a lot only when all are present
+    and consistent (methodologies with ``rules.gec_quality_criteria``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str = Field(description="Certificate serial / lot id from the registry (绿证编号)")
+    mwh: float = Field(ge=0, description="Certificates in the lot [MWh]")
+    generation_start: date | None = Field(None, description="First day of generation (vintage)")
+    generation_end: date | None = Field(None, description="Last day of generation (vintage)")
+    market: str | None = Field(None, description="Market / registry boundary, e.g. 'CN' (China GEC registry)")
+    retired_for: str | None = Field(None, description="Beneficiary named on the cancellation record")
+    evidence: str | None = Field(None, description="Cancellation (retirement) record reference")
+    status: Status = "reported"
+    source: str | None = None
+
+
 #: field name -> unit it is held in (the unit a ``{value, unit}`` table is converted to)
 FIGURE_UNITS: dict[str, str] = {
     "total_energy_kwh": "kWh",
@@ -125,6 +148,10 @@ FIGURE_UNITS: dict[str, str] = {
     "diesel_l": "L",
     "natural_gas_m3": "m3 gas",
     "compute_capacity_tflops": "TFLOPS",
+    "compute_fp32_tflops": "TFLOPS",
+    "storage_capacity_tb": "TB",
+    "gpu_power_share": "fraction",
+    "onsite_certificates_sold_mwh": "MWh",
     "rack_utilisation": "fraction",
     "racks_ready": "racks",
     "racks_occupied": "racks",
@@ -213,7 +240,15 @@ class PeriodData(BaseModel):
     sgls_kwh: OptFigure = Field(None, description="Source-grid-load-storage project supply [kWh]")
     direct_supply_kwh: OptFigure = Field(None, description="Direct supply / PPA renewable power [kWh]")
     green_trading_kwh: OptFigure = Field(None, description="Bundled green-power trading [kWh]")
-    gec_mwh: OptFigure = Field(None, description="Unbundled GECs retired [MWh]")
+    gec_mwh: OptFigure = Field(None, description="Unbundled GECs retired [MWh] (no per-lot evidence)")
+    gec_certificates: tuple[GecCertificate, ...] | None = Field(
+        None, description="Unbundled GEC lots with their evidence (id, vintage, market, cancellation)")
+    green_trading_certificate_ids: tuple[str, ...] | None = Field(
+        None, description="Certificate ids delivered with the bundled green-power trading settlements")
+    onsite_certificates_sold_mwh: OptFigure = Field(
+        None, description="Certificates issued for on-site generation and sold to others [MWh]")
+    onsite_certificate_ids_sold: tuple[str, ...] | None = Field(
+        None, description="Ids of certificates issued for on-site generation and sold to others")
     renewable_share: OptFigure = Field(None, description="Published renewable share when no breakdown [fraction]")
     water_m3: OptFigure = Field(None, description="Site water consumption [m³]")
     water_recycled_m3: OptFigure = Field(None, description="Recycled / reclaimed / rain water used [m³]")
@@ -222,6 +257,13 @@ class PeriodData(BaseModel):
     refrigerants: tuple[RefrigerantTopUp, ...] | None = Field(None, description="Refrigerant top-ups")
     compute_capacity_tflops: OptFigure = Field(None, description="Compute capacity [TFLOPS at compute_precision]")
     compute_precision: Precision | None = Field(None, description="Precision of compute_capacity_tflops")
+    compute_fp32_tflops: OptFigure = Field(
+        None, description="FP32 peak capacity when compute_capacity_tflops is at another precision "
+        "(vendor datasheet FP32 peak per device × devices; its source names the datasheets) [TFLOPS]")
+    storage_capacity_tb: OptFigure = Field(None, description="Installed storage capacity [TB]")
+    gpu_power_share: OptFigure = Field(
+        None, description="Share of IT power drawn by accelerator (GPU) servers, for weighting CPU/GPU "
+        "utilisation [fraction]")
     racks_ready: OptFigure = Field(None, description="Racks with completed M&E fit-out [racks]")
     racks_occupied: OptFigure = Field(None, description="Racks in use [racks]")
     rack_utilisation: OptFigure = Field(None, description="Published rack utilisation when no rack counts [fraction]")
@@ -290,7 +332,7 @@ class PeriodData(BaseModel):
             fig = getattr(self, name, None)
             if fig is not None and fig.value < 0:
                 errs.append(f"{name}: must not be negative [{FIGURE_UNITS[name]}] (got {fig.value})")
-        for name in ("renewable_share", "rack_utilisation", "cpu_utilisation", "gpu_utilisation"):
+        for name in ("renewable_share", "rack_utilisation", "cpu_utilisation", "gpu_utilisation", "gpu_power_share"):
             fig = getattr(self, name)
             if fig is not None and fig.value > 1:
                 hint = f" — give per cent as {{value = {fig.value}, unit = \"%\"}}" if fig.value <= 100 else ""

@@ -63,6 +63,21 @@ class NodeResult(BaseModel):
     indicators: tuple[str, ...]
 
 
+class FactorUsed(BaseModel):
+    """One reference value a result used (grid factor, fuel factor, GWP, provincial weight) and its origin."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str  #: e.g. ``grid_factor_location``, ``fuel_factor.diesel``, ``gwp.R134a``
+    value: float
+    unit: str
+    year: int | None = None
+    level: str | None = None
+    region: str | None = None
+    source: str = ""
+    note: str | None = None
+
+
 class IndexResult(BaseModel):
     """GCPI result for one facility-period.
 
@@ -84,6 +99,13 @@ class IndexResult(BaseModel):
         Gates hit (``pue_grade_guard`` when the PUE capped the grade, and informational flags).
     methodology_sha256 : str
         SHA-256 of the methodology file the score was computed with.
+    reference_sha256 : str
+        SHA-256 of the reference-data bundle (:class:`index.reference.ReferenceBundle`) it was computed with.
+    factors : tuple of FactorUsed
+        The reference values used, with year, level and source.
+    loan_test_usable : bool
+        False when a figure is tagged ``proxy`` or an operation-stage period is shorter than the methodology's
+        minimum (methodologies with those rules): such a result is indicative and cannot serve a loan test.
     """
 
     model_config = ConfigDict(frozen=True, ser_json_inf_nan="strings")
@@ -112,6 +134,10 @@ class IndexResult(BaseModel):
     methodology_id: str
     methodology_version: str
     methodology_sha256: str
+    reference_sha256: str = ""
+    factors: tuple[FactorUsed, ...] = ()
+    loan_test_usable: bool = True
+    proxies: tuple[str, ...] = ()
 
     def kpi(self, name: str) -> float | None:
         """A KPI value for SPTs: ``index`` (total), ``core``, ``addon`` or an indicator id (its raw value);

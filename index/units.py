@@ -20,6 +20,7 @@ UNITS: dict[str, dict[str, float]] = {
     "ratio": {"%": 0.01, "fraction": 1.0},
     "compute": {"TFLOPS": 1.0, "PFLOPS": 1e3, "EFLOPS": 1e6, "GFLOPS": 1e-3, "P": 1e3},
     "count": {"racks": 1.0, "standard_racks": 1.0},
+    "storage": {"TB": 1.0, "PB": 1e3, "EB": 1e6, "GB": 1e-3},
 }
 
 #: field unit -> (dimension, unit name within the dimension)
@@ -34,6 +35,7 @@ FIELD_UNIT_DIMENSION: dict[str, tuple[str, str]] = {
     "fraction": ("ratio", "fraction"),
     "TFLOPS": ("compute", "TFLOPS"),
     "racks": ("count", "racks"),
+    "TB": ("storage", "TB"),
 }
 
 

@@ -696,6 +696,8 @@ class Store(InputsMixin):
             for field, spec in by_period.get(None, {}).items():
                 if spec[0] == "number":
                     data[field] = {"value": spec[1], "status": spec[4], "source": spec[5]}
+                    if spec[2] == "proxy":  # store.tomlio.PROXY_TAG
+                        data[field]["proxy"] = True
             periods = []
             for p in prows:
                 meta = {"label": p.label, **{k: getattr(p, k) for k in PERIOD_META}}

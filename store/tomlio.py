@@ -103,12 +103,24 @@ Spec = tuple[str, float | None, str | None, tuple | None, str, str | None]
 
 
 def period_specs(p: PeriodData) -> dict[str, Spec]:
-    """The figures of one period, keyed by field (``checklists.<id>``, ``refrigerants[i]`` for the lists)."""
+    """The figures of one period, keyed by field (``checklists.<id>``, ``refrigerants[i]`` for the lists).
+
+    Raises
+    ------
+    InputError
+        If the period holds GEC lot evidence (``gec_certificates``, certificate id lists), which the deal book
+        has no table for yet: refused rather than silently dropped.
+    """
+    unstored = [n for n in ("gec_certificates", "green_trading_certificate_ids", "onsite_certificate_ids_sold")
+                if getattr(p, n, None)]
+    if unstored:
+        raise InputError(f"period {p.label}: the deal book cannot store {', '.join(unstored)} yet (GEC lot "
+                         "evidence); score this facility from its file", field=unstored[0], row=f"period {p.label}")
     out: dict[str, Spec] = {}
     for name in PERIOD_FIGURES:
         f = getattr(p, name)
         if f is not None:
-            out[name] = ("number", f.value, None, None, f.status, f.source)
+            out[name] = number_spec(f)
     for name in CATEGORIES:
         c = getattr(p, name)
         if c is not None:
@@ -126,13 +138,26 @@ def facility_specs(f: Facility) -> dict[str, Spec]:
     for name in FACILITY_FIGURES:
         fig = getattr(f, name)
         if fig is not None:
-            out[name] = ("number", fig.value, None, None, fig.status, fig.source)
+            out[name] = number_spec(fig)
     return out
+
+
+#: a number figure's ``text`` (unused by numbers) holds this tag when the figure is a proxy (Figure.proxy: a
+#: region's mix or a company-wide total standing in for the facility's own value, never used in a loan test)
+PROXY_TAG = "proxy"
+
+
+def number_spec(fig) -> Spec:
+    """The stored row of a number :class:`~index.models.Figure` (its proxy tag in ``text``)."""
+    return ("number", fig.value, PROXY_TAG if fig.proxy else None, None, fig.status, fig.source)
 
 
 def _fig_dict(spec: Spec) -> dict:
     kind, value, text, items, status, source = spec
-    return {"value": value, "status": status, "source": source}
+    d = {"value": value, "status": status, "source": source}
+    if text == PROXY_TAG:
+        d["proxy"] = True
+    return d
 
 
 def period_dict(meta: dict, specs: dict[str, Spec]) -> dict:
@@ -177,6 +202,8 @@ def _compact(status: str, source: str | None, dstatus: str, dsource: str | None,
 
 def _figure_out(fig, dstatus, dsource, where):
     extra = _compact(fig.status, fig.source, dstatus, dsource, where)
+    if fig.proxy:
+        extra["proxy"] = True
     return fig.value if not extra else {"value": fig.value, **extra}
 
 

@@ -38,6 +38,10 @@ TABLES = {
         ["kgco2e_per_unit", "ncv", "carbon_content_tc_per_tj", "oxidation_rate", "density_kg_per_l"],
     ),
     "benchmarks.csv": (["metric", "scope", "year", "value", "unit"], ["year", "value"]),
+    "renewable_consumption_weights.csv": (
+        ["province_code", "name_zh", "year", "total_weight", "non_hydro_weight", "assessed"],
+        ["year", "total_weight", "non_hydro_weight"],
+    ),
     "policy_thresholds.csv": (
         ["policy_id", "metric", "scope", "comparator", "value", "unit", "effective_year", "document"],
         ["value", "effective_year"],
@@ -143,3 +147,17 @@ def test_policy_comparators():
     pol = load("policy_thresholds.csv")
     assert set(pol.comparator) <= {"<=", ">="}
     assert pol.policy_id.is_unique
+
+
+def test_renewable_weights_2023():
+    """2023 weights (发改办能源〔2023〕569号): Fujian 20.6 % / 10.0 % as the Fujian 2023 implementation plan states
+    them; every province but Tibet (not assessed); non-hydro never above total; Xinjiang monitored only."""
+    df = load("renewable_consumption_weights.csv")
+    provinces = set(load("provinces.csv")["province_code"])
+    assert set(df["province_code"]) == provinces - {"xizang"}
+    fj = df[df["province_code"] == "fujian"].iloc[0]
+    assert (fj["total_weight"], fj["non_hydro_weight"]) == (0.206, 0.10)
+    nm = df[df["province_code"] == "neimenggu"].iloc[0]
+    assert (nm["total_weight"], nm["non_hydro_weight"]) == (0.23, 0.22)
+    assert (df["non_hydro_weight"] <= df["total_weight"]).all()
+    assert set(df.loc[df["assessed"] == "no", "province_code"]) == {"xinjiang"}

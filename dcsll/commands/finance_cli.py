@@ -54,7 +54,7 @@ def run_cashflows(args: argparse.Namespace) -> int:
                "convention": sched.convention,
                "rows": json.loads(df.to_json(orient="records", date_format="iso", double_precision=10))}
         for r in out["rows"]:
-            for k in ("start", "end", "payment_date"):
+            for k in ("start", "end", "payment_date", "fixing_date"):
                 r[k] = r[k][:10]
         print(json.dumps(out, indent=1, ensure_ascii=False))
         return 0

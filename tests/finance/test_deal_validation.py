@@ -94,9 +94,10 @@ def test_steps_of_wrong_sign(tmp_path, field, value, words):
 
 
 def test_cap_smaller_than_one_step(tmp_path):
-    e = find(errors_of(tmp_path, lambda d: d["ratchet"].__setitem__("cap_bp", 5)), "ratchet.cap_bp",
-             ["smaller than one step"])
-    assert e.unit == "bp" and e.value == 5
+    # demo ratchet: -10/+10 bp shared 60/40 -> single KPI steps 6 and 4 bp; a cap of 3 bp blocks even the 4 bp step
+    e = find(errors_of(tmp_path, lambda d: d["ratchet"].__setitem__("cap_bp", 3)), "ratchet.cap_bp",
+             ["smaller than one step (4.0 bp)"])
+    assert e.unit == "bp" and e.value == 3
 
 
 def test_currency_base_rate_mismatch(tmp_path):

@@ -1,7 +1,7 @@
 """Ratchet rules on hand-worked examples.
 
-Loan for every case unless stated: USD 10,000,000 bullet, quarterly from 2025-01-15 (weekend-only calendar, all
-roll dates below are weekdays), Term SOFR held at 4.00 %, margin 200 bp, ACT/360. Interest for a period is
+Loan for every case unless stated: USD 10,000,000 bullet, quarterly from 2025-01-15 (New York banking days, all
+roll dates below are business days), Term SOFR held at 4.00 %, margin 200 bp, ACT/360. Interest for a period is
 10,000,000 × all-in rate × days / 360, worked out in each test.
 """
 

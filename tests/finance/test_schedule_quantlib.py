@@ -16,6 +16,7 @@ from finance.terms import LoanTerms
 
 ql = pytest.importorskip("QuantLib")
 D = dt.date.fromisoformat
+US_FED_QL = ql.UnitedStates(ql.UnitedStates.FederalReserve)   # New York banking days, the USD default calendar
 
 
 def qd(d: dt.date):
@@ -68,7 +69,7 @@ def assert_matches(frame, coupons, principal):
 def test_bullet(day_count, qdc):
     loan = usd_loan(day_count=day_count)
     _, frame = my_schedule(loan)
-    sched = ql_schedule(loan, ql.WeekendsOnly())
+    sched = ql_schedule(loan, US_FED_QL)
     n = len(sched) - 1
     cps = ql_coupons(sched, qdc, [10_000_000] * n, [0.065] * n)
     assert_matches(frame, cps, [0] * (n - 1) + [10_000_000])
@@ -79,7 +80,7 @@ def test_equal_principal_with_grace(day_count, qdc):
     # 20 quarterly periods, grace to 2026-01-15: 16 equal repayments of 10,000,000 / 16 = 625,000.00
     loan = usd_loan(day_count=day_count, repayment="equal_principal", grace_end=D("2026-01-15"))
     _, frame = my_schedule(loan)
-    sched = ql_schedule(loan, ql.WeekendsOnly())
+    sched = ql_schedule(loan, US_FED_QL)
     n = len(sched) - 1
     assert n == 20
     principal = [0.0] * 4 + [625_000.0] * 16
@@ -91,7 +92,7 @@ def test_equal_principal_with_grace(day_count, qdc):
 def test_margin_change_mid_life():
     # margin 250 bp steps down 15 bp from the 9th interest period (start 2027-01-15): all-in 6.50 % -> 6.35 %
     loan = usd_loan(repayment="equal_principal")
-    sched = ql_schedule(loan, ql.WeekendsOnly())
+    sched = ql_schedule(loan, US_FED_QL)
     dates = [pyd(d) for d in sched]
     ev = [MarginEvent(dates[8], 1, 0, "test")]
     _, frame = my_schedule(loan, ev, [0.0, -15.0, 0.0])
@@ -107,7 +108,7 @@ def test_annuity_day_count_convention():
     # 等额本息, quarterly, 5 % all-in, principal from the periodic rate i = 5 %/4, interest on ACT/360.
     loan = usd_loan(repayment="annuity", annuity_convention="day_count", margin_bp=100, maturity_date=D("2027-01-15"))
     _, frame = my_schedule(loan)
-    sched = ql_schedule(loan, ql.WeekendsOnly())
+    sched = ql_schedule(loan, US_FED_QL)
     n = len(sched) - 1
     i = 0.05 / 4
     a = round(10_000_000 * i / (1 - (1 + i) ** -n), 2)   # instalment quoted by the bank, to the cent

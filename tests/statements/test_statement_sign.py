@@ -141,8 +141,11 @@ def test_incremental_update_replacing_the_attached_content(signed_pdf, test_ca, 
     assert rep.status == ALTERED, rep
 
 
-def test_stripped_signature_is_unsigned(signed_pdf, test_ca, tmp_path):
-    """Rewrite the PDF without its signature field (attachment kept)."""
+def test_stripped_signature_is_altered_signature_removed(signed_pdf, test_ca, tmp_path):
+    """Rewrite the whole PDF without its signature field (attachment kept, no revision history left).
+
+    dcsll attaches statement.json only in the signing update, so the attachment alone shows it was signed.
+    """
     from pypdf import PdfReader, PdfWriter
 
     path, _ = signed_pdf
@@ -156,7 +159,8 @@ def test_stripped_signature_is_unsigned(signed_pdf, test_ca, tmp_path):
         writer.write(f)
     assert "statement.json" in PdfReader(bad).attachments  # content kept, signature gone
     rep = verify_statement(bad, trust=[test_ca["ca"]])
-    assert rep.status == UNSIGNED and rep.exit_code == 1
+    assert rep.status == ALTERED and rep.exit_code == 1
+    assert rep.reasons[0].startswith("signature removed")
 
 
 def test_signed_revision_cut_off_is_unsigned(signed_pdf, test_ca, tmp_path):
