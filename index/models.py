@@ -179,6 +179,9 @@ def _wrap_figures(data: Any, names: list[str], status: str, source: str | None) 
         v = out[name]
         if isinstance(v, bool):
             raise FieldErrors([(name, "expected a number, got a boolean")])
+        if isinstance(v, str | list):
+            raise FieldErrors([(name, f"expected a number [{FIGURE_UNITS.get(name, '-')}], got {v!r}: leave the "
+                                      "figure out when it is missing (text such as N/A is not read as missing)")])
         if isinstance(v, (int, float)):
             try:
                 out[name] = {"value": float(v), "status": status, "source": source}
@@ -530,6 +533,13 @@ class Facility(BaseModel):
         seen = set()
         lo, hi = PLAUSIBILITY["it_load_vs_design.min"], PLAUSIBILITY["it_load_vs_design.max"]
         errs: list[tuple[str, str]] = []
+        for name in ("design_it_power_kw", "standard_racks"):
+            fig, unit = getattr(self, name), FIGURE_UNITS[name]
+            if fig is not None and (fig.value < 0 or fig.value > PLAUSIBILITY[f"figure_max.{unit}"]):
+                errs.append((name, f"{fig.value:g} {unit} is outside 0 to {PLAUSIBILITY[f'figure_max.{unit}']:g} "
+                             f"{unit} (data/validation/plausibility.toml)"))
+        if errs:
+            raise FieldErrors(errs)
         for i, p in enumerate(self.periods):
             if self.design_it_power_kw is not None and p.it_energy_kwh is not None and self.design_it_power_kw.value:
                 avg = p.it_energy_kwh.value / p.hours
