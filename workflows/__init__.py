@@ -23,6 +23,8 @@ Steps (:mod:`workflows.pipeline`)
 ``score(facility, methodology, period=None) -> list[IndexResult]``
 ``facility_of(deal, source) -> Facility``                the deal's facility (inline or by id)
 ``observation_results(deal, facility, methodology) -> {period: IndexResult}``   what the deal's observations name
+``deal_scorer(deal, methodology) -> scorer(facility, period)``   scores with what the deal pins (methodology id /
+    SHA-256, reference bundle; ``index.engine.pinned``), else with ``methodology``
 ``evaluate_deal(deal, source=None, *, facility=None, methodology=None) -> DealEvaluation``
     ``.schedule(scenario=None) -> finance.schedule.Schedule``,
     ``.valuation(discount_rate_pct=None, scenarios=None) -> finance.valuation.Valuation``,
@@ -56,6 +58,7 @@ from workflows.pipeline import (
     TargetInputs,
     TargetsReport,
     build_statement,
+    deal_scorer,
     evaluate_deal,
     facility_of,
     load_target_inputs,
@@ -72,7 +75,7 @@ from workflows.sources import FileSource, Source, StoreSource
 
 __all__ = [
     "DEFAULTS", "DealEvaluation", "Defaults", "FileSource", "SimulationReport", "SimulationRun", "Source",
-    "StoreSource", "TargetInputs", "TargetsReport", "build_statement", "evaluate_deal", "facility_of",
+    "StoreSource", "TargetInputs", "TargetsReport", "build_statement", "deal_scorer", "evaluate_deal", "facility_of",
     "load_target_inputs", "named", "observation_results", "score", "simulate", "simulate_run", "simulated_years",
     "targets",
 ]

@@ -61,3 +61,39 @@ def test_defaults_are_the_cli_defaults():
                                              workflows.DEFAULTS.model) == (10_000, 0, "ets")
     ns = build_parser().parse_args(["targets", "DEAL"])
     assert (ns.paths, ns.seed) == (workflows.DEFAULTS.targets_paths, 0) == (5000, 0)
+
+
+def test_deal_pins_are_honoured_by_the_workflow(tmp_path, monkeypatch):
+    """A deal that pins methodology and reference bundle keeps its 2025 result when newer factors appear
+    (the same check as tests/index/test_methodology_2025.py, through workflows.evaluate_deal)."""
+    import shutil
+
+    from finance.deal import Deal
+
+    if "reference_sha256" not in Deal.model_fields:
+        pytest.skip("deals pin a methodology and a reference bundle once helper methodology's branch is merged")
+    from index.methodology import load_methodology
+    from index.reference import data_dir, default_bundle
+
+    src = workflows.FileSource(deal_file=DEAL)
+    deal = src.deal()
+    m24, old = load_methodology(), default_bundle()
+    pinned = deal.model_copy(update={"methodology": m24.id, "methodology_sha256": m24.sha256,
+                                     "reference_sha256": old.sha256})
+    before = workflows.evaluate_deal(pinned, src).results
+    assert set(before) == {"2025"}
+    for sub in ("reference", "validation", "methodology", "facilities"):
+        shutil.copytree(data_dir() / sub, tmp_path / sub)
+    grid = tmp_path / "reference" / "grid_emission_factors.csv"
+    grid.write_text(grid.read_text(encoding="utf-8") + "2025,national,cn,全国,National,residual,0.7000,"
+                    "hypothetical 2025 announcement (test),,2027,2026-11-21\n", encoding="utf-8")
+    monkeypatch.setenv("DCSLL_DATA", str(tmp_path))
+    assert default_bundle().sha256 != old.sha256
+    after = workflows.evaluate_deal(pinned, workflows.FileSource(deal_file=DEAL)).results
+    assert after["2025"].total == before["2025"].total
+    unpinned = workflows.evaluate_deal(pinned.model_copy(update={"reference_sha256": None}),
+                                       workflows.FileSource(deal_file=DEAL)).results
+    assert unpinned["2025"].total != before["2025"].total
+    with pytest.raises(InputError, match="pinned") as e:
+        workflows.evaluate_deal(pinned.model_copy(update={"methodology_sha256": "0" * 64}), src)
+    assert e.value.file == str(DEAL)
