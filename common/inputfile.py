@@ -24,6 +24,11 @@ from pathlib import Path
 
 from common.errors import InputError, InputErrors
 
+#: encodings charset-normalizer chooses among for a file that is neither UTF-8 nor BOM-marked UTF-16/32: the
+#: "ANSI" code pages Excel and Notepad write in the locales dcsll's users work in (GBK is tested first by byte
+#: structure, :func:`_looks_gbk`). Restricting the candidates keeps a short Western file from being read as a
+#: Central-European code page (è as č).
+CANDIDATE_ENCODINGS = ("cp1252", "latin_1", "gb18030", "big5", "shift_jis", "euc_kr", "cp1251")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
@@ -112,9 +117,11 @@ def decode_text(data: bytes, name: str, what: str = "file") -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _looks_gbk(data):
+        return data.decode("gb18030"), "gb18030"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    best = from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
     if best is None:
         raise InputError(f"{what} is not UTF-8 and its text encoding cannot be told; save it as UTF-8", file=name)
     enc = best.encoding
@@ -124,6 +131,29 @@ def decode_text(data: bytes, name: str, what: str = "file") -> tuple[str, str]:
         return data.decode(enc), enc
     except (UnicodeDecodeError, LookupError):
         raise InputError(f"{what} is not UTF-8 and does not decode as {enc}; save it as UTF-8", file=name) from None
+
+
+def _looks_gbk(data: bytes) -> bool:
+    """True when every non-ASCII byte pairs up as GBK and at least 90 % of the pairs lie in the GB 2312 area.
+
+    Chinese-locale Excel and Notepad write "ANSI" as GBK (code page 936). A mostly-ASCII file with a few
+    Chinese names is too short for a statistical detector (charset-normalizer takes it for a Central-European
+    code page), so the byte structure decides first: GB 2312 characters are two bytes 0xA1-0xF7, 0xA1-0xFE;
+    GBK adds lead bytes 0x81-0xFE with trail bytes 0x40-0xFE. Latin-1 text fails the test (an accented letter
+    is one byte followed by ASCII). GB18030 (the superset) decodes what passes.
+    """
+    i, n, pairs, gb2312 = 0, len(data), 0, 0
+    while i < n:
+        b = data[i]
+        if b < 0x80:
+            i += 1
+            continue
+        if not (0x81 <= b <= 0xFE and i + 1 < n and 0x40 <= data[i + 1] <= 0xFE and data[i + 1] != 0x7F):
+            return False
+        pairs += 1
+        gb2312 += 0xA1 <= b <= 0xF7 and data[i + 1] >= 0xA1
+        i += 2
+    return pairs > 0 and gb2312 >= 0.9 * pairs
 
 
 def read_text(path: str | Path, what: str = "file") -> str:

@@ -58,8 +58,11 @@ def _months(labels: list[str], file: str | None):
     out = []
     for i, lab in enumerate(labels):
         try:
-            out.append(pd.Period(lab, freq="M"))
-        except (ValueError, TypeError):
+            m = pd.Period(lab, freq="M")
+            if m is pd.NaT or not isinstance(m, pd.Period):  # "" and "NaT" parse to NaT
+                raise ValueError(lab)
+            out.append(m)
+        except (ValueError, TypeError, OverflowError):
             raise InputError("month must be written YYYY-MM", file=file, field="month", row=i + 1,
                              value=lab) from None
     return out
