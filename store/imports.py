@@ -23,7 +23,6 @@ rows. The acting user needs the roles of each record, or ``admin`` (``data.impor
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,14 +85,14 @@ def classify(doc: dict, *, file: str | None = None) -> str:
 
 
 def _read(path: Path) -> tuple[bytes, dict]:
+    """(bytes, parsed TOML): file kind, size, encoding and number checks of :mod:`common.inputfile`."""
+    from common.inputfile import decode_text, parse_toml, read_bytes
+
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    try:
-        return raw, tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"not a valid TOML file: {exc}", file=str(path)) from None
+        raw = read_bytes(path)
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    return raw, parse_toml(decode_text(raw, str(path))[0], str(path), "the file")
 
 
 def import_file(store, actor: str, path: str | Path) -> FileImport:

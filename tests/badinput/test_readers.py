@@ -144,3 +144,20 @@ def test_upload_lists_every_failure_in_one_table():
     assert len(table) >= 3
     assert all("line" in str(r["row"]) for r in table)
     assert any(r["field"] == "water_m3" and r["value"] == "N/A" for r in table)
+
+
+@pytest.mark.parametrize("rate", [float("nan"), float("inf"), [3.0, float("nan")]])
+def test_valuation_refuses_a_non_finite_discount_rate(rate):
+    """The engine function, not only the CLI option, refuses nan / inf discount rates."""
+    import datetime as dt
+
+    import numpy as np
+
+    from finance.deal import load_deal, loan_plan
+    from finance.valuation import discount_factors
+
+    plan = loan_plan(load_deal(corpus.DEALS[0]))
+    r = rate if np.ndim(rate) == 0 else np.resize(rate, len(plan.periods))
+    with pytest.raises(InputError, match="finite") as exc:
+        discount_factors(plan, dt.date(2025, 7, 21), r)
+    assert exc.value.field == "discount_rate" and exc.value.unit == "% p.a."
