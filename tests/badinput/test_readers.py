@@ -161,3 +161,17 @@ def test_valuation_refuses_a_non_finite_discount_rate(rate):
     with pytest.raises(InputError, match="finite") as exc:
         discount_factors(plan, dt.date(2025, 7, 21), r)
     assert exc.value.field == "discount_rate" and exc.value.unit == "% p.a."
+
+
+@pytest.mark.parametrize("name", ["plausibility.toml", "deal_limits.toml", "input_limits.toml"])
+def test_every_bound_has_a_value_and_a_source(name):
+    import tomllib
+
+    raw = tomllib.loads((corpus.DATA / "validation" / name).read_text(encoding="utf-8"))
+    n = 0
+    for table, entries in raw.items():
+        for key, entry in entries.items():
+            assert isinstance(entry["value"], int | float), f"{table}.{key}"
+            assert len(entry["source"]) > 20, f"{table}.{key} needs a source"
+            n += 1
+    assert n >= 5
