@@ -7,7 +7,6 @@ verified figure, concurrent write, bad record) are shown translated, and the upl
 """
 
 import hashlib
-import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -17,11 +16,12 @@ from app_support.cfe import interval_tab
 from app_support.engine import ROOT, methodology
 from app_support.i18n import current_language, t
 from app_support.pages import require
-from app_support.periods_table import columns, periods_frame, read_table, rows_to_periods, template_workbook
+from app_support.periods_table import columns, periods_frame, rows_to_periods, template_workbook
 from app_support.store import actor, app_store
+from app_support.upload_check import build_facility as build_checked
+from app_support.upload_check import validate_upload
 from index.engine import score
 from index.errors import InputError, InputErrors
-from index.models import facility_from_dict
 from store.errors import ImmutableRecordError, PermissionDenied, StaleWriteConflict, StoreError
 
 TEMPLATE = ROOT / "app_support" / "templates" / "facility_template.toml"
@@ -51,39 +51,13 @@ ENTERED = "entered in the app"
 
 def _validate(name: str, data: bytes, header: dict | None) -> tuple[object, list[dict]]:
     """(facility or None, failure rows) of an uploaded file. Tables are attached to ``header`` (a stored
-    facility without periods)."""
-    lines: dict[str, int] = {}
-    try:
-        if name.lower().endswith(".toml"):
-            return _build(tomllib.loads(data.decode("utf-8")), name)
-        periods, lines, errors = rows_to_periods(read_table(name, data), name)
-        fac, rows = _build(dict(header or {}, periods=periods), name, errors)
-    except tomllib.TOMLDecodeError as exc:
-        return None, [InputError(f"not valid TOML: {exc}", file=name).as_row()]
-    except UnicodeDecodeError as exc:
-        return None, [InputError(f"not UTF-8 text: {exc}", file=name).as_row()]
-    except InputError as exc:
-        return None, [exc.as_row()]
-    for r in rows:  # a table's rows are named by their spreadsheet line as well as their period
-        if r["row"] in lines:
-            r["row"] = f"{r['row']} (line {lines[r['row']]})"
-    return fac, rows
+    facility without periods); see :func:`app_support.upload_check.validate_upload`."""
+    return validate_upload(name, data, header)
 
 
 def _build(raw: dict, name: str, errors: list[InputError] = ()) -> tuple[object, list[dict]]:
-    """(facility or None, failure rows) of a facility mapping; ``errors`` are cells already found unreadable
-    (those cells were left out, so the rest is still checked and every problem is listed at once)."""
-    errors = list(errors)
-    fac = None
-    try:
-        fac = facility_from_dict(raw, file=name)
-    except InputErrors as exc:
-        errors += exc.errors
-    except InputError as exc:
-        errors.append(exc)
-    if errors:
-        return None, InputErrors(errors).table()
-    return fac, []
+    """(facility or None, failure rows) of a facility mapping (:func:`app_support.upload_check._build`)."""
+    return build_checked(raw, name, errors)
 
 
 def _failure_table(rows: list[dict], key: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from index.errors import InputError
-from index.models import PeriodData
+from index.models import FIGURE_UNITS, PeriodData
 
 TEMPLATE_TOML = Path(__file__).parent / "templates" / "facility_template.toml"
 #: separator of list cells
@@ -34,6 +34,21 @@ def _empty(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
 
 
+def _number(v) -> float | int | None:
+    """A numeric cell as a number (text like ``"1234.5"`` or ``"1e8"`` read, whole numbers as int; None when not
+    a number: ``"N/A"``, ``"1,5"`` — a comma is a thousands separator or a decimal comma, never guessed)."""
+    if isinstance(v, bool):
+        return None
+    if not isinstance(v, int | float):
+        try:
+            v = float(str(v).strip())
+        except (ValueError, OverflowError):
+            return None
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return int(v)
+    return v
+
+
 def _split(v) -> list[str]:
     return [x.strip() for x in str(v).split(LIST_SEP) if x.strip()]
 
@@ -45,19 +60,25 @@ def columns(checklist_ids: list[str]) -> list[str]:
 
 
 def read_table(name: str, data: bytes) -> pd.DataFrame:
-    """A CSV (UTF-8) or Excel (.xlsx, first sheet) upload as a DataFrame, ``label`` kept as text.
+    """A CSV or Excel (.xlsx, first sheet) upload as a DataFrame of cell values, every cell kept as given.
+
+    CSV: the text encoding is detected (UTF-8, UTF-16 with BOM, GBK/GB18030 as Chinese-locale Excel writes
+    it, latin-1), every cell is text. Excel: size, sheet extent and zip limits are checked before a cell is
+    parsed, then openpyxl reads it in read-only mode (:mod:`common.inputfile`). No cell is turned into a
+    missing value except an empty one: ``"N/A"`` reaches :func:`rows_to_periods`, which refuses it.
 
     Raises
     ------
     InputError
-        If the file cannot be read as a table.
+        If the file cannot be read as a table or exceeds a limit (``data/validation/input_limits.toml``).
     """
-    try:
-        if name.lower().endswith(".xlsx"):
-            return pd.read_excel(io.BytesIO(data), dtype={"label": str}, engine="openpyxl")
-        return pd.read_csv(io.BytesIO(data), dtype={"label": str}, encoding="utf-8")
-    except Exception as exc:  # pandas raises many types for unreadable files
-        raise InputError(f"cannot read the table: {exc}", file=name) from None
+    from common.inputfile import read_csv_text, read_xlsx
+
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        return read_xlsx(data, name)
+    if name.lower().endswith(".xls"):
+        raise InputError("old Excel .xls workbooks are not read: save as .xlsx or CSV", file=name)
+    return read_csv_text(data, name)
 
 
 def rows_to_periods(df: pd.DataFrame, file: str) -> tuple[list[dict], dict[str, int], list[InputError]]:
@@ -101,9 +122,15 @@ def rows_to_periods(df: pd.DataFrame, file: str) -> tuple[list[dict], dict[str, 
             elif col not in known:
                 errors.append(InputError("unknown column", file=file, row=where, field=col, value=v))
             elif col in TEXT_FIELDS:
-                p[col] = str(v).strip()
+                p[col] = v.date().isoformat() if col in ("start", "end") and hasattr(v, "date") else str(v).strip()
             else:
-                p[col] = v
+                x = _number(v)
+                if x is None:
+                    errors.append(InputError("not a number: leave the cell empty for a missing figure (text such "
+                                             "as N/A is not read as missing)", file=file, row=where, field=col,
+                                             unit=FIGURE_UNITS.get(col), value=v))
+                    continue
+                p[col] = x
         periods.append(p)
         lines[f"period {p.get('label', p.get('year'))}"] = line
         lines.setdefault(f"period #{i + 1}", line)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from common.errors import InputError
@@ -22,18 +21,20 @@ def read_toml(path: str | Path, what: str | None = None) -> dict:
     Raises
     ------
     InputError
-        A TOML syntax error (``"[<what> is ]not valid TOML: …"``), naming the file.
+        A TOML syntax error (``"<what> is not valid TOML: …"``), a directory, an empty or oversized file, an
+        undecodable encoding, a non-finite or overlong number or nesting too deep
+        (:mod:`common.inputfile`), naming the file (and field).
     FileNotFoundError
         If the file does not exist and ``what`` is not given.
     """
+    from common.inputfile import decode_text, parse_toml, read_bytes
+
     p = Path(path)
+    kind = what or "file"
     try:
-        with open(p, "rb") as f:
-            return tomllib.load(f)
+        data = read_bytes(p, kind)
     except FileNotFoundError as exc:
         if what is None:
             raise
         raise InputError(f"{what} not found", file=str(p)) from exc
-    except tomllib.TOMLDecodeError as exc:
-        prefix = f"{what} is not valid TOML" if what else "not valid TOML"
-        raise InputError(f"{prefix}: {exc}", file=str(p)) from None
+    return parse_toml(decode_text(data, str(p), kind)[0], str(p), what)

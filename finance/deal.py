@@ -142,14 +142,24 @@ def deal_from_dict(document: Mapping, *, file: str | None = None) -> Deal:
     Raises
     ------
     common.errors.InputErrors
-        Every structural and business-rule failure found (:func:`validate_deal`), each naming file, field,
+        Every structural, business-rule (:func:`validate_deal`) and plausibility failure found
+        (:func:`finance.deal_checks.plausibility_errors`: finite numbers, bounds from
+        ``data/validation/deal_limits.toml``, grades, facility id, calendar years), each naming file, field,
         row (1-based index of the array element) and unit.
     """
+    from common.inputfile import check_tree
+    from finance.deal_checks import plausibility_errors
+
+    if not isinstance(document, Mapping):
+        raise InputError(f"a deal must be a table, got {type(document).__name__}", file=file)
+    check_tree(document, file=file)  # inf / nan / 400-digit numbers / deep nesting, before pydantic
     try:
         deal = Deal.model_validate(dict(document))
     except ValidationError as exc:
         raise from_validation_error(exc, file=file, units=_unit, union_tags=_RATCHET_TAGS) from None
-    errs = validate_deal(deal, file=file)
+    errs = plausibility_errors(deal, file, _unit)  # bounds from data/validation/deal_limits.toml
+    if not any(e.unit == "date YYYY-MM-DD" for e in errs):  # the schedule checks need calendar-covered dates
+        errs += validate_deal(deal, file=file)
     if errs:
         raise InputErrors(errs)
     return deal

@@ -72,6 +72,11 @@ def discount_factors(plan: Plan, valuation_date: dt.date, discount_rate_pct=None
     ValueError
         If per-period rates do not have shape (P,).
     """
+    if discount_rate_pct is not None and not np.all(np.isfinite(np.asarray(discount_rate_pct, dtype=float))):
+        from common.errors import InputError
+
+        raise InputError("the discount rate must be a finite number", field="discount_rate", unit="% p.a.",
+                         value=discount_rate_pct if np.ndim(discount_rate_pct) == 0 else None)
     pays = [p.payment_date for p in plan.periods]
     if discount_rate_pct is not None and np.ndim(discount_rate_pct) == 0:
         r = float(discount_rate_pct) / 100.0

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import InputError
+from index.models import PLAUSIBILITY
 
 #: fewest months for a seasonal model: two full seasons (the seasonal states cannot be estimated from fewer)
 MIN_MONTHS_SEASONAL = 24
@@ -57,8 +58,11 @@ def _months(labels: list[str], file: str | None):
     out = []
     for i, lab in enumerate(labels):
         try:
-            out.append(pd.Period(lab, freq="M"))
-        except (ValueError, TypeError):
+            m = pd.Period(lab, freq="M")
+            if m is pd.NaT or not isinstance(m, pd.Period):  # "" and "NaT" parse to NaT
+                raise ValueError(lab)
+            out.append(m)
+        except (ValueError, TypeError, OverflowError):
             raise InputError("month must be written YYYY-MM", file=file, field="month", row=i + 1,
                              value=lab) from None
     return out
@@ -83,13 +87,28 @@ def load_monthly(path: str | Path):
     Raises
     ------
     InputError
-        Missing required column, a month not written ``YYYY-MM``, a duplicated or missing month (gap),
+        A directory, empty or oversized file, an undecodable encoding (UTF-8, UTF-16 with BOM, GBK/GB18030
+        and latin-1 are read), a row with more cells than headers, a missing required column, a month not
+        written ``YYYY-MM``, a duplicated or missing month (gap),
         a blank, non-numeric or negative value, IT energy above total energy. Rows are numbered from 1
         (the first data row).
     """
+    import io
+
+    from common.inputfile import limits, read_text
+
     p = Path(path)
-    with open(p, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    text = read_text(p, "monthly CSV")  # directory / empty / too large refused; GBK, UTF-16, latin-1 read
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InputError(f"cannot read the CSV: {exc}", file=str(p)) from None
+    if len(rows) > limits()["csv.max_rows"]:
+        raise InputError(f"{len(rows):,} rows, above the limit of {int(limits()['csv.max_rows']):,}", file=str(p))
+    for i, r in enumerate(rows):
+        if None in r:
+            raise InputError(f"{len(r) - 1 + len(r[None])} cells but {len(r) - 1} column headers", file=str(p),
+                             row=i + 1, value=None)
     return monthly_from_rows(rows, file=str(p))
 
 
@@ -152,6 +171,11 @@ def monthly_from_rows(rows: list[dict], *, file: str | None = None, contiguous: 
                                  value=v) from None
             if not np.isfinite(x) or x < 0:
                 raise InputError("must be a finite, non-negative number", file=f, field=c, row=i + 1,
+                                 unit=MONTHLY_UNITS[c], value=v)
+            cap = PLAUSIBILITY.get(f"figure_max.{MONTHLY_UNITS[c]}")
+            if cap is not None and x > cap:
+                raise InputError(f"above the largest plausible value {cap:g} {MONTHLY_UNITS[c]} for one facility "
+                                 "(data/validation/plausibility.toml)", file=f, field=c, row=i + 1,
                                  unit=MONTHLY_UNITS[c], value=v)
             data[c].append(x)
     if not contiguous:

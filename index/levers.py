@@ -135,16 +135,39 @@ def parse_levers(items: list[dict], file: str | None = None) -> list:
     """
     units = {"pue_change": "-", "mwh_per_year": "MWh/yr", "kwp": "kWp", "yield_kwh_per_kwp": "kWh/kWp/yr",
              "racks_per_year": "racks/yr", "ready_racks_per_year": "racks/yr", "m3_per_year": "m3/yr"}
+    if not isinstance(items, list):
+        raise InputError("levers must be an array of tables ([[levers]])", file=file, field="levers")
     for i, it in enumerate(items):
         if not isinstance(it, dict) or it.get("kind") not in KINDS:
             raise InputError(f"kind must be one of {', '.join(KINDS)}", file=file, field=f"levers[{i}].kind",
                              row=i + 1, value=it.get("kind") if isinstance(it, dict) else it)
+    for i, it in enumerate(items):
+        for k, v in it.items():
+            if isinstance(v, bool):
+                raise InputError("expected a number, got a boolean", file=file, field=f"levers[{i}].{k}", row=i + 1,
+                                 unit=units.get(k), value=v)
     try:
         levers = _LEVERS.validate_python(items)
     except ValidationError as exc:
         raise from_validation_error(exc, file=file, units=units, union_tags={"*": set(KINDS)},
                                     prefix="levers") from None
+    from index.models import PLAUSIBILITY
+
+    caps = {"mwh_per_year": "MWh", "kwp": "kW", "racks_per_year": "racks", "ready_racks_per_year": "racks",
+            "m3_per_year": "m3"}  # yearly amounts bounded like one period's figure (plausibility.toml figure_max)
+    lo, hi = int(PLAUSIBILITY["period.min_year"]), int(PLAUSIBILITY["period.max_year"])
     for i, lv in enumerate(levers):
+        for name, u in caps.items():
+            v = getattr(lv, name, None)
+            if v is not None and (v != v or v > PLAUSIBILITY[f"figure_max.{u}"]):
+                raise InputError(f"{v:g} is above the largest plausible value {PLAUSIBILITY[f'figure_max.{u}']:g} "
+                                 "(data/validation/plausibility.toml)", file=file, field=f"levers[{i}].{name}",
+                                 row=i + 1, unit=units[name], value=v)
+        for name in ("start", "end"):
+            d = getattr(lv, name)
+            if d is not None and not lo <= d.year <= hi:
+                raise InputError(f"{d} is outside the years {lo}-{hi}", file=file, field=f"levers[{i}].{name}",
+                                 row=i + 1, unit="date YYYY-MM-DD", value=str(d))
         if lv.end is not None and lv.end <= lv.start:
             raise InputError(f"end {lv.end} is not after start {lv.start}", file=file, field=f"levers[{i}].end",
                              row=i + 1, value=str(lv.end))
@@ -165,7 +188,9 @@ def load_levers(path: str | Path) -> list:
     if extra:
         raise InputError(f"unknown top-level key(s) {', '.join(sorted(extra))}; put each lever in [[levers]]",
                          file=str(p), field=sorted(extra)[0])
-    return parse_levers(raw.get("levers", []), file=str(p))
+    if not raw.get("levers"):
+        raise InputError("no levers: give at least one [[levers]] table", file=str(p), field="levers")
+    return parse_levers(raw["levers"], file=str(p))
 
 
 def check_dates(levers, loan_start: date, loan_end: date, file: str | None = None) -> None:

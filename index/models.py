@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -180,8 +181,14 @@ def _wrap_figures(data: Any, names: list[str], status: str, source: str | None) 
         v = out[name]
         if isinstance(v, bool):
             raise FieldErrors([(name, "expected a number, got a boolean")])
+        if isinstance(v, str | list):
+            raise FieldErrors([(name, f"expected a number [{FIGURE_UNITS.get(name, '-')}], got {v!r}: leave the "
+                                      "figure out when it is missing (text such as N/A is not read as missing)")])
         if isinstance(v, (int, float)):
-            out[name] = {"value": float(v), "status": status, "source": source}
+            try:
+                out[name] = {"value": float(v), "status": status, "source": source}
+            except OverflowError:
+                raise FieldErrors([(name, f"number too large for a float [{FIGURE_UNITS.get(name, '-')}]")]) from None
         elif isinstance(v, dict):
             fig = dict(v)
             fig.setdefault("status", status)
@@ -296,8 +303,9 @@ class PeriodData(BaseModel):
             data["label"] = str(data["year"])
         if "year" in data:
             year = data.pop("year")
-            if not isinstance(year, int) or not 1990 <= year <= 2100:
-                raise ValueError(f"year must be a whole year between 1990 and 2100, got {year!r}")
+            lo, hi = int(PLAUSIBILITY["period.min_year"]), int(PLAUSIBILITY["period.max_year"])
+            if not isinstance(year, int) or isinstance(year, bool) or not lo <= year <= hi:
+                raise ValueError(f"year must be a whole year between {lo} and {hi}, got {year!r}")
             data.setdefault("start", date(year, 1, 1))
             data.setdefault("end", date(year, 12, 31))
         elif isinstance(label, str) and label.isdigit() and len(label) == 4:
@@ -356,8 +364,8 @@ class PeriodData(BaseModel):
                         "for a value in MWh [kWh]")
         if it is not None and it.value == 0:
             errs.append("it_energy_kwh: IT energy is zero; PUE, WUE and CUE are undefined [kWh]")
-        if self.pue is not None and self.pue.value < 1:
-            errs.append(f"pue: PUE cannot be below 1 [-] (got {self.pue.value})")
+        if self.pue is not None and self.pue.value < PLAUSIBILITY["pue.min"]:
+            errs.append(f"pue: PUE cannot be below {PLAUSIBILITY['pue.min']:g} [-] (got {self.pue.value})")
         if self.pue is not None and t is not None and it is not None and it.value > 0:
             measured = t.value / it.value
             if abs(measured - self.pue.value) > PUE_CONSISTENCY:
@@ -382,6 +390,7 @@ class PeriodData(BaseModel):
         if self.compute_capacity_tflops is not None and self.compute_precision is None:
             errs.append("compute_precision: compute_capacity_tflops needs a declared precision "
                         "(FP64, FP32, FP16, ...)")
+        errs += _plausible(self)
         if errs:
             raise FieldErrors([tuple(e.split(": ", 1)) for e in errs])
         return self
@@ -396,6 +405,62 @@ class PeriodData(BaseModel):
         """Calendar year the period mostly falls in (for year-dependent factors)."""
         mid = self.start.toordinal() + (self.end.toordinal() - self.start.toordinal()) // 2
         return date.fromordinal(mid).year
+
+
+_LABEL_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[0-2]\d\d)(?!\d)")
+
+
+def _plausible(p: PeriodData) -> list[str]:
+    """Cross-field and range checks of one period (``"field: message [unit]"`` strings).
+
+    Bounds from ``data/validation/plausibility.toml`` (each with its source): figure magnitude per unit,
+    GECs within the grid purchase, waste heat within total energy, recycled water within water use, average
+    IT power within rated, period dates within [period.min_year, period.max_year], a period at most
+    period.max_days long, a year in the label matching the dates.
+    """
+    P = PLAUSIBILITY
+    errs: list[str] = []
+    for name, unit in FIGURE_UNITS.items():
+        fig = getattr(p, name, None)
+        cap = P.get(f"figure_max.{unit}")
+        if fig is not None and cap is not None and fig.value > cap:
+            errs.append(f"{name}: {fig.value:g} {unit} is above the largest plausible value {cap:g} {unit} for one "
+                        f"facility and period (data/validation/plausibility.toml) [{unit}]")
+    if p.gec_mwh is not None and p.gec_mwh.value > 0:
+        base, what = (p.grid_kwh, "grid purchase") if p.grid_kwh is not None else (p.total_energy_kwh, "total energy")
+        if base is not None and p.gec_mwh.value * 1000 > base.value * P["gec.max_share_of_grid"] * (1 + SUPPLY_TOLERANCE):
+            hint = (f"; was it given in kWh? {p.gec_mwh.value:g} kWh = {p.gec_mwh.value / 1000:g} MWh"
+                    if p.gec_mwh.value / 1000 <= base.value / 1000 else "")
+            errs.append(f"gec_mwh: {p.gec_mwh.value:g} MWh of GECs is above the {what} {base.value / 1000:g} MWh "
+                        f"(1 GEC = 1 MWh of grid electricity){hint} [MWh]")
+    t = p.total_energy_kwh
+    if p.waste_heat_reused_kwh is not None and t is not None and \
+            p.waste_heat_reused_kwh.value > t.value * P["waste_heat.max_share_of_total"]:
+        errs.append(f"waste_heat_reused_kwh: {p.waste_heat_reused_kwh.value:g} kWh of heat reused is above the total "
+                    f"energy {t.value:g} kWh (heat out cannot exceed electricity in) [kWh]")
+    if p.water_recycled_m3 is not None and p.water_m3 is not None and \
+            p.water_recycled_m3.value > p.water_m3.value * P["water.max_recycled_share"]:
+        errs.append(f"water_recycled_m3: {p.water_recycled_m3.value:g} m3 recycled is above the water use "
+                    f"{p.water_m3.value:g} m3 [m3]")
+    if p.it_power_avg_kw is not None and p.it_power_rated_kw is not None and \
+            p.it_power_avg_kw.value > p.it_power_rated_kw.value * P["it_power.max_avg_over_rated"]:
+        errs.append(f"it_power_avg_kw: average IT power {p.it_power_avg_kw.value:g} kW is above the rated IT power "
+                    f"{p.it_power_rated_kw.value:g} kW [kW]")
+    lo, hi = int(P["period.min_year"]), int(P["period.max_year"])
+    for name in ("start", "end"):
+        d = getattr(p, name)
+        if not lo <= d.year <= hi:
+            errs.append(f"{name}: {d} is outside the years {lo}-{hi} (data/validation/plausibility.toml) [date]")
+    days = (p.end - p.start).days + 1
+    if days > P["period.max_days"]:
+        errs.append(f"end: the period is {days} days long, above {P['period.max_days']:g}: a reporting period is at "
+                    "most a year (split it into yearly periods) [days]")
+    m = _LABEL_YEAR.search(p.label)
+    if m:
+        y, slack = int(m.group(1)), int(P["period.label_year_slack"])
+        if not (p.start.year - slack <= y <= p.end.year + slack):
+            errs.append(f"label: label {p.label!r} names the year {y} but the period runs {p.start} to {p.end}")
+    return errs
 
 
 #: supply channels that count as renewable supply (the kWh ones; GECs are certificates)
@@ -474,6 +539,13 @@ class Facility(BaseModel):
         seen = set()
         lo, hi = PLAUSIBILITY["it_load_vs_design.min"], PLAUSIBILITY["it_load_vs_design.max"]
         errs: list[tuple[str, str]] = []
+        for name in ("design_it_power_kw", "standard_racks"):
+            fig, unit = getattr(self, name), FIGURE_UNITS[name]
+            if fig is not None and (fig.value < 0 or fig.value > PLAUSIBILITY[f"figure_max.{unit}"]):
+                errs.append((name, f"{fig.value:g} {unit} is outside 0 to {PLAUSIBILITY[f'figure_max.{unit}']:g} "
+                             f"{unit} (data/validation/plausibility.toml)"))
+        if errs:
+            raise FieldErrors(errs)
         for i, p in enumerate(self.periods):
             if self.design_it_power_kw is not None and p.it_energy_kwh is not None and self.design_it_power_kw.value:
                 avg = p.it_energy_kwh.value / p.hours
@@ -486,12 +558,21 @@ class Facility(BaseModel):
                 elif share > hi:
                     errs.append((f"periods[{i}].it_energy_kwh", f"implies an average IT load of {avg:,.0f} kW, "
                                  f"{share:.0%} of the design IT power {self.design_it_power_kw.value:,.0f} kW [kWh]"))
+        for i, p in enumerate(self.periods):
+            if p.label in seen:
+                errs.append((f"periods[{i}].label", f"period label {p.label!r} appears twice"))
+            seen.add(p.label)
+        order = sorted(range(len(self.periods)), key=lambda i: (self.periods[i].start, i))
+        for k in range(1, len(order)):
+            a = max(order[:k], key=lambda i: self.periods[i].end)  # the earlier period reaching furthest
+            pa, pb = self.periods[a], self.periods[order[k]]
+            b = order[k]
+            if pb.start <= pa.end:
+                what = "has the same dates as" if (pa.start, pa.end) == (pb.start, pb.end) else "overlaps"
+                errs.append((f"periods[{b}].start", f"period {pb.label!r} ({pb.start} to {pb.end}) {what} period "
+                             f"{pa.label!r} ({pa.start} to {pa.end}): its energy would be counted twice"))
         if errs:
             raise FieldErrors(errs)
-        for p in self.periods:
-            if p.label in seen:
-                raise FieldErrors([("periods.label", f"period label {p.label!r} appears twice")])
-            seen.add(p.label)
         return self
 
     def period(self, label: str | int) -> PeriodData:
@@ -519,7 +600,7 @@ def _loc_to_field(loc: tuple, data: dict) -> tuple[str, str | None]:
         if p == "periods" and i + 1 < len(loc) and isinstance(loc[i + 1], int):
             idx = loc[i + 1]
             periods = data.get("periods") or []
-            if idx < len(periods) and isinstance(periods[idx], dict):
+            if isinstance(periods, list) and idx < len(periods) and isinstance(periods[idx], dict):
                 lab = periods[idx].get("label", periods[idx].get("year"))
                 row = f"period {lab}" if lab is not None else f"period #{idx + 1}"
             else:
@@ -545,7 +626,12 @@ def facility_from_dict(data: dict, *, file: str | None = None) -> Facility:
     InputErrors
         Every problem found, each naming file, period and field (and unit where the field has one).
     """
+    if not isinstance(data, Mapping):
+        raise InputError(f"a facility must be a table, got {type(data).__name__}", file=file)
     if "facility" in data:
+        if not isinstance(data["facility"], Mapping):
+            raise InputError("[facility] must be a table (id, name, province, ...)", file=file, field="facility",
+                             value=data["facility"] if not isinstance(data["facility"], list) else None)
         merged = dict(data["facility"])
         merged["periods"] = data.get("periods", [])
         extra = set(data) - {"facility", "periods"}

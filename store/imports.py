@@ -23,11 +23,11 @@ rows. The acting user needs the roles of each record, or ``admin`` (``data.impor
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.errors import InputError, InputErrors
+from common.errors import InputError, InputErrors
+from common.inputfile import decode_text, parse_toml, read_bytes
 from store.inputs import (
     ENGAGEMENT_KEYS,
     TARGETS_FILE_ONLY,
@@ -86,21 +86,19 @@ def classify(doc: dict, *, file: str | None = None) -> str:
 
 
 def read_document(path: Path) -> tuple[bytes, dict]:
-    """The bytes and the TOML mapping of a file.
+    """The bytes and the TOML mapping of a file (file kind, size, encoding and number checks of
+    :mod:`common.inputfile`).
 
     Raises
     ------
     InputError
-        An unreadable file or invalid TOML (the file named).
+        An unreadable, oversized or wrongly encoded file or invalid TOML (the file named).
     """
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    try:
-        return raw, tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"not a valid TOML file: {exc}", file=str(path)) from None
+        raw = read_bytes(path)
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    return raw, parse_toml(decode_text(raw, str(path))[0], str(path), "the file")
 
 
 def import_file(store, actor: str, path: str | Path) -> FileImport:

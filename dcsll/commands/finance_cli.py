@@ -16,6 +16,23 @@ from dcsll.commands._sources import add_deal_args, deal_source
 SCHEMAS = {"deal": "finance.deal:deal_json_schema"}
 
 
+def discount_rate(text: str) -> float:
+    """``--discount-rate``: a finite rate [% p.a.] within the base-rate bounds of
+    ``data/validation/deal_limits.toml`` (``rate_pct``); argparse exits 2 naming the option otherwise."""
+    import math
+
+    from finance.deal_checks import limits
+
+    try:
+        r = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r} [% p.a.]") from None
+    lo, hi = limits()["rate_pct.min"], limits()["rate_pct.max"]
+    if not math.isfinite(r) or not lo <= r <= hi:
+        raise argparse.ArgumentTypeError(f"must be a finite rate from {lo:g} to {hi:g} [% p.a.], got {text!r}")
+    return r
+
+
 def register(subparsers) -> None:
     """Add the finance sub-commands."""
     p = subparsers.add_parser(
@@ -34,7 +51,7 @@ def register(subparsers) -> None:
         description="PV of debt service saved (+) or paid (-) against the same loan without ratchet, per scenario; "
         "expected PV over the deal's scenarios; break-even yearly verification cost.")
     add_deal_args(v)
-    v.add_argument("--discount-rate", type=float, default=None, metavar="R",
+    v.add_argument("--discount-rate", type=discount_rate, default=None, metavar="R",
                    help="flat discount rate [%% p.a., annual compounding, ACT/365F]; default: the loan's own rate")
     v.add_argument("--json", action="store_true", help="print JSON")
     v.set_defaults(func=run_value)

@@ -204,7 +204,7 @@ def test_operator_not_assigned_to_the_facility_is_refused(run_as):
     _own_facility(fid, assign=False)
     book = _book()
     n = book.audit_count()
-    text = _demo_text(fid).replace("water_m3 = 214445", "water_m3 = 1")
+    text = _demo_text(fid).replace("water_m3 = 214445", "water_m3 = 214446")
     at = _save(_upload(run_as("operator", UPLOAD), "other.toml", text.encode()))
     msg = _refused(at, book, n)
     assert msg.startswith(f"You are not the operator of facility {fid}: ask an administrator")
@@ -216,7 +216,7 @@ def test_operator_not_assigned_is_refused_in_chinese(run_as):
     _own_facility(fid, assign=False)
     book = _book()
     n = book.audit_count()
-    text = _demo_text(fid).replace("water_m3 = 214445", "water_m3 = 1")
+    text = _demo_text(fid).replace("water_m3 = 214445", "water_m3 = 214446")
     at = _save(_upload(run_as("operator", UPLOAD, "zh"), "other.toml", text.encode()))
     msg = _refused(at, book, n)
     assert msg == f"您不是设施 {fid} 的运营方：请联系管理员为您分配。未保存任何数据；您的文件仍保留在页面上。"

@@ -50,7 +50,7 @@ CASES = [
     ("unit of the wrong dimension", per(water_m3={"value": 3, "unit": "kWh"}), "water_m3", "cannot be converted"),
     ("unknown unit", per(total_energy_kwh={"value": 3, "unit": "furlongs"}), "total_energy_kwh",
      "cannot be converted"),
-    ("text where a number is expected", per(total_energy_kwh="lots"), "total_energy_kwh", "valid"),
+    ("text where a number is expected", per(total_energy_kwh="lots"), "total_energy_kwh", "expected a number"),
     ("unknown field (typo)", per(total_energy_kw=5), "total_energy_kw", "Extra inputs"),
     ("supply channels that do not add up", per(grid_kwh=5_000_000), "", "add up to"),
     ("end before start", per(label="x", start="2023-12-31", end="2023-01-01"), "", "before start"),
