@@ -145,6 +145,16 @@ def test_forged_verified_insert_through_a_plain_orm_session_is_refused(book):
     assert [f.status for f in book.figure_history("zjk-campus", "2024", "water_m3")] == ["reported"]
 
 
+def test_forged_issued_statement_is_refused(book):
+    for author in ("op", "admin", "credit"):
+        with pytest.raises(REFUSED, match=MARKER), Session(bind=book.engine) as s, s.begin():
+            s.add(StatementRow(id="VS-FORGED", facility_id="zjk-campus", pdf=PDF, sha256=hashlib.sha256(PDF)
+                               .hexdigest(), signature_status="signed", status="issued",
+                               issued_at=dt.datetime.now(dt.UTC), created_at=dt.datetime.now(dt.UTC),
+                               created_by=author))
+    assert book.statement_ids() == ["VS-1"]
+
+
 def test_turning_a_reported_figure_verified_by_update_is_refused(book):
     rid = _reported(book).id
     with pytest.raises(REFUSED, match=MARKER):

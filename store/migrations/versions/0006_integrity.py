@@ -9,7 +9,8 @@ verified figures only by verifiers, one current baseline/SPT, optimistic locking
 * PostgreSQL: ``BEFORE TRUNCATE`` statement triggers on every guarded table (``DISABLE``/``DROP TRIGGER`` are
   kept from the app by running it as a role that owns nothing, :mod:`store.pgroles`).
 * Figures are append-only as a whole (an UPDATE could turn a reported row into a verified one), and a figure
-  inserted as ``verified`` must be created by an active user holding the ``verifier`` role.
+  inserted as ``verified`` must be created by an active user holding the ``verifier`` role; likewise a statement
+  inserted or updated as ``issued``.
 * Partial unique indexes: one current (not superseding) first baseline per deal and KPI and one first SPT per
   deal, KPI and observation date, so two concurrent first ``set_baseline`` / ``set_spt`` cannot both succeed.
 * ``facilities.version`` for optimistic locking (``save_facility(..., expected_version=n)``).
@@ -79,6 +80,9 @@ END $$;
 """
 
 VERIFIER_MSG = "only a user with the verifier role creates a verified figure"
+STATEMENT_MSG = "only a statement created by a user with the verifier role is issued"
+_SQLITE_NOT_VERIFIER = ("NOT EXISTS (SELECT 1 FROM user_roles r JOIN users u ON u.username = r.username "
+                        "WHERE r.username = NEW.created_by AND r.role = 'verifier' AND u.active)")
 
 
 def _sqlite_unique_guards(table: str, keys: tuple[str, ...]) -> None:
@@ -131,6 +135,10 @@ def upgrade() -> None:
                    f"ON u.username = r.username WHERE r.username = NEW.created_by AND r.role = 'verifier' "
                    f"AND u.active) BEGIN SELECT RAISE(ABORT, '{MARKER} INSERT on figures refused: "
                    f"{VERIFIER_MSG}'); END")
+        for event in ("INSERT", "UPDATE"):
+            op.execute(f"CREATE TRIGGER statements_issued_by_verifier_{event.lower()} BEFORE {event} ON statements "
+                       f"FOR EACH ROW WHEN NEW.status = 'issued' AND {_SQLITE_NOT_VERIFIER} BEGIN SELECT "
+                       f"RAISE(ABORT, '{MARKER} {event} on statements refused: {STATEMENT_MSG}'); END")
         op.execute(f"CREATE TRIGGER audit_log_chain_link BEFORE INSERT ON audit_log FOR EACH ROW "
                    f"WHEN NEW.row_hash IS NULL OR NEW.prev_hash IS NOT COALESCE((SELECT row_hash FROM audit_log "
                    f"ORDER BY id DESC LIMIT 1), '{GENESIS}') BEGIN SELECT RAISE(ABORT, '{MARKER} INSERT on "
@@ -142,6 +150,8 @@ def upgrade() -> None:
         op.execute(PG_AUDIT_LINK)
         op.execute("CREATE TRIGGER figures_verified_by_verifier BEFORE INSERT ON figures FOR EACH ROW "
                    f"WHEN (NEW.status = 'verified') EXECUTE FUNCTION dcsll_require_verifier('{VERIFIER_MSG}')")
+        op.execute("CREATE TRIGGER statements_issued_by_verifier BEFORE INSERT OR UPDATE ON statements FOR EACH ROW "
+                   f"WHEN (NEW.status = 'issued') EXECUTE FUNCTION dcsll_require_verifier('{STATEMENT_MSG}')")
         op.execute("CREATE TRIGGER audit_log_chain_link BEFORE INSERT ON audit_log FOR EACH ROW "
                    "EXECUTE FUNCTION dcsll_audit_link()")
         for table in UNIQUE_KEYS:
@@ -159,11 +169,14 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_replace_insert")
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_replace_update")
         op.execute("DROP TRIGGER IF EXISTS figures_verified_by_verifier")
+        op.execute("DROP TRIGGER IF EXISTS statements_issued_by_verifier_insert")
+        op.execute("DROP TRIGGER IF EXISTS statements_issued_by_verifier_update")
         op.execute("DROP TRIGGER IF EXISTS audit_log_chain_link")
     else:
         for table in UNIQUE_KEYS:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
         op.execute("DROP TRIGGER IF EXISTS figures_verified_by_verifier ON figures")
+        op.execute("DROP TRIGGER IF EXISTS statements_issued_by_verifier ON statements")
         op.execute("DROP TRIGGER IF EXISTS audit_log_chain_link ON audit_log")
         op.execute("DROP FUNCTION IF EXISTS dcsll_require_verifier()")
         op.execute("DROP FUNCTION IF EXISTS dcsll_audit_link()")
