@@ -6,7 +6,7 @@ Quick start::
     st = open_store("sqlite:///var/dcsll.sqlite", migrate=True)
     st.bootstrap_admin("admin")
     st.add_user("admin", "alice", ["credit_officer"])
-    st.save_facility("admin", load_facility("data/facilities/demo.toml"))
+    st.save_facility("admin", load_facility("data/facilities/demo.toml"), verified_by="verifier")
     st.save_deal("alice", tomllib.load(open("data/deals/demo.toml", "rb")))
 
 See ``docs/store.md`` for the model, the rules and the ``dcsll db`` commands.

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from index.errors import InputError
-from store import db
+from store import auditchain, db
 from store.errors import ImmutableRecordError, NotFound, PermissionDenied, StaleWriteConflict
 from store.migrations._guards import MARKER
 from store.records import (
@@ -186,9 +186,15 @@ class StoreBase:
     def _audit(self, s: Session, actor: Actor | str, action: str, entity: str, key: str,
                before: dict | None, after: dict | None) -> None:
         name = actor.username if isinstance(actor, Actor) else actor
-        s.add(AuditRow(at=_now(), actor=name, action=action, entity=entity, entity_key=key,
-                       before=jsonable(before) if before is not None else None,
-                       after=jsonable(after) if after is not None else None))
+        row = dict(at=_now(), actor=name, action=action, entity=entity, entity_key=key,
+                   before=jsonable(before) if before is not None else None,
+                   after=jsonable(after) if after is not None else None)
+        s.add(AuditRow(**auditchain.chain(s, [row])[0]))
+
+    @staticmethod
+    def _audit_many(s: Session, rows: list[dict]) -> None:
+        """Append many audit rows (dicts of :data:`store.auditchain.FIELDS`) in one statement, chained."""
+        StoreBase._bulk_insert(s, AuditRow, auditchain.chain(s, rows))
 
     def user(self, username: str) -> Actor:
         """The user with its roles and facilities.

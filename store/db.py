@@ -59,6 +59,9 @@ def make_engine(url: str | None = None, **kw) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
+            # REPLACE conflict resolution then fires the DELETE guards too (second layer behind the
+            # no-replace triggers of migration 0006, which hold for any connection)
+            cur.execute("PRAGMA recursive_triggers=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             if u.database and u.database != ":memory:":
                 cur.execute("PRAGMA journal_mode=WAL")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from index.errors import InputError
 from store.base import StoreBase, _now, _num
-from store.errors import NotFound, StaleWriteConflict
+from store.errors import NotFound, PermissionDenied, StaleWriteConflict
 from store.records import (
     DealInfo,
     DealSummary,
@@ -192,6 +192,15 @@ class DealsMixin(StoreBase):
         with self._read() as s:
             return list(s.scalars(select(DealRow.id).order_by(DealRow.id)))
 
+    def _lock_deal(self, s, deal_id: str) -> DealRow:
+        """The deal row, locked until commit (PostgreSQL ``SELECT … FOR UPDATE``; SQLite writers are serialised by
+        ``BEGIN IMMEDIATE``): two concurrent first ``set_baseline`` / ``set_spt`` calls then run one after the other
+        and the second sees the first's row (the partial unique indexes of migration 0006 back this up)."""
+        row = s.get(DealRow, deal_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"no deal {deal_id!r}", field="deal_id", value=deal_id)
+        return row
+
     def set_baseline(self, actor: str, deal_id: str, kpi: str, value: float, *, unit: str | None = None,
                      period_label: str | None = None, methodology_id: str | None = None,
                      methodology_sha256: str | None = None, reason: str | None = None) -> TargetRecord:
@@ -202,7 +211,7 @@ class DealsMixin(StoreBase):
         with self._write() as s:
             a = self._actor(s, actor)
             self._require(a, "target.save")
-            self._deal_row(s, deal_id)
+            self._lock_deal(s, deal_id)
             newer = aliased(BaselineRow)
             cur = s.scalar(select(BaselineRow).where(BaselineRow.deal_id == deal_id, BaselineRow.kpi == kpi,
                                                      ~exists().where(newer.supersedes_id == BaselineRow.id)))
@@ -227,7 +236,7 @@ class DealsMixin(StoreBase):
         with self._write() as s:
             a = self._actor(s, actor)
             self._require(a, "target.save")
-            self._deal_row(s, deal_id)
+            self._lock_deal(s, deal_id)
             newer = aliased(SptRow)
             cur = s.scalar(select(SptRow).where(SptRow.deal_id == deal_id, SptRow.kpi == kpi,
                                                 SptRow.observation_date == observation_date,
@@ -328,6 +337,11 @@ class DealsMixin(StoreBase):
             a = self._actor(s, actor)
             self._require(a, "simulation.save", facility_id)
             self._facility_row(s, facility_id)
+            if deal_id is not None and self._deal_row(s, deal_id).facility_id != facility_id:
+                # an operator may link its simulation only to a deal of its own facility (issue 13)
+                raise PermissionDenied(a.username, "simulation.save",
+                                       f"deal {deal_id!r} is not a deal of facility {facility_id!r}; a simulation "
+                                       "is linked only to a deal of the facility it simulates")
             row = SimulationRow(facility_id=facility_id, deal_id=deal_id, name=name, inputs=jsonable(dict(inputs)),
                                 result=jsonable(result) if result is not None else None, created_at=_now(),
                                 created_by=a.username)

@@ -89,8 +89,8 @@ def claim_demo(store, actor: str = "admin") -> bool:
                                     ("deals", DealRow), ("methodologies", MethodologyRow))}
         if first is None and not any(held.values()):
             action, entity, key = DEMO_MARK
-            s.add(AuditRow(actor=actor, action=action, entity=entity, entity_key=key, before=None,
-                           after={"created_as": "demo", "demo_users": [u for u, _, _ in DEMO_USERS]}))
+            store._audit(s, actor, action, entity, key, None,
+                         {"created_as": "demo", "demo_users": [u for u, _, _ in DEMO_USERS]})
             return True
     url = store.engine.url.render_as_string(hide_password=True)
     holds = ", ".join(f"{n} {what}" for what, n in held.items() if n)
@@ -138,7 +138,7 @@ def seed_demo(store, data_dir: str | Path, actor: str = "admin"):
     for name, roles, display in DEMO_USERS:
         if not user_exists(store, name):
             store.add_user(actor, name, roles, display_name=display)
-    rep = import_folder(store, actor, Path(data_dir))
+    rep = import_folder(store, actor, Path(data_dir), verified_by="verifier")  # the demo verifier attests
     for fid in store.facility_ids():
         if fid not in store.user("operator").facilities:
             store.assign_facility(actor, "operator", fid)

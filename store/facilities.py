@@ -14,14 +14,13 @@ from sqlalchemy.orm import Session, aliased
 
 from index.models import Facility
 from store.base import StoreBase, _now
-from store.errors import ImmutableRecordError
+from store.errors import ImmutableRecordError, PermissionDenied, StaleWriteConflict
 from store.records import (
     Actor,
     FacilitySaveReport,
 )
 from store.roles import is_allowed
 from store.schema import (
-    AuditRow,
     FacilityRow,
     FigureRow,
     PeriodRow,
@@ -64,15 +63,25 @@ class FacilitiesMixin(StoreBase):
         return d
 
     def save_facility(self, actor: str, facility: Facility, *, reason: str | None = None,
-                      file: str | None = None) -> FacilitySaveReport:
+                      file: str | None = None, expected_version: int | None = None,
+                      verified_by: str | None = None) -> FacilitySaveReport:
         """Save a facility's profile and periods (one transaction, one audit row per record changed).
 
         Figures are appended, never overwritten: a changed figure is a new row restating the old one, a figure
         missing from ``facility`` is recorded as ``removed``. Periods not in ``facility`` are kept as stored.
 
         Roles: a new facility needs ``facility.create`` (credit officer, admin); profile changes (including
-        design IT power and standard racks) ``facility.profile``; design/reported figures ``figure.report`` (the facility's operator); verified
-        figures ``figure.verify`` (verifier). An admin may import whole files (``data.import``).
+        design IT power and standard racks) ``facility.profile``; design/reported figures ``figure.report`` (the
+        facility's operator); verified figures and periods ``figure.verify`` (verifier). An admin may import
+        whole files (``data.import``), but only a verifier makes a figure verified (separation of duties, issue
+        13): the verified content of an imported file is written in the name of ``verified_by``, a user with the
+        verifier role (the audit rows name both), else the save is refused. Changing anything a verified score
+        depends on — a figure of a verified period, or a facility-level figure (design IT power, standard
+        racks) once any period is verified — is a restatement: a verifier with a ``reason``.
+
+        ``expected_version`` (from :meth:`facility_version` or the previous report's ``version``) makes the save
+        optimistic: when someone changed the facility since, :class:`StaleWriteConflict` is raised and nothing is
+        written (a stale form never silently reverts another user's change).
 
         Raises
         ------
@@ -80,18 +89,40 @@ class FacilitiesMixin(StoreBase):
             If a verified figure would change or disappear, or a verified period's dates or defaults change
             (unless a verifier passes ``reason``: then changed verified figures are restatements).
         PermissionDenied
-            If a needed role is missing (nothing is written).
+            If a needed role is missing, or ``verified_by`` is not an active verifier (nothing is written).
+        StaleWriteConflict
+            If the facility's version is not ``expected_version``.
         """
         with self._write() as s:
             a = self._actor(s, actor)
-            return self._save_facility(s, a, facility, reason=reason, file=file)
+            return self._save_facility(s, a, facility, reason=reason, file=file, expected_version=expected_version,
+                                       verified_by=verified_by)
 
-    def _save_facility(self, s: Session, a: Actor, facility: Facility, *, reason, file) -> FacilitySaveReport:
+    def facility_version(self, facility_id: str) -> int:
+        """The facility's optimistic-lock version (pass it back as ``save_facility(expected_version=...)``)."""
+        with self._read() as s:
+            return self._facility_row(s, facility_id).version
+
+    def _save_facility(self, s: Session, a: Actor, facility: Facility, *, reason, file,
+                       expected_version: int | None = None, verified_by: str | None = None) -> FacilitySaveReport:
         fid = facility.id
         importer = is_allowed(a.roles, "data.import")
+        verifier = a
+        if verified_by is not None:
+            if not importer:
+                raise PermissionDenied(a.username, "data.import",
+                                       "only an admin importing a file names the verifier of its verified content")
+            verifier = self._actor(s, verified_by)
+            if not is_allowed(verifier.roles, "figure.verify"):
+                raise PermissionDenied(verified_by, "figure.verify",
+                                       f"verified_by={verified_by!r} is not a user with the verifier role")
         needed: set[str] = set()
         row = s.get(FacilityRow, fid)
         created = row is None
+        if expected_version is not None and (created or row.version != expected_version):
+            raise StaleWriteConflict("facility", fid, expected_version, None if created else row.version)
+        any_verified = not created and s.scalar(select(exists().where(
+            PeriodRow.facility_id == fid, PeriodRow.status == "verified")))
         profile = {k: getattr(facility, k) for k in PROFILE_FIELDS}
         now = _now()
         audits: list[tuple[str, str, str, dict | None, dict | None]] = []
@@ -117,7 +148,9 @@ class FacilitiesMixin(StoreBase):
         new_rows: list[dict] = []
         report_created, report_changed = [], []
 
-        def diff(period_id, label, specs: dict[str, Spec], report_action: str = "figure.report") -> tuple[dict, dict]:
+        def diff(period_id, label, specs: dict[str, Spec], report_action: str = "figure.report",
+                 locked: bool = False) -> tuple[dict, dict]:
+            """``locked``: a verified score depends on these figures; any change is a verifier's restatement."""
             before, after = {}, {}
             fields = set(specs) | {f for (pid, f), h in heads.items() if pid == period_id and h.kind != "removed"}
             for field in sorted(fields):
@@ -135,7 +168,11 @@ class FacilitiesMixin(StoreBase):
                             f"{where} is verified ({hspec[1] if hspec[1] is not None else hspec[2]!r}) and cannot "
                             f"be {'removed' if nspec is None else 'changed'}; a verifier records a correction with "
                             "Store.restate_figure(..., reason=...)")
-                needed.add("figure.verify" if status == "verified" else report_action)
+                if locked and not (reason and is_allowed(verifier.roles, "figure.verify")):
+                    raise ImmutableRecordError(
+                        f"{where} belongs to a verified score ({'period ' + label if label else 'facility-level'} "
+                        "figure); changing it is a restatement by a verifier with a reason")
+                needed.add("figure.verify" if status == "verified" or locked else report_action)
                 if nspec is None:
                     kind, value, text, items, st, src = "removed", None, None, None, hspec[4], hspec[5]
                 else:
@@ -143,17 +180,19 @@ class FacilitiesMixin(StoreBase):
                 new_rows.append(dict(facility_id=fid, period_id=period_id, field=field, kind=kind, value=value,
                                      text=text, items=list(items) if items is not None else None, status=st,
                                      source=src, restates_id=head.id if head is not None else None,
-                                     reason=reason, created_at=now, created_by=a.username))
+                                     reason=reason, created_at=now,
+                                     created_by=verifier.username if st == "verified" else a.username))
                 before[field] = self._spec_json(hspec) if hspec else None
                 after[field] = self._spec_json(nspec) if nspec else None
             return before, after
 
         # design IT power and standard racks belong to the profile (credit officer at onboarding, operator)
         b, af = diff(None, None, facility_specs(facility),
-                     "facility.create" if created else "facility.profile")
+                     "facility.create" if created else "facility.profile", locked=bool(any_verified))
         if af:
             audits.append(("facility.figures", "facility", fid, b, af))
         pending: list[tuple[int | None, Any, dict | None]] = []
+        locked_periods: set[int] = set()
         new_periods: list[dict] = []
         for p in facility.periods:
             meta = {k: getattr(p, k) for k in PERIOD_META}
@@ -161,6 +200,8 @@ class FacilitiesMixin(StoreBase):
             prow = periods.get(p.label)
             if prow is None:
                 new_periods.append(dict(facility_id=fid, label=p.label, **meta))
+                # a period marked verified is the verifier's to create
+                needed.add("figure.verify" if meta["status"] == "verified" else "figure.report")
                 pending.append((None, p, None))
                 report_created.append(p.label)
             else:
@@ -176,6 +217,8 @@ class FacilitiesMixin(StoreBase):
                     for k, v in mchange.items():
                         setattr(prow, k, v)
                 pending.append((prow.id, p, {k: old[k] for k in mchange} if mchange else {}))
+                if prow.status == "verified":
+                    locked_periods.add(prow.id)
         s.flush()
         new_ids: dict[str, int] = {}
         if new_periods:
@@ -185,7 +228,7 @@ class FacilitiesMixin(StoreBase):
             new_ids = {label: pid for label, pid in res}
         for pid, p, old_meta in pending:
             pid = new_ids[p.label] if pid is None else pid
-            before, after = diff(pid, p.label, period_specs(p))
+            before, after = diff(pid, p.label, period_specs(p), locked=pid in locked_periods)
             if old_meta is None:
                 meta = {k: getattr(p, k) for k in PERIOD_META}
                 audits.append(("period.create", "period", f"{fid}/{p.label}", None, {**meta, "figures": after}))
@@ -194,18 +237,32 @@ class FacilitiesMixin(StoreBase):
                 audits.append(("period.update", "period", f"{fid}/{p.label}", {**old_meta, "figures": before},
                                {**new_meta, "figures": after}))
                 report_changed.append(p.label)
-        if not importer:
-            for action in sorted(needed):
+        for action in sorted(needed):
+            if action == "figure.verify":  # importers too: only a verifier makes a figure verified
+                if importer and verifier is a and not is_allowed(a.roles, action):
+                    raise PermissionDenied(a.username, action, (
+                        f"{fid}: the file holds verified periods or figures and only a verifier makes a figure "
+                        "verified; name the verifier whose attestation they carry (save_facility(..., "
+                        "verified_by=USER), `dcsll db import --verified-by USER`)"))
+                self._require(verifier, action, fid)
+            elif not importer:
                 self._require(a, action, fid)
+        if audits:
+            if not created:  # any change bumps the optimistic-lock version (UPDATE ... WHERE version = read)
+                row.updated_at = now
+                s.flush()
+            if verifier is not a and "figure.verify" in needed:
+                audits = [(act, ent, key, bf, {**(at or {}), "verified_by": verifier.username})
+                          for act, ent, key, bf, at in audits]
         if new_rows:
             self._bulk_insert(s, FigureRow, new_rows)
         if audits:
-            self._bulk_insert(s, AuditRow, [
+            self._audit_many(s, [
                 dict(at=now, actor=a.username, action=act, entity=ent, entity_key=key,
                      before=jsonable(bf) if bf is not None else None, after=jsonable(at) if at is not None else None)
                 for act, ent, key, bf, at in audits])
         return FacilitySaveReport(fid, created, tuple(report_created), tuple(report_changed), len(new_rows),
-                                  len(audits))
+                                  len(audits), row.version)
 
     def facility_ids(self) -> list[str]:
         with self._read() as s:

@@ -93,7 +93,8 @@ def read_deals(folder: Path) -> list[tuple[Path, dict]]:
     return out
 
 
-def import_folder(store, actor: str, data_dir: Path, *, deal_actor: str | None = None) -> ImportReport:
+def import_folder(store, actor: str, data_dir: Path, *, deal_actor: str | None = None,
+                  verified_by: str | None = None) -> ImportReport:
     """Load ``data_dir/facilities/*.toml``, ``data_dir/deals/*.toml`` and ``data_dir/methodology/*.toml``.
 
     Everything is read and checked before anything is written, and the whole import is one transaction per
@@ -156,7 +157,7 @@ def import_folder(store, actor: str, data_dir: Path, *, deal_actor: str | None =
     with store._write() as s:
         a = store._actor(s, actor)
         for p, f in facilities:
-            r = store._save_facility(s, a, f, reason=None, file=str(p))
+            r = store._save_facility(s, a, f, reason=None, file=str(p), verified_by=verified_by)
             (rep.facilities if r.changes else rep.unchanged).append(f.id)
     da = deal_actor or actor
     with store._write() as s:

@@ -101,7 +101,7 @@ def read_document(path: Path) -> tuple[bytes, dict]:
     return raw, parse_toml(decode_text(raw, str(path))[0], str(path), "the file")
 
 
-def import_file(store, actor: str, path: str | Path) -> FileImport:
+def import_file(store, actor: str, path: str | Path, *, verified_by: str | None = None) -> FileImport:
     """Check one file and save it in one transaction.
 
     Raises
@@ -109,7 +109,8 @@ def import_file(store, actor: str, path: str | Path) -> FileImport:
     InputError
         A bad file (file and field named); nothing of it is saved.
     PermissionDenied
-        ``actor`` may not write that kind of record.
+        ``actor`` may not write that kind of record, or the file holds verified figures and neither ``actor``
+        nor ``verified_by`` is a verifier (only a verifier makes a figure verified).
     """
     path = Path(path)
     f = str(path)
@@ -123,10 +124,10 @@ def import_file(store, actor: str, path: str | Path) -> FileImport:
         from index.models import load_facility
 
         fac = load_facility(path)
-        rep = store.save_facility(actor, fac, file=f)
+        rep = store.save_facility(actor, fac, file=f, verified_by=verified_by)
         return FileImport(f, kind, fac.id, bool(rep.changes))
     if kind == "deal":
-        return _import_deal(store, actor, doc, f)
+        return _import_deal(store, actor, doc, f, verified_by)
     if kind == "verifier":
         vdoc = to_json(check_verifier(doc["verifier"], file=f))
         with store._write() as s:
@@ -152,7 +153,7 @@ def _audit_rows(s) -> int:
     return int(s.scalar(select(func.count()).select_from(AuditRow)))
 
 
-def _import_deal(store, actor, doc: dict, f: str) -> FileImport:
+def _import_deal(store, actor, doc: dict, f: str, verified_by: str | None = None) -> FileImport:
     from index.models import facility_from_dict
     from store.core import deal_columns
     from store.schema import DealRow
@@ -167,7 +168,7 @@ def _import_deal(store, actor, doc: dict, f: str) -> FileImport:
         a = store._actor(s, actor)
         n = _audit_rows(s)
         if inline is not None:
-            store._save_facility(s, a, inline, reason=None, file=f)
+            store._save_facility(s, a, inline, reason=None, file=f, verified_by=verified_by)
         if not is_allowed(a.roles, "data.import"):
             store._require(a, "deal.save")
         row = s.get(DealRow, cols["id"])
@@ -227,7 +228,7 @@ def _import_engagement(store, actor, doc: dict, f: str) -> FileImport:
         return FileImport(f, "engagement", f"{deal_id}/{period}", _audit_rows(s) > n)
 
 
-def import_files(store, actor: str, paths) -> tuple[list[FileImport], list[InputError]]:
+def import_files(store, actor: str, paths, *, verified_by: str | None = None) -> tuple[list[FileImport], list[InputError]]:
     """Import several files (methodologies, facilities, deals first), each in its own transaction.
 
     Returns
@@ -252,7 +253,7 @@ def import_files(store, actor: str, paths) -> tuple[list[FileImport], list[Input
     done = []
     for _k, p in sorted(docs, key=lambda t: t[0]):
         try:
-            done.append(import_file(store, actor, p))
+            done.append(import_file(store, actor, p, verified_by=verified_by))
         except InputErrors as exc:
             errors.extend(_named(e, str(p)) for e in exc.errors)
         except InputError as exc:

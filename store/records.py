@@ -28,6 +28,8 @@ class FacilitySaveReport:
     periods_changed: tuple[str, ...] = ()
     figures_written: int = 0
     changes: int = 0
+    #: the facility's optimistic-lock version after the save (pass as ``expected_version`` next time)
+    version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -120,6 +121,10 @@ class FacilityRow(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    #: optimistic lock (revision 0006): bumped by every change to the facility or its periods and figures
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PeriodRow(Base):
@@ -195,6 +200,9 @@ class AuditRow(Base):
     entity_key: Mapped[str] = mapped_column(String(200), index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: hash chain (revision 0006, :mod:`store.auditchain`): ``row_hash`` of the previous row, and this row's
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 # ---------------------------------------------------------------- revision 0002: terms, targets, results
@@ -210,6 +218,10 @@ class RatchetTermsRow(Base):
 
 class BaselineRow(Base):
     __tablename__ = "baselines"
+    #: one first (not superseding) baseline per deal and KPI (revision 0006)
+    __table_args__ = (Index("uq_baselines_first", "deal_id", "kpi", unique=True,
+                            sqlite_where=text("supersedes_id IS NULL"),
+                            postgresql_where=text("supersedes_id IS NULL")),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
     kpi: Mapped[str] = mapped_column(String(50))
@@ -226,6 +238,10 @@ class BaselineRow(Base):
 
 class SptRow(Base):
     __tablename__ = "spts"
+    #: one first (not superseding) SPT per deal, KPI and observation date (revision 0006)
+    __table_args__ = (Index("uq_spts_first", "deal_id", "kpi", "observation_date", unique=True,
+                            sqlite_where=text("supersedes_id IS NULL"),
+                            postgresql_where=text("supersedes_id IS NULL")),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
     kpi: Mapped[str] = mapped_column(String(50))

@@ -31,7 +31,7 @@ class VerificationMixin(StoreBase):
         with self._write() as s:
             a = self._actor(s, actor)
             self._require(a, "figure.verify" if status == "verified" else "figure.report", facility_id)
-            self._facility_row(s, facility_id)
+            frow = self._facility_row(s, facility_id)
             prow = s.scalar(select(PeriodRow).where(PeriodRow.facility_id == facility_id,
                                                     PeriodRow.label == str(period)))
             if prow is None:
@@ -43,6 +43,10 @@ class VerificationMixin(StoreBase):
             except (TypeError, ValueError):
                 raise InputError("figure value must be a number", field=field, unit=FIGURE_UNITS[field],
                                  value=value) from None
+            if prow.status == "verified" and status != "verified":
+                raise ImmutableRecordError(
+                    f"{facility_id} period {period} is verified; an operator cannot add or change its figures — "
+                    "a verifier records the value (verify_figure / restate_figure)")
             head = self._heads_one(s, facility_id, prow.id, field)
             if head is not None and head.status == "verified":
                 if not restate:
@@ -57,6 +61,7 @@ class VerificationMixin(StoreBase):
                             status=status, source=source, restates_id=head.id if head is not None else None,
                             reason=reason, created_at=_now(), created_by=a.username)
             s.add(new)
+            frow.updated_at = new.created_at  # bumps the facility's optimistic-lock version
             s.flush()
             self._validate_period(s, facility_id, prow)
             before = self._spec_json(self._spec(head)) if head is not None else None

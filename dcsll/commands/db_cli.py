@@ -37,6 +37,14 @@ def register(subparsers) -> None:
     im.add_argument("--as", dest="actor", default=os.environ.get("DCSLL_USER", "admin"),
                     help="acting user (default $DCSLL_USER or admin); an admin may import every kind, other "
                     "users the records their role may write")
+    im.add_argument("--verified-by", dest="verified_by", default=None, metavar="USER",
+                    help="verifier user whose attestation the files' verified figures carry (needed when an admin "
+                    "imports verified figures: only a verifier makes a figure verified)")
+    sub.add_parser("verify", help="check the audit hash chain, every issued statement's hash and every verified "
+                   "figure against its audit row (exit 0 intact, 1 with the rows named)")
+    gr = sub.add_parser("grant-app-role", help="PostgreSQL: give ROLE (an existing login role that owns nothing) "
+                        "the app's least privileges; run as the owner after every upgrade")
+    gr.add_argument("role")
     ex = sub.add_parser("export", help="write facilities, deals, methodologies, statements and the audit log")
     ex.add_argument("dir", type=Path)
     bk = sub.add_parser("backup", help="copy the SQLite deal book to FILE (safe while the app runs)")
@@ -49,6 +57,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from store import db
     from store.errors import StoreError
 
@@ -74,6 +84,25 @@ def run(args: argparse.Namespace) -> int:
             saved = restore(url, args.file, keep_current=not args.no_keep)
             print(f"restored {args.file} into {_safe(url)}" + (f"; previous content kept in {saved}" if saved else ""))
             return 0
+        if cmd == "verify":
+            from store.integrity import verify
+
+            problems = verify(db.make_engine(url))
+            for pr in problems:
+                print(pr)
+            print(f"database {_safe(url)}: " + ("intact" if not problems else f"{len(problems)} problem(s)"))
+            return 1 if problems else 0
+        if cmd == "grant-app-role":
+            from store.pgroles import grant_app_role
+
+            try:
+                got = grant_app_role(db.make_engine(url), args.role)
+            except ValueError as exc:
+                print(f"dcsll db {cmd}: error: {exc}", file=sys.stderr)
+                return 2
+            print(f"{args.role}: " + "; ".join(f"{k} on {len(v)} tables" for k, v in got.items())
+                  + "; no TRUNCATE, no ownership")
+            return 0
         from finance.deal_book import deal_validator
         from store import open_store
 
@@ -95,8 +124,6 @@ def run(args: argparse.Namespace) -> int:
                   f"{len(rep.unchanged)} unchanged")
             return 0
     except StoreError as exc:
-        import sys
-
         print(f"dcsll db {cmd}: error: {exc}", file=sys.stderr)
         return 1
     return 2  # pragma: no cover - argparse enforces the choices
@@ -110,7 +137,7 @@ def _import(st, args) -> int:
 
     if st.bootstrap_admin(args.actor):
         print(f"empty deal book: {args.actor} created as its first admin")
-    done, errors = import_files(st, args.actor, args.files)
+    done, errors = import_files(st, args.actor, args.files, verified_by=args.verified_by)
     for d in done:
         print(f"{d.file}: {d.kind} {d.key} {'saved' if d.changed else 'unchanged'}")
     for e in errors:

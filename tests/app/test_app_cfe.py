@@ -27,7 +27,7 @@ def _facility() -> None:
     book = _book()
     if FID not in book.facility_ids():
         book.save_facility("admin", facility_from_dict(tomllib.loads(FACILITY.replace('"cfe-dc"', f'"{FID}"'))),
-                           file="test")
+                           file="test", verified_by="verifier")
     book.assign_facility("admin", "operator", FID)
 
 

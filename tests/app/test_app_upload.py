@@ -40,7 +40,8 @@ def _own_facility(fid: str, *, assign: bool = True) -> None:
     book as admin, assigned to the demo operator unless ``assign`` is False."""
     book = _book()
     if fid not in book.facility_ids():
-        book.save_facility("admin", facility_from_dict(tomllib.loads(_demo_text(fid))), file="test")
+        book.save_facility("admin", facility_from_dict(tomllib.loads(_demo_text(fid))), file="test",
+                           verified_by="verifier")
     if assign:
         book.assign_facility("admin", "operator", fid)
 

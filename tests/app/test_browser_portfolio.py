@@ -119,7 +119,7 @@ def test_operator_uploads_a_period_and_sees_it_saved(server, browser, tmp_path):
     if fid not in book.facility_ids():
         text = (ROOT / "data/facilities/demo-zjk-hyperscale.toml").read_text(encoding="utf-8")
         book.save_facility("admin", facility_from_dict(tomllib.loads(
-            text.replace('id = "demo-zjk-hyperscale"', f'id = "{fid}"'))), file="test")
+            text.replace('id = "demo-zjk-hyperscale"', f'id = "{fid}"'))), file="test", verified_by="verifier")
         book.assign_facility("admin", "operator", fid)
     csv = tmp_path / "periods-2026.csv"
     csv.write_text("label,status,source,total_energy_kwh,it_energy_kwh\n"

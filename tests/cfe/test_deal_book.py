@@ -43,9 +43,10 @@ def book(tmp_path, monkeypatch):
     st.bootstrap_admin("admin")
     st.add_user("admin", "op", ["operator"])
     st.add_user("admin", "op2", ["operator"])
+    st.add_user("admin", "verifier", ["verifier"])
     fac = tmp_path / "fac.toml"
     fac.write_text(FACILITY)
-    st.save_facility("admin", load_facility(fac))
+    st.save_facility("admin", load_facility(fac), verified_by="verifier")
     st.assign_facility("admin", "op", "cfe-dc")
     yield st
     st.close()
@@ -115,5 +116,5 @@ def test_schema_head_is_0004(book):
 
     from store import db
 
-    assert db.head_revision() == "0004_intervals"
+    assert db.head_revision() == "0006_integrity"  # 0004_intervals followed by issue 13's 0006_integrity
     assert "interval_series" in inspect(book.engine).get_table_names()

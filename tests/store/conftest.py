@@ -134,7 +134,7 @@ def deal_doc():
 @pytest.fixture
 def seeded(store, zjk, deal_doc):
     """``store`` with zjk-campus imported by admin, operator ``op`` assigned, and deal zjk-2025-term."""
-    store.save_facility("admin", zjk)
+    store.save_facility("admin", zjk, verified_by="verifier")  # only a verifier makes figures verified
     store.assign_facility("admin", "op", "zjk-campus")
     store.save_deal("credit", deal_doc)
     return store

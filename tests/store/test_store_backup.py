@@ -18,7 +18,8 @@ def sqlite_store(tmp_path, zjk):
     st = open_store(url, migrate=True)
     st.bootstrap_admin("admin")
     st.add_user("admin", "op", ["operator"])
-    st.save_facility("admin", zjk)
+    st.add_user("admin", "verifier", ["verifier"])
+    st.save_facility("admin", zjk, verified_by="verifier")
     st.assign_facility("admin", "op", "zjk-campus")
     yield url, st
     st.close()

@@ -44,7 +44,7 @@ def test_folder_import_with_unknown_facility_writes_nothing(store, tmp_path):
 
 
 def test_deal_missing_currency(store, zjk):
-    store.save_facility("admin", zjk)
+    store.save_facility("admin", zjk, verified_by="verifier")
     path = FIX / "bad" / "deal-no-currency.toml"
     with pytest.raises(InputError) as exc:
         store.save_deal("credit", _toml(path), file=str(path))
@@ -146,7 +146,7 @@ def test_reported_value_that_breaks_the_period_is_refused(seeded):
 def test_unknown_role_and_field(store, zjk):
     with pytest.raises(InputError, match="unknown role"):
         store.add_user("admin", "x", ["banker"])
-    store.save_facility("admin", zjk)
+    store.save_facility("admin", zjk, verified_by="verifier")
     store.assign_facility("admin", "op", "zjk-campus")
     with pytest.raises(InputError, match="unknown figure field"):
         store.report_figure("op", "zjk-campus", "2024", "pue_value", 1.2)

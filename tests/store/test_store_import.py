@@ -78,13 +78,26 @@ def test_seed_demo_again_changes_nothing(demo_book):
 # ------------------------------------------------------------------------------------------- dcsll db import
 
 SHIPPED = sorted((DATA / "facilities").glob("*.toml")) + sorted((DATA / "deals").glob("*.toml"))
+#: only a verifier makes figures verified (issue 13): the shipped files' verified figures carry its attestation
+VERIFIED_BY = ["--verified-by", "verifier"]
+
+
+def _upgrade_with_verifier(db_url) -> None:
+    """Migrate, create the first admin and the verifier whose attestation imported verified figures carry."""
+    from store import open_store
+
+    assert main(["db", "--url", db_url, "upgrade"]) == 0
+    st = open_store(db_url)
+    st.bootstrap_admin("admin")
+    st.add_user("admin", "verifier", ["verifier"])
+    st.close()
 
 
 def test_db_import_of_every_shipped_facility_and_deal_reads_back_equal(db_url, capsys):
     from store import open_store
 
-    assert main(["db", "--url", db_url, "upgrade"]) == 0
-    assert main(["db", "--url", db_url, "import", *map(str, SHIPPED)]) == 0
+    _upgrade_with_verifier(db_url)
+    assert main(["db", "--url", db_url, "import", *VERIFIED_BY, *map(str, SHIPPED)]) == 0
     out = capsys.readouterr().out
     assert out.count(" saved") == len(SHIPPED)
     st = open_store(db_url)
@@ -98,7 +111,7 @@ def test_db_import_of_every_shipped_facility_and_deal_reads_back_equal(db_url, c
         n = st.audit_count()
         assert n >= len(SHIPPED)
         # the same files again: nothing changes, no audit rows
-        assert main(["db", "--url", db_url, "import", *map(str, SHIPPED)]) == 0
+        assert main(["db", "--url", db_url, "import", *VERIFIED_BY, *map(str, SHIPPED)]) == 0
         assert capsys.readouterr().out.count(" unchanged") == len(SHIPPED)
         assert st.audit_count() == n
     finally:
@@ -118,8 +131,8 @@ def test_db_import_inputs_and_a_bad_file(db_url, tmp_path, capsys):
     levers.write_text('[[levers]]\nkind = "onsite_pv"\nstart = 2026-07-01\nkwp = -4000\n', encoding="utf-8")
     files = [DATA / "facilities" / "demo-zjk-hyperscale.toml", DATA / "deals" / f"{DEMO_DEAL}.toml",
              d / "targets" / f"{DEMO_DEAL}.toml", levers]
-    assert main(["db", "--url", db_url, "upgrade"]) == 0
-    assert main(["db", "--url", db_url, "import", *map(str, files)]) == 2
+    _upgrade_with_verifier(db_url)
+    assert main(["db", "--url", db_url, "import", *VERIFIED_BY, *map(str, files)]) == 2
     err = capsys.readouterr().err
     assert str(levers) in err and "levers[0].kwp" in err and "kWp" in err
     st = open_store(db_url)
@@ -151,11 +164,10 @@ def test_db_import_inputs_and_a_bad_file(db_url, tmp_path, capsys):
 def test_db_import_engagement_needs_its_period_and_roles_hold(db_url, tmp_path, capsys):
     from store import open_store
 
-    assert main(["db", "--url", db_url, "upgrade"]) == 0
-    assert main(["db", "--url", db_url, "import", str(FIX / "facilities" / "zjk-campus.toml")]) == 0
+    _upgrade_with_verifier(db_url)
+    assert main(["db", "--url", db_url, "import", *VERIFIED_BY, str(FIX / "facilities" / "zjk-campus.toml")]) == 0
     st = open_store(db_url)
     try:
-        st.add_user("admin", "verifier", ["verifier"])
         st.add_user("admin", "credit", ["credit_officer"])
         eng = tmp_path / "eng.toml"
         eng.write_text('statement_id = "VS-1"\nloan_reference = "zjk-2025-term"\n', encoding="utf-8")
@@ -189,8 +201,8 @@ def test_db_import_checks_deals_with_the_finance_model(db_url, tmp_path, capsys)
     text = (DATA / "deals" / f"{DEMO_DEAL}.toml").read_text(encoding="utf-8")
     assert "maturity_date = 2030-" in text
     bad.write_text(text.replace("maturity_date = 2030-", "maturity_date = 2020-"), encoding="utf-8")
-    assert main(["db", "--url", db_url, "upgrade"]) == 0
-    assert main(["db", "--url", db_url, "import", str(DATA / "facilities" / "demo-zjk-hyperscale.toml"),
+    _upgrade_with_verifier(db_url)
+    assert main(["db", "--url", db_url, "import", *VERIFIED_BY, str(DATA / "facilities" / "demo-zjk-hyperscale.toml"),
                  str(bad)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "loan.maturity_date" in err and "after start_date" in err

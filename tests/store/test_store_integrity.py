@@ -30,7 +30,7 @@ def test_changing_a_verified_figure_through_a_file_raises_and_changes_nothing(se
     changed = zjk.model_copy(update={"periods": (p23.model_copy(update={
         "total_energy_kwh": p23.total_energy_kwh.model_copy(update={"value": 400000000.0})}), zjk.periods[1])})
     with pytest.raises(ImmutableRecordError, match="restate_figure"):
-        seeded.save_facility("admin", changed)
+        seeded.save_facility("admin", changed, verified_by="verifier")
     row = _verified_total_row(seeded)
     assert (row.value, row.status) == (TOTAL_2023, "verified")
     assert seeded.load_facility("zjk-campus").period("2023").total_energy_kwh.value == TOTAL_2023
@@ -41,7 +41,7 @@ def test_removing_a_verified_figure_raises(seeded, zjk):
     p23 = zjk.period("2023")
     with pytest.raises(ImmutableRecordError):
         seeded.save_facility("admin", zjk.model_copy(update={
-            "periods": (p23.model_copy(update={"diesel_l": None}), zjk.periods[1])}))
+            "periods": (p23.model_copy(update={"diesel_l": None}), zjk.periods[1])}), verified_by="verifier")
     assert seeded.load_facility("zjk-campus").period("2023").diesel_l.value == 42000.0
 
 
@@ -161,9 +161,9 @@ def test_concurrent_writers_one_wins_the_other_conflicts(seeded, deal_doc):
 
 def test_one_audit_row_per_change(store, zjk, deal_doc):
     n0 = store.audit_count()
-    rep = store.save_facility("admin", zjk)   # facility profile + facility-level figures + 2 periods
+    rep = store.save_facility("admin", zjk, verified_by="verifier")   # facility profile + facility-level figures + 2 periods
     assert rep.changes == 4 and store.audit_count() == n0 + 4
-    assert store.save_facility("admin", zjk).changes == 0 and store.audit_count() == n0 + 4
+    assert store.save_facility("admin", zjk, verified_by="verifier").changes == 0 and store.audit_count() == n0 + 4
     store.assign_facility("admin", "op", "zjk-campus")
     n1 = store.audit_count()
     p24 = zjk.period("2024")
@@ -235,6 +235,6 @@ def test_failed_write_leaves_nothing(seeded, zjk):
     p23 = zjk.period("2023")
     bad = zjk.model_copy(update={"periods": (new, zjk.periods[1], p23.model_copy(update={"water_m3": None}))})
     with pytest.raises(ImmutableRecordError):
-        seeded.save_facility("admin", bad)
+        seeded.save_facility("admin", bad, verified_by="verifier")
     assert [p.label for p in seeded.load_facility("zjk-campus").periods] == ["2023", "2024"]
     assert seeded.audit_count() == n

@@ -16,7 +16,7 @@ EXPECTED_TABLES = {
     "simulations", "alembic_version",
     "monthly_data", "targets_settings", "lever_presets", "verifiers", "engagements", "interval_series",
 }
-HEAD = "0004_intervals"
+HEAD = "0006_integrity"
 
 
 def test_revisions_form_a_chain():
@@ -24,7 +24,7 @@ def test_revisions_form_a_chain():
 
     script = ScriptDirectory.from_config(db.alembic_config())
     revs = [r.revision for r in script.walk_revisions()]
-    assert revs == ["0004_intervals", "0003_deal_book_inputs", "0002_terms_results", "0001_core"]
+    assert revs == ["0006_integrity", "0004_intervals", "0003_deal_book_inputs", "0002_terms_results", "0001_core"]
     assert db.head_revision() == HEAD
 
 

@@ -211,7 +211,7 @@ def perm_store(module_db_url):
         for role, user in USERS.items():
             if user != "admin":
                 st.add_user("admin", user, [role.split(" ")[0]])
-        st.save_facility("admin", load_facility(FIX / "facilities" / "zjk-campus.toml"))
+        st.save_facility("admin", load_facility(FIX / "facilities" / "zjk-campus.toml"), verified_by="verifier")
         st.assign_facility("admin", "op", "zjk-campus")
         st.save_deal("credit", {"id": "perm-base-deal", "facility": "zjk-campus",
                                 "loan": {"currency": "CNY", "amount": 1e6}})

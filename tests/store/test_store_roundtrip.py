@@ -15,7 +15,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_canonical_facility_file_round_trips_byte_equal(store, facility_file, zjk):
-    store.save_facility("admin", zjk)
+    store.save_facility("admin", zjk, verified_by="verifier")
     out = dumps_facility(store.load_facility("zjk-campus"))
     assert out.encode("utf-8") == facility_file.read_bytes()
 
@@ -23,7 +23,7 @@ def test_canonical_facility_file_round_trips_byte_equal(store, facility_file, zj
 def test_loose_facility_file_round_trips_after_normalisation(store, tmp_path):
     path = FIXTURES / "facilities" / "gy-hall.toml"
     original = load_facility(path)
-    store.save_facility("admin", original)
+    store.save_facility("admin", original, verified_by="verifier")
     exported = tmp_path / "gy-hall.toml"
     exported.write_text(dumps_facility(store.load_facility("gy-hall")), encoding="utf-8")
     # the normalised form of the file: what the index loader reads from it, written canonically
@@ -41,7 +41,7 @@ def test_loose_facility_file_round_trips_after_normalisation(store, tmp_path):
 
 
 def test_figure_provenance_survives(store, zjk):
-    store.save_facility("admin", zjk)
+    store.save_facility("admin", zjk, verified_by="verifier")
     p = store.load_facility("zjk-campus").period("2023")
     # from the fixture: period default verified / VR-2023-017, GEC figure reported with its own source
     assert (p.total_energy_kwh.status, p.total_energy_kwh.source) == ("verified", "verifier report VR-2023-017")
@@ -53,8 +53,8 @@ def test_figure_provenance_survives(store, zjk):
 
 
 def test_deal_files_round_trip(store, zjk):
-    store.save_facility("admin", zjk)
-    store.save_facility("admin", load_facility(FIXTURES / "facilities" / "gy-hall.toml"))
+    store.save_facility("admin", zjk, verified_by="verifier")
+    store.save_facility("admin", load_facility(FIXTURES / "facilities" / "gy-hall.toml"), verified_by="verifier")
     for name in ("zjk-2025-term", "gy-2026-construction"):
         text = (FIXTURES / "deals" / f"{name}.toml").read_text(encoding="utf-8")
         doc = tomllib.loads(text)
@@ -87,7 +87,7 @@ def test_export_then_import_into_a_fresh_store_is_identical(store, db_url, tmp_p
         (seed / sub).mkdir()
         for p in (FIXTURES / sub).glob("*.toml"):
             (seed / sub / p.name).write_bytes(p.read_bytes())
-    rep = import_folder(store, "admin", seed)
+    rep = import_folder(store, "admin", seed, verified_by="verifier")
     assert sorted(rep.facilities) == ["gy-hall", "zjk-campus"]
     assert sorted(rep.deals) == ["gy-2026-construction", "zjk-2025-term"]
     first = tmp_path / "export1"
@@ -105,7 +105,8 @@ def test_export_then_import_into_a_fresh_store_is_identical(store, db_url, tmp_p
     other_url = f"sqlite:///{tmp_path / 'other.sqlite'}"
     other = open_store(other_url, migrate=True)
     other.bootstrap_admin("admin")
-    import_folder(other, "admin", first)
+    other.add_user("admin", "verifier", ["verifier"])
+    import_folder(other, "admin", first, verified_by="verifier")
     second = tmp_path / "export2"
     export_folder(other, second)
     for sub in ("facilities", "deals"):
@@ -128,7 +129,7 @@ def test_shipped_data_files_round_trip(store):
     if not facilities and not deals:
         pytest.skip("data/facilities/ and data/deals/ are empty")
     for path, f in facilities:
-        store.save_facility("admin", f, file=str(path))
+        store.save_facility("admin", f, file=str(path), verified_by="verifier")
         back = store.load_facility(f.id)
         assert back == load_facility(path), path.name
         assert dumps_facility(back) == dumps_facility(load_facility(path)), path.name
