@@ -22,7 +22,8 @@ def register(subparsers) -> None:
     sd = sub.add_parser("seed-demo", help="load data/facilities/, data/deals/ and data/methodology/ "
                         "(creates the demo users admin, credit, verifier, operator); only into a new, empty "
                         "deal book (marked as a demo) or one created by seed-demo, any other is refused")
-    sd.add_argument("--data", type=Path, default=Path("data"), help="data folder (default ./data)")
+    sd.add_argument("--data", type=Path, default=None,
+                    help="data folder (default: the shipped data, common.settings.data_dir())")
     sd.add_argument("--as", dest="actor", default=os.environ.get("DCSLL_USER", "admin"),
                     help="acting user, an admin (default $DCSLL_USER or admin)")
     im = sub.add_parser("import", help="load facility, deal, methodology, targets-settings, levers, verifier and "
@@ -40,6 +41,16 @@ def register(subparsers) -> None:
     im.add_argument("--verified-by", dest="verified_by", default=None, metavar="USER",
                     help="verifier user whose attestation the files' verified figures carry (needed when an admin "
                     "imports verified figures: only a verifier makes a figure verified)")
+    us = sub.add_parser("add-user", help="add a user with one or more roles (admin only; on an empty deal book the "
+                        "acting user is created as its first admin)")
+    us.add_argument("username")
+    us.add_argument("--role", dest="roles", action="append", required=True,
+                    choices=("credit_officer", "operator", "verifier", "admin"), help="a role (repeat for more)")
+    us.add_argument("--facility", dest="facilities", action="append", default=[], metavar="ID",
+                    help="facility an operator reports for (repeat for more)")
+    us.add_argument("--name", dest="display_name", default=None, help="display name")
+    us.add_argument("--as", dest="actor", default=os.environ.get("DCSLL_USER", "admin"),
+                    help="acting admin (default $DCSLL_USER or admin)")
     sub.add_parser("verify", help="check the audit hash chain, every issued statement's hash and every verified "
                    "figure against its audit row (exit 0 intact, 1 with the rows named)")
     gr = sub.add_parser("grant-app-role", help="PostgreSQL: give ROLE (an existing login role that owns nothing) "
@@ -109,6 +120,13 @@ def run(args: argparse.Namespace) -> int:
         st = open_store(url, migrate=(cmd == "seed-demo"), deal_validator=deal_validator())
         if cmd == "import":
             return _import(st, args)
+        if cmd == "add-user":
+            if st.bootstrap_admin(args.actor):
+                print(f"empty deal book: {args.actor} created as its first admin")
+            user = st.add_user(args.actor, args.username, args.roles, display_name=args.display_name,
+                               facilities=args.facilities)
+            print(f"user {user.username} added: {', '.join(sorted(user.roles))}")
+            return 0
         if cmd == "export":
             from store.files import export_folder
 
@@ -116,9 +134,10 @@ def run(args: argparse.Namespace) -> int:
             print(", ".join(f"{v} {k}" for k, v in counts.items()) + f" written to {args.dir}")
             return 0
         if cmd == "seed-demo":
+            from common.settings import data_dir
             from store.demo import seed_demo
 
-            rep = seed_demo(st, args.data, args.actor)
+            rep = seed_demo(st, args.data if args.data is not None else data_dir(), args.actor)
             print(f"seeded {_safe(url)}: {len(rep.facilities)} facilities, {len(rep.deals)} deals, "
                   f"{len(rep.methodologies)} methodologies, {len(rep.inputs)} inputs written; "
                   f"{len(rep.unchanged)} unchanged")

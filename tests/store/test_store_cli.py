@@ -88,3 +88,22 @@ def test_seed_validates_deals_with_the_finance_engine(db_url, tmp_path, capsys):
     st = open_store(db_url)
     assert st.deal_ids() == [] and st.facility_ids() == []
     st.close()
+
+
+def test_add_user_bootstraps_the_first_admin_and_refuses_a_non_admin(db_url, capsys):
+    assert main(["db", "--url", db_url, "upgrade"]) == 0
+    capsys.readouterr()
+    assert main(["db", "--url", db_url, "add-user", "vera", "--role", "verifier", "--as", "root"]) == 0
+    out = capsys.readouterr().out
+    assert "root created as its first admin" in out and "user vera added: verifier" in out
+    # vera is a verifier, not an admin: she cannot add users (the store's role check, exit 1)
+    assert main(["db", "--url", db_url, "add-user", "olga", "--role", "operator", "--as", "vera"]) == 1
+    assert "vera" in capsys.readouterr().err
+
+
+def test_seed_demo_defaults_to_the_shipped_data_from_any_folder(db_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no ./data here: the shipped data folder is used, not "0 facilities"
+    assert main(["db", "--url", db_url, "seed-demo"]) == 0
+    out = capsys.readouterr().out
+    n_facilities = len(list((Path(__file__).parents[2] / "data" / "facilities").glob("*.toml")))
+    assert f"{n_facilities} facilities" in out

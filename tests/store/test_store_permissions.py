@@ -69,7 +69,8 @@ def _new_period(st, label):
     from index.models import PeriodData
 
     f = st.load_facility("zjk-campus")
-    p = PeriodData(label=label, start=dt.date(2030, 1, 1), end=dt.date(2030, 12, 31), status="reported",
+    year = 2031 + len(f.periods)  # one calendar year each: periods of a facility must not overlap
+    p = PeriodData(label=label, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31), status="reported",
                    water_m3={"value": 999.0, "status": "reported", "source": "bill"})
     st.save_facility("op", f.model_copy(update={"periods": (*f.periods, p)}))
 

@@ -34,7 +34,9 @@ def book(tmp_path_factory):
     """URL of a deal book filled by ``dcsll db upgrade`` and ``dcsll db import`` of the shipped files."""
     url = f"sqlite:///{tmp_path_factory.mktemp('book') / 'book.sqlite'}"
     assert main(["db", "--url", url, "upgrade"]) == 0
-    assert main(["db", "--url", url, "import", *map(str, IMPORTS)]) == 0
+    # only a verifier makes a figure verified: the shipped files' verified figures are imported on its word
+    assert main(["db", "--url", url, "add-user", "verifier", "--role", "verifier", "--as", "admin"]) == 0
+    assert main(["db", "--url", url, "import", "--as", "admin", "--verified-by", "verifier", *map(str, IMPORTS)]) == 0
     return url
 
 
