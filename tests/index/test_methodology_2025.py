@@ -450,47 +450,6 @@ def test_vectorised_equals_one_at_a_time_under_2025():
         assert row["grade"] == r.grade, (f.id, p.label)
 
 
-def test_deal_pins_methodology_and_reference_bundle(tmp_path, monkeypatch):
-    """A deal pins a methodology and today's bundle: its 2025 index result stays when new factors appear.
-
-    gcpi-2024 is pinned here because the demo's 2025 period has no natural-gas figure, so under gcpi-2025 its CUE
-    is missing and a new residual factor would not move the score either way."""
-
-    import finance.deal as fd
-
-    if not hasattr(fd, "_engine_results"):  # scoring moved to workflows (helper core): pins go through
-        pytest.skip("finance.deal no longer scores; see test_pinned_resolves_methodology_and_bundle")
-    _engine_results, load_deal = fd._engine_results, fd.load_deal
-    deal_file = ROOT / "data" / "deals" / "demo-zjk-sll-2025.toml"
-    deal = load_deal(deal_file)
-    old = default_bundle()
-    on25 = _engine_results(deal.model_copy(update={"methodology": "gcpi-2025", "methodology_sha256": M25.sha256}),
-                           deal_file)
-    assert all("gcpi-2025" in v.source for v in on25.values())
-    pinned = deal.model_copy(update={"methodology": "gcpi-2024", "methodology_sha256": M24.sha256,
-                                     "reference_sha256": old.sha256})
-    before = _engine_results(pinned, deal_file)
-    assert before and all("gcpi-2024" in v.source and old.sha256[:12] in v.source for v in before.values())
-    # newer factors published: copy the data directory, add 2025 residual and Hebei factors
-    for sub in ("reference", "validation", "methodology", "facilities"):
-        shutil.copytree(data_dir() / sub, tmp_path / sub)
-    grid = tmp_path / "reference" / "grid_emission_factors.csv"
-    src = "hypothetical 2025 announcement (test)"
-    grid.write_text(grid.read_text(encoding="utf-8")
-                    + f"2025,national,cn,全国,National,residual,0.7000,{src},,2027,2026-11-21\n", encoding="utf-8")
-    monkeypatch.setenv("DCSLL_DATA", str(tmp_path))
-    assert default_bundle().sha256 != old.sha256
-    after = _engine_results(pinned, deal_file)
-    assert {k: v.index_total for k, v in after.items()} == {k: v.index_total for k, v in before.items()}
-    unpinned = _engine_results(pinned.model_copy(update={"reference_sha256": None}), deal_file)
-    assert {k: v.index_total for k, v in unpinned.items()} != {k: v.index_total for k, v in before.items()}
-    # a methodology file that no longer matches the pinned hash is refused
-    from index.errors import InputError
-
-    with pytest.raises(InputError, match="pinned"):
-        _engine_results(pinned.model_copy(update={"methodology_sha256": "0" * 64}), deal_file)
-
-
 def _eigen_weights(group):
     """Principal eigenvector of one AHP group, computed here from the file's judgements."""
     import numpy as np
