@@ -7,7 +7,7 @@ import time
 import streamlit as st
 
 from app_support import simulator as S
-from app_support.engine import deal_files, methodology
+from app_support.engine import methodology
 from app_support.i18n import current_language, name, t
 from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
@@ -20,30 +20,20 @@ user = st.session_state[USER_KEY]
 
 # ------------------------------------------------------------------ deal, facility, settings
 docs, facilities = {}, {}
-try:
-    store = app_store()
-    own = None  # credit officers and admins see every deal; an operator the deals of its own facilities
-    if user.role == "operator":
-        from store.errors import PermissionDenied
+store = app_store()
+own = None  # credit officers and admins see every deal; an operator the deals of its own facilities
+if user.role == "operator":
+    from store.errors import PermissionDenied
 
-        try:
-            own = store.user(user.username).facilities
-        except PermissionDenied:  # not a user of the deal book: no facility of its own
-            own = frozenset()
-    for did in store.deal_ids():
-        fid = store.deal(did).facility_id
-        if own is None or fid in own:
-            docs[did] = lambda did=did: store.load_deal_document(did)
-            facilities[did] = lambda fid=fid: store.load_facility(fid)
-except Exception as exc:  # the deal book is unreachable: fall back to the shipped deal files, and say so
-    from app_support.engine import deal as deal_file
-    from index.models import load_facility
-
-    st.info(t("sim.store_fallback", detail=str(exc)))
-    for path in deal_files().values():
-        d = deal_file(path)
-        docs[d.id] = lambda d=d: d.model_dump()
-        facilities[d.id] = lambda d=d: load_facility(S.ROOT / "data" / "facilities" / f"{d.facility}.toml")
+    try:
+        own = store.user(user.username).facilities
+    except PermissionDenied:  # not a user of the deal book: no facility of its own
+        own = frozenset()
+for did in store.deal_ids():
+    fid = store.deal(did).facility_id
+    if own is None or fid in own:
+        docs[did] = lambda did=did: store.load_deal_document(did)
+        facilities[did] = lambda fid=fid: store.load_facility(fid)
 if not docs:
     st.info(t("sim.no_deals"))
     st.stop()

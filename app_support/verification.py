@@ -146,6 +146,63 @@ def reported_facility(facility, rows: list[FigureRow], period: str):
     return Facility.model_validate(d)
 
 
+def baseline_candidates(facility, period: str) -> list[str]:
+    """Labels of the facility's verified periods that end before ``period`` starts, oldest first: the periods
+    a statement may compare the observation with (``finance.statement_build``: an earlier verified period).
+
+    Raises
+    ------
+    KeyError
+        The facility has no period ``period``.
+    """
+    obs = {p.label: p for p in facility.periods}[str(period)]
+    return [p.label for p in facility.periods if p.end < obs.start and p.status == "verified"]
+
+
+def stored_baseline_period(store, deal_id: str, period: str) -> str | None:
+    """``baseline_period`` of the engagement recorded for this observation (``Store.engagement``), else None."""
+    getter = getattr(store, "engagement", None)
+    eng = getter(deal_id, str(period)) if getter is not None else None
+    return (eng or {}).get("baseline_period")
+
+
+def evidence_notes(rows: list[FigureRow]) -> list[dict]:
+    """One statement note per verified figure of the period, carrying the verifier's evidence note.
+
+    Returns
+    -------
+    list of dict
+        ``{"kind", "en", "zh"}`` (the ``[[notes]]`` of an engagement, :class:`finance.statement.Note`):
+        ``restatement`` when the verified value differs from the reported one, else ``data_quality``; the
+        evidence text is the verifier's, as typed (in both language fields).
+    """
+    out = []
+    for r in rows:
+        if r.recorded is None or not r.source.strip():
+            continue
+        changed = r.reported is not None and not same_value(r.reported, r.recorded)
+        if changed:
+            en = (f"{r.field} verified at {fmt_value(r.recorded)} {r.unit} (reported {fmt_value(r.reported)} "
+                  f"{r.unit}). Evidence: {r.source}")
+            zh = f"{r.field} 核查值 {fmt_value(r.recorded)} {r.unit}（报告值 {fmt_value(r.reported)} {r.unit}）。证据：{r.source}"
+        else:
+            en = f"{r.field} verified at {fmt_value(r.recorded)} {r.unit}. Evidence: {r.source}"
+            zh = f"{r.field} 核查值 {fmt_value(r.recorded)} {r.unit}。证据：{r.source}"
+        out.append({"kind": "restatement" if changed else "data_quality", "en": en, "zh": zh})
+    return out
+
+
+def issued_statements(store, *, deal_id: str | None = None, facility_id: str | None = None) -> list:
+    """Statements of the deal book for the page's list (:class:`store.StatementInfo`), newest first: those of
+    ``deal_id`` when given, else those of ``facility_id``."""
+    infos = [store.statement(i) for i in store.statement_ids()]
+    if deal_id is not None:
+        infos = [i for i in infos if i.deal_id == deal_id]
+    elif facility_id is not None:
+        infos = [i for i in infos if i.facility_id == facility_id]
+    return sorted(infos, key=lambda i: (i.issued_at is not None, i.issued_at or 0, i.id), reverse=True)
+
+
 def fmt_value(v: float | None) -> str:
     """A figure for display: '' when missing, thousands separated from 1,000 up, else 4 significant digits."""
     if v is None:

@@ -4,6 +4,7 @@ with evidence, issuing (same content as ``dcsll statement``) and checking (same 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -147,10 +148,17 @@ def test_record_issue_download_and_check(run_as, own_book, tmp_path):
     issued = statement_from_json(content)
     from app_support.verification import load_verifier_file
 
+    # issue date = the signing day; the verifier's evidence note of the verified figure is a note of the statement
+    evidence = {"kind": "restatement", "indicator": None,
+                "en": "it_energy_kwh verified at 341,000,000 kWh (reported 357,408,000 kWh). Evidence: VR-2025-07 rev 1",
+                "zh": "it_energy_kwh 核查值 341,000,000 kWh（报告值 357,408,000 kWh）。证据：VR-2025-07 rev 1"}
     cli = build_statement(DEAL_FILE, PERIOD, load_verifier_file().verifier, engagement={
         "statement_id": sid, "standards": ["ISAE 3000 (Revised)", "ISAE 3410"], "assurance_level": "limited",
-        "conclusion": "unmodified", "verified": {"accept_reported": True, "it_energy_kwh": 341_000_000}})
+        "conclusion": "unmodified", "verified": {"accept_reported": True, "it_energy_kwh": 341_000_000},
+        "issue_date": dt.date.today(), "baseline_period": "2024", "notes": [evidence]})
     assert issued.model_dump(mode="json", exclude={"signature"}) == cli.model_dump(mode="json", exclude={"signature"})
+    assert issued.issue_date == dt.date.today()
+    assert evidence in [n.model_dump(mode="json") for n in issued.notes]
     assert issued.margin.margin_after_bp == MARGIN_VERIFIED  # 418,167,360 / 341,000,000 = 1.2263 > 1.22: missed
     assert issued.signature.demo_identity
 
@@ -158,6 +166,11 @@ def test_record_issue_download_and_check(run_as, own_book, tmp_path):
     at.button(key="ver_issue").click().run()
     assert "has already been issued and cannot be replaced" in " ".join(e.value for e in at.error)
     assert app_store().statement_pdf(sid) == pdf
+    # listed among the deal's issued statements, and downloadable again (the same bytes)
+    listed = next(d.value for d in at.dataframe if "SHA-256 of the PDF" in d.value.columns)
+    assert sid in set(listed["Statement"])
+    again = next(b for b in at.get("download_button") if b.proto.label == f"Download {sid} again (PDF)")
+    assert again.proto.url
 
     # the page's checker: the CLI's statuses on an intact, an altered, an unsigned-looking and a non-PDF file
     assert check_bytes(pdf).status == "intact"
