@@ -333,7 +333,7 @@ else:
 
 # ------------------------------------------------------------------ 7. cash flows and value
 st.subheader(t("designer.value"))
-res = D.evaluate(D.doc_key(D.with_facility(doc, fac)))  # priced on the deal book's figures
+res = D.evaluate(D.doc_key(doc), fac_json)  # priced on the deal book's figures
 if res["errors"]:
     _error_table(res["errors"], key="dz_deal_errors")
 else:

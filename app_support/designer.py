@@ -23,12 +23,13 @@ import pandas as pd
 import streamlit as st
 
 from app_support.engine import ROOT, methodology
+from workflows.settings import DEFAULTS
 
-#: BAU simulation: paths and seed, the defaults of ``dcsll targets`` (dcsll/commands/targets_cli.py)
-BAU_PATHS = 5000
-BAU_SEED = 0
+#: BAU simulation: paths and seed, the defaults of ``dcsll targets`` (:data:`workflows.DEFAULTS`)
+BAU_PATHS = DEFAULTS.targets_paths
+BAU_SEED = DEFAULTS.seed
 #: central interval of the BAU band, as ``dcsll targets`` (1 − alpha = 90 %)
-BAU_ALPHA = 0.10
+BAU_ALPHA = DEFAULTS.bau_alpha
 #: ratchet designs of finance.terms.RatchetTerms (DESIGN.md §4), in the order the page offers them
 DESIGNS = ("spt", "score_grid", "interpolated")
 #: what a new deal for a facility starts from (loan terms, ratchet steps, dates counted from today)
@@ -58,12 +59,6 @@ def read_deal_document(path: str | Path) -> dict:
     from index.tomlfile import read_toml
 
     return read_toml(Path(path))
-
-
-def with_facility(doc: dict, facility) -> dict:
-    """The deal document with its facility inline (as stored in the deal book), for the engines to score
-    the book's figures (``finance.deal`` accepts an inline facility); the saved document keeps the id."""
-    return {**doc, "facility": facility.model_dump(mode="json", exclude_none=True)}
 
 
 def _add_months(d: dt.date, months: int) -> dt.date:
@@ -176,8 +171,9 @@ def _grade_of(total: float, m) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def evaluate(key: str) -> dict:
-    """Validate and price a deal document given as :func:`doc_key` JSON (cached on that string).
+def evaluate(key: str, facility_json: str | None = None) -> dict:
+    """Validate and price a deal document given as :func:`doc_key` JSON, its observations' facility periods
+    scored on ``facility_json`` (the facility as stored in the deal book; cached on both strings).
 
     Returns
     -------
@@ -188,28 +184,25 @@ def evaluate(key: str) -> dict:
         ``met`` and ``missed``), ``schedules`` (name → schedule frame, see :class:`finance.schedule.Schedule`),
         ``convention`` and ``currency``.
     """
-    from pydantic import ValidationError
-
-    from finance.deal import Deal, deal_valuation, run_deal, validate_deal
+    import workflows
+    from common.errors import InputError, InputErrors
+    from finance.deal import deal_from_dict
     from finance.schedule import price, schedule_frame
-    from index.errors import InputError, InputErrors
+    from index.models import Facility
 
     doc = json.loads(key)
+    fac = Facility.model_validate_json(facility_json) if facility_json is not None else None
     try:
-        deal = Deal.model_validate(doc)
-    except ValidationError as exc:
-        return {"errors": [InputError(e["msg"].removeprefix("Value error, "), field=".".join(map(str, e["loc"])),
-                                      value=None if isinstance(e.get("input"), dict) else e.get("input")).as_row()
-                           for e in exc.errors()]}
-    errs = validate_deal(deal)
-    if errs:
-        return {"errors": [e.as_row() for e in errs]}
+        deal = deal_from_dict(doc)
+    except InputErrors as exc:
+        return {"errors": exc.table()}
     names = list(dict.fromkeys([s.name for s in deal.scenarios] + ["met", "missed"]))
     try:
-        run = run_deal(deal, names)
+        ev = workflows.evaluate_deal(deal, None, facility=fac, methodology=methodology())  # the book's figures
+        run = ev.run(names)
         priced = price(run.plan, run.regime_adj_bp)
         schedules = {n: schedule_frame(run.plan, priced, i, run.notes[i]).frame for i, n in enumerate(names)}
-        val = deal_valuation(deal).to_dict()
+        val = ev.valuation().to_dict()
     except InputErrors as exc:
         return {"errors": exc.table()}
     except (InputError, ValueError) as exc:
@@ -270,29 +263,12 @@ def pillar_frame(result, lang: str) -> pd.DataFrame:
 def targets_settings(store, deal_id: str) -> dict:
     """Targets settings of a deal from the deal book (``Store.targets_settings``: baseline periods,
     regulatory profile, proposal), {} when none are recorded."""
-    if hasattr(store, "targets_settings"):
-        return dict(store.targets_settings(deal_id) or {})
-    return _file_settings(deal_id)  # TRANSITIONAL until branch store's Store.targets_settings is merged
-
-
-def _file_settings(deal_id: str) -> dict:
-    p = ROOT / "data" / "targets" / f"{deal_id}.toml"
-    if not p.exists():
-        return {}
-    cfg = read_deal_document(p)
-    if "monthly" in cfg:
-        cfg["monthly"] = str((p.parent / cfg["monthly"]).resolve())
-    return cfg
+    return dict(store.targets_settings(deal_id) or {})
 
 
 def monthly_frame(store, facility_id: str):
     """Monthly metered series of a facility from the deal book (``Store.monthly``), None when none is stored."""
-    if hasattr(store, "monthly"):
-        return store.monthly(facility_id)
-    from index.forecast import load_monthly  # TRANSITIONAL until branch store's Store.monthly is merged
-
-    p = ROOT / "data" / "monthly" / f"{facility_id}.csv"
-    return load_monthly(p) if p.exists() else None
+    return store.monthly(facility_id)
 
 
 @st.cache_data(show_spinner=False)

@@ -4,7 +4,7 @@ Source of truth is the deal book (:mod:`store`): each deal's TOML document (with
 recalculations applied, :func:`apply_spt_records`) and its facility as stored. For each deal,
 :func:`deal_row` scores every period of the facility with the GCPI engine (the sparkline is the total by
 period), reads the ratchet's KPI values of the latest period, and asks the finance engine
-(:func:`finance.deal.run_deal`) for the margin in force and the outstanding on the "as of" date; the status
+(:func:`workflows.evaluate_deal`) for the margin in force and the outstanding on the "as of" date; the status
 (on track / at risk / missed) follows the rule and thresholds of ``data/finance/portfolio_status.toml``.
 
 Pure functions take their inputs as arguments (tests call them directly); :func:`cached_deal_row` and
@@ -223,7 +223,7 @@ def deal_status(deal, outcomes, latest, as_of: dt.date, rules: StatusRules) -> S
     ----------
     deal : finance.deal.Deal
     outcomes : list
-        Per observation, a :class:`finance.deal.VerifiedResult` when the result is known (verified inline or
+        Per observation, a :class:`finance.deal.ObservationResult` when the result is known (verified inline or
         scored from the facility's period), else anything else (no result yet).
     latest : index.result.IndexResult or None
         Result of the facility's latest period (the freshest KPI values).
@@ -244,7 +244,7 @@ def deal_status(deal, outcomes, latest, as_of: dt.date, rules: StatusRules) -> S
         A ratchet KPI without a headroom in the rules file.
     """
     from finance import ratchet as R
-    from finance.deal import VerifiedResult
+    from finance.deal import ObservationResult
 
     kpis = _ratchet_kpis(deal)
     for i in range(len(deal.observations) - 1, -1, -1):
@@ -252,7 +252,7 @@ def deal_status(deal, outcomes, latest, as_of: dt.date, rules: StatusRules) -> S
         if o.date > as_of:
             continue
         oc = outcomes[i]
-        if not isinstance(oc, VerifiedResult):
+        if not isinstance(oc, ObservationResult):
             if o.certificate_due < as_of:
                 return Status("missed", "overdue", date=o.certificate_due)
             continue  # certificate not due yet: the result is pending, look at the one before
@@ -353,21 +353,12 @@ def deal_row(document: dict, facility: Facility, as_of: dt.date, rules: StatusRu
         The document is not a valid deal (every failure, via :func:`finance.deal.validate_deal`), a
         facility period named by an observation is missing, or a KPI has no headroom in ``rules``.
     """
-    from pydantic import ValidationError
-
-    from finance.deal import Deal, run_deal, scenario_outcomes, validate_deal
+    import workflows
+    from finance.deal import deal_from_dict, period_results, scenario_outcomes
     from index.engine import score
-    from index.errors import InputErrors
 
     file = f"deal {document.get('id')}"
-    try:
-        deal = Deal.model_validate(document)
-    except ValidationError as exc:
-        raise InputErrors([InputError(e["msg"], file=file, field=".".join(map(str, e["loc"])))
-                           for e in exc.errors()]) from None
-    errs = validate_deal(deal, file=file)
-    if errs:
-        raise InputErrors(errs)
+    deal = deal_from_dict(document, file=file)
     # the facility as stored, inline: the engines score the deal book's figures, not data/facilities/
     deal = deal.model_copy(update={"facility": facility.model_dump(mode="json", exclude_none=True)})
     results = []  # periods that had ended by the as-of date, oldest first
@@ -375,8 +366,9 @@ def deal_row(document: dict, facility: Facility, as_of: dt.date, rules: StatusRu
         if p.end <= as_of:
             results.append(score(facility, p.label, methodology))
     latest = results[-1] if results else None
-    run = run_deal(deal, ["met", "missed"])
-    outcomes = scenario_outcomes(deal, "met")
+    ev = workflows.evaluate_deal(deal, facility=facility, methodology=methodology)
+    run = ev.run(["met", "missed"])
+    outcomes = scenario_outcomes(deal, "met", period_results(deal, ev.results))
     status = deal_status(deal, outcomes, latest, as_of, rules)
     margin = _margin_at(run, as_of)
     nxt = next((o for o in deal.observations if o.date > as_of), None)

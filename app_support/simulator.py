@@ -2,12 +2,11 @@
 
 The page (``app_pages/simulator.py``) stays thin; everything it shows comes from here.
 
-- **Numbers**: :func:`simulate_deal` runs exactly the code path of ``dcsll simulate``
-  (:mod:`dcsll.commands.targets_cli`): :func:`index.simulate.fit_bau` on all monthly data, then
-  :func:`index.simulate.simulate` over the observation years without a result, then the CLI's own
-  ``_observation_values`` (actual results where observed, simulated otherwise) and ``_finance`` (SPT status
-  per path → ratchet adjustments → :func:`finance.valuation.value` over the distinct outcome rows). Same deal,
-  facility, monthly data, levers, paths and seed → the same numbers as the CLI.
+- **Numbers**: :func:`simulate_deal` runs :func:`workflows.simulate_run`, the step ``dcsll simulate`` runs
+  (:func:`index.simulate.fit_bau` on all monthly data, :func:`index.simulate.simulate` over the observation
+  years without a result, actual results where observed, SPT status per path → ratchet adjustments →
+  valuation over the distinct outcome rows). Same deal, facility, monthly data, levers, paths and seed → the
+  same numbers as the CLI.
 - **Inputs**: the deal and the facility come from the deal book (the page passes them in); the monthly
   data and other targets settings from ``data/targets/<deal id>.toml``, as the CLI finds them
   (:func:`targets_settings`).
@@ -48,22 +47,15 @@ STEP_DIGITS = 2
 
 
 def cli_defaults() -> dict:
-    """Defaults of ``dcsll simulate`` (``paths``, ``seed``, ``model``) read from its argument parser.
+    """Defaults of ``dcsll simulate`` (``paths``, ``seed``, ``model``): :data:`workflows.DEFAULTS`, the one
+    settings object the CLI's options also start from, so the two give the same numbers out of the box."""
+    from workflows.settings import DEFAULTS
 
-    The page starts from the CLI's defaults so that the two give the same numbers out of the box.
-    """
-    import argparse
-
-    from dcsll.commands import targets_cli
-
-    parser = argparse.ArgumentParser()
-    targets_cli.register(parser.add_subparsers())
-    ns = parser.parse_args(["simulate", "DEAL"])
-    return {"paths": int(ns.paths), "seed": int(ns.seed), "model": str(ns.model)}
+    return {"paths": DEFAULTS.simulate_paths, "seed": DEFAULTS.seed, "model": DEFAULTS.model}
 
 
 #: range of the number of paths accepted by :func:`index.simulate.simulate` (its docstring: 1 to 200,000)
-PATHS_RANGE = (1, 200_000)
+PATHS_RANGE = (1, 200_000)  # = workflows.DEFAULTS.paths_range
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -106,24 +98,17 @@ def deal_from_document(doc: dict):
     index.errors.InputErrors
         Structural or business-rule failures (:func:`finance.deal.validate_deal`).
     """
-    from pydantic import ValidationError
+    from finance.deal import deal_from_dict
 
-    from finance.deal import Deal, validate_deal
-    from index.errors import InputError, InputErrors
-
-    try:
-        deal = Deal.model_validate(dict(doc))
-    except ValidationError as exc:
-        raise InputErrors([InputError(e["msg"], field=".".join(map(str, e["loc"]))) for e in exc.errors()]) from None
-    errs = validate_deal(deal)
-    if errs:
-        raise InputErrors(errs)
-    return deal
+    return deal_from_dict(doc, file=f"deal book: deal {doc.get('id')}")
 
 
 def simulated_years(deal) -> list[int]:
-    """Observation years without a result (verified or facility period): the years the CLI simulates."""
-    return sorted({o.date.year for o in deal.observations if o.verified is None and o.period is None})
+    """Observation years without a result (verified or facility period): the years the CLI simulates
+    (:func:`workflows.simulated_years`)."""
+    from workflows import simulated_years as _years
+
+    return _years(deal)
 
 
 # ------------------------------------------------------------------------------------------ lever widgets
@@ -411,22 +396,18 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
     index.forecast.InsufficientData
         Too few months of data.
     """
+    import workflows
     from finance.simulated import jsonable as _jsonable
-    from finance.simulated import observation_values as _observation_values
-    from finance.simulated import price_paths as _finance
     from finance.simulated import ratchet_kpis as _ratchet_kpis
     from index.levers import check_dates
     from index.methodology import load_methodology
-    from index.simulate import fit_bau, simulate
 
     m = methodology or load_methodology()
     kpis = _ratchet_kpis(deal)
     check_dates(levers, deal.loan.start_date, deal.loan.maturity_date)
-    bau = bau or fit_bau(monthly, facility, model=model)
-    years = simulated_years(deal)
-    sim = simulate(facility, monthly, years, n_paths=n_paths, seed=seed, levers=levers, methodology=m, bau=bau)
-    vals, source = _observation_values(deal, facility, sim, kpis, m)
-    fin = _finance(deal, None, vals)
+    run = workflows.simulate_run(deal, facility, monthly, m, levers=levers, paths=n_paths, seed=seed, bau=bau,
+                                 model=model)
+    sim, vals, source, fin = run.sim, run.values, run.observation_source, run.finance
     observed = [{"date": o.date.isoformat(), "year": o.date.year, **{k.kpi: float(vals[k.kpi][0, i]) for k in kpis}}
                 for i, o in enumerate(deal.observations) if o.date.year not in sim.years]
     return _jsonable({

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,26 +230,9 @@ def engagement_defaults() -> dict:
     return {k: eng[k] for k in ENGAGEMENT_DEFAULT_KEYS if k in eng}
 
 
-def stage_files(folder: Path, deal_doc: dict, facility) -> Path:
-    """Write the deal document and the facility in the CLI's layout; returns the deal file path.
-
-    ``<folder>/deals/<deal id>.toml`` and ``<folder>/facilities/<facility id>.toml`` (canonical facility
-    TOML of :func:`store.tomlio.dumps_facility`); ``finance.deal`` finds the facility next to the deal.
-    """
-    import tomli_w
-
-    from store.tomlio import dumps_facility
-
-    (folder / "deals").mkdir(parents=True, exist_ok=True)
-    (folder / "facilities").mkdir(parents=True, exist_ok=True)
-    (folder / "facilities" / f"{facility.id}.toml").write_text(dumps_facility(facility), encoding="utf-8")
-    deal_file = folder / "deals" / f"{deal_doc['id']}.toml"
-    deal_file.write_text(tomli_w.dumps(deal_doc), encoding="utf-8")
-    return deal_file
-
-
 def build(deal_doc: dict, facility, period: str, verified: dict[str, float], engagement: dict | None = None):
-    """The verification statement of one observation, built by ``finance.statement_build.build_statement``.
+    """The verification statement of one observation (:func:`workflows.build_statement` on the deal-book
+    objects; no file is written).
 
     Parameters
     ----------
@@ -276,12 +258,14 @@ def build(deal_doc: dict, facility, period: str, verified: dict[str, float], eng
     index.errors.InputError
         Whatever ``build_statement`` refuses (a figure that makes the period invalid, no observation ...).
     """
-    from finance.statement_build import build_statement
+    import workflows
+    from finance.deal import deal_from_dict
+    from index.methodology import load_methodology
 
     eng = {**(engagement or {}), "verified": {"accept_reported": True, **verified}}
-    with tempfile.TemporaryDirectory(prefix="dcsll-statement-") as tmp:
-        deal_file = stage_files(Path(tmp), deal_doc, facility)
-        return build_statement(deal_file, str(period), load_verifier_file().verifier, engagement=eng)
+    deal = deal_from_dict(deal_doc, file=f"deal book: deal {deal_doc.get('id')}")
+    return workflows.build_statement(deal, None, str(period), load_verifier_file().verifier, eng,
+                                     facility=facility, methodology=load_methodology())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -519,19 +503,12 @@ def check_bytes(data: bytes, trust_pems: list[bytes] = (), trust_demo: bool = Tr
     from finance.statement_sign import verify_statement
     from index.errors import InputError
 
-    with tempfile.TemporaryDirectory(prefix="dcsll-check-") as tmp:
-        pdf = Path(tmp) / "statement.pdf"
-        pdf.write_bytes(data)
-        trust = []
-        for i, pem in enumerate(trust_pems):
-            p = Path(tmp) / f"trust-{i}.pem"
-            p.write_bytes(pem)
-            trust.append(p)
-        if trust_demo and demo_certificate().is_file():
-            trust.append(demo_certificate())
-        try:
-            rep = verify_statement(pdf, trust=trust)
-        except InputError as exc:
-            return CheckResult("cannot_check", [exc.message])
+    trust = [bytes(pem) for pem in trust_pems]
+    if trust_demo and demo_certificate().is_file():
+        trust.append(demo_certificate())
+    try:
+        rep = verify_statement(bytes(data), trust=trust)
+    except InputError as exc:
+        return CheckResult("cannot_check", [exc.message])
     return CheckResult(rep.status, list(rep.reasons), rep.statement_id, rep.content_sha256, rep.signer,
                        rep.signing_time)

@@ -1,7 +1,7 @@
 """The ``dcsll`` command line.
 
 Sub-commands live in :mod:`dcsll.commands` (one module each, discovered here). Exit codes: 0 success,
-2 bad input (:class:`index.errors.InputError`, message naming file, field and unit), 1 other failures
+2 bad input (:class:`common.errors.InputError`, message naming file, field and unit), 1 other failures
 a command reports itself.
 """
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    from index.errors import InputError
+    from common.errors import InputError
 
     try:
         return int(args.func(args) or 0)

@@ -3,11 +3,15 @@
 A deal file is TOML (``dcsll schema deal`` prints its JSON schema; ``data/deals/`` has a sample). Per
 observation date the outcome is either a *verified* index result given inline (``[observations.verified]``:
 ``index_total``, ``grade``, KPI values) or the label of one of the facility's periods, scored with the GCPI
-index engine (``index.engine.score``). An observation with neither is in the future: a scenario supplies it.
+index engine (``index.engine.score``, called by :mod:`workflows`). An observation with neither is in the future: a scenario supplies it.
 
 Scenarios: ``actual`` (every observation must have an outcome), ``met`` / ``missed`` (observations without an
 outcome are all met / all missed; those with one keep it), and the deal's own ``[[scenarios]]`` with a
 probability and one outcome per observation (``"met"``, ``"missed"``, ``"actual"`` or a verified result).
+
+The engines here take a :class:`Deal` and, for observations that name a facility period, that period's
+:class:`index.result.IndexResult` (``results`` keyed by period label; :mod:`workflows` scores them). Nothing
+here reads a file except :func:`load_deal`, the loader of the CLI's file form.
 """
 
 from __future__ import annotations
@@ -15,19 +19,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from common.errors import InputError, InputErrors, from_validation_error
+from common.tomlio import read_toml
 from finance import conventions as C
 from finance.terms import InterpolatedRatchet, LoanTerms, RatchetTerms, ScoreGridRatchet, SptRatchet
-from index.errors import InputError, InputErrors
-from index.tomlfile import read_toml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-FACILITIES_DIR = REPO_ROOT / "data" / "facilities"
 BUILTIN_SCENARIOS = ("actual", "met", "missed")
 
 
@@ -35,8 +37,11 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class VerifiedResult(_Model):
-    """A verified index result for one observation date (what the verifier's statement certifies)."""
+class ObservationResult(_Model):
+    """The index result of one observation date: verified inline in the deal (``[observations.verified]``,
+    what the verifier's statement certifies, ``source = "verified"``), scored by the index engine from the
+    facility period the observation names (``source`` names period and methodology; the figures are whatever
+    the period's status says, reported or verified), or assumed by a scenario."""
 
     index_total: float | None = Field(None, description="GCPI total, core plus add-on [score 0-110].")
     core: float | None = Field(None, description="GCPI core score [score 0-100].")
@@ -52,6 +57,10 @@ class VerifiedResult(_Model):
         return math.nan if v is None else float(v)
 
 
+#: former name of :class:`ObservationResult` (a result scored from reported figures is not verified)
+VerifiedResult = ObservationResult
+
+
 class Observation(_Model):
     """One observation (test) date with its SPTs and certificate dates."""
 
@@ -63,7 +72,7 @@ class Observation(_Model):
     certificate_delivered: dt.date | None = Field(
         None, description="Date it was delivered; empty = on the due date (future certificates).")
     spt: dict[str, float | str] = Field(description="SPT per KPI [KPI unit], e.g. {index = 72, pue = 1.25}.")
-    verified: VerifiedResult | None = None
+    verified: ObservationResult | None = None
 
 
 class Scenario(_Model):
@@ -71,7 +80,7 @@ class Scenario(_Model):
 
     name: str
     probability: float = Field(ge=0, le=1)
-    outcomes: list[Literal["met", "missed", "actual"] | VerifiedResult]
+    outcomes: list[Literal["met", "missed", "actual"] | ObservationResult]
 
 
 class Deal(_Model):
@@ -109,55 +118,46 @@ def _unit(field: str) -> str | None:
     return _UNITS.get(last)
 
 
-def _loc(loc) -> tuple[str, int | None]:
-    out, row = "", None
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-            row = part + 1
-        else:
-            out += ("." if out else "") + str(part)
-    return out, row
+#: discriminated union of the ratchet terms: its tag is left out of field names in errors
+_RATCHET_TAGS = {"ratchet": {"spt", "score_grid", "interpolated"}}
 
 
-def load_deal(path) -> Deal:
-    """Read and validate a deal file.
+def deal_from_dict(document: Mapping, *, file: str | None = None) -> Deal:
+    """Validate a deal document (the mapping of a deal TOML file, or a deal-book document).
 
     Parameters
     ----------
-    path : str or pathlib.Path
-        TOML deal file.
+    document : mapping
+    file : str, optional
+        Where the document came from, named in errors (a path, ``"deal book: deal X"`` ...).
 
-    Returns
-    -------
-    Deal
+    Raises
+    ------
+    common.errors.InputErrors
+        Every structural and business-rule failure found (:func:`validate_deal`), each naming file, field,
+        row (1-based index of the array element) and unit.
+    """
+    try:
+        deal = Deal.model_validate(dict(document))
+    except ValidationError as exc:
+        raise from_validation_error(exc, file=file, units=_unit, union_tags=_RATCHET_TAGS) from None
+    errs = validate_deal(deal, file=file)
+    if errs:
+        raise InputErrors(errs)
+    return deal
+
+
+def load_deal(path) -> Deal:
+    """Read and validate a deal file (:func:`deal_from_dict` of its TOML).
 
     Raises
     ------
     FileNotFoundError
         If the file does not exist.
-    index.errors.InputErrors
-        Every structural and business-rule failure found, each naming file, field, row (1-based index of the
-        array element) and unit.
+    common.errors.InputErrors
+        See :func:`deal_from_dict`; errors name the file.
     """
-    path = Path(path)
-    raw = read_toml(path)
-    try:
-        deal = Deal.model_validate(raw)
-    except ValidationError as exc:
-        errs = []
-        for e in exc.errors():
-            loc = [p for i, p in enumerate(e["loc"]) if not (i and e["loc"][i - 1] == "ratchet"
-                                                             and p in ("spt", "score_grid", "interpolated"))]
-            field, row = _loc(loc)
-            errs.append(InputError(e["msg"].removeprefix("Value error, "), file=str(path), field=field, row=row,
-                                   unit=_unit(field),
-                                   value=e.get("input") if not isinstance(e.get("input"), dict) else None))
-        raise InputErrors(errs) from None
-    errs = validate_deal(deal, file=str(path))
-    if errs:
-        raise InputErrors(errs)
-    return deal
+    return deal_from_dict(read_toml(path), file=str(path))
 
 
 def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
@@ -312,49 +312,48 @@ def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
 # --------------------------------------------------------------------------------- outcomes
 
 
-def _facility_path(deal: Deal, deal_file: Path | None) -> Path:
-    assert isinstance(deal.facility, str)
-    cands = []
-    if deal_file is not None:
-        cands.append(deal_file.resolve().parent.parent / "facilities" / f"{deal.facility}.toml")
-    cands.append(FACILITIES_DIR / f"{deal.facility}.toml")
-    for c in cands:
-        if c.exists():
-            return c
-    raise InputError(f"facility '{deal.facility}' not found in {', '.join(str(c.parent) for c in cands)}",
-                     file=str(deal_file) if deal_file else None, field="facility", value=deal.facility)
+def scored_periods(deal: Deal) -> list[str]:
+    """Labels of the facility periods the deal's observations name (``[[observations]] period = ...``), in
+    observation order: the :class:`index.result.IndexResult` s that :func:`run_deal` needs."""
+    return [o.period for o in deal.observations if o.period is not None]
 
 
-def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedResult]:
-    """Score the observations that give a facility period label with the GCPI index engine."""
+def period_results(deal: Deal, results: Mapping[str, object] | None) -> dict[int, ObservationResult]:
+    """The outcome of each observation that names a facility period, from that period's index result.
+
+    Parameters
+    ----------
+    deal : Deal
+    results : mapping of str to index.result.IndexResult
+        Index result per facility period label (:func:`index.engine.score`); must hold every label of
+        :func:`scored_periods`.
+
+    Returns
+    -------
+    dict of int to ObservationResult
+        By observation index: total, core, grade and the ratchet KPIs' values; ``source`` says which period and
+        methodology (id and SHA-256) scored it. Whether the figures were reported or verified is the
+        period's own status; nothing here makes a reported figure verified.
+
+    Raises
+    ------
+    InputError
+        An observation names a period without a result (the deal names no facility, or the facility has no
+        such period).
+    """
     todo = [(i, o) for i, o in enumerate(deal.observations) if o.period is not None]
     if not todo:
         return {}
-    f = str(deal_file) if deal_file else None
-    try:
-        from index.engine import score
-        from index.methodology import load_methodology
-        from index.models import facility_from_dict, load_facility
-    except ImportError as exc:
-        raise InputError(
-            f"observation {todo[0][1].date} gives facility period '{todo[0][1].period}' to be scored, but the GCPI "
-            f"index engine is not available ({exc}); give the verified result inline ([observations.verified])",
-            file=f, field=f"observations[{todo[0][0]}].period", row=todo[0][0] + 1) from None
+    results = results or {}
     if deal.facility is None:
-        raise InputError("observations give facility periods but the deal names no facility", file=f, field="facility")
-    if isinstance(deal.facility, dict):
-        facility = facility_from_dict(deal.facility, file=f)
-    else:
-        facility = load_facility(_facility_path(deal, deal_file))
-    meth = load_methodology()
+        raise InputError("observations give facility periods but the deal names no facility", field="facility")
     kpis = _ratchet_kpis(deal.ratchet)
     out = {}
     for i, o in todo:
-        period = next((p for p in facility.periods if p.label == o.period), None)
-        if period is None:
-            raise InputError(f"facility has no period '{o.period}' (has {[p.label for p in facility.periods]})",
-                             file=f, field=f"observations[{i}].period", row=i + 1, value=o.period)
-        res = score(facility, period, meth)
+        res = results.get(o.period)
+        if res is None:
+            raise InputError(f"facility has no period '{o.period}' (has {sorted(results)})",
+                             field=f"observations[{i}].period", row=i + 1, value=o.period)
         vals = {}
         for k in kpis:
             if k in ("index", "core"):
@@ -362,10 +361,10 @@ def _engine_results(deal: Deal, deal_file: Path | None) -> dict[int, VerifiedRes
             v = res.kpi(k)
             if v is not None:
                 vals[k] = float(v)
-        out[i] = VerifiedResult(index_total=res.total, core=res.core, grade=res.grade, kpis=vals,
-                                methodology_id=res.methodology_id,
-                                source=f"index engine: period {o.period}, methodology {res.methodology_id} "
-                                       f"sha256 {str(res.methodology_sha256)[:12]}")
+        out[i] = ObservationResult(index_total=res.total, core=res.core, grade=res.grade, kpis=vals,
+                                   methodology_id=res.methodology_id,
+                                   source=f"index engine: period {o.period}, methodology {res.methodology_id} "
+                                          f"sha256 {str(res.methodology_sha256)[:12]}")
     return out
 
 
@@ -373,20 +372,28 @@ def _ratchet_kpis(r) -> list[str]:
     return [k.kpi for k in r.kpis] if isinstance(r, SptRatchet) else [r.kpi]
 
 
-Outcome = VerifiedResult | Literal["met", "missed"]
+Outcome = ObservationResult | Literal["met", "missed"]
 
 
-def scenario_outcomes(deal: Deal, name: str, deal_file=None, _engine=None) -> list[Outcome]:
+def scenario_outcomes(deal: Deal, name: str, observed: Mapping[int, ObservationResult] | None = None) -> list[Outcome]:
     """Outcome per observation date under a named scenario.
+
+    Parameters
+    ----------
+    deal : Deal
+    name : str
+        ``actual``, ``met``, ``missed`` or one of the deal's ``[[scenarios]]``.
+    observed : mapping of int to ObservationResult, optional
+        Results of observations that name a facility period, by observation index (:func:`period_results`);
+        inline ``[observations.verified]`` results are taken from the deal itself.
 
     Raises
     ------
-    index.errors.InputError
+    InputError
         Unknown scenario, or (``actual``) an observation without an outcome.
     """
-    f = str(deal_file) if deal_file else None
     actual = {i: o.verified for i, o in enumerate(deal.observations) if o.verified is not None}
-    actual.update(_engine if _engine is not None else _engine_results(deal, Path(deal_file) if deal_file else None))
+    actual.update(observed or {})
     custom = {s.name: s for s in deal.scenarios}
     out: list[Outcome] = []
     for i, o in enumerate(deal.observations):
@@ -394,19 +401,19 @@ def scenario_outcomes(deal: Deal, name: str, deal_file=None, _engine=None) -> li
             out.append(actual.get(i, name))
         elif name == "actual":
             if i not in actual:
-                raise InputError(C.ERR_NO_OUTCOME.format(obs=o.date), file=f, field=f"observations[{i}]", row=i + 1)
+                raise InputError(C.ERR_NO_OUTCOME.format(obs=o.date), field=f"observations[{i}]", row=i + 1)
             out.append(actual[i])
         elif name in custom:
             oc = custom[name].outcomes[i]
             if oc == "actual":
                 if i not in actual:
-                    raise InputError(C.ERR_NO_OUTCOME.format(obs=o.date), file=f,
-                                     field=f"scenarios.{name}.outcomes[{i}]", row=i + 1)
+                    raise InputError(C.ERR_NO_OUTCOME.format(obs=o.date), field=f"scenarios.{name}.outcomes[{i}]",
+                                     row=i + 1)
                 oc = actual[i]
             out.append(oc)
         else:
             raise InputError(C.ERR_SCENARIO_UNKNOWN.format(name=name, allowed=list(BUILTIN_SCENARIOS) + list(custom)),
-                             file=f, field="scenario", value=name)
+                             field="scenario", value=name)
     return out
 
 
@@ -459,7 +466,7 @@ def observation_adjustments(deal: Deal, paths: list[list[Outcome]]) -> tuple[np.
                     raise InputError(f"scenario 'met' needs an SPT for '{r.kpi}' (or a grade) at this observation",
                                      field=f"observations[{o}].spt", row=o + 1)
                 scores[s, o] = np.nan if target is None else float(target)
-            elif isinstance(oc, VerifiedResult):
+            elif isinstance(oc, ObservationResult):
                 scores[s, o] = oc.value(r.kpi)
                 grades[s, o] = oc.grade
             notes[s][o] = (f"{r.kpi} {scores[s, o]:g}" if not np.isnan(scores[s, o]) else f"{r.kpi} not reported") + (
@@ -489,24 +496,51 @@ def _cumulative(r) -> bool:
     return bool(getattr(r, "cumulative", False))
 
 
-def run_deal(deal: Deal, scenarios: list[str], deal_file=None) -> DealRun:
-    """Build the deal's plan and the regime adjustments [bp] of each named scenario (shape (S, G))."""
+def loan_plan(deal: Deal):
+    """The loan's interest periods and margin regimes (:func:`finance.schedule.build_plan`), before any outcome.
+
+    Raises
+    ------
+    InputError
+        The base-rate path does not cover an interest period.
+    """
     from finance import ratchet as R
     from finance.calendars import get_calendar
     from finance.schedule import build_plan, interest_periods
 
     loan = deal.loan.resolved()
-    r = deal.ratchet
     periods = interest_periods(loan)
-    events = R.margin_events(deal.observations, r.timing, [p.start for p in periods], get_calendar(loan.calendar),
-                             periods[-1].end)
+    events = R.margin_events(deal.observations, deal.ratchet.timing, [p.start for p in periods],
+                             get_calendar(loan.calendar), periods[-1].end)
     try:
-        plan = build_plan(loan, events, len(deal.observations), r.margin_floor_bp)
+        return build_plan(loan, events, len(deal.observations), deal.ratchet.margin_floor_bp)
     except LookupError as exc:
-        raise InputError(str(exc), file=str(deal_file) if deal_file else None, field="loan.base_rate.path",
-                         unit="% p.a.") from None
-    engine = _engine_results(deal, Path(deal_file) if deal_file else None)
-    paths = [scenario_outcomes(deal, n, deal_file, _engine=engine) for n in scenarios]
+        raise InputError(str(exc), field="loan.base_rate.path", unit="% p.a.") from None
+
+
+def run_deal(deal: Deal, scenarios: list[str], results: Mapping[str, object] | None = None) -> DealRun:
+    """Build the deal's plan and the regime adjustments [bp] of each named scenario (shape (S, G)).
+
+    Parameters
+    ----------
+    deal : Deal
+    scenarios : list of str
+    results : mapping of str to index.result.IndexResult, optional
+        Index result per facility period the observations name (:func:`scored_periods`); not needed when
+        no observation names a period.
+
+    Raises
+    ------
+    InputError
+        See :func:`loan_plan`, :func:`period_results` and :func:`scenario_outcomes`.
+    """
+    from finance import ratchet as R
+
+    loan = deal.loan.resolved()
+    r = deal.ratchet
+    plan = loan_plan(deal)
+    observed = period_results(deal, results)
+    paths = [scenario_outcomes(deal, n, observed) for n in scenarios]
     adj, notes = observation_adjustments(deal, paths)
     fail = np.array([R.failure_adjustment(r, loan.margin_bp)] * len(deal.observations))
     reg = R.regime_adjustments(adj, fail, cumulative=_cumulative(r), cap_bp=r.cap_bp)
@@ -520,8 +554,8 @@ def run_deal(deal: Deal, scenarios: list[str], deal_file=None) -> DealRun:
     return DealRun(deal, plan, list(scenarios), reg, reg_notes)
 
 
-def deal_schedule(deal: Deal, scenario: str | None = None, deal_file=None):
-    """Cash-flow schedule of a deal under one scenario.
+def deal_schedule(deal: Deal, scenario: str | None = None, *, results: Mapping[str, object] | None = None):
+    """Cash-flow schedule of a deal under one scenario (``results`` as in :func:`run_deal`).
 
     Returns
     -------
@@ -529,12 +563,15 @@ def deal_schedule(deal: Deal, scenario: str | None = None, deal_file=None):
     """
     from finance.schedule import price, schedule_frame
 
-    run = run_deal(deal, [scenario or deal.default_scenario], deal_file)
+    run = run_deal(deal, [scenario or deal.default_scenario], results)
     return schedule_frame(run.plan, price(run.plan, run.regime_adj_bp), 0, run.notes[0])
 
 
-def deal_valuation(deal: Deal, discount_rate_pct=None, deal_file=None, scenarios: list[str] | None = None):
+def deal_valuation(deal: Deal, discount_rate_pct=None, *, results: Mapping[str, object] | None = None,
+                   scenarios: list[str] | None = None):
     """Value a deal's ratchet: the deal's own scenarios with their probabilities, else 'met' and 'missed'.
+
+    ``discount_rate_pct`` [% p.a.] overrides the loan's own rate; ``results`` as in :func:`run_deal`.
 
     Returns
     -------
@@ -547,7 +584,7 @@ def deal_valuation(deal: Deal, discount_rate_pct=None, deal_file=None, scenarios
     probs = None
     if deal.scenarios and scenarios == [s.name for s in deal.scenarios]:
         probs = [s.probability for s in deal.scenarios]
-    run = run_deal(deal, scenarios, deal_file)
+    run = run_deal(deal, scenarios, results)
     return value(run.plan, run.regime_adj_bp, names=scenarios, probabilities=probs,
                  discount_rate_pct=discount_rate_pct, valuation_date=deal.valuation_date,
                  verification_cost_per_year=deal.verification_cost_per_year,

@@ -12,11 +12,11 @@ def ratchet_kpis(deal):
 
     Raises
     ------
-    index.errors.InputError
+    common.errors.InputError
         The ratchet is not SPT-based (probabilities of SPT outcomes need one).
     """
+    from common.errors import InputError
     from finance.terms import SptRatchet
-    from index.errors import InputError
 
     if not isinstance(deal.ratchet, SptRatchet):
         raise InputError("SPT probabilities need an SPT-based ratchet (design = \"spt\"); this deal has "
@@ -58,12 +58,34 @@ def jsonable(x):
     return x
 
 
-def observation_values(deal, facility, sim, kpis, methodology):
-    """KPI values per path and observation, shape (S, O) per KPI: actual where observed, simulated otherwise."""
+def observation_values(deal, facility, sim, kpis, results=None):
+    """KPI values per path and observation, shape (S, O) per KPI: actual where observed, simulated otherwise.
+
+    Parameters
+    ----------
+    deal : finance.deal.Deal
+    facility : index.models.Facility
+        The deal's facility (the status of a scored period's figures is named in the source).
+    sim : index.simulate.SimulationResult
+        Simulated KPI paths (``kpi(name)`` → array (S, Y) over ``years``).
+    kpis : list of finance.terms.KpiRule
+        The ratchet's KPI rules (:func:`ratchet_kpis`).
+    results : mapping of str to index.result.IndexResult, optional
+        Index result of each facility period an observation names (by period label).
+
+    Returns
+    -------
+    (dict of str to ndarray (S, O), list of str)
+        Values per KPI [KPI unit], and per observation where its values come from.
+
+    Raises
+    ------
+    InputError
+        An observation with no result whose year is not simulated, or naming a period without a result.
+    """
     import numpy as np
 
-    from index.engine import score
-    from index.errors import InputError
+    from common.errors import InputError
 
     n = sim.n_paths
     vals = {k.kpi: np.full((n, len(deal.observations)), np.nan) for k in kpis}
@@ -74,7 +96,10 @@ def observation_values(deal, facility, sim, kpis, methodology):
                 get = o.verified.value
                 src = "verified (deal file)"
             else:
-                res = score(facility, facility.period(o.period), methodology)
+                res = (results or {}).get(o.period)
+                if res is None:
+                    raise InputError(f"facility has no period '{o.period}'", field=f"observations[{o_i}].period",
+                                     row=o_i + 1, value=o.period)
 
                 def get(k, res=res):
                     v = res.kpi(k)
@@ -94,14 +119,12 @@ def observation_values(deal, facility, sim, kpis, methodology):
     return vals, source
 
 
-def price_paths(deal, deal_file, vals):
+def price_paths(deal, vals):
     """Ratchet adjustments per path, expected adjustments and the valuation (unique outcome rows weighted).
 
     Parameters
     ----------
-    deal : finance.terms.Deal
-    deal_file : str or Path
-        The deal's file (facility periods are found relative to it).
+    deal : finance.deal.Deal
     vals : dict of str -> ndarray (S, O)
         KPI values per path and observation (:func:`observation_values`).
 
@@ -115,7 +138,7 @@ def price_paths(deal, deal_file, vals):
     import numpy as np
 
     from finance import ratchet as R
-    from finance.deal import run_deal
+    from finance.deal import loan_plan
     from finance.valuation import value
 
     r = deal.ratchet
@@ -127,9 +150,8 @@ def price_paths(deal, deal_file, vals):
     fail = np.array([R.failure_adjustment(r, deal.loan.margin_bp)] * len(obs))
     reg = R.regime_adjustments(adj, fail, cumulative=bool(getattr(r, "cumulative", False)), cap_bp=r.cap_bp)
     uniq, counts = np.unique(reg, axis=0, return_counts=True)
-    run = run_deal(deal, ["met"], deal_file)
     probs = counts / counts.sum()
-    val = value(run.plan, uniq, names=[f"outcome {i}" for i in range(len(uniq))], probabilities=probs,
+    val = value(loan_plan(deal), uniq, names=[f"outcome {i}" for i in range(len(uniq))], probabilities=probs,
                 valuation_date=deal.valuation_date, verification_cost_per_year=deal.verification_cost_per_year,
                 verification_dates=[o.certificate_due for o in obs])
     per_obs = []

@@ -7,7 +7,7 @@ indicator are scored, a third-party verifier confirms them, and the rate is adju
 The model is *self-contained*: plain fields (rows of indicators, rows of SPTs, the margin
 adjustment ...), so a statement can be rendered, signed and checked years later without the engines
 that produced it. :func:`statement_from_mapping` builds one from plain data (a TOML/JSON file),
-converting every validation failure into :class:`index.errors.InputError` naming the field.
+converting every validation failure into :class:`common.errors.InputError` naming the field.
 
 Canonical content
 -----------------
@@ -37,8 +37,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from index.errors import InputError, InputErrors
-from index.tomlfile import read_toml
+from common.errors import InputError, InputErrors, from_validation_error
+from common.tomlio import read_toml
 
 SCHEMA = "dcsll.statement/1"
 CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "statements" / "catalogue.toml"
@@ -295,7 +295,7 @@ class VerificationStatement(_Model):
     ------
     pydantic.ValidationError
         When constructed directly with inconsistent data; use :func:`statement_from_mapping`
-        to get :class:`index.errors.InputError` naming the field instead.
+        to get :class:`common.errors.InputError` naming the field instead.
     """
 
     schema_: Literal["dcsll.statement/1"] = Field(default=SCHEMA, alias="schema")
@@ -424,27 +424,8 @@ def conclusion_text(*, level: AssuranceLevel, kind: str, facility: Bilingual, pe
 # Plain data → statement
 
 
-def _loc_to_field(loc: tuple) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1:] = [f"{parts[-1]}[{item}]" if parts else f"[{item}]"]
-        else:
-            parts.append(str(item))
-    return ".".join(parts)
-
-
 def _errors_from_validation(exc: ValidationError, file: str | None) -> InputErrors:
-    errs = []
-    for e in exc.errors():
-        msg = e.get("msg", "invalid")
-        msg = msg.removeprefix("Value error, ")
-        field = _loc_to_field(e.get("loc", ())) or None
-        value = e.get("input") if e.get("type") != "missing" else None
-        if isinstance(value, dict | list):
-            value = None
-        errs.append(InputError(msg, file=file, field=field, value=value))
-    return InputErrors(errs)
+    return from_validation_error(exc, file=file)
 
 
 def statement_from_mapping(data: dict, *, file: str | None = None,
@@ -464,7 +445,7 @@ def statement_from_mapping(data: dict, *, file: str | None = None,
     Raises
     ------
     InputError
-        For every invalid field (an :class:`index.errors.InputErrors` when there are several),
+        For every invalid field (an :class:`common.errors.InputErrors` when there are several),
         e.g. no verified figure, a verifier without accreditation, an inconsistent SPT outcome.
     """
     try:

@@ -1,4 +1,4 @@
-"""Build a :class:`~finance.statement.VerificationStatement` from a deal file and the GCPI engine.
+"""Build a :class:`~finance.statement.VerificationStatement` from a deal, its facility and the GCPI engine.
 
 Sources of each part of the statement:
 
@@ -15,6 +15,7 @@ Sources of each part of the statement:
 - statement id, issue date, standards, assurance level, conclusion type, notes: the engagement file
   (defaults: ``<deal id>-<period>``, the certificate delivery date or today, ISAE 3000 (Revised), limited).
 
+Objects in, a statement out: no file is read here (:func:`load_engagement` is the file form's loader).
 Only SPT-based ratchets are supported; score-grid and interpolated ratchets raise :class:`InputError`.
 """
 
@@ -24,6 +25,8 @@ import datetime as dt
 import math
 from pathlib import Path
 
+from common.errors import InputError, from_validation_error
+from common.tomlio import read_toml
 from finance.statement import (
     E_NO_VERIFIED,
     Baseline,
@@ -45,8 +48,6 @@ from finance.statement import (
     load_catalogue,
     statement_from_mapping,
 )
-from index.errors import InputError
-from index.tomlfile import read_toml
 
 E_NO_OBSERVATION = "the deal has no observation for period {period} (periods: {have})"
 E_RATCHET = "statements are built for SPT-based ratchets only; this deal's ratchet is '{design}'"
@@ -149,35 +150,44 @@ def verified_period(period, verified: dict, source: str):
     try:
         return PeriodData.model_validate(d)
     except ValidationError as exc:
-        e = exc.errors()[0]
-        raise InputError(e["msg"], field="verified." + ".".join(str(x) for x in e["loc"])) from None
+        errs = from_validation_error(exc, prefix="verified.")
+        raise errs.errors[0] if len(errs.errors) == 1 else errs from None
 
 
-def load_engagement(path: str | Path | None) -> dict:
+def load_engagement(path: str | Path | None) -> dict:  # the file form's loader (workflows.sources.FileSource)
     """Read an engagement TOML file (statement id, issue date, standards, notes, reported values ...)."""
     if path is None:
         return {}
     return read_toml(path, "engagement file")
 
 
-def build_statement(deal_file: str | Path, period: str, verifier: Verifier, *,
+def build_statement(deal, facility, period: str, verifier: Verifier, *, scorer,
                     engagement: dict | None = None, engagement_file: str | None = None,
-                    today: dt.date | None = None) -> VerificationStatement:
+                    today: dt.date | None = None, file: str | None = None) -> VerificationStatement:
     """Build the statement for one observation of a deal.
 
     Parameters
     ----------
-    deal_file : path-like
-        Deal TOML (``finance.deal.load_deal``).
+    deal : finance.deal.Deal
+        The loan (SPT-based ratchet).
+    facility : index.models.Facility
+        The deal's facility with the period's figures.
     period : str
         Facility period label of the observation, e.g. ``"2025"``.
     verifier : Verifier
-        From the ``--verifier`` file.
+        The verifier's identity (``[verifier]`` table).
+    scorer : callable
+        ``scorer(facility, period_data) -> index.result.IndexResult`` (:func:`index.engine.score` with the
+        methodology the loan pins; :func:`workflows.build_statement` passes it).
     engagement : dict, optional
         Engagement data (see module docstring); ``methodology_sha256`` there is the hash agreed in the
         loan documents and must match the hash the period is scored with.
+    engagement_file : str, optional
+        Where the engagement came from, named in errors about it.
     today : datetime.date, optional
         Issue date when neither the engagement nor the deal gives one.
+    file : str, optional
+        Where the deal came from, named in errors about it.
 
     Raises
     ------
@@ -187,16 +197,12 @@ def build_statement(deal_file: str | Path, period: str, verifier: Verifier, *,
     """
     from finance import ratchet as R
     from finance.calendars import get_calendar
-    from finance.deal import _facility_path, load_deal, scenario_outcomes
+    from finance.deal import ObservationResult, observation_adjustments, scenario_outcomes
     from finance.schedule import interest_periods
     from finance.terms import SptRatchet
-    from index.engine import score
-    from index.methodology import load_methodology
-    from index.models import facility_from_dict, load_facility
 
     eng = dict(engagement or {})
-    f = str(deal_file)
-    deal = load_deal(deal_file)
+    f = file
     if not isinstance(deal.ratchet, SptRatchet):
         raise InputError(E_RATCHET.format(design=deal.ratchet.design), file=f, field="ratchet.design")
     idx = next((i for i, o in enumerate(deal.observations) if o.period == str(period)), None)
@@ -205,20 +211,15 @@ def build_statement(deal_file: str | Path, period: str, verifier: Verifier, *,
         raise InputError(E_NO_OBSERVATION.format(period=period, have=", ".join(have)), file=f,
                          field="observations[].period", value=str(period))
     obs = deal.observations[idx]
-    if isinstance(deal.facility, dict):
-        facility = facility_from_dict(deal.facility, file=f)
-    else:
-        facility = load_facility(_facility_path(deal, Path(deal_file)))
-    meth = load_methodology()
     pd_ = next(p for p in facility.periods if p.label == str(period)) if any(
         p.label == str(period) for p in facility.periods) else None
     if pd_ is None:
         raise InputError(f"facility has no period {period}", file=f, field=f"observations[{idx}].period")
     rep_res = None
     if eng.get("verified") is not None:
-        rep_res = score(facility, pd_, meth)
+        rep_res = scorer(facility, pd_)
         pd_ = verified_period(pd_, eng["verified"], f"verified by {verifier.name.en}")
-    res = score(facility, pd_, meth)
+    res = scorer(facility, pd_)
     if not any(i.status == "verified" and not i.missing for i in res.indicators.values()):
         raise InputError(E_NO_VERIFIED.format(period=period) + f" (the facility's {period} figures are "
                          f"'{pd_.status}')", file=f, field=f"observations[{idx}].period", value=str(period))
@@ -232,7 +233,7 @@ def build_statement(deal_file: str | Path, period: str, verifier: Verifier, *,
     baseline = None
     for p in [q for q in facility.periods if q.end < pd_.start] + [pd_]:
         if p.status == "verified":
-            r = score(facility, p, meth)
+            r = scorer(facility, p)
             history.append(PathPoint(period=p.label, value=round(r.total, 3)))
             if p.label == base_label and p is not pd_:
                 baseline = Baseline(period=p.label, total=round(r.total, 3), grade=r.grade)
@@ -252,7 +253,7 @@ def build_statement(deal_file: str | Path, period: str, verifier: Verifier, *,
         bp = rule.weight * (rat.step_down_bp if st == R.MET else rat.step_up_bp if st == R.MISSED else 0.0)
         base_val = None
         if baseline is not None:
-            base_res = score(facility, next(p for p in facility.periods if p.label == base_label), meth)
+            base_res = scorer(facility, next(p for p in facility.periods if p.label == base_label))
             bv = base_res.kpi(rule.kpi)
             base_val = None if bv is None else round(float(bv), 4)
         name = (Bilingual(en="GCPI index total", zh="绿色算力指数总分") if rule.kpi in ("index", "total")
@@ -266,15 +267,11 @@ def build_statement(deal_file: str | Path, period: str, verifier: Verifier, *,
                            verified_value=None if value is None else round(float(value), nd),
                            met=st == R.MET, within_band=st == R.BAND, effect_bp=bp))
 
-    from finance.deal import VerifiedResult
-
-    this = VerifiedResult(index_total=res.total, core=res.core, grade=res.grade,
+    this = ObservationResult(index_total=res.total, core=res.core, grade=res.grade,
                           kpis={k.kpi: float(res.kpi(k.kpi)) for k in rat.kpis
                                 if k.kpi not in ("index", "core") and res.kpi(k.kpi) is not None},
                           methodology_id=res.methodology_id)
-    path = scenario_outcomes(deal, "met", deal_file, _engine={idx: this})
-    from finance.deal import observation_adjustments
-
+    path = scenario_outcomes(deal, "met", {idx: this})
     adj, _ = observation_adjustments(deal, [path])
     fail = [R.failure_adjustment(rat, deal.loan.margin_bp)] * len(deal.observations)
     reg = R.regime_adjustments(adj, fail, cumulative=bool(getattr(rat, "cumulative", False)), cap_bp=rat.cap_bp)

@@ -45,8 +45,8 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import HRFlowable
 
+from common.errors import InputError
 from finance.statement import VerificationStatement, content_sha256, load_catalogue
-from index.errors import InputError
 
 #: TrueType CJK fonts tried in order ("auto"); the first one found is embedded.
 CJK_TTF_CANDIDATES: tuple[tuple[str, int], ...] = (

@@ -38,6 +38,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.errors import InputError
+from common.settings import dcsll_home  # re-exported: finance.statement_sign.dcsll_home
 from finance.statement import (
     SignatureBlock,
     SigningConfig,
@@ -46,7 +48,6 @@ from finance.statement import (
     content_sha256,
     statement_from_json,
 )
-from index.errors import InputError
 
 ATTACHMENT_NAME = "statement.json"
 SIG_FIELD = "dcsll-statement"
@@ -55,16 +56,6 @@ E_UNWRITABLE = "cannot write the statement here: {reason}"
 
 INTACT, ALTERED, UNSIGNED, UNTRUSTED = "intact", "altered", "unsigned", "untrusted"
 EXIT_CODES = {INTACT: 0, ALTERED: 1, UNSIGNED: 1, UNTRUSTED: 1}
-
-
-def dcsll_home() -> Path:
-    """Per-user data folder: ``$DCSLL_HOME`` or platformdirs' user data dir for ``dcsll``."""
-    env = os.environ.get("DCSLL_HOME")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("dcsll", appauthor=False))
 
 
 @dataclass
@@ -302,11 +293,14 @@ def _load_trust(paths) -> list:
     from asn1crypto import pem, x509
 
     certs = []
-    for p in paths or []:
-        try:
-            data = Path(p).read_bytes()
-        except OSError as exc:
-            raise InputError("trusted certificate file cannot be read", file=str(p), field="--trust") from exc
+    for i, p in enumerate(paths or []):
+        if isinstance(p, bytes | bytearray):
+            data, p = bytes(p), f"trusted certificate {i + 1}"
+        else:
+            try:
+                data = Path(p).read_bytes()
+            except OSError as exc:
+                raise InputError("trusted certificate file cannot be read", file=str(p), field="--trust") from exc
         try:
             if pem.detect(data):
                 certs += [x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
@@ -411,15 +405,16 @@ def _printed_hashes(data: bytes) -> list[set[str]]:
     return [set(_HASH_RE.findall(page.extract_text() or "")) for page in reader.pages]
 
 
-def verify_statement(path: str | Path, trust: list[str | Path] | None = None) -> VerificationReport:
+def verify_statement(path: str | Path | bytes, trust: list[str | Path | bytes] | None = None) -> VerificationReport:
     """Check a signed statement: signature, changes after signing, content hash, trust.
 
     Parameters
     ----------
-    path : path-like
-        The PDF.
-    trust : list of path-like, optional
-        Certificates (PEM or DER) to trust as roots; without any, a valid signature is ``untrusted``.
+    path : path-like or bytes
+        The PDF (a file, or its bytes, e.g. an upload).
+    trust : list of path-like or bytes, optional
+        Certificates (PEM or DER; files or their bytes) to trust as roots; without any, a valid signature is
+        ``untrusted``.
 
     Returns
     -------
@@ -438,13 +433,16 @@ def verify_statement(path: str | Path, trust: list[str | Path] | None = None) ->
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError("file not found", file=str(p)) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", file=str(p)) from exc
+    if isinstance(path, bytes | bytearray):
+        p, data = "statement PDF", bytes(path)
+    else:
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError as exc:
+            raise InputError("file not found", file=str(p)) from exc
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror}", file=str(p)) from exc
     if not data.lstrip()[:5] == b"%PDF-":
         raise InputError("not a PDF file (no %PDF- header)", file=str(p))
     roots = _load_trust(trust)

@@ -87,12 +87,40 @@ def load_monthly(path: str | Path):
         a blank, non-numeric or negative value, IT energy above total energy. Rows are numbered from 1
         (the first data row).
     """
-    import pandas as pd
-
     p = Path(path)
-    f = str(p)
     with open(p, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
+    return monthly_from_rows(rows, file=str(p))
+
+
+def monthly_from_rows(rows: list[dict], *, file: str | None = None, contiguous: bool = True):
+    """Check monthly metered data given as rows (the checks and result of :func:`load_monthly`).
+
+    Parameters
+    ----------
+    rows : list of dict
+        One mapping per month, oldest first: ``month`` (``YYYY-MM``), numeric columns named with their unit
+        (:data:`MONTHLY_UNITS`; values as text, as read from a CSV, or as numbers), optional ``status`` and
+        ``source`` text. Every row has the same keys.
+    file : str, optional
+        Where the rows came from, for the error messages.
+    contiguous : bool
+        Refuse months out of order and gaps (default). With False (a few months replacing stored ones) the
+        months may come in any order and leave gaps; they are returned sorted. Duplicates are always refused.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`load_monthly`.
+
+    Raises
+    ------
+    InputError
+        As :func:`load_monthly`; rows are numbered from 1.
+    """
+    import pandas as pd
+
+    f = file
     if not rows:
         raise InsufficientData("no monthly rows", file=f)
     cols = list(rows[0])
@@ -110,20 +138,30 @@ def load_monthly(path: str | Path):
     data: dict[str, list[float]] = {c: [] for c in numeric}
     for i, r in enumerate(rows):
         for c in numeric:
-            v = (r.get(c) or "").strip()
-            if v == "":
+            v = r.get(c)
+            v = v.strip() if isinstance(v, str) else v
+            if v is None or v is pd.NA or (isinstance(v, str) and v == "") or (isinstance(v, float) and v != v):
                 raise InputError("blank value: a month with no reading cannot be forecast; give the reading or "
                                  "remove the column", file=f, field=c, row=i + 1, unit=MONTHLY_UNITS[c])
             try:
+                if isinstance(v, bool):
+                    raise TypeError(v)
                 x = float(v)
-            except ValueError:
+            except (TypeError, ValueError):
                 raise InputError("not a number", file=f, field=c, row=i + 1, unit=MONTHLY_UNITS[c],
                                  value=v) from None
             if not np.isfinite(x) or x < 0:
                 raise InputError("must be a finite, non-negative number", file=f, field=c, row=i + 1,
                                  unit=MONTHLY_UNITS[c], value=v)
             data[c].append(x)
-    for i in range(1, len(months)):
+    if not contiguous:
+        seen: dict = {}
+        for i, m in enumerate(months):
+            if m in seen:
+                raise InputError(f"month {m} appears twice (rows {seen[m]} and {i + 1})", file=f, field="month",
+                                 row=i + 1, value=str(m))
+            seen[m] = i + 1
+    for i in range(1, len(months) if contiguous else 0):
         step = (months[i] - months[i - 1]).n
         if step == 0:
             raise InputError(f"month {months[i]} appears twice", file=f, field="month", row=i + 1,
@@ -149,7 +187,7 @@ def load_monthly(path: str | Path):
     if len(zero):
         raise InputError("IT energy is zero: PUE and WUE are undefined", file=f, field="it_energy_kwh",
                          row=int(zero[0]) + 1, unit="kWh")
-    return add_derived(df)
+    return add_derived(df if contiguous else df.sort_index())
 
 
 def add_derived(df):

@@ -50,8 +50,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from index.errors import InputError, InputErrors
-from index.tomlfile import read_toml
+from common.errors import InputError, from_validation_error
+from common.tomlio import read_toml
 
 
 class _Lever(BaseModel):
@@ -142,16 +142,8 @@ def parse_levers(items: list[dict], file: str | None = None) -> list:
     try:
         levers = _LEVERS.validate_python(items)
     except ValidationError as exc:
-        errs = []
-        for e in exc.errors():
-            loc = [str(x) for x in e["loc"]]
-            i = int(loc[0]) if loc and loc[0].isdigit() else None
-            leaf = loc[-1] if loc else None
-            errs.append(InputError(e["msg"].removeprefix("Value error, "), file=file,
-                                   field=f"levers[{i}].{leaf}" if i is not None else leaf,
-                                   row=None if i is None else i + 1, unit=units.get(leaf),
-                                   value=e.get("input") if not isinstance(e.get("input"), dict) else None))
-        raise InputErrors(errs) from None
+        raise from_validation_error(exc, file=file, units=units, union_tags={"*": set(KINDS)},
+                                    prefix="levers") from None
     for i, lv in enumerate(levers):
         if lv.end is not None and lv.end <= lv.start:
             raise InputError(f"end {lv.end} is not after start {lv.start}", file=file, field=f"levers[{i}].end",

@@ -13,18 +13,11 @@ The data directory is ``data/`` beside the packages, or ``$DCSLL_DATA`` when set
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-from index.errors import InputError
-
-
-def data_dir() -> Path:
-    """The shipped data directory (``$DCSLL_DATA`` overrides)."""
-    env = os.environ.get("DCSLL_DATA")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+from common.errors import InputError
+from common.settings import data_dir  # re-exported: index.reference.data_dir
 
 
 def read_table(name: str) -> list[dict[str, str]]:

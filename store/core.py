@@ -35,6 +35,7 @@ from index.errors import InputError
 from index.models import Facility
 from store import db
 from store.errors import ImmutableRecordError, NotFound, PermissionDenied, StaleWriteConflict, StoreError
+from store.inputs import InputsMixin
 from store.migrations._guards import MARKER
 from store.records import (
     Actor,
@@ -53,6 +54,7 @@ from store.schema import (
     AuditRow,
     BaselineRow,
     DealRow,
+    EngagementRow,
     FacilityOperator,
     FacilityRow,
     FigureRow,
@@ -64,6 +66,7 @@ from store.schema import (
     SimulationRow,
     SptRow,
     StatementRow,
+    TargetsSettingsRow,
     User,
     UserRole,
 )
@@ -114,6 +117,8 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
             what = f"methodology {obj.id} {obj.version} is immutable; save a new version"
         elif isinstance(obj, (BaselineRow, SptRow, ObservationRow, MarginChangeRow)):
             what = f"{obj.__tablename__} keep their history; record a new row that supersedes the old one"
+        elif isinstance(obj, (TargetsSettingsRow, EngagementRow)):
+            what = f"{obj.__tablename__} are versioned; save a new version instead"
         if what:
             raise ImmutableRecordError(what)
 
@@ -177,7 +182,7 @@ def deal_columns(doc: Mapping, *, file: str | None = None) -> dict:
 
 # ----------------------------------------------------------------------------------- the store
 
-class Store:
+class Store(InputsMixin):
     """The deal book on one database (SQLite file or PostgreSQL).
 
     Use :func:`open_store` to create one. Methods return plain records (:mod:`store.records`), pydantic

@@ -2,7 +2,7 @@
 
 Four roles (issue 6): ``credit_officer`` (deals, ratchets, targets), ``operator`` (its own facilities'
 design/reported data and simulations), ``verifier`` (verified values, statements), ``admin`` (users,
-methodologies, bulk import of files). The store checks these on every call, inside the write transaction,
+methodologies, bulk import of files, and through it every deal-book input of :data:`IMPORTABLE`). The store checks these on every call, inside the write transaction,
 from the roles stored for the user (never from what the caller claims).
 
 :data:`PERMISSIONS` maps an action id to the roles allowed; ``OWN_FACILITY`` actions additionally need an
@@ -29,17 +29,28 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "simulation.save": frozenset({"operator", "credit_officer"}),
     "statement.save": frozenset({"verifier"}),
     "statement.issue": frozenset({"verifier"}),
+    "monthly.save": frozenset({"operator"}),           # monthly metered series of its own facilities
+    "levers.save": frozenset({"operator"}),            # lever presets (own facility, or any facility)
+    "targets_settings.save": frozenset({"credit_officer"}),  # baseline periods, regulatory profile, proposal
+    "verifier.save": frozenset({"verifier", "admin"}),  # verification body identity (no keys)
+    "engagement.save": frozenset({"verifier"}),        # the verifier's engagement for an observation
     "portfolio.read": frozenset({"credit_officer", "verifier", "admin"}),
     "audit.read": frozenset({"credit_officer", "verifier", "admin"}),
 }
 
 #: actions where an operator may act only on facilities assigned to it
-OWN_FACILITY: frozenset[str] = frozenset({"facility.profile", "figure.report", "simulation.save"})
+OWN_FACILITY: frozenset[str] = frozenset({"facility.profile", "figure.report", "simulation.save", "monthly.save",
+                                         "levers.save"})
+
+#: actions an admin may also do when importing whole files (``data.import``: seed-demo, ``dcsll db import``)
+IMPORTABLE: frozenset[str] = frozenset({"monthly.save", "levers.save", "targets_settings.save", "verifier.save",
+                                       "engagement.save"})
 
 
 def roles_allowed(action: str) -> list[str]:
     """Roles allowed to do ``action`` (sorted), ``[]`` for an unknown action."""
-    return sorted(PERMISSIONS.get(action, ()))
+    extra = PERMISSIONS["data.import"] if action in IMPORTABLE else frozenset()
+    return sorted(PERMISSIONS.get(action, frozenset()) | extra)
 
 
 def is_allowed(roles, action: str, *, facility: str | None = None, own_facilities=()) -> bool:
@@ -51,6 +62,8 @@ def is_allowed(roles, action: str, *, facility: str | None = None, own_facilitie
         For an unknown action id (a programming error, not user input).
     """
     allowed = PERMISSIONS[action]
+    if action in IMPORTABLE and any(r in PERMISSIONS["data.import"] for r in roles):
+        return True
     for r in roles:
         if r not in allowed:
             continue

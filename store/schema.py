@@ -297,3 +297,71 @@ class SimulationRow(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     created_by: Mapped[str] = mapped_column(String(64))
+
+
+# ---------------------------------------------------------------- revision 0003: deal-book inputs
+
+class MonthlyRow(Base):
+    """One month of a facility's metered series (what a ``data/monthly/*.csv`` row holds).
+
+    ``values`` maps each numeric column (named with its unit, :data:`index.forecast.MONTHLY_UNITS`) to its
+    value; replaced in place when the operator uploads the month again (the audit log keeps the old values).
+    """
+
+    __tablename__ = "monthly_data"
+    facility_id: Mapped[str] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class TargetsSettingsRow(Base):
+    """A version of a deal's targets settings (append-only: a change is a new version)."""
+
+    __tablename__ = "targets_settings"
+    __table_args__ = (UniqueConstraint("deal_id", "version", name="uq_targets_settings_deal_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class LeverPresetRow(Base):
+    """A named set of operator levers (``{"levers": [...]}``); ``facility_id`` None = any facility."""
+
+    __tablename__ = "lever_presets"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    facility_id: Mapped[str | None] = mapped_column(ForeignKey("facilities.id"), index=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class VerifierRow(Base):
+    """A verification body's identity (the ``[verifier]`` table; never a key or a key path)."""
+
+    __tablename__ = "verifiers"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class EngagementRow(Base):
+    """A version of the verifier's engagement for one observation period of a deal (append-only)."""
+
+    __tablename__ = "engagements"
+    __table_args__ = (UniqueConstraint("deal_id", "period_label", "version",
+                                       name="uq_engagements_deal_period_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
+    period_label: Mapped[str] = mapped_column(String(50))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))

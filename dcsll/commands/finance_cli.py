@@ -1,4 +1,5 @@
-"""``dcsll cashflows``, ``dcsll value`` and ``dcsll schema deal``: the finance engine on a deal file.
+"""``dcsll cashflows``, ``dcsll value`` and ``dcsll schema deal``: the finance engine on a deal (file or
+``--deal ID`` from the deal book), through :func:`workflows.evaluate_deal`.
 
 Heavy imports (pandas, numpy, the engines) happen inside the ``run`` functions so ``dcsll --help`` stays fast.
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
+from dcsll.commands._sources import add_deal_args, deal_source
 
 #: ``dcsll schema deal`` (collected by dcsll.commands.score_cli)
 SCHEMAS = {"deal": "finance.deal:deal_json_schema"}
@@ -19,7 +22,7 @@ def register(subparsers) -> None:
         "cashflows", help="interest and principal schedule of a deal under one scenario",
         description="Schedule per interest period (split where the margin changes or money is drawn): dates, days, "
         "outstanding, base rate, margin, ratchet adjustment and why, all-in rate, interest, principal.")
-    p.add_argument("deal_file", metavar="DEAL_FILE", help="deal TOML file (see data/deals/)")
+    add_deal_args(p)
     p.add_argument("--scenario", default=None,
                    help="actual | met | missed | a scenario named in the deal (default: the deal's default_scenario)")
     p.add_argument("--csv", metavar="OUT", default=None, help="write the schedule as CSV to OUT")
@@ -30,20 +33,19 @@ def register(subparsers) -> None:
         "value", help="PV of the margin ratchet per scenario, expected PV and the borrower's break-even",
         description="PV of debt service saved (+) or paid (-) against the same loan without ratchet, per scenario; "
         "expected PV over the deal's scenarios; break-even yearly verification cost.")
-    v.add_argument("deal_file", metavar="DEAL_FILE")
+    add_deal_args(v)
     v.add_argument("--discount-rate", type=float, default=None, metavar="R",
                    help="flat discount rate [%% p.a., annual compounding, ACT/365F]; default: the loan's own rate")
     v.add_argument("--json", action="store_true", help="print JSON")
     v.set_defaults(func=run_value)
 
 
-
 def run_cashflows(args: argparse.Namespace) -> int:
     """Print (and optionally write) a deal's schedule."""
-    from finance.deal import deal_schedule, load_deal
+    import workflows
 
-    deal = load_deal(args.deal_file)
-    sched = deal_schedule(deal, args.scenario, args.deal_file)
+    deal, source = deal_source(args)
+    sched = workflows.evaluate_deal(deal, source).schedule(args.scenario)
     df = sched.frame
     if args.csv:
         sched.to_csv(args.csv)
@@ -79,10 +81,10 @@ def run_cashflows(args: argparse.Namespace) -> int:
 
 def run_value(args: argparse.Namespace) -> int:
     """Print a deal's valuation."""
-    from finance.deal import deal_valuation, load_deal
+    import workflows
 
-    deal = load_deal(args.deal_file)
-    val = deal_valuation(deal, args.discount_rate, args.deal_file)
+    deal, source = deal_source(args)
+    val = workflows.evaluate_deal(deal, source).valuation(args.discount_rate)
     d = val.to_dict()
     if args.json:
         print(json.dumps({"deal": deal.id, **d}, indent=1, ensure_ascii=False))

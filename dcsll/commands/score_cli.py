@@ -14,8 +14,11 @@ SCHEMAS = {"facility": "index.schema:facility_file_schema"}
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score a facility file on the GCPI (every period, or one)",
-                       description="Score a facility TOML file on the Full-Lifecycle Green Computing Power Index.")
-    p.add_argument("file", help="facility TOML file (see `dcsll schema facility`)")
+                       description="Score a facility (TOML file, or --facility ID from the deal book) on the "
+                       "Full-Lifecycle Green Computing Power Index.")
+    p.add_argument("file", nargs="?", help="facility TOML file (see `dcsll schema facility`)")
+    p.add_argument("--facility", metavar="ID", help="score the facility with this id in the deal book "
+                   "($DCSLL_DATABASE_URL) instead of a file")
     p.add_argument("--period", help="score only this period label (e.g. 2024)")
     p.add_argument("--methodology", help="methodology TOML (default data/methodology/gcpi-2024.toml)")
     p.add_argument("--json", action="store_true", help="print the IndexResult(s) as JSON")
@@ -48,22 +51,25 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from index.engine import score
-    from index.errors import InputError
-    from index.methodology import load_methodology
-    from index.models import load_facility
+    import workflows
+    from common.errors import InputError
     from index.report import format_result
 
-    m = load_methodology(args.methodology)
-    fac = load_facility(args.file)
-    try:  # errors found while scoring name the facility file
-        periods = [fac.period(args.period)] if args.period else list(fac.periods)
-        if not periods:
-            raise InputError("the facility has no periods to score", field="periods")
-        results = [score(fac, p, m) for p in periods]
-    except InputError as exc:
-        raise InputError(exc.message, file=args.file, field=exc.field, row=exc.row, unit=exc.unit,
-                         value=exc.value) from None
+    if (args.file is None) == (args.facility is None):
+        raise InputError("give a facility FILE or --facility ID (one of them)", field="FILE")
+    if args.facility is not None:
+        from dcsll.commands._sources import store_source
+
+        source = store_source(methodology_file=args.methodology)
+        fac = source.facility(args.facility)
+        origin = source.origin("facility", args.facility)
+    else:
+        source = workflows.FileSource(facility_file=args.file, methodology_file=args.methodology)
+        fac = source.facility()
+        origin = args.file
+    m = source.methodology()
+    with workflows.named(origin):  # errors found while scoring name the facility's file or deal-book record
+        results = workflows.score(fac, m, args.period)
     if args.json:
         payload = [r.model_dump(mode="json") for r in results]
         json.dump(payload[0] if len(payload) == 1 else payload, sys.stdout, indent=2, ensure_ascii=False)
@@ -72,3 +78,4 @@ def run_score(args: argparse.Namespace) -> int:
         for r in results:
             print(format_result(r, m))
     return 0
+

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from dcsll.commands._sources import add_deal_args, deal_source
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -16,7 +18,7 @@ def register(subparsers) -> None:
         description="Issue a signed, bilingual (中文/English) verification statement for one observation "
         "date, from a deal file (scored with the GCPI engine, ratchet applied by the finance engine) or "
         "from plain statement data (--data).")
-    p.add_argument("deal_file", nargs="?", metavar="DEAL_FILE", help="deal file (TOML) of the loan")
+    add_deal_args(p, required=False)
     p.add_argument("--period", required=True, help="reporting period label, e.g. 2025")
     p.add_argument("--verifier", required=True, metavar="FILE", help="verifier TOML ([verifier], [signing])")
     p.add_argument("--out", required=True, metavar="PDF", help="where to write the signed PDF")
@@ -43,20 +45,25 @@ def register(subparsers) -> None:
 
 
 def run_statement(args: argparse.Namespace) -> int:
+    from common.errors import InputError
     from finance.statement import load_statement_data, load_verifier
     from finance.statement_sign import issue_statement, load_identity, write_atomic
-    from index.errors import InputError
 
     vf = load_verifier(args.verifier)
     if args.data is None:
-        if args.deal_file is None:
-            raise InputError("give a DEAL_FILE or --data FILE", field="DEAL_FILE")
-        from finance.statement_build import build_statement, load_engagement
+        if args.deal_file is None and args.deal is None:
+            raise InputError("give a DEAL_FILE, --deal ID or --data FILE", field="DEAL_FILE")
+        import workflows
 
-        st = build_statement(args.deal_file, str(args.period), vf.verifier,
-                             engagement=load_engagement(args.engagement), engagement_file=args.engagement)
+        deal, source = deal_source(args, engagement_file=args.engagement)
+        engagement = None
+        if args.engagement is not None and args.deal is not None:
+            from finance.statement_build import load_engagement
+
+            engagement = load_engagement(args.engagement)  # a file overrides the deal book's engagement
+        st = workflows.build_statement(deal, source, str(args.period), vf.verifier, engagement)
     else:
-        if args.deal_file is not None or args.engagement is not None:
+        if args.deal_file is not None or args.deal is not None or args.engagement is not None:
             raise InputError("--data gives the whole statement: leave out DEAL_FILE and --engagement",
                              field="--data")
         st = load_statement_data(args.data, verifier=vf.verifier)
@@ -73,7 +80,7 @@ def run_statement(args: argparse.Namespace) -> int:
     print(f"content sha256: {content_sha256(signed)}")
     print(f"signed by: {identity.subject}")
     if identity.demo:
-        from finance.statement_sign import dcsll_home
+        from common.settings import dcsll_home
 
         cert = dcsll_home() / "demo-signer" / "demo-signer.cert.pem"
         print(f"note: self-signed demo identity; check with: dcsll verify-statement {out} --trust {cert}")

@@ -1,7 +1,9 @@
-"""``dcsll targets`` and ``dcsll simulate``: baselines, SPTs, ambition checks and Monte Carlo on a deal file.
+"""``dcsll targets`` and ``dcsll simulate``: baselines, SPTs, ambition checks and Monte Carlo on a deal
+(file, or ``--deal ID`` from the deal book), through :func:`workflows.targets` and :func:`workflows.simulate`.
 
 Settings beyond the deal (monthly data, baseline periods, regulatory profile, proposed SPTs) sit in a
-targets file ``data/targets/<deal id>.toml`` beside the deals folder, or the file given with ``--targets``.
+targets file ``data/targets/<deal id>.toml`` beside the deals folder, or the file given with ``--targets``;
+with ``--deal`` in the deal book (its targets settings and the facility's monthly data).
 Heavy imports happen inside the ``run`` functions so ``dcsll --help`` stays fast.
 """
 
@@ -9,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from finance.simulated import deal_plan, jsonable, observation_values, price_paths, ratchet_kpis
+from dcsll.commands._sources import add_deal_args, deal_source
+from workflows.settings import DEFAULTS
 
 
 def register(subparsers) -> None:
@@ -20,11 +22,12 @@ def register(subparsers) -> None:
         "targets", help="baseline, proposed SPTs and ambition checks of a deal",
         description="Baseline of the deal's facility, the deal's SPTs and dcsll's proposed SPTs, each checked "
         "against the business-as-usual forecast (fitted on data up to the baseline), binding regulation and peers.")
-    t.add_argument("deal_file", metavar="DEAL_FILE", help="deal TOML file (see data/deals/)")
+    add_deal_args(t)
     t.add_argument("--targets", metavar="FILE", default=None,
-                   help="targets settings TOML (default data/targets/<deal id>.toml)")
-    t.add_argument("--paths", type=int, default=5000, metavar="N", help="BAU simulation paths (default 5000)")
-    t.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+                   help="targets settings TOML (default data/targets/<deal id>.toml; with --deal: the deal book's)")
+    t.add_argument("--paths", type=int, default=DEFAULTS.targets_paths, metavar="N",
+                   help=f"BAU simulation paths (default {DEFAULTS.targets_paths})")
+    t.add_argument("--seed", type=int, default=DEFAULTS.seed, metavar="S", help=f"random seed (default {DEFAULTS.seed})")
     t.add_argument("--json", action="store_true", help="print JSON")
     t.set_defaults(func=run_targets)
 
@@ -34,12 +37,14 @@ def register(subparsers) -> None:
         "through the GCPI engine, and give per observation date the probability of meeting each SPT, the index "
         "distribution, the expected margin adjustment and the expected PV of the ratchet; with --levers, also "
         "against business as usual.")
-    s.add_argument("deal_file", metavar="DEAL_FILE")
+    add_deal_args(s)
     s.add_argument("--levers", metavar="FILE", default=None, help="operator levers TOML (see index/levers.py)")
     s.add_argument("--targets", metavar="FILE", default=None)
-    s.add_argument("--paths", type=int, default=10000, metavar="N", help="number of paths (default 10000)")
-    s.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    s.add_argument("--model", choices=("ets", "sarimax"), default="ets", help="monthly model (default ets)")
+    s.add_argument("--paths", type=int, default=DEFAULTS.simulate_paths, metavar="N",
+                   help=f"number of paths (default {DEFAULTS.simulate_paths})")
+    s.add_argument("--seed", type=int, default=DEFAULTS.seed, metavar="S", help=f"random seed (default {DEFAULTS.seed})")
+    s.add_argument("--model", choices=DEFAULTS.models, default=DEFAULTS.model,
+                   help=f"monthly model (default {DEFAULTS.model})")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=run_simulate)
 
@@ -47,54 +52,14 @@ def register(subparsers) -> None:
 # ------------------------------------------------------------------ shared loading
 
 
-def _load(args):
-    """Deal, facility, targets settings (dict with resolved paths), monthly frame."""
-    from finance.deal import load_deal
-    from index.errors import InputError
-    from index.forecast import load_monthly
-    from index.models import facility_from_dict, load_facility
-    from index.tomlfile import read_toml
+def _source(args):
+    """``(deal, source)``: a deal file (with ``--targets``/``--levers`` files) or ``--deal ID``."""
+    if args.deal is not None and args.targets is not None:
+        from common.errors import InputError
 
-    deal_path = Path(args.deal_file)
-    deal = load_deal(deal_path)
-    tpath = Path(args.targets) if args.targets else deal_path.resolve().parent.parent / "targets" / f"{deal.id}.toml"
-    if not tpath.exists():
-        from index.reference import data_dir
-
-        alt = data_dir() / "targets" / f"{deal.id}.toml"
-        if args.targets or not alt.exists():
-            raise InputError(f"no targets settings for deal {deal.id!r}: write {tpath} (see data/targets/"
-                             "demo-zjk-sll-2025.toml) or pass --targets", file=str(tpath))
-        tpath = alt
-    cfg = read_toml(tpath)
-    unknown = set(cfg) - {"deal", "monthly", "baseline", "regulatory_profile", "proposal", "facility"}
-    if unknown:
-        raise InputError(f"unknown key(s) {', '.join(sorted(unknown))}", file=str(tpath), field=sorted(unknown)[0])
-    if cfg.get("deal", deal.id) != deal.id:
-        raise InputError(f"targets file is for deal {cfg['deal']!r}, not {deal.id!r}", file=str(tpath), field="deal")
-    if isinstance(deal.facility, dict):
-        facility = facility_from_dict(deal.facility, file=str(deal_path))
-    else:
-        fpath = deal_path.resolve().parent.parent / "facilities" / f"{deal.facility}.toml"
-        if not fpath.exists():
-            from index.reference import data_dir
-
-            fpath = data_dir() / "facilities" / f"{deal.facility}.toml"
-        facility = load_facility(fpath)
-    if "monthly" not in cfg:
-        raise InputError("give the monthly metered data file", file=str(tpath), field="monthly")
-    monthly = load_monthly((tpath.parent / cfg["monthly"]).resolve())
-    cfg["_file"] = str(tpath)
-    return deal, facility, cfg, monthly
-
-
-
-
-
-
-
-
-
+        raise InputError("--targets is for the file form; with --deal the deal book's targets settings are used",
+                         field="--targets")
+    return deal_source(args, targets_file=args.targets)
 
 
 # ------------------------------------------------------------------ targets
@@ -102,53 +67,16 @@ def _load(args):
 
 def run_targets(args: argparse.Namespace) -> int:
     """Print the baseline, the deal's and the proposed SPTs, the BAU forecast and the ambition checks."""
-    from index.ambition import ambition_report, verdicts
-    from index.baseline import compute_baseline
-    from index.methodology import load_methodology
-    from index.simulate import fit_bau, simulate
-    from index.targets import meets, propose_plan
+    import workflows
 
-    deal, facility, cfg, monthly = _load(args)
-    m = load_methodology()
-    bcfg = cfg.get("baseline", {})
-    baseline = compute_baseline(facility, bcfg.get("periods"), methodology=m,
-                                allow_reported=bool(bcfg.get("allow_reported", False)), file=cfg["_file"])
-    agreed = deal_plan(deal, baseline, m)
-    years = sorted({o.date.year for o in deal.observations})
-    proposed = propose_plan(baseline, years, cfg.get("proposal", {}), methodology=m, file=cfg["_file"])
-    bau_models = fit_bau(monthly, facility, until_year=baseline.base_year)
-    sim_years = [y for y in years if y > baseline.base_year]
-    sim = simulate(facility, monthly, sim_years, n_paths=args.paths, seed=args.seed, methodology=m, bau=bau_models,
-                   base_period=baseline.periods[-1])
-    model_of = {d["series"]: d["model"] for d in sim.models}
-    bau = {}
-    for plan in (agreed, proposed):
-        for kpi, path in plan.paths.items():
-            for ms in path.milestones:
-                if ms.year in sim.years and kpi in sim.values:
-                    b = sim.bau_band(kpi, ms.year, alpha=0.10)
-                    b["p_meets"] = float(meets(sim.kpi(kpi)[:, sim.years.index(ms.year)], ms.value,
-                                               path.comparator).mean())
-                    b["model"] = (f"Monte Carlo of {args.paths} BAU paths scored through the index "
-                                  f"(PUE: {model_of.get('pue', '?')})")
-                    bau[(kpi, ms.year)] = b
-    profile = cfg.get("regulatory_profile", {})
-    checks = {name: ambition_report(plan, facility, bau, **profile)
-              for name, plan in (("deal", agreed), ("proposed", proposed))}
-    out = {
-        "deal": deal.id, "facility": facility.id,
-        "baseline": baseline.model_dump(mode="json", exclude={"per_period"}),
-        "bau": {"fitted_on": f"monthly data up to {baseline.base_year}-12", "paths": args.paths, "seed": args.seed,
-                "models": sim.models, "notes": sim.notes,
-                "forecast": [{"kpi": k, "year": y, **v} for (k, y), v in sorted(bau.items())]},
-        "spts": {name: plan.to_rows() for name, plan in (("deal", agreed), ("proposed", proposed))},
-        "ambition": {name: [c.to_dict() for c in cs] for name, cs in checks.items()},
-        "verdicts": {name: [{"kpi": k, "year": y, "ambitious": v} for (k, y), v in verdicts(cs).items()]
-                     for name, cs in checks.items()},
-    }
+    deal, source = _source(args)
+    rep = workflows.targets(deal, source, paths=args.paths, seed=args.seed)
     if args.json:
-        print(json.dumps(jsonable(out), indent=1, ensure_ascii=False))
+        print(json.dumps(rep.to_dict(), indent=1, ensure_ascii=False))
         return 0
+    facility, baseline, sim, bau, checks, years = rep.facility, rep.baseline, rep.sim, rep.bau, rep.checks, rep.years
+    agreed, proposed = rep.plans["deal"], rep.plans["proposed"]
+    verdicts = rep.verdicts()
     b = baseline
     print(f"deal {deal.id}  facility {facility.id}")
     print(f"baseline v{b.version}: {b.method} {', '.join(b.periods)} ({b.status}, as of {b.as_of}), grade {b.grade}")
@@ -161,7 +89,7 @@ def run_targets(args: argparse.Namespace) -> int:
         print(f"  {d['series']}: {d['model']} (n={d['n_obs']})")
     for name, plan in (("deal", agreed), ("proposed", proposed)):
         print(f"\n{name} SPTs and ambition checks (flag = not beyond BAU or already forced by regulation):")
-        v = verdicts(checks[name])
+        v = verdicts[name]
         for kpi, path in plan.paths.items():
             for ms in path.milestones:
                 bb = bau.get((kpi, ms.year))
@@ -196,34 +124,21 @@ def run_targets(args: argparse.Namespace) -> int:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Print SPT probabilities, index distribution, margin and PV per observation date (BAU and with levers)."""
-    from index.levers import check_dates, load_levers
-    from index.methodology import load_methodology
-    from index.simulate import fit_bau, simulate
+    import workflows
+    from finance.simulated import ratchet_kpis
 
-    deal, facility, cfg, monthly = _load(args)
-    m = load_methodology()
-    kpis = ratchet_kpis(deal)
+    deal, source = _source(args)
     levers = []
     if args.levers:
+        from index.levers import load_levers
+
         levers = load_levers(args.levers)
-        check_dates(levers, deal.loan.start_date, deal.loan.maturity_date, file=args.levers)
-    bau_models = fit_bau(monthly, facility, model=args.model)
-    years = sorted({o.date.year for o in deal.observations if o.verified is None and o.period is None})
-    runs = {}
-    for name, lv in (("bau", []), ("levers", levers)) if levers else (("bau", []),):
-        sim = simulate(facility, monthly, years, n_paths=args.paths, seed=args.seed, levers=lv, methodology=m,
-                       bau=bau_models)
-        vals, source = observation_values(deal, facility, sim, kpis, m)
-        fin = price_paths(deal, args.deal_file, vals)
-        runs[name] = {"index": sim.distribution("index"), "grades": sim.grade_shares(), "notes": sim.notes,
-                      "observation_source": source, **fin}
-    out = {"deal": deal.id, "facility": facility.id, "paths": args.paths, "seed": args.seed,
-           "models": bau_models.describe(), "levers": [lv.model_dump(mode="json") for lv in levers], "runs": runs}
-    if levers:
-        out["levers_value"] = {"expected_pv_saving_gain": runs["levers"]["expected_pv_saving"]
-                               - runs["bau"]["expected_pv_saving"]}
+    rep = workflows.simulate(deal, source, levers=levers, paths=args.paths, seed=args.seed, model=args.model,
+                             levers_origin=args.levers)
+    out = rep.to_dict()
+    facility, bau_models, kpis, runs = rep.facility, rep.bau, ratchet_kpis(deal), out["runs"]
     if args.json:
-        print(json.dumps(jsonable(out), indent=1, ensure_ascii=False))
+        print(json.dumps(out, indent=1, ensure_ascii=False))
         return 0
     print(f"deal {deal.id}  facility {facility.id}  {args.paths} paths, seed {args.seed}")
     for d in bau_models.describe():

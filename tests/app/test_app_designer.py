@@ -76,9 +76,10 @@ def test_wrong_role_cannot_reach_the_designer(run_as, role):
 
 
 def test_demo_deal_value_is_the_finance_engines(designer):
-    from finance.deal import deal_valuation, load_deal
+    import workflows
 
-    v = deal_valuation(load_deal(DEAL_FILE), None, DEAL_FILE).to_dict()
+    src = workflows.FileSource(deal_file=DEAL_FILE)
+    v = workflows.evaluate_deal(src.deal(), src).valuation().to_dict()
     at = designer()
     assert _metric(at, "Expected PV saving") == f"{v['expected_pv_saving']:,.2f}"
     assert _metric(at, "Break-even verification cost") == f"{v['break_even_cost_per_year']:,.2f}"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import workflows
 from app_support import portfolio as P
-from finance.deal import deal_schedule, load_deal
 from index.engine import score
 from index.errors import InputError
 from index.models import load_facility
@@ -35,7 +35,8 @@ def _schedule_row(deal_id: str, when: dt.date, scenario: str = "met"):
     import pandas as pd
 
     path = DEALS / f"{deal_id}.toml"
-    f = deal_schedule(load_deal(path), scenario, path).frame
+    src = workflows.FileSource(deal_file=path)
+    f = workflows.evaluate_deal(src.deal(), src).schedule(scenario).frame
     ts = pd.Timestamp(when)
     return f[(f["start"] <= ts) & (f["end"] > ts)].iloc[0]
 
@@ -149,7 +150,7 @@ def test_overdue_certificate_without_result_is_missed_and_margin_assumes_missed(
 
     from finance.deal import Deal
 
-    f = deal_schedule(Deal.model_validate(doc), "missed", DEALS / f"{DEMO}.toml").frame
+    f = workflows.evaluate_deal(Deal.model_validate(doc), workflows.FileSource()).schedule("missed").frame
     ts = pd.Timestamp(AS_OF)
     assert f[(f["start"] <= ts) & (f["end"] > ts)]["ratchet_bp"].item() == 10.0
 

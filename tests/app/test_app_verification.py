@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import workflows
 from finance.statement import statement_from_json
-from finance.statement_build import build_statement
 from finance.statement_sign import dcsll_home, verify_statement
 from index.engine import score
 from index.models import PeriodData, load_facility
@@ -152,7 +152,8 @@ def test_record_issue_download_and_check(run_as, own_book, tmp_path):
     evidence = {"kind": "restatement", "indicator": None,
                 "en": "it_energy_kwh verified at 341,000,000 kWh (reported 357,408,000 kWh). Evidence: VR-2025-07 rev 1",
                 "zh": "it_energy_kwh 核查值 341,000,000 kWh（报告值 357,408,000 kWh）。证据：VR-2025-07 rev 1"}
-    cli = build_statement(DEAL_FILE, PERIOD, load_verifier_file().verifier, engagement={
+    src = workflows.FileSource(deal_file=DEAL_FILE)
+    cli = workflows.build_statement(src.deal(), src, PERIOD, load_verifier_file().verifier, {
         "statement_id": sid, "standards": ["ISAE 3000 (Revised)", "ISAE 3410"], "assurance_level": "limited",
         "conclusion": "unmodified", "verified": {"accept_reported": True, "it_energy_kwh": 341_000_000},
         "issue_date": dt.date.today(), "baseline_period": "2024", "notes": [evidence]})

@@ -7,9 +7,10 @@ import datetime as dt
 import pdfplumber
 import pytest
 
+import workflows
 from dcsll.cli import main
 from finance.statement import load_verifier
-from finance.statement_build import build_statement, load_engagement
+from finance.statement_build import load_engagement
 from index.errors import InputError
 from tests.statements.conftest import pem_signing, write_verifier
 
@@ -31,6 +32,12 @@ def verifier():
 def demo(verifier):
     return build_statement(DEAL, "2025", verifier, engagement=load_engagement(ENGAGEMENT),
                            engagement_file=ENGAGEMENT)
+
+
+def build_statement(deal_file, period, verifier, *, engagement=None, engagement_file=None):
+    """The file form of ``dcsll statement``: :func:`workflows.build_statement` on a :class:`FileSource`."""
+    src = workflows.FileSource(deal_file=deal_file, engagement_file=engagement_file)
+    return workflows.build_statement(src.deal(), src, period, verifier, engagement)
 
 
 def test_reported_period_without_verified_figures_is_refused(verifier):

@@ -14,7 +14,9 @@ EXPECTED_TABLES = {
     "users", "user_roles", "facility_operators", "methodologies", "facilities", "periods", "figures", "deals",
     "audit_log", "ratchet_terms", "baselines", "spts", "observations", "margin_changes", "statements",
     "simulations", "alembic_version",
+    "monthly_data", "targets_settings", "lever_presets", "verifiers", "engagements",
 }
+HEAD = "0003_deal_book_inputs"
 
 
 def test_revisions_form_a_chain():
@@ -22,16 +24,16 @@ def test_revisions_form_a_chain():
 
     script = ScriptDirectory.from_config(db.alembic_config())
     revs = [r.revision for r in script.walk_revisions()]
-    assert revs == ["0002_terms_results", "0001_core"]
-    assert db.head_revision() == "0002_terms_results"
+    assert revs == ["0003_deal_book_inputs", "0002_terms_results", "0001_core"]
+    assert db.head_revision() == HEAD
 
 
 def test_upgrade_empty_database(db_url):
     engine = db.make_engine(db_url)
     assert db.current_revision(engine) is None
-    assert db.upgrade(engine) == "0002_terms_results"
+    assert db.upgrade(engine) == HEAD
     assert set(inspect(engine).get_table_names()) == EXPECTED_TABLES
-    assert db.upgrade(engine) == "0002_terms_results"   # idempotent
+    assert db.upgrade(engine) == HEAD   # idempotent
     engine.dispose()
 
 
@@ -76,7 +78,7 @@ def test_upgrade_database_created_by_previous_revision(db_url):
                        "'credit')"),
                   {"d": '{"deal": {"id": "old-deal", "facility": "old-dc"}, '
                         '"loan": {"currency": "CNY", "amount": 1000000.0}}', "t": now})
-    assert db.upgrade(engine) == "0002_terms_results"
+    assert db.upgrade(engine) == HEAD
     engine.dispose()
 
     from store import open_store
@@ -111,5 +113,53 @@ def test_downgrade_then_upgrade_again(db_url):
     with engine.begin() as conn:
         command.downgrade(db.alembic_config(conn), "0001_core")
     assert "statements" not in inspect(engine).get_table_names()
-    assert db.upgrade(engine) == "0002_terms_results"
+    assert db.upgrade(engine) == HEAD
     engine.dispose()
+
+
+def test_upgrade_from_0002_keeps_data_and_the_new_records_work(db_url):
+    """A 0002-era deal book with a facility, a deal, an issued statement and audit rows, upgraded to 0003."""
+    import pandas as pd
+
+    from store import open_store
+
+    engine = db.make_engine(db_url)
+    db.upgrade(engine, "0002_terms_results")
+    assert "monthly_data" not in inspect(engine).get_table_names()
+    now = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+    with engine.begin() as c:
+        for user, role in (("admin", "admin"), ("credit", "credit_officer"), ("op", "operator"),
+                           ("ver", "verifier")):
+            c.execute(text("INSERT INTO users (username, active, created_at) VALUES (:u, true, :t)"),
+                      {"u": user, "t": now})
+            c.execute(text("INSERT INTO user_roles (username, role) VALUES (:u, :r)"), {"u": user, "r": role})
+        c.execute(text("INSERT INTO facilities (id, name, province, computing_type, lifecycle_stage, created_at, "
+                       "updated_at) VALUES ('old-dc', 'Old DC', 'beijing', 'general', 'operation', :t, :t)"),
+                  {"t": now})
+        c.execute(text("INSERT INTO facility_operators (facility_id, username) VALUES ('old-dc', 'op')"))
+        c.execute(text("INSERT INTO deals (id, facility_id, currency, amount, version, document, created_at, "
+                       "updated_at, updated_by) VALUES ('old-deal', 'old-dc', 'CNY', 1000000.0, 2, :d, :t, :t, "
+                       "'credit')"),
+                  {"d": '{"deal": {"id": "old-deal", "facility": "old-dc"}, '
+                        '"loan": {"currency": "CNY", "amount": 1000000.0}}', "t": now})
+        c.execute(text("INSERT INTO statements (id, deal_id, facility_id, period_label, pdf, sha256, "
+                       "signature_status, status, issued_at, created_at, created_by) VALUES ('VS-OLD', "
+                       "'old-deal', 'old-dc', '2024', :pdf, :sha, 'signed', 'issued', :t, :t, 'ver')"),
+                  {"pdf": b"%PDF-1.4 old", "sha": "0" * 64, "t": now})
+        c.execute(text("INSERT INTO audit_log (at, actor, action, entity, entity_key) VALUES "
+                       "(:t, 'credit', 'deal.create', 'deal', 'old-deal')"), {"t": now})
+    assert db.upgrade(engine) == HEAD
+    engine.dispose()
+
+    st = open_store(db_url)
+    assert st.deal("old-deal").version == 2
+    assert [(i.id, i.status, i.size) for i in st.statements("old-deal")] == [("VS-OLD", "issued", 12)]
+    assert st.audit_count() == 1
+    frame = pd.DataFrame({"month": ["2024-12", "2025-01"], "total_energy_kwh": [130.0, 125.0],
+                          "it_energy_kwh": [100.0, 100.0]})
+    assert st.save_monthly("op", "old-dc", frame) == 2
+    assert st.monthly("old-dc")["pue"].tolist() == [1.3, 1.25]
+    assert st.save_targets_settings("credit", "old-deal", {"baseline": {"periods": ["2024"]}}) == 1
+    assert st.save_engagement("ver", "old-deal", "2024", {"statement_id": "VS-OLD"}) == 1
+    assert st.audit_count() == 4
+    st.close()

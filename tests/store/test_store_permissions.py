@@ -133,6 +133,34 @@ def _audit(st, u):
     st.audit_log(u)
 
 
+def _monthly(st, u):
+    import pandas as pd
+
+    v = 1000.0 + next(_n)
+    st.save_monthly(u, "zjk-campus", pd.DataFrame({"month": ["2025-01"], "total_energy_kwh": [1.3 * v],
+                                                   "it_energy_kwh": [v]}))
+
+
+def _levers(st, u):
+    st.save_lever_preset(u, "retrofit", {"levers": [{"kind": "cooling_retrofit", "start": dt.date(2027, 5, 1),
+                                                     "pue_change": -0.01 * (1 + next(_n) % 5)}]},
+                         facility_id="zjk-campus")
+
+
+def _targets_settings(st, u):
+    st.save_targets_settings(u, "perm-base-deal", {"baseline": {"periods": [str(2000 + next(_n))]}})
+
+
+def _verifier(st, u):
+    st.save_verifier(u, "ea", {"name": {"en": "EA", "zh": "EA"}, "accreditation": f"CNAS V{next(_n)}",
+                               "signatory": "Li", "signatory_title": {"en": "Lead", "zh": "首席"},
+                               "place": {"en": "Beijing", "zh": "北京"}})
+
+
+def _engagement(st, u):
+    st.save_engagement(u, "perm-base-deal", "2025", {"statement_id": f"VS-{next(_n)}"})
+
+
 #: action -> (callable, roles allowed[, preparation done by the right role, its result passed on])
 TABLE = {
     "add a user": (_add_user, {A}),
@@ -151,6 +179,11 @@ TABLE = {
     "save a simulation": (_simulation, {C, OP}),
     "save a statement": (_statement, {V}),
     "issue a statement": (_issue, {V}, _issue_prepare),
+    "save monthly data": (_monthly, {OP, A}),
+    "save a lever preset": (_levers, {OP, A}),
+    "save targets settings": (_targets_settings, {C, A}),
+    "save a verifier identity": (_verifier, {V, A}),
+    "save an engagement": (_engagement, {V, A}),
     "read the portfolio": (_portfolio, {C, V, A}),
     "read the audit log": (_audit, {C, V, A}),
 }

@@ -1,0 +1,139 @@
+"""Every CLI command gives the same ``--json`` on a file and on the deal book (issue 11).
+
+The deal book is a fresh SQLite file seeded with the shipped ``data/`` (``store.demo.seed_demo``: methodology,
+facilities, deals), plus the demo deal's targets settings and its facility's monthly series saved through the
+store API as the credit officer and the operator would. The file form's figures are the reference: they are
+checked against hand calculations and QuantLib in tests/finance, tests/index and tests/targets; here the
+deal-book form must reproduce them byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dcsll.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "data"
+FACILITIES = sorted((DATA / "facilities").glob("*.toml"))
+DEALS = sorted((DATA / "deals").glob("*.toml"))
+DEMO_DEAL = "demo-zjk-sll-2025"
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    """URL of a deal book holding everything the file form reads."""
+    from common.tomlio import read_toml
+    from index.forecast import load_monthly
+    from store import open_store
+    from store.demo import deal_validator, seed_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('book') / 'book.sqlite'}"
+    store = open_store(url, migrate=True, deal_validator=deal_validator())
+    seed_demo(store, DATA)
+    tfile = DATA / "targets" / f"{DEMO_DEAL}.toml"
+    cfg = read_toml(tfile)
+    facility_id = store.load_deal_document(DEMO_DEAL)["facility"]
+    store.save_monthly("operator", facility_id, load_monthly((tfile.parent / cfg["monthly"]).resolve()),
+                       source=cfg["monthly"])
+    store.save_targets_settings("credit", DEMO_DEAL, {k: v for k, v in cfg.items() if k not in ("deal", "monthly")})
+    store.close()
+    return url
+
+
+def cli_json(argv, capsys) -> str:
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    json.loads(out)  # it is JSON
+    return out
+
+
+def both(file_argv, book_argv, url, monkeypatch, capsys) -> tuple[str, str]:
+    monkeypatch.setenv("DCSLL_DATABASE_URL", url)
+    return cli_json(file_argv, capsys), cli_json(book_argv, capsys)
+
+
+@pytest.mark.parametrize("path", FACILITIES, ids=lambda p: p.stem)
+def test_score_facility_id_equals_file(path, book, monkeypatch, capsys):
+    from index.models import load_facility
+
+    fid = load_facility(path).id
+    a, b = both(["score", str(path), "--json"], ["score", "--facility", fid, "--json"], book, monkeypatch, capsys)
+    assert a == b
+
+
+@pytest.mark.parametrize("path", DEALS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("command", ["cashflows", "value"])
+def test_deal_commands_deal_id_equal_file(command, path, book, monkeypatch, capsys):
+    from common.tomlio import read_toml
+
+    did = read_toml(path)["id"]
+    a, b = both([command, str(path), "--json"], [command, "--deal", did, "--json"], book, monkeypatch, capsys)
+    assert a == b
+
+
+def test_targets_deal_id_equals_file(book, monkeypatch, capsys):
+    opts = ["--paths", "500", "--seed", "1", "--json"]
+    a, b = both(["targets", str(DATA / "deals" / f"{DEMO_DEAL}.toml"), *opts], ["targets", "--deal", DEMO_DEAL, *opts],
+                book, monkeypatch, capsys)
+    assert a == b
+
+
+def test_simulate_deal_id_equals_file(book, monkeypatch, capsys):
+    opts = ["--paths", "500", "--seed", "1", "--json"]
+    a, b = both(["simulate", str(DATA / "deals" / f"{DEMO_DEAL}.toml"), *opts], ["simulate", "--deal", DEMO_DEAL, *opts],
+                book, monkeypatch, capsys)
+    assert a == b
+    # with levers too (the levers file applies to either form)
+    lev = ["--levers", str(DATA / "targets" / "demo-levers.toml")]
+    a, b = both(["simulate", str(DATA / "deals" / f"{DEMO_DEAL}.toml"), *opts, *lev],
+                ["simulate", "--deal", DEMO_DEAL, *opts, *lev], book, monkeypatch, capsys)
+    assert a == b
+    assert json.loads(a)["levers_value"]["expected_pv_saving_gain"] != 0
+
+
+def test_file_and_id_together_is_refused(book, monkeypatch, capsys):
+    monkeypatch.setenv("DCSLL_DATABASE_URL", book)
+    assert main(["value", str(DEALS[0]), "--deal", "x", "--json"]) == 2
+    assert "give a DEAL_FILE or --deal ID" in capsys.readouterr().err
+    assert main(["score", "--json"]) == 2
+    assert "give a facility FILE or --facility ID" in capsys.readouterr().err
+
+
+def test_unknown_deal_id_names_the_deal_book(book, monkeypatch, capsys):
+    monkeypatch.setenv("DCSLL_DATABASE_URL", book)
+    assert main(["cashflows", "--deal", "no-such-deal", "--json"]) == 2
+    assert "no-such-deal" in capsys.readouterr().err
+
+
+def test_targets_without_settings_in_the_book_names_the_deal(book, monkeypatch, capsys):
+    monkeypatch.setenv("DCSLL_DATABASE_URL", book)
+    assert main(["targets", "--deal", "sll-horinger-cluster-2024", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "no targets settings for deal 'sll-horinger-cluster-2024'" in err and "deal book" in err
+
+
+def test_statement_deal_id_equals_file(book, monkeypatch, capsys, tmp_path):
+    """The signed statement's content (its SHA-256, printed on every page) is the same in both forms."""
+    from common.tomlio import read_toml
+    from store import open_store
+
+    eng_file = DATA / "statements" / "sample_engagement.toml"
+    store = open_store(book, migrate=True)
+    store.save_engagement("verifier", DEMO_DEAL, "2025", read_toml(eng_file))
+    store.close()
+    monkeypatch.setenv("DCSLL_DATABASE_URL", book)
+    monkeypatch.setenv("DCSLL_HOME", str(tmp_path / "home"))
+    common = ["--period", "2025", "--verifier", str(DATA / "statements" / "sample_verifier.toml")]
+    assert main(["statement", str(DATA / "deals" / f"{DEMO_DEAL}.toml"), *common, "--engagement", str(eng_file),
+                 "--out", str(tmp_path / "file.pdf")]) == 0
+    a = capsys.readouterr().out
+    assert main(["statement", "--deal", DEMO_DEAL, *common, "--out", str(tmp_path / "book.pdf")]) == 0
+    b = capsys.readouterr().out
+
+    def sha(out):
+        return next(line for line in out.splitlines() if line.startswith("content sha256:"))
+    assert sha(a) == sha(b)

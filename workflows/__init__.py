@@ -1,0 +1,75 @@
+"""The workflow layer: one thin pipeline over the engines that both the CLI and the app call.
+
+Modelled on pvlib's ``ModelChain``: each step orders calls to pure engine functions (:mod:`index`,
+:mod:`finance`) and carries their results; no figures of its own. The CLI parses arguments and prints, the app
+draws widgets; both load through a :class:`~workflows.sources.Source` and call the functions below, so the file
+form (``dcsll score FILE``) and the deal-book form (``dcsll score --facility ID``) give the same figures.
+
+Sources (:mod:`workflows.sources`)
+----------------------------------
+``Source``                        protocol: ``facility(id)``, ``deal(id)``, ``methodology()``,
+                                  ``monthly(facility_id)``, ``targets_settings(deal_id)``,
+                                  ``lever_presets(facility_id=None)``, ``verifier(verifier_id=None)``,
+                                  ``engagement(deal_id, period)``, ``origin(kind, key)`` (for error messages)
+``FileSource(data_dir=None, *, deal_file=, facility_file=, methodology_file=, targets_file=, levers_file=,
+verifier_file=, engagement_file=)``   the CLI's file form (``FileSource.levers()`` reads ``levers_file``)
+``StoreSource(store)``            the deal book (:class:`store.Store`), e.g. ``StoreSource(open_store(url))``
+
+Steps (:mod:`workflows.pipeline`)
+---------------------------------
+``score(facility, methodology, period=None) -> list[IndexResult]``
+``facility_of(deal, source) -> Facility``                the deal's facility (inline or by id)
+``observation_results(deal, facility, methodology) -> {period: IndexResult}``   what the deal's observations name
+``evaluate_deal(deal, source=None, *, facility=None, methodology=None) -> DealEvaluation``
+    ``.schedule(scenario=None) -> finance.schedule.Schedule``,
+    ``.valuation(discount_rate_pct=None, scenarios=None) -> finance.valuation.Valuation``,
+    ``.run(scenarios) -> finance.deal.DealRun``; ``.results`` the index results used
+``load_target_inputs(deal, source) -> TargetInputs``     facility, methodology, targets settings, monthly frame
+``targets(deal, source, *, paths=DEFAULTS.targets_paths, seed=DEFAULTS.seed, inputs=None) -> TargetsReport``
+    ``.baseline``, ``.plans`` ({"deal", "proposed"}: SptPlan), ``.sim``, ``.bau``, ``.checks``, ``.verdicts()``,
+    ``.to_dict()`` (= ``dcsll targets --json``)
+``simulate(deal, source, *, levers=(), paths=DEFAULTS.simulate_paths, seed=DEFAULTS.seed, model=DEFAULTS.model,
+inputs=None, levers_origin=None) -> SimulationReport``
+    ``.runs`` ({"bau", "levers"}: SimulationRun), ``.bau`` (fitted models), ``.to_dict()`` (= ``dcsll simulate
+    --json``)
+``simulate_run(deal, facility, monthly, methodology, *, levers=(), paths=, seed=, bau=None, model=,
+results=None) -> SimulationRun``    one run (``.sim``, ``.values``, ``.observation_source``, ``.finance``)
+``simulated_years(deal) -> list[int]``
+``build_statement(deal, source, period, verifier=None, engagement=None, *, facility=None, methodology=None,
+today=None) -> finance.statement.VerificationStatement``
+``named(origin)``                 context manager: InputErrors raised inside name ``origin`` as their file
+
+Settings (:mod:`workflows.settings`)
+------------------------------------
+``DEFAULTS``: ``targets_paths`` 5000, ``simulate_paths`` 10000, ``seed`` 0, ``model`` "ets", ``models``,
+``bau_alpha`` 0.10, ``paths_range`` (1, 200000), ``discount_rate_pct`` None. The CLI's options and the app's
+widgets start from it (nobody reads defaults off argparse).
+"""
+
+from workflows.pipeline import (
+    DealEvaluation,
+    SimulationReport,
+    SimulationRun,
+    TargetInputs,
+    TargetsReport,
+    build_statement,
+    evaluate_deal,
+    facility_of,
+    load_target_inputs,
+    named,
+    observation_results,
+    score,
+    simulate,
+    simulate_run,
+    simulated_years,
+    targets,
+)
+from workflows.settings import DEFAULTS, Defaults
+from workflows.sources import FileSource, Source, StoreSource
+
+__all__ = [
+    "DEFAULTS", "DealEvaluation", "Defaults", "FileSource", "SimulationReport", "SimulationRun", "Source",
+    "StoreSource", "TargetInputs", "TargetsReport", "build_statement", "evaluate_deal", "facility_of",
+    "load_target_inputs", "named", "observation_results", "score", "simulate", "simulate_run", "simulated_years",
+    "targets",
+]

@@ -1,0 +1,453 @@
+"""The workflow steps: load → score → evaluate a deal / targets / simulate / statement (see :mod:`workflows`).
+
+Each step orders calls to the engines (:mod:`index`, :mod:`finance`) and carries their results; it has no
+figures of its own. Inputs come from a :class:`workflows.sources.Source`; errors raised while working on a
+record name where it came from (:func:`named`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+from common.errors import InputError, InputErrors
+from workflows.settings import DEFAULTS
+
+
+@contextlib.contextmanager
+def named(origin: str | None):
+    """Fill the ``file`` of an :class:`InputError` raised inside the block (when it names none) with
+    ``origin``: engines work on objects, the workflow knows where they came from."""
+    try:
+        yield
+    except InputErrors as exc:
+        if origin is None or all(e.file for e in exc.errors):
+            raise
+        raise InputErrors([_with_file(e, origin) for e in exc.errors]) from None
+    except InputError as exc:
+        if origin is None or exc.file:
+            raise
+        raise _with_file(exc, origin) from None
+
+
+def _with_file(e: InputError, origin: str) -> InputError:
+    if e.file:
+        return e
+    out = InputError(e.message, file=origin, field=e.field, row=e.row, unit=e.unit, value=e.value)
+    return out
+
+
+# ----------------------------------------------------------------------------------------- score
+
+
+def score(facility, methodology, period: str | None = None) -> list:
+    """Index results of a facility: every period, or the one labelled ``period``.
+
+    Parameters
+    ----------
+    facility : index.models.Facility
+    methodology : index.methodology.Methodology
+    period : str, optional
+
+    Returns
+    -------
+    list of index.result.IndexResult
+        One per period, in the facility's order.
+
+    Raises
+    ------
+    InputError
+        No such period, a facility without periods, or whatever :func:`index.engine.score` refuses.
+    """
+    from index.engine import score as _score
+
+    periods = [facility.period(period)] if period else list(facility.periods)
+    if not periods:
+        raise InputError("the facility has no periods to score", field="periods")
+    return [_score(facility, p, methodology) for p in periods]
+
+
+def facility_of(deal, source):
+    """The deal's facility: inline in the deal, or by id from ``source``.
+
+    Raises
+    ------
+    InputError
+        The deal names no facility, or ``source`` does not have it.
+    """
+    from index.models import facility_from_dict
+
+    if isinstance(deal.facility, dict):
+        return facility_from_dict(deal.facility, file=source.origin("deal", deal.id))
+    if deal.facility is None:
+        raise InputError("the deal names no facility", file=source.origin("deal", deal.id), field="facility")
+    return source.facility(deal.facility)
+
+
+def observation_results(deal, facility, methodology) -> dict:
+    """Index result of each facility period the deal's observations name (:func:`finance.deal.scored_periods`),
+    by period label; periods the facility does not have are left out (the finance engine names them)."""
+    from finance.deal import scored_periods
+    from index.engine import score as _score
+
+    have = {p.label: p for p in facility.periods}
+    return {label: _score(facility, have[label], methodology) for label in scored_periods(deal) if label in have}
+
+
+# ----------------------------------------------------------------------------------------- deals
+
+
+@dataclass
+class DealEvaluation:
+    """A deal with the index results it needs: its schedule per scenario and its valuation.
+
+    Attributes
+    ----------
+    deal : finance.deal.Deal
+    results : dict of str to index.result.IndexResult
+        Index result of each facility period an observation names.
+    origin : str or None
+        Where the deal came from (named in errors).
+    """
+
+    deal: object
+    results: dict = field(default_factory=dict)
+    origin: str | None = None
+
+    def schedule(self, scenario: str | None = None):
+        """:func:`finance.deal.deal_schedule` under ``scenario`` (default the deal's ``default_scenario``)."""
+        from finance.deal import deal_schedule
+
+        with named(self.origin):
+            return deal_schedule(self.deal, scenario, results=self.results)
+
+    def valuation(self, discount_rate_pct: float | None = DEFAULTS.discount_rate_pct,
+                  scenarios: list[str] | None = None):
+        """:func:`finance.deal.deal_valuation` (discount rate [% p.a.], None = the loan's own rate)."""
+        from finance.deal import deal_valuation
+
+        with named(self.origin):
+            return deal_valuation(self.deal, discount_rate_pct, results=self.results, scenarios=scenarios)
+
+    def run(self, scenarios: list[str]):
+        """:func:`finance.deal.run_deal`: the plan and regime adjustments of ``scenarios``."""
+        from finance.deal import run_deal
+
+        with named(self.origin):
+            return run_deal(self.deal, scenarios, self.results)
+
+
+def evaluate_deal(deal, source=None, *, facility=None, methodology=None) -> DealEvaluation:
+    """Score what the deal's observations need and return the deal ready to schedule and value.
+
+    Parameters
+    ----------
+    deal : finance.deal.Deal
+    source : Source, optional
+        Where the facility and methodology come from (not needed when both are given, or when no observation
+        names a facility period).
+    facility : index.models.Facility, optional
+    methodology : index.methodology.Methodology, optional
+
+    Raises
+    ------
+    InputError
+        The deal's facility cannot be found.
+    """
+    from finance.deal import scored_periods
+
+    origin = source.origin("deal", deal.id) if source is not None else None
+    results = {}
+    if scored_periods(deal) and deal.facility is not None:
+        with named(origin):
+            fac = facility if facility is not None else facility_of(deal, source)
+            meth = methodology if methodology is not None else source.methodology()
+            results = observation_results(deal, fac, meth)
+    return DealEvaluation(deal, results, origin)
+
+
+# ----------------------------------------------------------------------------------------- targets
+
+
+@dataclass
+class TargetInputs:
+    """What :func:`targets` and :func:`simulate` work on, loaded from one source."""
+
+    deal: object
+    facility: object
+    methodology: object
+    settings: dict
+    monthly: object
+    origin: str
+
+
+def load_target_inputs(deal, source) -> TargetInputs:
+    """The deal's facility, methodology, targets settings and monthly data.
+
+    Raises
+    ------
+    InputError
+        No targets settings or no monthly data for the deal (naming where they were looked for).
+    """
+    facility = facility_of(deal, source)
+    origin = source.origin("targets", deal.id)
+    cfg = source.targets_settings(deal.id)
+    if cfg is None:
+        raise InputError(f"no targets settings for deal {deal.id!r}: write {origin} (see data/targets/"
+                         "demo-zjk-sll-2025.toml) or pass --targets", file=origin)
+    monthly = source.monthly(facility.id)
+    if monthly is None:
+        raise InputError(f"no monthly metered data for facility {facility.id!r}", file=origin, field="monthly")
+    return TargetInputs(deal, facility, source.methodology(), cfg, monthly, origin)
+
+
+@dataclass
+class TargetsReport:
+    """Baseline, the deal's and the proposed SPT plans, the BAU forecast and the ambition checks."""
+
+    deal: object
+    facility: object
+    baseline: object
+    plans: dict            #: {"deal": SptPlan, "proposed": SptPlan}
+    sim: object            #: index.simulate.Simulation of the BAU
+    bau: dict              #: (kpi, year) -> BAU band dict with p_meets and model
+    checks: dict           #: plan name -> list of ambition checks
+    years: list
+    paths: int
+    seed: int
+
+    def verdicts(self) -> dict:
+        from index.ambition import verdicts
+
+        return {name: verdicts(cs) for name, cs in self.checks.items()}
+
+    def to_dict(self) -> dict:
+        """The JSON of ``dcsll targets --json``."""
+        from finance.simulated import jsonable
+
+        return jsonable({
+            "deal": self.deal.id, "facility": self.facility.id,
+            "baseline": self.baseline.model_dump(mode="json", exclude={"per_period"}),
+            "bau": {"fitted_on": f"monthly data up to {self.baseline.base_year}-12", "paths": self.paths,
+                    "seed": self.seed, "models": self.sim.models, "notes": self.sim.notes,
+                    "forecast": [{"kpi": k, "year": y, **v} for (k, y), v in sorted(self.bau.items())]},
+            "spts": {name: plan.to_rows() for name, plan in self.plans.items()},
+            "ambition": {name: [c.to_dict() for c in cs] for name, cs in self.checks.items()},
+            "verdicts": {name: [{"kpi": k, "year": y, "ambitious": v} for (k, y), v in vs.items()]
+                         for name, vs in self.verdicts().items()},
+        })
+
+
+def targets(deal, source, *, paths: int = DEFAULTS.targets_paths, seed: int = DEFAULTS.seed,
+            inputs: TargetInputs | None = None) -> TargetsReport:
+    """Baseline of the deal's facility, the deal's and dcsll's proposed SPTs, each checked against the BAU
+    forecast (fitted on the monthly data up to the baseline year), binding regulation and peers.
+
+    Steps: :func:`index.baseline.compute_baseline` → :func:`finance.simulated.deal_plan` and
+    :func:`index.targets.propose_plan` → :func:`index.simulate.fit_bau` / :func:`index.simulate.simulate`
+    (BAU band and P(BAU meets) per milestone) → :func:`index.ambition.ambition_report`.
+
+    Raises
+    ------
+    InputError
+        See :func:`load_target_inputs`; bad baseline or proposal settings (naming the targets settings).
+    """
+    from finance.simulated import deal_plan
+    from index.ambition import ambition_report
+    from index.baseline import compute_baseline
+    from index.simulate import fit_bau
+    from index.simulate import simulate as _simulate
+    from index.targets import meets, propose_plan
+
+    inp = inputs or load_target_inputs(deal, source)
+    facility, cfg, m, f = inp.facility, inp.settings, inp.methodology, inp.origin
+    with named(f):
+        bcfg = cfg.get("baseline", {})
+        baseline = compute_baseline(facility, bcfg.get("periods"), methodology=m,
+                                    allow_reported=bool(bcfg.get("allow_reported", False)), file=f)
+        agreed = deal_plan(deal, baseline, m)
+        years = sorted({o.date.year for o in deal.observations})
+        proposed = propose_plan(baseline, years, cfg.get("proposal", {}), methodology=m, file=f)
+        bau_models = fit_bau(inp.monthly, facility, until_year=baseline.base_year)
+        sim_years = [y for y in years if y > baseline.base_year]
+        sim = _simulate(facility, inp.monthly, sim_years, n_paths=paths, seed=seed, methodology=m, bau=bau_models,
+                        base_period=baseline.periods[-1])
+        model_of = {d["series"]: d["model"] for d in sim.models}
+        bau = {}
+        for plan in (agreed, proposed):
+            for kpi, path in plan.paths.items():
+                for ms in path.milestones:
+                    if ms.year in sim.years and kpi in sim.values:
+                        b = sim.bau_band(kpi, ms.year, alpha=DEFAULTS.bau_alpha)
+                        b["p_meets"] = float(meets(sim.kpi(kpi)[:, sim.years.index(ms.year)], ms.value,
+                                                   path.comparator).mean())
+                        b["model"] = (f"Monte Carlo of {paths} BAU paths scored through the index "
+                                      f"(PUE: {model_of.get('pue', '?')})")
+                        bau[(kpi, ms.year)] = b
+        profile = cfg.get("regulatory_profile", {})
+        plans = {"deal": agreed, "proposed": proposed}
+        checks = {name: ambition_report(plan, facility, bau, **profile) for name, plan in plans.items()}
+    return TargetsReport(deal, facility, baseline, plans, sim, bau, checks, years, paths, seed)
+
+
+# ----------------------------------------------------------------------------------------- simulate
+
+
+def simulated_years(deal) -> list[int]:
+    """Observation years without a result (verified inline or a facility period): the years simulated."""
+    return sorted({o.date.year for o in deal.observations if o.verified is None and o.period is None})
+
+
+@dataclass
+class SimulationRun:
+    """One Monte Carlo run of a deal: the simulation, KPI values per observation and the priced ratchet."""
+
+    sim: object               #: index.simulate.Simulation
+    values: dict              #: KPI -> ndarray (S, O) [KPI unit]
+    observation_source: list  #: per observation, where its values come from
+    finance: dict             #: finance.simulated.price_paths output
+
+    def to_dict(self) -> dict:
+        """A run of ``dcsll simulate --json`` (``runs.bau`` / ``runs.levers``)."""
+        return {"index": self.sim.distribution("index"), "grades": self.sim.grade_shares(), "notes": self.sim.notes,
+                "observation_source": self.observation_source, **self.finance}
+
+
+def simulate_run(deal, facility, monthly, methodology, *, levers=(), paths: int = DEFAULTS.simulate_paths,
+                 seed: int = DEFAULTS.seed, bau=None, model: str = DEFAULTS.model,
+                 results: dict | None = None) -> SimulationRun:
+    """Simulate the deal's open observation years and price the ratchet over the paths.
+
+    Steps: :func:`index.simulate.simulate` over :func:`simulated_years` → :func:`finance.simulated.
+    observation_values` (actual results where observed, simulated otherwise) → :func:`finance.simulated.
+    price_paths` (SPT status per path → ratchet adjustments → valuation over the distinct outcome rows).
+
+    Parameters
+    ----------
+    bau : index.simulate.BauModels, optional
+        Fitted on all monthly data with ``model`` (fitted here when not given).
+    results : dict of str to IndexResult, optional
+        Results of the periods the observations name (scored here when not given).
+
+    Raises
+    ------
+    InputError
+        A deal without an SPT ratchet, bad paths, an observation neither scored nor simulated.
+    """
+    from finance.simulated import observation_values, price_paths, ratchet_kpis
+    from index.simulate import fit_bau
+    from index.simulate import simulate as _simulate
+
+    kpis = ratchet_kpis(deal)
+    bau = bau or fit_bau(monthly, facility, model=model)
+    if results is None:
+        results = observation_results(deal, facility, methodology)
+    sim = _simulate(facility, monthly, simulated_years(deal), n_paths=paths, seed=seed, levers=list(levers),
+                    methodology=methodology, bau=bau)
+    vals, src = observation_values(deal, facility, sim, kpis, results)
+    return SimulationRun(sim, vals, src, price_paths(deal, vals))
+
+
+@dataclass
+class SimulationReport:
+    """Business as usual and (with levers) the levers run of one deal."""
+
+    deal: object
+    facility: object
+    paths: int
+    seed: int
+    bau: object           #: index.simulate.BauModels
+    levers: list
+    runs: dict            #: "bau" / "levers" -> SimulationRun
+
+    def to_dict(self) -> dict:
+        """The JSON of ``dcsll simulate --json``."""
+        from finance.simulated import jsonable
+
+        runs = {name: r.to_dict() for name, r in self.runs.items()}
+        out = {"deal": self.deal.id, "facility": self.facility.id, "paths": self.paths, "seed": self.seed,
+               "models": self.bau.describe(), "levers": [lv.model_dump(mode="json") for lv in self.levers],
+               "runs": runs}
+        if self.levers:
+            out["levers_value"] = {"expected_pv_saving_gain": runs["levers"]["expected_pv_saving"]
+                                   - runs["bau"]["expected_pv_saving"]}
+        return jsonable(out)
+
+
+def simulate(deal, source, *, levers=(), paths: int = DEFAULTS.simulate_paths, seed: int = DEFAULTS.seed,
+             model: str = DEFAULTS.model, inputs: TargetInputs | None = None,
+             levers_origin: str | None = None) -> SimulationReport:
+    """Monte Carlo of the deal's KPIs from models fitted on all its monthly data: per observation date
+    P(SPT met / no change / missed), the index distribution, the expected margin and PV of the ratchet;
+    with ``levers``, also the same run with the levers (same seed).
+
+    Raises
+    ------
+    InputError
+        See :func:`load_target_inputs` and :func:`simulate_run`; a lever outside the loan's life.
+    """
+    from finance.simulated import ratchet_kpis
+    from index.levers import check_dates
+    from index.simulate import fit_bau
+
+    inp = inputs or load_target_inputs(deal, source)
+    levers = list(levers)
+    ratchet_kpis(deal)
+    if levers:
+        check_dates(levers, deal.loan.start_date, deal.loan.maturity_date, file=levers_origin)
+    with named(inp.origin):
+        bau = fit_bau(inp.monthly, inp.facility, model=model)
+        results = observation_results(deal, inp.facility, inp.methodology)
+        runs = {}
+        for name, lv in (("bau", []), ("levers", levers)) if levers else (("bau", []),):
+            runs[name] = simulate_run(deal, inp.facility, inp.monthly, inp.methodology, levers=lv, paths=paths,
+                                      seed=seed, bau=bau, results=results)
+    return SimulationReport(deal, inp.facility, paths, seed, bau, levers, runs)
+
+
+# ----------------------------------------------------------------------------------------- statements
+
+
+def build_statement(deal, source, period: str, verifier=None, engagement: dict | None = None, *,
+                    facility=None, methodology=None, today=None):
+    """The verification statement of one observation (:func:`finance.statement_build.build_statement`).
+
+    Parameters
+    ----------
+    deal : finance.deal.Deal
+    source : Source or None
+        Facility, methodology, verifier and engagement when not given (None: all given).
+    period : str
+        Facility period label of the observation.
+    verifier : finance.statement.Verifier or mapping, optional
+        Default: ``source.verifier()``.
+    engagement : dict, optional
+        Default: ``source.engagement(deal.id, period)`` (None = no engagement data).
+    facility, methodology : optional
+        Default: the deal's facility and the methodology of ``source``.
+
+    Raises
+    ------
+    InputError
+        Whatever the statement builder refuses (no observation for the period, no verified figures, ...).
+    """
+    from pydantic import ValidationError
+
+    from common.errors import from_validation_error
+    from finance.statement import Verifier
+    from finance.statement_build import build_statement as _build
+    from index.engine import score as _score
+
+    fac = facility if facility is not None else facility_of(deal, source)
+    meth = methodology if methodology is not None else source.methodology()
+    vf = verifier if verifier is not None else source.verifier()
+    if not isinstance(vf, Verifier):
+        try:
+            vf = Verifier.model_validate(dict(vf))
+        except ValidationError as exc:
+            raise from_validation_error(exc, file=source.origin("verifier", "") if source else None,
+                                        prefix="verifier.") from None
+    eng = engagement if engagement is not None or source is None else source.engagement(deal.id, str(period))
+    eng_origin = source.origin("engagement", f"{deal.id} {period}") if eng is not None and source else None
+    return _build(deal, fac, str(period), vf, scorer=lambda f, p: _score(f, p, meth), engagement=eng,
+                  engagement_file=eng_origin, today=today, file=source.origin("deal", deal.id) if source else None)

@@ -1,0 +1,270 @@
+"""Where a workflow's inputs come from: files (the CLI's file form) or the deal book (the app, ``--deal ID``).
+
+A source hands out objects (``Facility``, ``Deal``, ``Methodology``, monthly frames, settings mappings); the
+engines never see where they came from. :meth:`Source.origin` names the place for error messages (a path,
+or ``deal book: deal X``).
+
+Both sources give the same objects for the same inputs: a deal imported into the deal book
+(``dcsll db import``) scores, prices and simulates to the same figures as its file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from common.errors import InputError
+from common.settings import data_dir as _default_data_dir
+
+#: keys a targets settings mapping may have (data/targets/<deal id>.toml; ``deal`` and ``monthly`` only in files)
+TARGETS_KEYS = frozenset({"baseline", "regulatory_profile", "proposal", "facility"})
+TARGETS_FILE_KEYS = TARGETS_KEYS | {"deal", "monthly"}
+
+
+@runtime_checkable
+class Source(Protocol):
+    """What a workflow reads. Every method raises :class:`common.errors.InputError` naming the place when
+    a required record is absent; the ``dict | None`` ones return None instead."""
+
+    def facility(self, facility_id: str): ...                       # -> index.models.Facility
+    def deal(self, deal_id: str): ...                               # -> finance.deal.Deal
+    def methodology(self): ...                                      # -> index.methodology.Methodology
+    def monthly(self, facility_id: str): ...                        # -> pandas.DataFrame | None
+    def targets_settings(self, deal_id: str) -> dict | None: ...
+    def lever_presets(self, facility_id: str | None = None) -> dict[str, dict]: ...
+    def verifier(self, verifier_id: str | None = None) -> dict: ...
+    def engagement(self, deal_id: str, period: str) -> dict | None: ...
+    def origin(self, kind: str, key: str) -> str: ...
+
+
+class FileSource:
+    """Inputs from TOML/CSV files: the files given, else the conventional places under ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Folder with ``facilities/``, ``deals/``, ``targets/``, ``monthly/``, ``statements/`` (default the
+        shipped ``data/``, :func:`common.settings.data_dir`).
+    deal_file, facility_file, methodology_file, targets_file, levers_file, verifier_file, engagement_file : path
+        Files named on the command line. A deal's facility is looked for beside the deal file first
+        (``<deal folder>/../facilities/<id>.toml``), then in ``data_dir``; a deal's targets settings in
+        ``targets_file``, ``<deal folder>/../targets/<deal id>.toml``, then ``data_dir/targets``; the monthly
+        data where the targets settings' ``monthly`` entry says (relative to that file).
+    """
+
+    def __init__(self, data_dir=None, *, deal_file=None, facility_file=None, methodology_file=None,
+                 targets_file=None, levers_file=None, verifier_file=None, engagement_file=None):
+        self.data_dir = Path(data_dir) if data_dir is not None else _default_data_dir()
+        self.deal_file = None if deal_file is None else Path(deal_file)
+        self.facility_file = None if facility_file is None else Path(facility_file)
+        self.methodology_file = methodology_file
+        self.targets_file = None if targets_file is None else Path(targets_file)
+        self.levers_file = levers_file
+        self.verifier_file = verifier_file
+        self.engagement_file = engagement_file
+        self._monthly_files: dict[str, Path] = {}
+        self._deals: dict[str, object] = {}
+
+    # ---------------------------------------------------------------- records
+
+    def deal(self, deal_id: str | None = None):
+        """The deal of ``deal_file`` (any id when ``deal_id`` is None), else ``data_dir/deals/<id>.toml``."""
+        from finance.deal import load_deal
+
+        if self.deal_file is not None:
+            deal = load_deal(self.deal_file)
+            if deal_id is not None and deal.id != deal_id:
+                raise InputError(f"the deal file holds deal {deal.id!r}, not {deal_id!r}", file=str(self.deal_file),
+                                 field="id", value=deal.id)
+        else:
+            if deal_id is None:
+                raise InputError("give a deal file or a deal id", field="deal")
+            deal = load_deal(self.data_dir / "deals" / f"{deal_id}.toml")
+        self._deals[deal.id] = deal
+        return deal
+
+    def _facility_path(self, facility_id: str) -> Path:
+        cands = []
+        if self.deal_file is not None:
+            cands.append(self.deal_file.resolve().parent.parent / "facilities" / f"{facility_id}.toml")
+        cands.append(self.data_dir / "facilities" / f"{facility_id}.toml")
+        for c in cands:
+            if c.exists():
+                return c
+        raise InputError(f"facility '{facility_id}' not found in {', '.join(str(c.parent) for c in cands)}",
+                         file=str(self.deal_file) if self.deal_file else None, field="facility", value=facility_id)
+
+    def facility(self, facility_id: str | None = None):
+        """The facility of ``facility_file`` (any id when ``facility_id`` is None), else found by id."""
+        from index.models import load_facility
+
+        if self.facility_file is not None and facility_id is None:
+            return load_facility(self.facility_file)
+        if facility_id is None:
+            raise InputError("give a facility file or a facility id", field="facility")
+        return load_facility(self._facility_path(facility_id))
+
+    def methodology(self):
+        """``methodology_file``, else the shipped default (:func:`index.methodology.load_methodology`)."""
+        from index.methodology import load_methodology
+
+        return load_methodology(self.methodology_file)
+
+    def _targets_path(self, deal_id: str) -> Path | None:
+        if self.targets_file is not None:
+            return self.targets_file
+        cands = []
+        if self.deal_file is not None:
+            cands.append(self.deal_file.resolve().parent.parent / "targets" / f"{deal_id}.toml")
+        cands.append(self.data_dir / "targets" / f"{deal_id}.toml")
+        return next((c for c in cands if c.exists()), None)
+
+    def targets_settings(self, deal_id: str) -> dict | None:
+        """The targets settings of a deal (``baseline``, ``regulatory_profile``, ``proposal``, ``facility``).
+
+        Raises
+        ------
+        InputError
+            Unknown keys, settings for another deal, no ``monthly`` entry (naming the file).
+        """
+        from common.tomlio import read_toml
+
+        path = self._targets_path(deal_id)
+        if path is None:
+            return None
+        cfg = read_toml(path)
+        unknown = set(cfg) - TARGETS_FILE_KEYS
+        if unknown:
+            raise InputError(f"unknown key(s) {', '.join(sorted(unknown))}", file=str(path), field=sorted(unknown)[0])
+        if cfg.get("deal", deal_id) != deal_id:
+            raise InputError(f"targets file is for deal {cfg['deal']!r}, not {deal_id!r}", file=str(path),
+                             field="deal")
+        if "monthly" not in cfg:
+            raise InputError("give the monthly metered data file", file=str(path), field="monthly")
+        deal = self._deals.get(deal_id)
+        fid = deal.facility if deal is not None and isinstance(deal.facility, str) else None
+        monthly = (path.parent / cfg["monthly"]).resolve()
+        self._monthly_files[fid or deal_id] = monthly
+        return {k: v for k, v in cfg.items() if k not in ("deal", "monthly")}
+
+    def monthly(self, facility_id: str):
+        """Monthly metered data (:func:`index.forecast.load_monthly`) of the facility: the file the targets
+        settings name (read them first), else ``data_dir/monthly/<facility id>.csv``, else None."""
+        from index.forecast import load_monthly
+
+        path = self._monthly_files.get(facility_id)
+        if path is None and len(self._monthly_files) == 1 and None not in self._monthly_files:
+            path = next(iter(self._monthly_files.values()))  # an inline facility: the one deal's file
+        if path is None:
+            cand = self.data_dir / "monthly" / f"{facility_id}.csv"
+            path = cand if cand.exists() else None
+        return None if path is None else load_monthly(path)
+
+    def levers(self):
+        """Validated levers of ``levers_file`` (:func:`index.levers.load_levers`); [] without one."""
+        from index.levers import load_levers
+
+        return [] if self.levers_file is None else load_levers(self.levers_file)
+
+    def lever_presets(self, facility_id: str | None = None) -> dict[str, dict]:
+        """``data_dir/targets/*levers*.toml`` by file stem (documents with a ``levers`` array)."""
+        from common.tomlio import read_toml
+
+        return {p.stem: read_toml(p) for p in sorted((self.data_dir / "targets").glob("*levers*.toml"))}
+
+    def verifier(self, verifier_id: str | None = None) -> dict:
+        """The ``[verifier]`` table of ``verifier_file`` (default ``data_dir/statements/sample_verifier.toml``)."""
+        from common.tomlio import read_toml
+
+        path = self.verifier_file or self.data_dir / "statements" / "sample_verifier.toml"
+        return dict(read_toml(path, "verifier file").get("verifier", {}))
+
+    def engagement(self, deal_id: str, period: str) -> dict | None:
+        """The engagement mapping of ``engagement_file``; None without one."""
+        from finance.statement_build import load_engagement
+
+        return None if self.engagement_file is None else load_engagement(self.engagement_file)
+
+    def origin(self, kind: str, key: str) -> str:
+        """File a record came from (for error messages)."""
+        if kind == "deal":
+            return str(self.deal_file or self.data_dir / "deals" / f"{key}.toml")
+        if kind == "targets":
+            p = self._targets_path(key)
+            return str(p or self.data_dir / "targets" / f"{key}.toml")
+        if kind == "engagement":
+            return str(self.engagement_file) if self.engagement_file else "engagement"
+        if kind == "facility":
+            return str(self.facility_file or self.data_dir / "facilities" / f"{key}.toml")
+        return kind
+
+
+class StoreSource:
+    """Inputs from the deal book (:class:`store.Store`), read through its public methods only.
+
+    The methodology is ``methodology_file`` when given, else the stored version of the shipped methodology
+    with the same SHA-256 (the one the deal book seeded from ``data/methodology``), else the latest stored
+    version of its id, else the shipped file itself.
+    """
+
+    def __init__(self, store, *, methodology_file=None):
+        self.store = store
+        self.methodology_file = methodology_file
+
+    def deal(self, deal_id: str):
+        """:func:`finance.deal.deal_from_dict` of the stored deal document."""
+        from finance.deal import deal_from_dict
+
+        return deal_from_dict(self.store.load_deal_document(deal_id), file=self.origin("deal", deal_id))
+
+    def facility(self, facility_id: str):
+        return self.store.load_facility(facility_id)
+
+    def methodology(self):
+        from index.methodology import load_methodology
+
+        shipped = load_methodology(self.methodology_file)
+        if self.methodology_file is not None:
+            return shipped
+        stored = [m for m in self.store.methodologies() if m.id == shipped.id]
+        if not stored:
+            return shipped
+        same = [m for m in stored if m.sha256 == shipped.sha256]
+        m = same[-1] if same else stored[-1]
+        return self.store.load_methodology(m.id, m.version)
+
+    def monthly(self, facility_id: str):
+        get = getattr(self.store, "monthly", None)
+        return None if get is None else get(facility_id)
+
+    def targets_settings(self, deal_id: str) -> dict | None:
+        get = getattr(self.store, "targets_settings", None)
+        cfg = None if get is None else get(deal_id)
+        if cfg is None:
+            return None
+        unknown = set(cfg) - TARGETS_KEYS
+        if unknown:
+            raise InputError(f"unknown key(s) {', '.join(sorted(unknown))}", file=self.origin("targets", deal_id),
+                             field=sorted(unknown)[0])
+        return dict(cfg)
+
+    def lever_presets(self, facility_id: str | None = None) -> dict[str, dict]:
+        get = getattr(self.store, "lever_presets", None)
+        return {} if get is None else dict(get(facility_id))
+
+    def verifier(self, verifier_id: str | None = None) -> dict:
+        found: Mapping = self.store.verifiers() if hasattr(self.store, "verifiers") else {}
+        if verifier_id is None and len(found) == 1:
+            return dict(next(iter(found.values())))
+        if verifier_id not in found:
+            raise InputError(f"no verifier {verifier_id!r} in the deal book (has {sorted(found)})",
+                             field="verifier", value=verifier_id)
+        return dict(found[verifier_id])
+
+    def engagement(self, deal_id: str, period: str) -> dict | None:
+        get = getattr(self.store, "engagement", None)
+        return None if get is None else get(deal_id, str(period))
+
+    def origin(self, kind: str, key: str) -> str:
+        return f"deal book: {kind} {key}"
