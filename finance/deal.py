@@ -344,9 +344,13 @@ def period_results(deal: Deal, results: Mapping[str, object] | None) -> dict[int
     todo = [(i, o) for i, o in enumerate(deal.observations) if o.period is not None]
     if not todo:
         return {}
-    results = results or {}
     if deal.facility is None:
         raise InputError("observations give facility periods but the deal names no facility", field="facility")
+    if results is None:
+        i, o = todo[0]
+        raise InputError(f"observation {o.date} names facility period '{o.period}': give its index result "
+                         "(results by period label, e.g. from workflows.evaluate_deal)",
+                         field=f"observations[{i}].period", row=i + 1, value=o.period)
     kpis = _ratchet_kpis(deal.ratchet)
     out = {}
     for i, o in todo:

@@ -42,11 +42,12 @@ def _doc():
 
 
 def _value(doc):
-    from finance.deal import Deal, deal_valuation, validate_deal
+    import workflows
+    from finance.deal import Deal, validate_deal
 
     deal = Deal.model_validate(doc)
     assert validate_deal(deal) == []
-    return deal_valuation(deal).to_dict()
+    return workflows.evaluate_deal(deal, workflows.FileSource()).valuation().to_dict()
 
 
 @pytest.fixture

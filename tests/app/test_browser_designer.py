@@ -16,13 +16,15 @@ DEAL_FILE = ROOT / "data/deals/demo-zjk-sll-2025.toml"
 
 
 def _expected_pv(margin_bp: float | None = None) -> str:
-    from finance.deal import Deal, deal_valuation
+    import workflows
+    from finance.deal import Deal
     from index.tomlfile import read_toml
 
     doc = read_toml(DEAL_FILE)
     if margin_bp is not None:
         doc["loan"]["margin_bp"] = margin_bp
-    return f"{deal_valuation(Deal.model_validate(doc)).to_dict()['expected_pv_saving']:,.2f}"
+    ev = workflows.evaluate_deal(Deal.model_validate(doc), workflows.FileSource())
+    return f"{ev.valuation().to_dict()['expected_pv_saving']:,.2f}"
 
 
 def _section(page, heading: str, name: str) -> None:
