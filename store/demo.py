@@ -60,14 +60,17 @@ def user_exists(store, username: str) -> bool:
 
 
 def seed_demo(store, data_dir: str | Path, actor: str = "admin"):
-    """Create the demo users and import ``data_dir`` (facilities, deals, methodologies) into ``store``.
+    """Create the demo users and import ``data_dir`` into ``store``: facilities, deals, methodologies, then the
+    deal-book inputs (:func:`import_inputs`: targets settings and the monthly CSV they name, lever presets, the
+    ``[verifier]`` table of verifier files, engagements).
 
     Parameters
     ----------
     store : store.Store
         An open deal book (migrated).
     data_dir : path
-        Folder with ``facilities/``, ``deals/`` and ``methodology/`` (the project's ``data/``).
+        Folder with ``facilities/``, ``deals/``, ``methodology/``, ``targets/``, ``statements/`` and
+        ``monthly/`` (the project's ``data/``).
     actor : str
         Acting admin; created as the first admin of an empty deal book.
 
@@ -92,4 +95,47 @@ def seed_demo(store, data_dir: str | Path, actor: str = "admin"):
     for fid in store.facility_ids():
         if fid not in store.user("operator").facilities:
             store.assign_facility(actor, "operator", fid)
+    for imp in import_inputs(store, actor, Path(data_dir)):
+        (rep.inputs if imp.changed else rep.unchanged).append(f"{imp.kind}:{imp.key}")
     return rep
+
+
+#: folders of ``data/`` holding deal-book inputs (the other files there are the engines' reference data)
+INPUT_FOLDERS = ("targets", "statements")
+INPUT_KINDS = ("targets", "levers", "verifier", "engagement")
+
+
+def input_files(data_dir: Path) -> list[Path]:
+    """The deal-book input files of a data folder: targets settings, lever presets, verifier identities and
+    engagements (recognised by their tables, :func:`store.imports.classify`)."""
+    from index.errors import InputError
+    from store.imports import _read, classify
+
+    out = []
+    for sub in INPUT_FOLDERS:
+        for p in sorted((Path(data_dir) / sub).glob("*.toml")):
+            try:
+                kind = classify(_read(p)[1], file=str(p))
+            except InputError:
+                continue   # trajectories, recalculation rules, the statement catalogue: reference data
+            if kind in INPUT_KINDS:
+                out.append(p)
+    return out
+
+
+def import_inputs(store, actor: str, data_dir: Path):
+    """Import :func:`input_files` of ``data_dir`` (targets settings with their monthly CSV, levers, verifier,
+    engagements) as ``actor``.
+
+    Raises
+    ------
+    index.errors.InputErrors
+        Every bad file (the good ones are saved, each in its own transaction).
+    """
+    from index.errors import InputErrors
+    from store.imports import import_files
+
+    done, errors = import_files(store, actor, input_files(data_dir))
+    if errors:
+        raise InputErrors(errors)
+    return done

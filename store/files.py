@@ -29,6 +29,9 @@ class ImportReport:
     deals: list[str] = field(default_factory=list)
     methodologies: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    #: deal-book inputs written (``kind:key``: targets settings and monthly series, levers, verifiers,
+    #: engagements)
+    inputs: list[str] = field(default_factory=list)
 
 
 def read_facilities(folder: Path) -> list[tuple[Path, Facility]]:

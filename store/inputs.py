@@ -1,5 +1,5 @@
 """Deal-book inputs that used to live only in files (issue 11): monthly metered series, targets settings,
-lever presets, verifier identities and engagements, and the listing of a deal's statements.
+lever presets, verifier identities and engagements.
 
 =====================  ==============================  ==========================  ==========================
 record                 file form                       writer                      history
@@ -23,16 +23,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from index.errors import InputError, InputErrors
+from store.base import StoreBase
 from store.errors import NotFound
-from store.records import StatementInfo
 from store.schema import (
     EngagementRow,
     LeverPresetRow,
     MonthlyRow,
-    StatementRow,
     TargetsSettingsRow,
     VerifierRow,
 )
@@ -261,7 +260,7 @@ def monthly_rows(frame, *, file: str | None = None) -> list[dict]:
 # ----------------------------------------------------------------------------------- the records
 
 
-class InputsMixin:
+class InputsMixin(StoreBase):
     """Store methods for the deal-book inputs (mixed into :class:`store.Store`)."""
 
     # ------------------------------------------------------------------- monthly series
@@ -298,48 +297,53 @@ class InputsMixin:
         label = source or f"monthly data of {facility_id}"
         rows = monthly_rows(frame, file=label)
         monthly_from_rows(rows, file=label, contiguous=False)   # raises InputError naming row, field, unit
+        with self._write() as s:
+            return self._save_monthly(s, self._actor(s, actor), facility_id, rows, source)
+
+    def _save_monthly(self, s, a, facility_id: str, rows: list[dict], source: str | None) -> int:
         import pandas as pd
 
+        from index.forecast import monthly_from_rows
+
+        label = source or f"monthly data of {facility_id}"
         new = {str(pd.Period(r["month"], freq="M")): r for r in rows}
-        with self._write() as s:
-            a = self._actor(s, actor)
-            self._require(a, "monthly.save", facility_id)
-            self._facility_row(s, facility_id)
-            stored = {r.month: r for r in s.scalars(select(MonthlyRow).where(MonthlyRow.facility_id == facility_id))}
-            if stored:
-                have = set(next(iter(stored.values())).values) | {
-                    c for c in MONTHLY_TEXT if getattr(next(iter(stored.values())), c) is not None}
-                given = set(rows[0]) - {"month"}
-                if have != given:
-                    raise InputError(
-                        f"the columns differ from the stored series of {facility_id} (stored: "
-                        f"{', '.join(sorted(have))}; given: {', '.join(sorted(given))}); every month of a series "
-                        "has the same columns", file=label, field="columns")
-            merged = {m: self._monthly_row_dict(r) for m, r in stored.items()} | {
-                m: {**r, "month": m} for m, r in new.items()}
-            monthly_from_rows([merged[m] for m in sorted(merged)],
-                              file=f"{label} merged into the stored series of {facility_id}" if stored else label)
-            before, after = {}, {}
-            now = dt_now()
-            for m, r in new.items():
-                values = {c: float(v) for c, v in r.items() if c not in ("month", *MONTHLY_TEXT)}
-                text = {c: (None if r.get(c) is None else str(r[c])) for c in MONTHLY_TEXT}
-                old = stored.get(m)
-                if old is not None:
-                    if old.values == values and all(getattr(old, c) == text[c] for c in MONTHLY_TEXT):
-                        continue
-                    before[m] = self._monthly_row_dict(old)
-                    old.values, old.status, old.source = values, text["status"], text["source"]
-                    old.updated_at, old.updated_by = now, a.username
-                else:
-                    s.add(MonthlyRow(facility_id=facility_id, month=m, values=values, updated_at=now,
-                                     updated_by=a.username, **text))
-                after[m] = {"month": m, **values, **{c: v for c, v in text.items() if v is not None}}
-            if after:
-                s.flush()
-                self._audit(s, a, "monthly.save", "monthly", facility_id, before or None,
-                            {"source": source, "months": after})
-            return len(after)
+        self._require(a, "monthly.save", facility_id)
+        self._facility_row(s, facility_id)
+        stored = {r.month: r for r in s.scalars(select(MonthlyRow).where(MonthlyRow.facility_id == facility_id))}
+        if stored:
+            have = set(next(iter(stored.values())).values) | {
+                c for c in MONTHLY_TEXT if getattr(next(iter(stored.values())), c) is not None}
+            given = set(rows[0]) - {"month"}
+            if have != given:
+                raise InputError(
+                    f"the columns differ from the stored series of {facility_id} (stored: "
+                    f"{', '.join(sorted(have))}; given: {', '.join(sorted(given))}); every month of a series "
+                    "has the same columns", file=label, field="columns")
+        merged = {m: self._monthly_row_dict(r) for m, r in stored.items()} | {
+            m: {**r, "month": m} for m, r in new.items()}
+        monthly_from_rows([merged[m] for m in sorted(merged)],
+                          file=f"{label} merged into the stored series of {facility_id}" if stored else label)
+        before, after = {}, {}
+        now = dt_now()
+        for m, r in new.items():
+            values = {c: float(v) for c, v in r.items() if c not in ("month", *MONTHLY_TEXT)}
+            text = {c: (None if r.get(c) is None else str(r[c])) for c in MONTHLY_TEXT}
+            old = stored.get(m)
+            if old is not None:
+                if old.values == values and all(getattr(old, c) == text[c] for c in MONTHLY_TEXT):
+                    continue
+                before[m] = self._monthly_row_dict(old)
+                old.values, old.status, old.source = values, text["status"], text["source"]
+                old.updated_at, old.updated_by = now, a.username
+            else:
+                s.add(MonthlyRow(facility_id=facility_id, month=m, values=values, updated_at=now,
+                                 updated_by=a.username, **text))
+            after[m] = {"month": m, **values, **{c: v for c, v in text.items() if v is not None}}
+        if after:
+            s.flush()
+            self._audit(s, a, "monthly.save", "monthly", facility_id, before or None,
+                        {"source": source, "months": after})
+        return len(after)
 
     @staticmethod
     def _monthly_row_dict(r: MonthlyRow) -> dict:
@@ -383,11 +387,12 @@ class InputsMixin:
         """
         doc = to_json(check_targets_settings(settings))
         with self._write() as s:
-            a = self._actor(s, actor)
-            self._require(a, "targets_settings.save")
-            self._deal_row(s, deal_id)
-            return self._append_version(s, a, TargetsSettingsRow, doc, "targets_settings", deal_id,
-                                        deal_id=deal_id)
+            return self._save_targets_settings(s, self._actor(s, actor), deal_id, doc)
+
+    def _save_targets_settings(self, s, a, deal_id: str, doc: dict) -> int:
+        self._require(a, "targets_settings.save")
+        self._deal_row(s, deal_id)
+        return self._append_version(s, a, TargetsSettingsRow, doc, "targets_settings", deal_id, deal_id=deal_id)
 
     def targets_settings(self, deal_id: str) -> dict | None:
         """The latest targets settings of a deal (``None`` if none were saved)."""
@@ -415,21 +420,23 @@ class InputsMixin:
             raise InputError("give the observation period (e.g. \"2025\")", field="period")
         doc = to_json(check_engagement(document))
         with self._write() as s:
-            a = self._actor(s, actor)
-            self._require(a, "engagement.save")
-            drow = self._deal_row(s, deal_id)
-            obs = from_json(drow.document).get("observations")
-            labels = [str(o["period"]) for o in obs if isinstance(o, Mapping) and "period" in o] \
-                if isinstance(obs, list) else []
-            if labels and period not in labels:
-                raise InputError(f"deal {deal_id} has no observation for period {period!r} (it observes "
-                                 f"{', '.join(labels)})", field="period", value=period)
-            vid = document.get("verifier_id")
-            if vid is not None and s.get(VerifierRow, vid) is None:
-                raise NotFound(f"unknown verifier {vid!r}; save its identity first (save_verifier)",
-                               field="verifier_id", value=vid)
-            return self._append_version(s, a, EngagementRow, doc, "engagement", f"{deal_id}/{period}",
-                                        deal_id=deal_id, period_label=period)
+            return self._save_engagement(s, self._actor(s, actor), deal_id, period, doc)
+
+    def _save_engagement(self, s, a, deal_id: str, period: str, doc: dict) -> int:
+        self._require(a, "engagement.save")
+        drow = self._deal_row(s, deal_id)
+        obs = from_json(drow.document).get("observations")
+        labels = [str(o["period"]) for o in obs if isinstance(o, Mapping) and "period" in o] \
+            if isinstance(obs, list) else []
+        if labels and period not in labels:
+            raise InputError(f"deal {deal_id} has no observation for period {period!r} (it observes "
+                             f"{', '.join(labels)})", field="period", value=period)
+        vid = doc.get("verifier_id")
+        if vid is not None and s.get(VerifierRow, vid) is None:
+            raise NotFound(f"unknown verifier {vid!r}; save its identity first (save_verifier)",
+                           field="verifier_id", value=vid)
+        return self._append_version(s, a, EngagementRow, doc, "engagement", f"{deal_id}/{period}",
+                                    deal_id=deal_id, period_label=period)
 
     def engagement(self, deal_id: str, period: str) -> dict | None:
         """The latest engagement of a deal's observation period (``None`` if none was saved)."""
@@ -477,27 +484,29 @@ class InputsMixin:
             raise InputError("a lever preset needs a name (1 to 200 characters)", field="name", value=name)
         doc = to_json(check_levers(document, file=f"lever preset {name!r}"))
         with self._write() as s:
-            a = self._actor(s, actor)
-            self._require(a, "levers.save", facility_id)
-            if facility_id is not None:
-                self._facility_row(s, facility_id)
-            row = s.get(LeverPresetRow, name)
-            now = dt_now()
-            if row is None:
-                s.add(LeverPresetRow(name=name, facility_id=facility_id, document=doc, updated_at=now,
-                                     updated_by=a.username))
-                s.flush()
-                self._audit(s, a, "levers.create", "lever_preset", name, None,
-                            {"facility_id": facility_id, "document": doc})
-                return
-            if row.facility_id == facility_id and row.document == doc:
-                return
-            self._require(a, "levers.save", row.facility_id)
-            before = {"facility_id": row.facility_id, "document": row.document}
-            row.facility_id, row.document, row.updated_at, row.updated_by = facility_id, doc, now, a.username
+            self._save_lever_preset(s, self._actor(s, actor), name, doc, facility_id)
+
+    def _save_lever_preset(self, s, a, name: str, doc: dict, facility_id: str | None) -> None:
+        self._require(a, "levers.save", facility_id)
+        if facility_id is not None:
+            self._facility_row(s, facility_id)
+        row = s.get(LeverPresetRow, name)
+        now = dt_now()
+        if row is None:
+            s.add(LeverPresetRow(name=name, facility_id=facility_id, document=doc, updated_at=now,
+                                 updated_by=a.username))
             s.flush()
-            self._audit(s, a, "levers.update", "lever_preset", name, before,
+            self._audit(s, a, "levers.create", "lever_preset", name, None,
                         {"facility_id": facility_id, "document": doc})
+            return
+        if row.facility_id == facility_id and row.document == doc:
+            return
+        self._require(a, "levers.save", row.facility_id)
+        before = {"facility_id": row.facility_id, "document": row.document}
+        row.facility_id, row.document, row.updated_at, row.updated_by = facility_id, doc, now, a.username
+        s.flush()
+        self._audit(s, a, "levers.update", "lever_preset", name, before,
+                    {"facility_id": facility_id, "document": doc})
 
     def lever_presets(self, facility_id: str | None = None) -> dict[str, dict]:
         """Lever presets by name: those of ``facility_id`` and those for any facility (all, when None)."""
@@ -523,37 +532,26 @@ class InputsMixin:
             raise InputError("a verifier needs an id (1 to 100 characters)", field="verifier_id", value=verifier_id)
         doc = to_json(check_verifier(document))
         with self._write() as s:
-            a = self._actor(s, actor)
-            self._require(a, "verifier.save")
-            row = s.get(VerifierRow, verifier_id)
-            now = dt_now()
-            if row is None:
-                s.add(VerifierRow(id=verifier_id, document=doc, updated_at=now, updated_by=a.username))
-                s.flush()
-                self._audit(s, a, "verifier.create", "verifier", verifier_id, None, doc)
-            elif row.document != doc:
-                before = row.document
-                row.document, row.updated_at, row.updated_by = doc, now, a.username
-                s.flush()
-                self._audit(s, a, "verifier.update", "verifier", verifier_id, before, doc)
+            self._save_verifier(s, self._actor(s, actor), verifier_id, doc)
+
+    def _save_verifier(self, s, a, verifier_id: str, doc: dict) -> None:
+        self._require(a, "verifier.save")
+        row = s.get(VerifierRow, verifier_id)
+        now = dt_now()
+        if row is None:
+            s.add(VerifierRow(id=verifier_id, document=doc, updated_at=now, updated_by=a.username))
+            s.flush()
+            self._audit(s, a, "verifier.create", "verifier", verifier_id, None, doc)
+        elif row.document != doc:
+            before = row.document
+            row.document, row.updated_at, row.updated_by = doc, now, a.username
+            s.flush()
+            self._audit(s, a, "verifier.update", "verifier", verifier_id, before, doc)
 
     def verifiers(self) -> dict[str, dict]:
         """Verifier identities by id."""
         with self._read() as s:
             return {r.id: from_json(r.document) for r in s.scalars(select(VerifierRow).order_by(VerifierRow.id))}
-
-    # ------------------------------------------------------------------- statements listing
-
-    def statements(self, deal_id: str | None = None) -> list[StatementInfo]:
-        """Stored statements (drafts and issued), of one deal or all, by id (no PDF bytes are read)."""
-        with self._read() as s:
-            cols = (StatementRow.id, StatementRow.facility_id, StatementRow.deal_id, StatementRow.period_label,
-                    StatementRow.sha256, StatementRow.signature_status, StatementRow.status,
-                    StatementRow.issued_at, StatementRow.restates_id, func.length(StatementRow.pdf))
-            q = select(*cols).order_by(StatementRow.id)
-            if deal_id is not None:
-                q = q.where(StatementRow.deal_id == deal_id)
-            return [StatementInfo(*r) for r in s.execute(q)]
 
     def monthly_facility_ids(self) -> list[str]:
         """Facilities with a stored monthly series."""

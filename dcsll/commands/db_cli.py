@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("db", help="deal book: upgrade, seed-demo, export, backup, restore",
+    p = subparsers.add_parser("db", help="deal book: upgrade, seed-demo, import, export, backup, restore",
                               description="Manage the deal book database (DCSLL_DATABASE_URL).")
     p.add_argument("--url", help="database URL (default $DCSLL_DATABASE_URL or the per-user SQLite file)")
     sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -24,6 +24,18 @@ def register(subparsers) -> None:
     sd.add_argument("--data", type=Path, default=Path("data"), help="data folder (default ./data)")
     sd.add_argument("--as", dest="actor", default=os.environ.get("DCSLL_USER", "admin"),
                     help="acting user, an admin (default $DCSLL_USER or admin)")
+    im = sub.add_parser("import", help="load facility, deal, methodology, targets-settings, levers, verifier and "
+                        "engagement TOML files (recognised by their tables)",
+                        description="Load TOML files into the deal book, each checked and saved in one transaction "
+                        "(a bad file saves nothing of itself; exit code 2). Facility: [facility]; deal: [loan]; "
+                        "methodology; targets settings: deal = ... (its monthly CSV is loaded for the deal's "
+                        "facility); levers: [[levers]] (preset named after the file); verifier: [verifier] "
+                        "(id = file name; [signing] is never stored); engagement: statement_id and period. "
+                        "Importing the same content again changes nothing.")
+    im.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    im.add_argument("--as", dest="actor", default=os.environ.get("DCSLL_USER", "admin"),
+                    help="acting user (default $DCSLL_USER or admin); an admin may import every kind, other "
+                    "users the records their role may write")
     ex = sub.add_parser("export", help="write facilities, deals, methodologies, statements and the audit log")
     ex.add_argument("dir", type=Path)
     bk = sub.add_parser("backup", help="copy the SQLite deal book to FILE (safe while the app runs)")
@@ -65,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         from store.demo import deal_validator
 
         st = open_store(url, migrate=(cmd == "seed-demo"), deal_validator=deal_validator())
+        if cmd == "import":
+            return _import(st, args)
         if cmd == "export":
             from store.files import export_folder
 
@@ -76,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
 
             rep = seed_demo(st, args.data, args.actor)
             print(f"seeded {_safe(url)}: {len(rep.facilities)} facilities, {len(rep.deals)} deals, "
-                  f"{len(rep.methodologies)} methodologies written; {len(rep.unchanged)} unchanged")
+                  f"{len(rep.methodologies)} methodologies, {len(rep.inputs)} inputs written; "
+                  f"{len(rep.unchanged)} unchanged")
             return 0
     except StoreError as exc:
         import sys
@@ -84,6 +99,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"dcsll db {cmd}: error: {exc}", file=sys.stderr)
         return 1
     return 2  # pragma: no cover - argparse enforces the choices
+
+
+def _import(st, args) -> int:
+    """``dcsll db import``: one line per file, the bad files' errors on stderr (exit 2)."""
+    import sys
+
+    from store.imports import import_files
+
+    if st.bootstrap_admin(args.actor):
+        print(f"empty deal book: {args.actor} created as its first admin")
+    done, errors = import_files(st, args.actor, args.files)
+    for d in done:
+        print(f"{d.file}: {d.kind} {d.key} {'saved' if d.changed else 'unchanged'}")
+    for e in errors:
+        print(f"dcsll db import: error: {e}", file=sys.stderr)
+    if errors:
+        bad = sorted({e.file for e in errors if e.file})
+        print(f"dcsll db import: {len(bad)} file(s) not imported: {', '.join(bad)}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _safe(url: str) -> str:

@@ -25,9 +25,9 @@ def test_upgrade_seed_export(db_url, tmp_path, capsys):
     assert "0003_deal_book_inputs" in capsys.readouterr().out
     data = _seed_dir(tmp_path)
     assert main(["db", "--url", db_url, "seed-demo", "--data", str(data)]) == 0
-    assert "2 facilities, 2 deals, 1 methodologies written" in capsys.readouterr().out
+    assert "2 facilities, 2 deals, 1 methodologies, 0 inputs written" in capsys.readouterr().out
     assert main(["db", "--url", db_url, "seed-demo", "--data", str(data)]) == 0
-    assert "0 facilities, 0 deals, 0 methodologies written; 5 unchanged" in capsys.readouterr().out
+    assert "0 facilities, 0 deals, 0 methodologies, 0 inputs written; 5 unchanged" in capsys.readouterr().out
     out = tmp_path / "export"
     assert main(["db", "--url", db_url, "export", str(out)]) == 0
     assert (out / "facilities" / "zjk-campus.toml").read_bytes() == \
