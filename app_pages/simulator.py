@@ -42,15 +42,15 @@ deal_id = st.selectbox(t("sim.deal"), list(docs), key="sim_deal")
 try:
     deal = S.deal_from_document(docs[deal_id]())
     facility = facilities[deal_id]()
-    _, monthly_path = S.targets_settings(deal_id)
+    monthly_key = S.monthly_key(store, facility.id)  # the facility's monthly series in the deal book
     specs = S.lever_specs(deal, facility)
     spt_frame = S.spt_table(deal)
     kpis = [c for c in spt_frame.columns if c != "date"]
-except FileNotFoundError:
-    st.warning(t("sim.no_settings", deal=deal_id))
-    st.stop()
 except Exception as exc:  # engine input errors (InputError/InputErrors) name file, field and unit
     st.error(t("sim.bad_deal", detail=str(exc)))
+    st.stop()
+if monthly_key is None:  # nothing to fit the business-as-usual model on: say where to put it
+    st.warning(t("sim.no_monthly", facility=facility.id))
     st.stop()
 years = S.simulated_years(deal)
 st.caption(t("sim.deal_caption", name=deal.name or deal.id, facility=facility.id, n_obs=len(deal.observations),
@@ -78,9 +78,9 @@ seed = int(c2.number_input(t("sim.seed"), min_value=0, value=defaults["seed"], s
                            help=t("sim.seed_help")))
 compare = c3.toggle(t("sim.compare"), key="sim_compare")
 
-files = S.lever_files()
+files = store.lever_presets(facility.id)  # the deal book's presets for this facility (and for any facility)
 PRESETS = ["", *files]  # "" = business as usual
-#: default preset per set: A business as usual, B the first shipped levers file (CLI's "bau" vs "levers")
+#: default preset per set: A business as usual, B the first preset of the deal book (CLI's "bau" vs "levers")
 DEFAULT_PRESET = {"A": "", "B": next(iter(files), "")}
 
 
@@ -144,7 +144,7 @@ deal_json, facility_json = deal.model_dump_json(), facility.model_dump_json()
 
 
 def run_args(s: str) -> tuple:
-    return (deal_json, facility_json, str(monthly_path), json.dumps(levers[s], sort_keys=True), n_paths, seed, model)
+    return (deal_json, facility_json, monthly_key, json.dumps(levers[s], sort_keys=True), n_paths, seed, model)
 
 
 current = {s: run_args(s) for s in sets}
