@@ -1,0 +1,68 @@
+"""Inputs that used to live only in files, entered in the app (issue 11): a facility created by an admin for
+an operator; a monthly metered series read from CSV / Excel as a monthly file is read (bad rows named)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from index.errors import InputError
+from index.forecast import load_monthly
+
+ROOT = Path(__file__).resolve().parents[2]
+UPLOAD = "app_pages/data_submission.py"
+MONTHLY = ROOT / "data/monthly/demo-zjk-hyperscale.csv"
+
+
+def test_admin_creates_a_facility_for_an_operator(run_as):
+    from app_support.store import app_store
+
+    at = run_as("admin", UPLOAD)
+    at.text_input(key="new_fac_id").input("test-new-borrower")
+    at.text_input(key="new_fac_name").input("New Borrower DC")
+    at.text_input(key="new_fac_province").input("hebei")
+    at.number_input(key="new_fac_power").set_value(20000.0)
+    next(b for b in at.button if b.label == "Create the facility").click().run()
+    assert not at.exception, at.exception
+    assert any("Created facility test-new-borrower" in s.value for s in at.success), [e.value for e in at.error]
+    book = app_store()
+    fac = book.load_facility("test-new-borrower")
+    assert (fac.name, fac.design_it_power_kw.value, len(fac.periods)) == ("New Borrower DC", 20000.0, 0)
+    assert "test-new-borrower" in book.user("operator").facilities
+    # the operator now sees it on the monthly tab
+    at = run_as("operator", UPLOAD)
+    assert "test-new-borrower" in at.selectbox(key="monthly_facility_en").options
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_monthly_table_reads_as_the_monthly_file(fmt):
+    from app_support.periods_table import read_monthly
+
+    df = pd.read_csv(MONTHLY, dtype={"month": str})
+    if fmt == "xlsx":
+        buf = io.BytesIO()
+        df.to_excel(buf, index=False)
+        data = buf.getvalue()
+    else:
+        data = MONTHLY.read_bytes()
+    got = read_monthly(f"m.{fmt}", data)
+    expected = load_monthly(MONTHLY)  # the file reader of index.forecast, not the app's
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_monthly_table_names_the_bad_row():
+    from app_support.periods_table import read_monthly
+
+    df = pd.read_csv(MONTHLY, dtype={"month": str})
+    df.loc[4, "it_energy_kwh"] = df.loc[4, "total_energy_kwh"] + 1  # IT energy above total energy (2021-05)
+    with pytest.raises(InputError) as err:
+        read_monthly("bad.csv", df.to_csv(index=False).encode())
+    row = err.value.as_row()
+    assert row["file"] == "bad.csv" and "it_energy" in str(row["field"]) + row["reason"]
+    df = pd.read_csv(MONTHLY, dtype={"month": str})
+    df.loc[2, "water_m3"] = None  # an empty cell is missing, not zero
+    with pytest.raises(InputError):
+        read_monthly("gap.csv", df.to_csv(index=False).encode())
