@@ -287,6 +287,7 @@ profile = {"new_build": c1.checkbox(t("designer.new_build"), bool(profile0.get("
            "government_procurement": c2.checkbox(t("designer.gov_procurement"),
                                                  bool(profile0.get("government_procurement", False)),
                                                  key=k("gov"))}
+st.caption(t("designer.settings_caption"))
 spt_rows = [[kpi, _date(o["date"]).year, float(o["spt"][kpi])] for o in doc["observations"]
             for kpi in kpis if _date(o.get("date")) is not None
             and isinstance(o.get("spt", {}).get(kpi), int | float)]
@@ -393,7 +394,10 @@ if st.button(t("designer.save"), type="primary", key="dz_save", disabled=bool(wh
     from store.errors import PermissionDenied, StaleWriteConflict
 
     try:
-        out = D.save(store, actor(), doc, version, base, kpis)
+        targets_doc = {**{k: v for k, v in settings.items() if k in ("proposal", "facility")},
+                       "baseline": {**settings.get("baseline", {}), "periods": list(base.periods)},
+                       "regulatory_profile": {**profile0, **profile}}
+        out = D.save(store, actor(), doc, version, base, kpis, targets_doc)
     except StaleWriteConflict as exc:
         st.error(t("designer.stale", expected=exc.expected, found=exc.found))
     except PermissionDenied:

@@ -233,32 +233,98 @@ if flash:
     (st.error if flash[0] == "error" else st.success)(flash[1])
 
 # --- issue --------------------------------------------------------------------------------------------------
+def _verifier_form(verifiers: dict) -> None:
+    """The verification body's identity in the deal book (``Store.save_verifier``; never a key)."""
+    ids = list(verifiers)
+    cur = verifiers[ids[0]] if ids else {}
+    bi = lambda k, lang: (cur.get(k) or {}).get(lang, "")  # noqa: E731
+    with st.form("ver_identity"):
+        c1, c2, c3 = st.columns(3)
+        vid = c1.text_input(t("verification.verifier.id"), value=ids[0] if ids else "", key="vf_id")
+        name_en = c2.text_input(t("verification.verifier.name_en"), value=bi("name", "en"), key="vf_name_en")
+        name_zh = c3.text_input(t("verification.verifier.name_zh"), value=bi("name", "zh"), key="vf_name_zh")
+        c1, c2, c3 = st.columns(3)
+        accreditation = c1.text_input(t("verification.verifier.accreditation"), value=cur.get("accreditation", ""),
+                                      key="vf_accreditation", help=t("verification.verifier.accreditation_help"))
+        body = c2.text_input(t("verification.verifier.accreditation_body"), value=cur.get("accreditation_body", ""),
+                             key="vf_body")
+        signatory = c3.text_input(t("verification.verifier.signatory"), value=cur.get("signatory", ""),
+                                  key="vf_signatory")
+        c1, c2, c3, c4 = st.columns(4)
+        title_en = c1.text_input(t("verification.verifier.title_en"), value=bi("signatory_title", "en"), key="vf_title_en")
+        title_zh = c2.text_input(t("verification.verifier.title_zh"), value=bi("signatory_title", "zh"), key="vf_title_zh")
+        place_en = c3.text_input(t("verification.verifier.place_en"), value=bi("place", "en"), key="vf_place_en")
+        place_zh = c4.text_input(t("verification.verifier.place_zh"), value=bi("place", "zh"), key="vf_place_zh")
+        go = st.form_submit_button(t("verification.verifier.save"))
+    if not go:
+        return
+    document = {"name": {"en": name_en.strip(), "zh": name_zh.strip() or name_en.strip()},
+                "accreditation": accreditation.strip(), "signatory": signatory.strip(),
+                "signatory_title": {"en": title_en.strip(), "zh": title_zh.strip() or title_en.strip()},
+                "place": {"en": place_en.strip(), "zh": place_zh.strip() or place_en.strip()}}
+    if body.strip():
+        document["accreditation_body"] = body.strip()
+    try:
+        store.save_verifier(actor(), vid.strip(), document)
+    except PermissionDenied as exc:
+        st.error(t("verification.error.permission", message=str(exc)))
+    except (StoreError, ValueError) as exc:  # InputError naming the field
+        st.error(t("verification.verifier.invalid", message=getattr(exc, "message", str(exc))))
+    else:
+        st.success(t("verification.verifier.saved", id=vid.strip()))
+        st.rerun()
+
+
 def _issue_section() -> None:
-    """Engagement fields, the issue button and the issued statement (a deal's observation with a baseline)."""
-    defaults = V.engagement_defaults()
+    """Verifier identity, engagement fields, the issue button and the issued statement (a deal's observation
+    with a baseline); the engagement is saved to the deal book when the statement is issued."""
+    defaults = V.engagement_defaults(store, deal_id, period)
+    verifiers = store.verifiers()
+    with st.expander(t("verification.verifier.heading"), expanded=not verifiers):
+        _verifier_form(verifiers)
+    if not verifiers:
+        st.warning(t("verification.verifier.none"))
+        return
+    vids = list(verifiers)
+    vid = st.selectbox(t("verification.verifier.pick"), vids, key="ver_verifier",
+                       index=vids.index(defaults["verifier_id"]) if defaults.get("verifier_id") in vids else 0,
+                       format_func=lambda v: f"{verifiers[v]['name'].get(lang) or verifiers[v]['name'].get('en')} ({v})")
     i1, i2, i3, i4 = st.columns([2, 2, 1, 1])
-    sid = i1.text_input(t("verification.issue.statement_id"), value=f"VS-{deal_id}-{period}".upper(),
+    sid = i1.text_input(t("verification.issue.statement_id"),
+                        value=defaults.get("statement_id") or f"VS-{deal_id}-{period}".upper(),
                         key=f"ver_sid_{deal_id}_{period}")
     from finance.statement import load_catalogue  # noqa: E402 (the statement catalogue lists the standards)
 
-    standards = i2.multiselect(t("verification.issue.standards"), list(load_catalogue()["standards"]),
-                               default=defaults.get("standards", []), key="ver_standards")
+    catalogue_standards = list(load_catalogue()["standards"])
+    standards = i2.multiselect(t("verification.issue.standards"), catalogue_standards,
+                               default=[x for x in defaults.get("standards", []) if x in catalogue_standards],
+                               key=f"ver_standards_{deal_id}_{period}")
     levels, kinds = ["limited", "reasonable"], ["unmodified", "qualified"]
     level = i3.selectbox(t("verification.issue.level"), levels, index=levels.index(defaults.get("assurance_level",
                          "limited")), format_func=lambda v: labels["verification.issue.level_" + v], key="ver_level")
     kind = i4.selectbox(t("verification.issue.conclusion"), kinds, index=kinds.index(defaults.get("conclusion",
                         "unmodified")), format_func=lambda v: labels["verification.issue.conclusion_" + v], key="ver_kind")
+    notes = V.evidence_notes(rows)
+    extra = st.text_area(t("verification.issue.extra_note"), key=f"ver_extra_{deal_id}_{period}",
+                         help=t("verification.issue.extra_note_help"))
+    if extra.strip():
+        notes.append({"kind": "exception", "en": extra.strip(), "zh": extra.strip()})
+    if notes:
+        st.caption(t("verification.issue.notes", n=len(notes)))
+        for n in notes:
+            st.markdown(f"- {n['zh'] if lang == 'zh' else n['en']}")
+    if not standards:
+        st.caption(t("verification.issue.need_standard"))
     accept = st.checkbox(t("verification.issue.accept"), key="ver_accept")
     st.warning(t("verification.issue.demo_identity"), icon=":material/warning:")
     if draft:
         st.info(t("verification.issue.unsaved"))
     elif not accept:
         st.caption(t("verification.issue.need_accept"))
-    if st.button(t("verification.issue.button"), type="primary", disabled=bool(draft) or not accept or not sid.strip(),
-                 key="ver_issue"):
+    if st.button(t("verification.issue.button"), type="primary", key="ver_issue",
+                 disabled=bool(draft) or not accept or not sid.strip() or not standards):
         engagement = {"statement_id": sid.strip(), "standards": standards, "assurance_level": level,
-                      "conclusion": kind, "baseline_period": base_period, "issue_date": dt.date.today(),
-                      "notes": V.evidence_notes(rows)}
+                      "conclusion": kind, "baseline_period": base_period, "verifier_id": vid, "notes": notes}
         steps = {"build": 0.1, "sign": 0.3, "check": 0.8, "save": 0.9}
         with st.status(t("verification.issue.progress"), expanded=True) as status:
             bar = st.progress(0.0)
@@ -266,9 +332,10 @@ def _issue_section() -> None:
             def _progress(step: str) -> None:
                 bar.progress(steps[step], text=t("verification.issue.step_" + step))
 
-            try:
-                done = V.issue(store, actor(), doc, rep_facility, period, V.overrides(rows, "recorded"), engagement,
-                               progress=_progress)
+            try:  # the engagement as decided is kept in the deal book; issued on the signing day
+                store.save_engagement(actor(), deal_id, period, engagement)
+                done = V.issue(store, actor(), doc, rep_facility, period, V.overrides(rows, "recorded"),
+                               {**engagement, "issue_date": dt.date.today()}, verifiers[vid], progress=_progress)
             except ImmutableRecordError:
                 status.update(label=t("verification.issue.failed", message=sid), state="error")
                 st.error(t("verification.issue.immutable", id=sid.strip()))

@@ -383,17 +383,20 @@ def ambition(facility_json: str, periods: tuple[str, ...], spts_key: str, profil
 # ------------------------------------------------------------------------------------------- saving
 
 
-def save(store, actor: str, doc: dict, expected_version: int | None, baseline_obj, kpis: list[str]) -> dict:
-    """Save a designed deal to the deal book, then record its baseline and SPTs where they changed.
+def save(store, actor: str, doc: dict, expected_version: int | None, baseline_obj, kpis: list[str],
+         settings: dict | None = None) -> dict:
+    """Save a designed deal to the deal book, then record its baseline, SPTs and targets settings.
 
     ``store.save_deal`` (optimistic lock on ``expected_version``, None = create), then per ratchet KPI
     ``set_baseline`` (value, unit, period labels, methodology) and per observation ``set_spt``, each only when
-    the stored current value differs (a change carries a reason, as the store requires for recalculation).
+    the stored current value differs (a change carries a reason, as the store requires for recalculation);
+    then ``settings`` (baseline periods, regulatory profile, proposal) as the deal's targets settings
+    (``save_targets_settings``: a new version only when they changed).
 
     Returns
     -------
     dict
-        ``version`` of the saved deal, ``baselines`` and ``spts`` written (counts).
+        ``version`` of the saved deal, ``baselines`` and ``spts`` written (counts), ``settings_version``.
 
     Raises
     ------
@@ -434,7 +437,8 @@ def save(store, actor: str, doc: dict, expected_version: int | None, baseline_ob
                 store.set_spt(actor, doc["id"], kpi, d, float(v), baseline_id=ids.get(kpi),
                               reason=reason if cur is not None else None)
                 ns += 1
-    return {"version": info.version, "baselines": nb, "spts": ns}
+    sv = store.save_targets_settings(actor, doc["id"], settings) if settings else None
+    return {"version": info.version, "baselines": nb, "spts": ns, "settings_version": sv}
 
 
 def _kpi_unit(kpi: str) -> str | None:

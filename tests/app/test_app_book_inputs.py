@@ -66,3 +66,20 @@ def test_monthly_table_names_the_bad_row():
     df.loc[2, "water_m3"] = None  # an empty cell is missing, not zero
     with pytest.raises(InputError):
         read_monthly("gap.csv", df.to_csv(index=False).encode())
+
+
+def test_verifier_identity_is_saved_to_the_deal_book(run_as):
+    from app_support.store import app_store
+
+    at = run_as("verifier", "app_pages/verification.py")
+    at.selectbox(key="ver_deal").set_value("demo-zjk-sll-2025").run()
+    for key, value in (("vf_id", "acme-assurance"), ("vf_name_en", "Acme Assurance"), ("vf_name_zh", "艾克米鉴证"),
+                       ("vf_accreditation", "CNAS V9999"), ("vf_signatory", "Wang Fang"),
+                       ("vf_title_en", "Lead Verifier"), ("vf_place_en", "Shanghai"), ("vf_place_zh", "上海")):
+        at.text_input(key=key).set_value(value)
+    next(b for b in at.button if b.label == "Save the verifier identity").click().run()
+    assert not at.exception, at.exception
+    doc = app_store().verifiers()["acme-assurance"]
+    assert doc["name"] == {"en": "Acme Assurance", "zh": "艾克米鉴证"}
+    assert (doc["accreditation"], doc["signatory"], doc["place"]) == ("CNAS V9999", "Wang Fang", {"en": "Shanghai", "zh": "上海"})
+    assert "acme-assurance" in at.selectbox(key="ver_verifier").options

@@ -291,3 +291,7 @@ def test_new_deal_for_a_facility_starts_today_with_spts_at_the_baseline(designer
     assert base["index"] == pytest.approx(b.kpis["index"]) and base["pue"] == 1.21
     assert all(o["spt"] == {"index": pytest.approx(b.kpis["index"]), "pue": pytest.approx(1.21)}
                for o in doc["observations"])
+    # the targets settings edited on the page are the deal's in the deal book
+    settings = store.targets_settings("test-designer-today")
+    assert settings["baseline"]["periods"] == ["2024"]
+    assert settings["regulatory_profile"] == {"new_build": False, "government_procurement": False}
