@@ -82,4 +82,4 @@ def test_verifier_identity_is_saved_to_the_deal_book(run_as):
     doc = app_store().verifiers()["acme-assurance"]
     assert doc["name"] == {"en": "Acme Assurance", "zh": "艾克米鉴证"}
     assert (doc["accreditation"], doc["signatory"], doc["place"]) == ("CNAS V9999", "Wang Fang", {"en": "Shanghai", "zh": "上海"})
-    assert "acme-assurance" in at.selectbox(key="ver_verifier").options
+    assert "Acme Assurance (acme-assurance)" in at.selectbox(key="ver_verifier").options
