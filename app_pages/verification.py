@@ -135,6 +135,27 @@ table = pd.DataFrame([{
 } for r in rows])
 st.dataframe(table, hide_index=True, key="ver_figures")
 
+# --- the period as a whole ---------------------------------------------------------------------------------
+period_status = next(p.status for p in facility.periods if p.label == period)
+if period_status == "verified":
+    st.caption(t("verification.whole.is_verified", period=period))
+else:
+    p1, p2 = st.columns([3, 1], vertical_alignment="bottom")
+    ref = p1.text_input(t("verification.whole.reference"), key=f"ver_period_ref_{fid}_{period}",
+                        help=t("verification.whole.reference_help"))
+    if p2.button(t("verification.whole.mark", period=period), key="ver_mark_period",
+                 disabled=bool(draft) or not ref.strip()):
+        try:
+            V.verify_period(store, actor(), fid, period, ref)
+        except PermissionDenied as exc:
+            st.error(t("verification.error.permission", message=str(exc)))
+        except (StoreError, ValueError) as exc:
+            st.error(t("verification.error.store", message=str(exc)))
+        else:
+            st.session_state[FLASH_KEY] = ("success", t("verification.whole.marked", period=period, id=fid))
+            st.rerun()
+    st.caption(t("verification.whole.pending", period=period, status=period_status))
+
 # --- outcome: reported / recorded / draft ------------------------------------------------------------------
 st.subheader(t("verification.outcome.heading"))
 rep_facility = V.reported_facility(facility, rows, period)

@@ -350,6 +350,42 @@ def record(store, actor: str, facility_id: str, period: str, rows: list[FigureRo
     return out
 
 
+def verify_period(store, actor: str, facility_id: str, period: str, reference: str):
+    """Mark a facility period verified in the deal book: the period's status and every figure not verified yet
+    become ``verified`` at its current value (accepted as reported), as a verifier's save of the facility.
+
+    Parameters
+    ----------
+    reference : str
+        The verifier's reference for the whole period (report number, evidence), kept as the save's reason.
+
+    Returns
+    -------
+    store.FacilitySaveReport
+
+    Raises
+    ------
+    ValueError
+        An empty reference (nothing is written).
+    store.PermissionDenied
+        The actor is not a verifier.
+    """
+    from index.models import Facility
+
+    if not reference.strip():
+        raise ValueError("give the verification reference of the period")
+    d = store.load_facility(facility_id).model_dump(mode="json", exclude_none=True)
+    for p in d["periods"]:
+        if p["label"] != str(period):
+            continue
+        p["status"] = "verified"
+        for v in p.values():
+            if isinstance(v, dict) and "status" in v:
+                v["status"] = "verified"
+    return store.save_facility(actor, Facility.model_validate(d), reason=reference.strip(),
+                               file=f"verified in the app: {reference.strip()}")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Issuing
 

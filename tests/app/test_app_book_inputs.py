@@ -83,3 +83,29 @@ def test_verifier_identity_is_saved_to_the_deal_book(run_as):
     assert doc["name"] == {"en": "Acme Assurance", "zh": "艾克米鉴证"}
     assert (doc["accreditation"], doc["signatory"], doc["place"]) == ("CNAS V9999", "Wang Fang", {"en": "Shanghai", "zh": "上海"})
     assert "Acme Assurance (acme-assurance)" in at.selectbox(key="ver_verifier").options
+
+
+def test_a_period_verified_in_the_app_is_a_baseline_in_the_designer(run_as):
+    """china-mobile-hohhot 2022 is reported (seed): the designer refuses it as a baseline; the verifier marks it
+    verified on the Verification page; the designer then takes it (the book is read, not data/facilities)."""
+    from app_support.store import app_store
+
+    at = run_as("credit_officer", "app_pages/deal_designer.py")
+    at.radio(key="dz_mode").set_value("new").run()
+    at.selectbox(key="dz_new_facility").set_value("china-mobile-hohhot").run()
+    assert at.button(key="dz_save").disabled
+    at = run_as("verifier", "app_pages/verification.py")
+    at.radio(key="ver_scope").set_value("facility").run()
+    at.selectbox(key="ver_facility").set_value("china-mobile-hohhot").run()
+    at.selectbox(key="ver_fperiod").set_value("2022").run()
+    at.text_input(key="ver_period_ref_china-mobile-hohhot_2022").input("VR-2023-11").run()
+    at.button(key="ver_mark_period").click().run()
+    assert not at.exception, at.exception
+    assert [p.status for p in app_store().load_facility("china-mobile-hohhot").periods if p.label == "2022"] == [
+        "verified"]
+    at = run_as("credit_officer", "app_pages/deal_designer.py")
+    at.radio(key="dz_mode").set_value("new").run()
+    at.selectbox(key="dz_new_facility").set_value("china-mobile-hohhot").run()
+    assert not at.exception
+    assert not any("is reported, not verified" in str(d.value.to_dict()) for d in at.dataframe)
+    assert not any(w.value.startswith("Cannot save yet: the deal has no baseline") for w in at.warning)
