@@ -255,7 +255,7 @@ def test_new_deal_without_a_verified_period_cannot_be_saved(designer):
 
 def test_new_deal_for_a_facility_starts_today_with_spts_at_the_baseline(designer):
     """A new deal on the demo facility: every date counted from today (app_support/templates/new_deal.toml:
-    60 months, 24 months interest only, first observation the first 31 Dec >= 12 months out, certificate 4
+    60 months, 24 months interest only, first observation the first 31 Dec on or after today, certificate 4
     months later), SPTs starting at the verified 2024 baseline; saved with its baseline and SPT records."""
     from dateutil.relativedelta import relativedelta
 
@@ -277,11 +277,11 @@ def test_new_deal_for_a_facility_starts_today_with_spts_at_the_baseline(designer
     assert any("Saved deal test-designer-today as version 1" in s.value for s in at.success)
     store = app_store()
     doc = store.load_deal_document("test-designer-today")
-    first = today + relativedelta(months=12)
+    first = today
     years = range(first.year, (today + relativedelta(months=60)).year + 1)
     dates = [dt.date(y, 12, 31) for y in years if dt.date(y, 12, 31) < today + relativedelta(months=60)]
     assert [dt.date.fromisoformat(str(o["date"])) for o in doc["observations"]] == dates
-    assert all(dt.date.fromisoformat(str(o["date"])) > today for o in doc["observations"])
+    assert all(dt.date.fromisoformat(str(o["date"])) >= today for o in doc["observations"])
     assert [dt.date.fromisoformat(str(o["certificate_due"])) for o in doc["observations"]] == [
         d + relativedelta(months=4) for d in dates]
     # baseline: the index engine on the deal book's facility, 2024 (verified)
