@@ -359,13 +359,12 @@ def deal_row(document: dict, facility: Facility, as_of: dt.date, rules: StatusRu
 
     file = f"deal {document.get('id')}"
     deal = deal_from_dict(document, file=file)
-    # the facility as stored, inline: the engines score the deal book's figures, not data/facilities/
-    deal = deal.model_copy(update={"facility": facility.model_dump(mode="json", exclude_none=True)})
     results = []  # periods that had ended by the as-of date, oldest first
     for p in sorted(facility.periods, key=lambda p: (p.end, p.label)):
         if p.end <= as_of:
             results.append(score(facility, p.label, methodology))
     latest = results[-1] if results else None
+    # the deal book's facility as stored: the engines score its figures, not data/facilities/
     ev = workflows.evaluate_deal(deal, facility=facility, methodology=methodology)
     run = ev.run(["met", "missed"])
     outcomes = scenario_outcomes(deal, "met", period_results(deal, ev.results))

@@ -31,8 +31,9 @@ def database_url() -> str:
 
 @st.cache_resource(show_spinner=False)
 def _open(url: str):
+    from finance.deal_book import deal_validator
     from store import open_store
-    from store.demo import deal_validator, seed_demo
+    from store.demo import seed_demo
 
     s = open_store(url, migrate=True, deal_validator=deal_validator())
     if os.environ.get(SEED_ENV, "1") != "0" and not s.deal_ids():

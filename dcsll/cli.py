@@ -1,7 +1,8 @@
 """The ``dcsll`` command line.
 
 Sub-commands live in :mod:`dcsll.commands` (one module each, discovered here). Exit codes: 0 success,
-2 bad input (:class:`common.errors.InputError`, message naming file, field and unit), 1 other failures
+2 bad input (:class:`common.errors.InputError`, message naming file, field and unit) or a deal book
+refusal (:class:`store.StoreError`), 1 other failures
 a command reports itself.
 """
 
@@ -39,11 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    from common.errors import InputError
+    from common.errors import DcsllError
 
     try:
         return int(args.func(args) or 0)
-    except InputError as exc:
+    except DcsllError as exc:  # InputError, and the deal book's refusals (not migrated, no permission ...)
         print(f"dcsll {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head & co.

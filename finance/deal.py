@@ -160,6 +160,10 @@ def load_deal(path) -> Deal:
     return deal_from_dict(read_toml(path), file=str(path))
 
 
+#: the name the deal book's validator (:mod:`finance.deal_book`) calls :func:`deal_from_dict` by
+parse_deal = deal_from_dict
+
+
 def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
     """Business-rule checks of a deal; returns every failure (empty list = valid).
 
@@ -365,10 +369,12 @@ def period_results(deal: Deal, results: Mapping[str, object] | None) -> dict[int
             v = res.kpi(k)
             if v is not None:
                 vals[k] = float(v)
+        ref = getattr(res, "reference_sha256", None)  # the reference-data bundle, where results carry it
         out[i] = ObservationResult(index_total=res.total, core=res.core, grade=res.grade, kpis=vals,
                                    methodology_id=res.methodology_id,
                                    source=f"index engine: period {o.period}, methodology {res.methodology_id} "
-                                          f"sha256 {str(res.methodology_sha256)[:12]}")
+                                          f"sha256 {str(res.methodology_sha256)[:12]}"
+                                          + (f", reference bundle {ref[:12]}" if ref else ""))
     return out
 
 

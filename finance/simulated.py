@@ -94,7 +94,7 @@ def observation_values(deal, facility, sim, kpis, results=None):
         if o.verified is not None or o.period is not None:
             if o.verified is not None:
                 get = o.verified.value
-                src = "verified (deal file)"
+                src = "verified (given in the deal)"
             else:
                 res = (results or {}).get(o.period)
                 if res is None:

@@ -36,59 +36,60 @@ from store.schema import (
 )
 from store.tomlio import from_json, jsonable, to_json
 
+#: indexed column -> (path in the deal document, types accepted, required); the layout of
+#: :class:`finance.deal.Deal` (``data/deals/*.toml``), the only deal layout
+DEAL_COLUMNS: dict[str, tuple[str, tuple[type, ...], bool]] = {
+    "id": ("id", (str,), True),
+    "facility_id": ("facility", (str,), True),
+    "borrower": ("borrower", (str,), False),
+    "currency": ("loan.currency", (str,), True),
+    "amount": ("loan.amount", (int, float), True),
+    "margin_bp": ("loan.margin_bp", (int, float), False),
+}
 
-def _pick(doc: Mapping, paths: tuple[str, ...]):
-    for p in paths:
-        cur: Any = doc
-        for part in p.split("."):
-            if not isinstance(cur, Mapping) or part not in cur:
-                cur = None
-                break
-            cur = cur[part]
-        if cur is not None:
-            return cur, p
-    return None, paths[0]
+
+def _get(doc: Mapping, path: str):
+    cur: Any = doc
+    for part in path.split("."):
+        if not isinstance(cur, Mapping) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
 
 
 def deal_columns(doc: Mapping, *, file: str | None = None) -> dict:
-    """The indexed columns of a deal document.
+    """The indexed columns of a deal document (:data:`DEAL_COLUMNS`), read from the finance deal layout.
 
-    Looks for top-level ``id``, ``facility`` (an id, or an inline facility table whose ``id`` /
-    ``facility.id`` is used), ``borrower`` — the layout of ``data/deals/*.toml`` (:class:`finance.deal.Deal`) —
-    or the same keys inside a ``[deal]`` table; ``loan.currency``, ``loan.amount`` [currency units] and
-    ``loan.margin_bp`` [bp].
+    ``id``, ``facility`` (an id, or an inline facility table whose ``id`` / ``facility.id`` is used),
+    ``borrower``, ``loan.currency``, ``loan.amount`` [currency units] and ``loan.margin_bp`` [bp]. This is a
+    projection of the one deal schema, :class:`finance.deal.Deal`, not a second schema: the whole document is
+    checked by the injected ``deal_validator``.
 
     Raises
     ------
     InputError
-        Naming the file and field when one of id, facility, currency or amount is missing or of the wrong type.
+        Naming the file and field when id, facility, currency or amount is missing or of the wrong type, or the
+        amount is not positive.
     """
-    out = {}
     fac = doc.get("facility")
     if isinstance(fac, Mapping):  # inline facility
         inner = fac.get("facility") if isinstance(fac.get("facility"), Mapping) else fac
         doc = {**doc, "facility": inner.get("id")}
-    for key, paths, typ in (
-        ("id", ("id", "deal.id"), str),
-        ("facility_id", ("facility", "deal.facility", "deal.facility_id", "facility_id"), str),
-        ("currency", ("loan.currency", "currency"), str),
-        ("amount", ("loan.amount", "amount"), (int, float)),
-    ):
-        v, where = _pick(doc, paths)
+    out: dict[str, Any] = {}
+    for key, (path, types, required) in DEAL_COLUMNS.items():
+        v = _get(doc, path)
         if v is None:
-            raise InputError(f"missing {key.replace('_', ' ')} (looked for {', '.join(paths)})", file=file,
-                             field=where)
-        if not isinstance(v, typ) or isinstance(v, bool):
-            raise InputError(f"{key} has the wrong type", file=file, field=where, value=v)
-        out[key] = v
-    out["amount"] = float(out["amount"])
+            if required:
+                raise InputError(f"missing {path} (a deal file has id, facility, borrower and a [loan] table with "
+                                 "currency and amount; see data/deals/)", file=file, field=path)
+            out[key] = None
+            continue
+        if not isinstance(v, types) or isinstance(v, bool):
+            raise InputError(f"{path} has the wrong type", file=file, field=path, value=v)
+        out[key] = float(v) if float in types else v
     if out["amount"] <= 0:
         raise InputError("loan amount must be positive", file=file, field="loan.amount", unit="currency units",
                          value=out["amount"])
-    b, _ = _pick(doc, ("borrower", "deal.borrower"))
-    out["borrower"] = b if isinstance(b, str) else None
-    m, _ = _pick(doc, ("loan.margin_bp", "margin_bp"))
-    out["margin_bp"] = float(m) if isinstance(m, (int, float)) and not isinstance(m, bool) else None
     return out
 
 

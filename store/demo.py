@@ -19,37 +19,6 @@ DEMO_USERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
-def deal_validator():
-    """The finance engine's deal check (:mod:`finance.deal`): structure and business rules.
-
-    A deal read from a file is checked with ``finance.deal.load_deal(file)`` (errors name the file, field, row
-    and unit); a document without a file with ``Deal.model_validate`` + ``validate_deal``.
-    """
-    try:
-        from finance import deal as fdeal
-    except ImportError:  # pragma: no cover - finance is part of the product
-        return None
-
-    def check(doc, file=None):
-        from index.errors import InputError, InputErrors
-
-        if file is not None and Path(file).is_file():
-            fdeal.load_deal(file)
-            return
-        from pydantic import ValidationError
-
-        try:
-            deal = fdeal.Deal.model_validate(dict(doc))
-        except ValidationError as exc:
-            raise InputErrors([InputError(e["msg"], file=file, field=".".join(map(str, e["loc"])))
-                               for e in exc.errors()]) from None
-        errs = fdeal.validate_deal(deal, file=file)
-        if errs:
-            raise InputErrors(errs)
-
-    return check
-
-
 def user_exists(store, username: str) -> bool:
     """True if ``username`` is an active user of the deal book."""
     try:

@@ -6,7 +6,14 @@ Layout of an export folder (and of ``data/``, which ``seed-demo`` reads)::
     deals/<deal id>.toml               the deal document as saved (tomli_w)
     methodology/<id>-<version>.toml    the methodology file's exact bytes
     statements/<statement id>.pdf      statement PDFs (bytes as stored, hash checked)
+    monthly/<facility id>.csv          monthly metered series (index.forecast.load_monthly reads it)
+    targets/<deal id>.toml             targets settings, ``deal`` and the ``monthly`` CSV of its facility
+    targets/<preset name>.toml         lever presets (``[[levers]]``)
+    statements/<verifier id>.toml      verifier identities (``[verifier]``)
+    statements/engagement-<deal id>-<period>.toml   engagements, with ``deal`` and ``period``
     audit_log.jsonl                    the audit trail, one JSON object per line
+
+``dcsll db seed-demo --data DIR`` (or ``dcsll db import`` of the files) loads an export folder back.
 """
 
 from __future__ import annotations
@@ -196,6 +203,7 @@ def export_folder(store, out_dir: Path) -> dict[str, int]:
     for sid in store.statement_ids():
         (out / "statements" / f"{sid}.pdf").write_bytes(store.statement_pdf(sid))
         counts["statements"] += 1
+    counts.update(export_inputs(store, out))
     from sqlalchemy import select
 
     with store._read() as s, open(out / "audit_log.jsonl", "w", encoding="utf-8") as fh:
@@ -204,4 +212,65 @@ def export_folder(store, out_dir: Path) -> dict[str, int]:
                                           "entity": r.entity, "key": r.entity_key, "before": r.before,
                                           "after": r.after}), ensure_ascii=False) + "\n")
             counts["audit_rows"] += 1
+    return counts
+
+
+def _csv_number(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else repr(float(v))
+
+
+def export_inputs(store, out_dir: Path) -> dict[str, int]:
+    """Write the deal-book inputs under ``out_dir`` in the layout of ``data/`` (module docstring).
+
+    Monthly values are written exactly (``repr`` of the float, whole numbers without a decimal point), so
+    reading the CSV back gives the stored numbers.
+    """
+    import csv
+
+    import tomli_w
+
+    from store.inputs import DERIVED_MONTHLY, MONTHLY_TEXT
+
+    out = Path(out_dir)
+    counts = {"monthly": 0, "targets_settings": 0, "lever_presets": 0, "verifiers": 0, "engagements": 0}
+    for sub in ("monthly", "targets", "statements"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    deals = store.deal_ids()
+    presets = store.lever_presets()
+    clash = sorted(set(presets) & set(deals))
+    if clash:
+        raise InputError(f"lever preset {clash[0]!r} has the name of a deal: its file would overwrite the deal's "
+                         "targets settings file; rename the preset", field="name", value=clash[0])
+    monthly_of = {}
+    for fid in store.monthly_facility_ids():
+        df = store.monthly(fid)
+        cols = [c for c in df.columns if c not in DERIVED_MONTHLY]
+        path = out / "monthly" / f"{fid}.csv"
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["month", *cols])
+            for month, row in zip(df.index, df[cols].itertuples(index=False, name=None), strict=True):
+                w.writerow([str(month), *(v if c in MONTHLY_TEXT else _csv_number(v) for c, v in zip(cols, row,
+                                                                                                    strict=True))])
+        monthly_of[fid] = path.name
+        counts["monthly"] += 1
+    for did in deals:
+        settings = store.targets_settings(did)
+        if settings is not None:
+            head: dict = {"deal": did}
+            fid = store.deal(did).facility_id
+            if fid in monthly_of:
+                head["monthly"] = f"../monthly/{monthly_of[fid]}"
+            (out / "targets" / f"{did}.toml").write_text(tomli_w.dumps(head | settings), encoding="utf-8")
+            counts["targets_settings"] += 1
+        for period, eng in store.engagements(did).items():
+            (out / "statements" / f"engagement-{did}-{period}.toml").write_text(
+                tomli_w.dumps({"deal": did, "period": period} | eng), encoding="utf-8")
+            counts["engagements"] += 1
+    for name, doc in presets.items():
+        (out / "targets" / f"{name}.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")
+        counts["lever_presets"] += 1
+    for vid, doc in store.verifiers().items():
+        (out / "statements" / f"{vid}.toml").write_text(tomli_w.dumps({"verifier": doc}), encoding="utf-8")
+        counts["verifiers"] += 1
     return counts

@@ -20,13 +20,14 @@ content again changes nothing. "Replaced in place" rows keep their earlier value
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 
 from sqlalchemy import select
 
 from index.errors import InputError, InputErrors
-from store.base import StoreBase
+from store.base import StoreBase, _now
 from store.errors import NotFound
 from store.schema import (
     EngagementRow,
@@ -72,11 +73,9 @@ ENGAGEMENT_KEYS = {"statement_id": str, "issue_date": "date", "standards": list,
 
 
 def _type_ok(value, want) -> bool:
-    import datetime as dt
-
-    if want == "bilingual":
-        return isinstance(value, Mapping) and set(value) <= {"en", "zh"} and all(
-            isinstance(v, str) and v.strip() for v in value.values()) and "en" in value
+    if want == "bilingual":   # finance.statement.Bilingual: both languages, neither empty
+        return isinstance(value, Mapping) and set(value) == {"en", "zh"} and all(
+            isinstance(v, str) and v.strip() for v in value.values())
     if want == "date":
         return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
     if want is float:
@@ -324,7 +323,7 @@ class InputsMixin(StoreBase):
         monthly_from_rows([merged[m] for m in sorted(merged)],
                           file=f"{label} merged into the stored series of {facility_id}" if stored else label)
         before, after = {}, {}
-        now = dt_now()
+        now = _now()
         for m, r in new.items():
             values = {c: float(v) for c, v in r.items() if c not in ("month", *MONTHLY_TEXT)}
             text = {c: (None if r.get(c) is None else str(r[c])) for c in MONTHLY_TEXT}
@@ -444,6 +443,13 @@ class InputsMixin(StoreBase):
             row = self._latest(s, EngagementRow, deal_id=deal_id, period_label=str(period))
             return None if row is None else from_json(row.document)
 
+    def engagements(self, deal_id: str) -> dict[str, dict]:
+        """The latest engagement of each observation period of a deal: ``{period: document}``, by period."""
+        with self._read() as s:
+            rows = s.scalars(select(EngagementRow).where(EngagementRow.deal_id == deal_id)
+                             .order_by(EngagementRow.period_label, EngagementRow.version))
+            return {r.period_label: from_json(r.document) for r in rows}   # later versions overwrite earlier
+
     # ------------------------------------------------------------------- versioned documents
 
     @staticmethod
@@ -458,7 +464,7 @@ class InputsMixin(StoreBase):
         if cur is not None and cur.document == doc:
             return cur.version
         version = 1 if cur is None else cur.version + 1
-        s.add(model(version=version, document=doc, created_at=dt_now(), created_by=a.username, **cols))
+        s.add(model(version=version, document=doc, created_at=_now(), created_by=a.username, **cols))
         s.flush()
         self._audit(s, a, f"{entity}.save", entity, key,
                     None if cur is None else {"version": cur.version, "document": cur.document},
@@ -491,7 +497,7 @@ class InputsMixin(StoreBase):
         if facility_id is not None:
             self._facility_row(s, facility_id)
         row = s.get(LeverPresetRow, name)
-        now = dt_now()
+        now = _now()
         if row is None:
             s.add(LeverPresetRow(name=name, facility_id=facility_id, document=doc, updated_at=now,
                                  updated_by=a.username))
@@ -537,7 +543,7 @@ class InputsMixin(StoreBase):
     def _save_verifier(self, s, a, verifier_id: str, doc: dict) -> None:
         self._require(a, "verifier.save")
         row = s.get(VerifierRow, verifier_id)
-        now = dt_now()
+        now = _now()
         if row is None:
             s.add(VerifierRow(id=verifier_id, document=doc, updated_at=now, updated_by=a.username))
             s.flush()
@@ -557,12 +563,6 @@ class InputsMixin(StoreBase):
         """Facilities with a stored monthly series."""
         with self._read() as s:
             return list(s.scalars(select(MonthlyRow.facility_id).distinct().order_by(MonthlyRow.facility_id)))
-
-
-def dt_now():
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC)
 
 
 __all__ = ["InputsMixin", "check_targets_settings", "check_levers", "check_verifier", "check_engagement",

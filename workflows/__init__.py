@@ -9,17 +9,22 @@ Sources (:mod:`workflows.sources`)
 ----------------------------------
 ``Source``                        protocol: ``facility(id)``, ``deal(id)``, ``methodology()``,
                                   ``monthly(facility_id)``, ``targets_settings(deal_id)``,
-                                  ``lever_presets(facility_id=None)``, ``verifier(verifier_id=None)``,
+                                  ``lever_presets(facility_id=None)``, ``levers(name, facility_id=None)``
+                                  (validated levers of a preset), ``verifier(verifier_id=None)``,
                                   ``engagement(deal_id, period)``, ``origin(kind, key)`` (for error messages)
 ``FileSource(data_dir=None, *, deal_file=, facility_file=, methodology_file=, targets_file=, levers_file=,
-verifier_file=, engagement_file=)``   the CLI's file form (``FileSource.levers()`` reads ``levers_file``)
-``StoreSource(store)``            the deal book (:class:`store.Store`), e.g. ``StoreSource(open_store(url))``
+verifier_file=, engagement_file=)``   the CLI's file form (``FileSource.levers()`` reads ``levers_file``;
+                                  lever presets are ``data/targets/*levers*.toml`` by stem)
+``StoreSource(store, *, methodology_file=None)``   the deal book (:class:`store.Store`), e.g.
+                                  ``StoreSource(open_store(url))``
 
 Steps (:mod:`workflows.pipeline`)
 ---------------------------------
 ``score(facility, methodology, period=None) -> list[IndexResult]``
 ``facility_of(deal, source) -> Facility``                the deal's facility (inline or by id)
 ``observation_results(deal, facility, methodology) -> {period: IndexResult}``   what the deal's observations name
+``deal_scorer(deal, methodology) -> scorer(facility, period)``   scores with what the deal pins (methodology id /
+    SHA-256, reference bundle; ``index.engine.pinned``), else with ``methodology``
 ``evaluate_deal(deal, source=None, *, facility=None, methodology=None) -> DealEvaluation``
     ``.schedule(scenario=None) -> finance.schedule.Schedule``,
     ``.valuation(discount_rate_pct=None, scenarios=None) -> finance.valuation.Valuation``,
@@ -53,6 +58,7 @@ from workflows.pipeline import (
     TargetInputs,
     TargetsReport,
     build_statement,
+    deal_scorer,
     evaluate_deal,
     facility_of,
     load_target_inputs,
@@ -69,7 +75,7 @@ from workflows.sources import FileSource, Source, StoreSource
 
 __all__ = [
     "DEFAULTS", "DealEvaluation", "Defaults", "FileSource", "SimulationReport", "SimulationRun", "Source",
-    "StoreSource", "TargetInputs", "TargetsReport", "build_statement", "evaluate_deal", "facility_of",
+    "StoreSource", "TargetInputs", "TargetsReport", "build_statement", "deal_scorer", "evaluate_deal", "facility_of",
     "load_target_inputs", "named", "observation_results", "score", "simulate", "simulate_run", "simulated_years",
     "targets",
 ]

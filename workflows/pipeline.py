@@ -3,6 +3,9 @@
 Each step orders calls to the engines (:mod:`index`, :mod:`finance`) and carries their results; it has no
 figures of its own. Inputs come from a :class:`workflows.sources.Source`; errors raised while working on a
 record name where it came from (:func:`named`).
+
+The engine modules are imported inside the steps that need them, so ``dcsll score`` loads the index engine
+only (not the finance, forecasting and statement stack): the CLI starts in well under a second.
 """
 
 from __future__ import annotations
@@ -84,14 +87,43 @@ def facility_of(deal, source):
     return source.facility(deal.facility)
 
 
-def observation_results(deal, facility, methodology) -> dict:
-    """Index result of each facility period the deal's observations name (:func:`finance.deal.scored_periods`),
-    by period label; periods the facility does not have are left out (the finance engine names them)."""
-    from finance.deal import scored_periods
+#: fields of a deal that pin, at signing, what its results are scored with (methodology id and SHA-256,
+#: reference-data bundle SHA-256); absent or empty = the methodology of the source and the shipped bundle
+PIN_FIELDS = ("methodology", "methodology_sha256", "reference_sha256")
+
+
+def deal_scorer(deal, methodology):
+    """``scorer(facility, period) -> IndexResult`` for a deal's periods: with what the deal pins
+    (:func:`index.engine.pinned` of :data:`PIN_FIELDS`), else with ``methodology`` and the shipped reference data.
+
+    Raises
+    ------
+    InputError
+        The pinned methodology no longer has its pinned SHA-256, or the pinned bundle is unknown.
+    """
     from index.engine import score as _score
 
+    pins = tuple(getattr(deal, k, None) for k in PIN_FIELDS)
+    if not any(pins):
+        return lambda f, p: _score(f, p, methodology)
+    from index.engine import pinned  # deals that pin: the methodology and bundle agreed at signing
+
+    meth, ref = pinned(*pins)
+    return lambda f, p: _score(f, p, meth, ref)
+
+
+def observation_results(deal, facility, methodology) -> dict:
+    """Index result of each facility period the deal's observations name (:func:`finance.deal.scored_periods`),
+    by period label, scored as :func:`deal_scorer` says; periods the facility does not have are left out (the
+    finance engine names them)."""
+    from finance.deal import scored_periods
+
     have = {p.label: p for p in facility.periods}
-    return {label: _score(facility, have[label], methodology) for label in scored_periods(deal) if label in have}
+    todo = [label for label in scored_periods(deal) if label in have]
+    if not todo:
+        return {}
+    scorer = deal_scorer(deal, methodology)
+    return {label: scorer(facility, have[label]) for label in todo}
 
 
 # ----------------------------------------------------------------------------------------- deals
@@ -193,8 +225,11 @@ def load_target_inputs(deal, source) -> TargetInputs:
     origin = source.origin("targets", deal.id)
     cfg = source.targets_settings(deal.id)
     if cfg is None:
-        raise InputError(f"no targets settings for deal {deal.id!r}: write {origin} (see data/targets/"
-                         "demo-zjk-sll-2025.toml) or pass --targets", file=origin)
+        if origin.startswith("deal book"):
+            how = "save them in the deal book (credit officer; `dcsll db import` of a targets TOML file)"
+        else:
+            how = f"write {origin} (see data/targets/demo-zjk-sll-2025.toml) or pass --targets"
+        raise InputError(f"no targets settings for deal {deal.id!r}: {how}", file=origin)
     monthly = source.monthly(facility.id)
     if monthly is None:
         raise InputError(f"no monthly metered data for facility {facility.id!r}", file=origin, field="monthly")
@@ -436,7 +471,6 @@ def build_statement(deal, source, period: str, verifier=None, engagement: dict |
     from common.errors import from_validation_error
     from finance.statement import Verifier
     from finance.statement_build import build_statement as _build
-    from index.engine import score as _score
 
     fac = facility if facility is not None else facility_of(deal, source)
     meth = methodology if methodology is not None else source.methodology()
@@ -449,5 +483,7 @@ def build_statement(deal, source, period: str, verifier=None, engagement: dict |
                                         prefix="verifier.") from None
     eng = engagement if engagement is not None or source is None else source.engagement(deal.id, str(period))
     eng_origin = source.origin("engagement", f"{deal.id} {period}") if eng is not None and source else None
-    return _build(deal, fac, str(period), vf, scorer=lambda f, p: _score(f, p, meth), engagement=eng,
+    with named(source.origin("deal", deal.id) if source else None):
+        scorer = deal_scorer(deal, meth)
+    return _build(deal, fac, str(period), vf, scorer=scorer, engagement=eng,
                   engagement_file=eng_origin, today=today, file=source.origin("deal", deal.id) if source else None)

@@ -33,6 +33,7 @@ class Source(Protocol):
     def monthly(self, facility_id: str): ...                        # -> pandas.DataFrame | None
     def targets_settings(self, deal_id: str) -> dict | None: ...
     def lever_presets(self, facility_id: str | None = None) -> dict[str, dict]: ...
+    def levers(self, name: str, facility_id: str | None = None) -> list: ...
     def verifier(self, verifier_id: str | None = None) -> dict: ...
     def engagement(self, deal_id: str, period: str) -> dict | None: ...
     def origin(self, kind: str, key: str) -> str: ...
@@ -143,9 +144,8 @@ class FileSource:
         if "monthly" not in cfg:
             raise InputError("give the monthly metered data file", file=str(path), field="monthly")
         deal = self._deals.get(deal_id)
-        fid = deal.facility if deal is not None and isinstance(deal.facility, str) else None
-        monthly = (path.parent / cfg["monthly"]).resolve()
-        self._monthly_files[fid or deal_id] = monthly
+        fid = None if deal is None else deal.facility.get("id") if isinstance(deal.facility, dict) else deal.facility
+        self._monthly_files[fid or deal_id] = (path.parent / cfg["monthly"]).resolve()
         return {k: v for k, v in cfg.items() if k not in ("deal", "monthly")}
 
     def monthly(self, facility_id: str):
@@ -154,18 +154,29 @@ class FileSource:
         from index.forecast import load_monthly
 
         path = self._monthly_files.get(facility_id)
-        if path is None and len(self._monthly_files) == 1 and None not in self._monthly_files:
-            path = next(iter(self._monthly_files.values()))  # an inline facility: the one deal's file
         if path is None:
             cand = self.data_dir / "monthly" / f"{facility_id}.csv"
             path = cand if cand.exists() else None
         return None if path is None else load_monthly(path)
 
-    def levers(self):
-        """Validated levers of ``levers_file`` (:func:`index.levers.load_levers`); [] without one."""
+    def levers(self, name: str | None = None, facility_id: str | None = None):
+        """Validated levers: of ``levers_file`` (:func:`index.levers.load_levers`; [] without one), or of the
+        preset ``name`` (:meth:`lever_presets`).
+
+        Raises
+        ------
+        InputError
+            No such preset, or an invalid lever (naming the file).
+        """
         from index.levers import load_levers
 
-        return [] if self.levers_file is None else load_levers(self.levers_file)
+        if name is None:
+            return [] if self.levers_file is None else load_levers(self.levers_file)
+        path = self.data_dir / "targets" / f"{name}.toml"
+        if name not in self.lever_presets(facility_id):
+            raise InputError(f"no lever preset {name!r} (has {sorted(self.lever_presets(facility_id))})",
+                             field="levers", value=name)
+        return load_levers(path)
 
     def lever_presets(self, facility_id: str | None = None) -> dict[str, dict]:
         """``data_dir/targets/*levers*.toml`` by file stem (documents with a ``levers`` array)."""
@@ -219,6 +230,7 @@ class StoreSource:
         return deal_from_dict(self.store.load_deal_document(deal_id), file=self.origin("deal", deal_id))
 
     def facility(self, facility_id: str):
+        """:meth:`store.Store.load_facility` (the figures as they stand, restatements applied)."""
         return self.store.load_facility(facility_id)
 
     def methodology(self):
@@ -235,12 +247,12 @@ class StoreSource:
         return self.store.load_methodology(m.id, m.version)
 
     def monthly(self, facility_id: str):
-        get = getattr(self.store, "monthly", None)
-        return None if get is None else get(facility_id)
+        """:meth:`store.Store.monthly` (the frame :func:`index.forecast.load_monthly` gives), or None."""
+        return self.store.monthly(facility_id)
 
     def targets_settings(self, deal_id: str) -> dict | None:
-        get = getattr(self.store, "targets_settings", None)
-        cfg = None if get is None else get(deal_id)
+        """:meth:`store.Store.targets_settings` (latest version), or None."""
+        cfg = self.store.targets_settings(deal_id)
         if cfg is None:
             return None
         unknown = set(cfg) - TARGETS_KEYS
@@ -250,11 +262,28 @@ class StoreSource:
         return dict(cfg)
 
     def lever_presets(self, facility_id: str | None = None) -> dict[str, dict]:
-        get = getattr(self.store, "lever_presets", None)
-        return {} if get is None else dict(get(facility_id))
+        """:meth:`store.Store.lever_presets`: ``{name: {"levers": [...]}}``."""
+        return dict(self.store.lever_presets(facility_id))
+
+    def levers(self, name: str, facility_id: str | None = None):
+        """Validated levers of the preset ``name`` (:func:`index.levers.parse_levers`).
+
+        Raises
+        ------
+        InputError
+            No such preset, or an invalid lever.
+        """
+        from index.levers import parse_levers
+
+        presets = self.lever_presets(facility_id)
+        if name not in presets:
+            raise InputError(f"no lever preset {name!r} in the deal book (has {sorted(presets)})", field="levers",
+                             value=name)
+        return parse_levers(presets[name].get("levers", []), file=self.origin("lever preset", name))
 
     def verifier(self, verifier_id: str | None = None) -> dict:
-        found: Mapping = self.store.verifiers() if hasattr(self.store, "verifiers") else {}
+        """The ``[verifier]`` identity ``verifier_id`` (or the only one) of :meth:`store.Store.verifiers`."""
+        found: Mapping = self.store.verifiers()
         if verifier_id is None and len(found) == 1:
             return dict(next(iter(found.values())))
         if verifier_id not in found:
@@ -263,8 +292,8 @@ class StoreSource:
         return dict(found[verifier_id])
 
     def engagement(self, deal_id: str, period: str) -> dict | None:
-        get = getattr(self.store, "engagement", None)
-        return None if get is None else get(deal_id, str(period))
+        """:meth:`store.Store.engagement` (latest version), or None."""
+        return self.store.engagement(deal_id, str(period))
 
     def origin(self, kind: str, key: str) -> str:
         return f"deal book: {kind} {key}"

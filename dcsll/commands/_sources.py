@@ -12,20 +12,21 @@ BOOK_HELP = ("read the {what} with this id from the deal book ($DCSLL_DATABASE_U
              "SQLite file) instead of a file")
 
 
-def add_deal_args(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+def add_deal_args(p: argparse.ArgumentParser) -> None:
     """``DEAL_FILE`` (optional positional) and ``--deal ID``: exactly one of them (checked in :func:`deal_source`)."""
     p.add_argument("deal_file", nargs="?", metavar="DEAL_FILE", help="deal TOML file (see data/deals/)")
     p.add_argument("--deal", metavar="ID", default=None, help=BOOK_HELP.format(what="deal"))
-    p.set_defaults(_deal_required=required)
 
 
 def store_source(**kw):
-    """:class:`workflows.StoreSource` on the deal book of ``$DCSLL_DATABASE_URL`` (migrated on open)."""
+    """:class:`workflows.StoreSource` on the deal book of ``$DCSLL_DATABASE_URL`` (default the per-user SQLite
+    file). Read-only commands do not migrate: a deal book behind the code's migrations is refused with the
+    advice to run ``dcsll db upgrade`` (:class:`store.StoreError`, exit code 2)."""
     from store import open_store
     from store.db import default_url, normalise_url
     from workflows import StoreSource
 
-    return StoreSource(open_store(normalise_url(default_url()), migrate=True), **kw)
+    return StoreSource(open_store(normalise_url(default_url()), migrate=False), **kw)
 
 
 def deal_source(args: argparse.Namespace, **files):

@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
             saved = restore(url, args.file, keep_current=not args.no_keep)
             print(f"restored {args.file} into {_safe(url)}" + (f"; previous content kept in {saved}" if saved else ""))
             return 0
+        from finance.deal_book import deal_validator
         from store import open_store
-        from store.demo import deal_validator
 
         st = open_store(url, migrate=(cmd == "seed-demo"), deal_validator=deal_validator())
         if cmd == "import":

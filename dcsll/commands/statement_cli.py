@@ -18,7 +18,7 @@ def register(subparsers) -> None:
         description="Issue a signed, bilingual (中文/English) verification statement for one observation "
         "date, from a deal file (scored with the GCPI engine, ratchet applied by the finance engine) or "
         "from plain statement data (--data).")
-    add_deal_args(p, required=False)
+    add_deal_args(p)
     p.add_argument("--period", required=True, help="reporting period label, e.g. 2025")
     p.add_argument("--verifier", required=True, metavar="FILE", help="verifier TOML ([verifier], [signing])")
     p.add_argument("--out", required=True, metavar="PDF", help="where to write the signed PDF")

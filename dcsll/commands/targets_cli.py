@@ -39,6 +39,8 @@ def register(subparsers) -> None:
         "against business as usual.")
     add_deal_args(s)
     s.add_argument("--levers", metavar="FILE", default=None, help="operator levers TOML (see index/levers.py)")
+    s.add_argument("--lever-preset", metavar="NAME", default=None,
+                   help="a named lever preset: of the deal book with --deal, else data/targets/NAME.toml")
     s.add_argument("--targets", metavar="FILE", default=None)
     s.add_argument("--paths", type=int, default=DEFAULTS.simulate_paths, metavar="N",
                    help=f"number of paths (default {DEFAULTS.simulate_paths})")
@@ -129,12 +131,19 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     deal, source = _source(args)
     levers = []
+    if args.levers and args.lever_preset:
+        from common.errors import InputError
+
+        raise InputError("give --levers FILE or --lever-preset NAME, not both", field="--levers")
     if args.levers:
         from index.levers import load_levers
 
         levers = load_levers(args.levers)
+    elif args.lever_preset:
+        levers = source.levers(args.lever_preset, deal.facility if isinstance(deal.facility, str) else None)
     rep = workflows.simulate(deal, source, levers=levers, paths=args.paths, seed=args.seed, model=args.model,
-                             levers_origin=args.levers)
+                             levers_origin=args.levers or (args.lever_preset and
+                                                           source.origin("lever preset", args.lever_preset)))
     out = rep.to_dict()
     facility, bau_models, kpis, runs = rep.facility, rep.bau, ratchet_kpis(deal), out["runs"]
     if args.json:

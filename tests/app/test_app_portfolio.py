@@ -44,8 +44,9 @@ def _schedule_row(deal_id: str, when: dt.date, scenario: str = "met"):
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     """A deal book of its own (seeded with data/), for tests that write to it."""
+    from finance.deal_book import deal_validator
     from store import open_store
-    from store.demo import deal_validator, seed_demo
+    from store.demo import seed_demo
 
     s = open_store(f"sqlite:///{tmp_path_factory.mktemp('pf') / 'book.sqlite'}", migrate=True,
                    deal_validator=deal_validator())

@@ -29,8 +29,9 @@ def _toml(p: Path) -> dict:
 @pytest.fixture(scope="module")
 def demo_book(module_db_url):
     """A deal book seeded from the project's data/ (once per backend)."""
+    from finance.deal_book import deal_validator
     from store import open_store
-    from store.demo import deal_validator, seed_demo
+    from store.demo import seed_demo
 
     st = open_store(module_db_url, migrate=True, deal_validator=deal_validator())
     rep = seed_demo(st, DATA)
@@ -178,3 +179,65 @@ def test_db_import_refuses_files_of_no_known_kind(db_url, capsys):
     assert main(["db", "--url", db_url, "upgrade"]) == 0
     assert main(["db", "--url", db_url, "import", str(DATA / "targets" / "trajectories.toml")]) == 2
     assert "not a deal-book file" in capsys.readouterr().err
+
+
+def test_db_import_checks_deals_with_the_finance_model(db_url, tmp_path, capsys):
+    """The deal check is finance.deal.Deal's (injected by the CLI): a maturity before the start is refused."""
+    from store import open_store
+
+    bad = tmp_path / "bad-deal.toml"
+    text = (DATA / "deals" / f"{DEMO_DEAL}.toml").read_text(encoding="utf-8")
+    assert "maturity_date = 2030-" in text
+    bad.write_text(text.replace("maturity_date = 2030-", "maturity_date = 2020-"), encoding="utf-8")
+    assert main(["db", "--url", db_url, "upgrade"]) == 0
+    assert main(["db", "--url", db_url, "import", str(DATA / "facilities" / "demo-zjk-hyperscale.toml"),
+                 str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "loan.maturity_date" in err and "after start_date" in err
+    st = open_store(db_url)
+    try:
+        assert st.deal_ids() == [] and st.facility_ids() == ["demo-zjk-hyperscale"]
+    finally:
+        st.close()
+
+
+def test_store_never_imports_finance_or_the_app():
+    """Layering (DESIGN.md §2): the store imports index/common and itself, never finance, workflows or the app."""
+    import ast
+
+    forbidden = ("finance", "workflows", "app", "app_pages", "app_support", "dcsll")
+    root = Path(__file__).parents[2] / "store"
+    found = []
+    for p in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            found += [f"{p.relative_to(root.parent)}: {n}" for n in names if n.split(".")[0] in forbidden]
+    assert found == []
+
+
+def test_export_of_the_inputs_loads_back_equal(demo_book, tmp_path):
+    """seed-demo → db export → seed-demo of the export into a second deal book: the same inputs."""
+    from finance.deal_book import deal_validator
+    from store import open_store
+    from store.demo import seed_demo
+    from store.files import export_folder
+
+    st, _ = demo_book
+    out = tmp_path / "export"
+    counts = export_folder(st, out)
+    assert {k: counts[k] for k in ("monthly", "targets_settings", "lever_presets", "verifiers", "engagements")} \
+        == {"monthly": 1, "targets_settings": 1, "lever_presets": 1, "verifiers": 1, "engagements": 1}
+    # the exported CSV holds the shipped file's numbers
+    pd.testing.assert_frame_equal(load_monthly(out / "monthly" / "demo-zjk-hyperscale.csv"),
+                                  load_monthly(DATA / "monthly" / "demo-zjk-hyperscale.csv"))
+    other = open_store(f"sqlite:///{tmp_path / 'other.sqlite'}", migrate=True, deal_validator=deal_validator())
+    try:
+        seed_demo(other, out)
+        pd.testing.assert_frame_equal(other.monthly("demo-zjk-hyperscale"), st.monthly("demo-zjk-hyperscale"))
+        assert other.targets_settings(DEMO_DEAL) == st.targets_settings(DEMO_DEAL)
+        assert other.lever_presets() == st.lever_presets()
+        assert other.verifiers() == st.verifiers()
+        assert other.engagements(DEMO_DEAL) == st.engagements(DEMO_DEAL) == {"2025": st.engagement(DEMO_DEAL, "2025")}
+    finally:
+        other.close()

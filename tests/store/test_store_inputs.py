@@ -256,6 +256,7 @@ def test_verifiers(seeded):
     ({k: v for k, v in VERIFIER.items() if k != "accreditation"}, "verifier.accreditation"),
     ({**VERIFIER, "accreditation": "  "}, "verifier.accreditation"),
     ({**VERIFIER, "name": "Example"}, "verifier.name"),
+    ({**VERIFIER, "place": {"en": "Beijing"}}, "verifier.place"),          # both languages, as on the statement
     ({**VERIFIER, "website": "x"}, "verifier.website"),
 ])
 def test_bad_verifier_saves_nothing(seeded, doc, field):

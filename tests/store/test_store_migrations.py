@@ -76,7 +76,7 @@ def test_upgrade_database_created_by_previous_revision(db_url):
         c.execute(text("INSERT INTO deals (id, facility_id, currency, amount, version, document, created_at, "
                        "updated_at, updated_by) VALUES ('old-deal', 'old-dc', 'CNY', 1000000.0, 3, :d, :t, :t, "
                        "'credit')"),
-                  {"d": '{"deal": {"id": "old-deal", "facility": "old-dc"}, '
+                  {"d": '{"id": "old-deal", "facility": "old-dc", '
                         '"loan": {"currency": "CNY", "amount": 1000000.0}}', "t": now})
     assert db.upgrade(engine) == HEAD
     engine.dispose()
@@ -89,7 +89,7 @@ def test_upgrade_database_created_by_previous_revision(db_url):
     assert st.deal("old-deal").version == 3
     # the new tables work with the old rows, and the old rules still hold
     st.set_baseline("credit", "old-deal", "pue", 1.31, period_label="2022")
-    st.save_deal("credit", {"deal": {"id": "old-deal", "facility": "old-dc"},
+    st.save_deal("credit", {"id": "old-deal", "facility": "old-dc",
                             "loan": {"currency": "CNY", "amount": 2000000.0}}, expected_version=3)
     assert st.deal("old-deal").version == 4
     st.close()
@@ -140,7 +140,7 @@ def test_upgrade_from_0002_keeps_data_and_the_new_records_work(db_url):
         c.execute(text("INSERT INTO deals (id, facility_id, currency, amount, version, document, created_at, "
                        "updated_at, updated_by) VALUES ('old-deal', 'old-dc', 'CNY', 1000000.0, 2, :d, :t, :t, "
                        "'credit')"),
-                  {"d": '{"deal": {"id": "old-deal", "facility": "old-dc"}, '
+                  {"d": '{"id": "old-deal", "facility": "old-dc", '
                         '"loan": {"currency": "CNY", "amount": 1000000.0}}', "t": now})
         c.execute(text("INSERT INTO statements (id, deal_id, facility_id, period_label, pdf, sha256, "
                        "signature_status, status, issued_at, created_at, created_by) VALUES ('VS-OLD', "

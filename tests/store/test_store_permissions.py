@@ -29,7 +29,7 @@ C, OP, X, V, A = "credit_officer", "operator", "operator (other facility)", "ver
 
 
 def _deal(i):
-    return {"deal": {"id": f"perm-deal-{i}", "facility": "zjk-campus"}, "loan": {"currency": "CNY", "amount": 1e6}}
+    return {"id": f"perm-deal-{i}", "facility": "zjk-campus", "loan": {"currency": "CNY", "amount": 1e6}}
 
 
 def _add_user(st, u):
@@ -201,7 +201,7 @@ def perm_store(module_db_url):
                 st.add_user("admin", user, [role.split(" ")[0]])
         st.save_facility("admin", load_facility(FIX / "facilities" / "zjk-campus.toml"))
         st.assign_facility("admin", "op", "zjk-campus")
-        st.save_deal("credit", {"deal": {"id": "perm-base-deal", "facility": "zjk-campus"},
+        st.save_deal("credit", {"id": "perm-base-deal", "facility": "zjk-campus",
                                 "loan": {"currency": "CNY", "amount": 1e6}})
         yield st
         st.close()

@@ -1,8 +1,7 @@
 """Every CLI command gives the same ``--json`` on a file and on the deal book (issue 11).
 
-The deal book is a fresh SQLite file seeded with the shipped ``data/`` (``store.demo.seed_demo``: methodology,
-facilities, deals), plus the demo deal's targets settings and its facility's monthly series saved through the
-store API as the credit officer and the operator would. The file form's figures are the reference: they are
+The deal book is a fresh SQLite file filled with ``dcsll db import`` of the shipped files (methodology,
+facilities, deals, the demo deal's targets settings with its monthly series, lever preset, verifier, engagement). The file form's figures are the reference: they are
 checked against hand calculations and QuantLib in tests/finance, tests/index and tests/targets; here the
 deal-book form must reproduce them byte for byte.
 """
@@ -23,24 +22,19 @@ DEALS = sorted((DATA / "deals").glob("*.toml"))
 DEMO_DEAL = "demo-zjk-sll-2025"
 
 
+#: what `dcsll db import` loads: every shipped methodology, facility and deal, the demo deal's targets settings
+#: (with its monthly CSV), the demo lever preset, the sample verifier and the demo deal's 2025 engagement
+IMPORTS = [DATA / "methodology" / "gcpi-2024.toml", *FACILITIES, *DEALS, DATA / "targets" / f"{DEMO_DEAL}.toml",
+           DATA / "targets" / "demo-levers.toml", DATA / "statements" / "sample_verifier.toml",
+           DATA / "statements" / "sample_engagement.toml"]
+
+
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
-    """URL of a deal book holding everything the file form reads."""
-    from common.tomlio import read_toml
-    from index.forecast import load_monthly
-    from store import open_store
-    from store.demo import deal_validator, seed_demo
-
+    """URL of a deal book filled by ``dcsll db upgrade`` and ``dcsll db import`` of the shipped files."""
     url = f"sqlite:///{tmp_path_factory.mktemp('book') / 'book.sqlite'}"
-    store = open_store(url, migrate=True, deal_validator=deal_validator())
-    seed_demo(store, DATA)
-    tfile = DATA / "targets" / f"{DEMO_DEAL}.toml"
-    cfg = read_toml(tfile)
-    facility_id = store.load_deal_document(DEMO_DEAL)["facility"]
-    store.save_monthly("operator", facility_id, load_monthly((tfile.parent / cfg["monthly"]).resolve()),
-                       source=cfg["monthly"])
-    store.save_targets_settings("credit", DEMO_DEAL, {k: v for k, v in cfg.items() if k not in ("deal", "monthly")})
-    store.close()
+    assert main(["db", "--url", url, "upgrade"]) == 0
+    assert main(["db", "--url", url, "import", *map(str, IMPORTS)]) == 0
     return url
 
 
@@ -93,6 +87,10 @@ def test_simulate_deal_id_equals_file(book, monkeypatch, capsys):
                 ["simulate", "--deal", DEMO_DEAL, *opts, *lev], book, monkeypatch, capsys)
     assert a == b
     assert json.loads(a)["levers_value"]["expected_pv_saving_gain"] != 0
+    # the deal book's lever preset of the same name gives the same run as the file
+    monkeypatch.setenv("DCSLL_DATABASE_URL", book)
+    c = cli_json(["simulate", "--deal", DEMO_DEAL, *opts, "--lever-preset", "demo-levers"], capsys)
+    assert c == a
 
 
 def test_file_and_id_together_is_refused(book, monkeypatch, capsys):
@@ -118,13 +116,7 @@ def test_targets_without_settings_in_the_book_names_the_deal(book, monkeypatch, 
 
 def test_statement_deal_id_equals_file(book, monkeypatch, capsys, tmp_path):
     """The signed statement's content (its SHA-256, printed on every page) is the same in both forms."""
-    from common.tomlio import read_toml
-    from store import open_store
-
-    eng_file = DATA / "statements" / "sample_engagement.toml"
-    store = open_store(book, migrate=True)
-    store.save_engagement("verifier", DEMO_DEAL, "2025", read_toml(eng_file))
-    store.close()
+    eng_file = DATA / "statements" / "sample_engagement.toml"   # imported into the deal book by the fixture
     monkeypatch.setenv("DCSLL_DATABASE_URL", book)
     monkeypatch.setenv("DCSLL_HOME", str(tmp_path / "home"))
     common = ["--period", "2025", "--verifier", str(DATA / "statements" / "sample_verifier.toml")]
