@@ -177,8 +177,8 @@ def monthly_from_rows(rows: list[dict], *, file: str | None = None, contiguous: 
                              value=str(months[i]))
     df = pd.DataFrame(data, index=pd.PeriodIndex(months, freq="M"))
     for c in ("status", "source"):
-        if c in cols:
-            df[c] = [r[c] for r in rows]
+        if any(c in r for r in rows):
+            df[c] = [r.get(c) for r in rows]
     bad = np.flatnonzero(df["it_energy_kwh"].to_numpy() > df["total_energy_kwh"].to_numpy())
     if len(bad):
         raise InputError("IT energy is above total energy (PUE below 1)", file=f, field="it_energy_kwh",

@@ -78,13 +78,13 @@ def input_files(data_dir: Path) -> list[Path]:
     """The deal-book input files of a data folder: targets settings, lever presets, verifier identities and
     engagements (recognised by their tables, :func:`store.imports.classify`)."""
     from index.errors import InputError
-    from store.imports import _read, classify
+    from store.imports import classify, read_document
 
     out = []
     for sub in INPUT_FOLDERS:
         for p in sorted((Path(data_dir) / sub).glob("*.toml")):
             try:
-                kind = classify(_read(p)[1], file=str(p))
+                kind = classify(read_document(p)[1], file=str(p))
             except InputError:
                 continue   # trajectories, recalculation rules, the statement catalogue: reference data
             if kind in INPUT_KINDS:

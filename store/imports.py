@@ -85,7 +85,14 @@ def classify(doc: dict, *, file: str | None = None) -> str:
                      file=file)
 
 
-def _read(path: Path) -> tuple[bytes, dict]:
+def read_document(path: Path) -> tuple[bytes, dict]:
+    """The bytes and the TOML mapping of a file.
+
+    Raises
+    ------
+    InputError
+        An unreadable file or invalid TOML (the file named).
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -108,7 +115,7 @@ def import_file(store, actor: str, path: str | Path) -> FileImport:
     """
     path = Path(path)
     f = str(path)
-    raw, doc = _read(path)
+    raw, doc = read_document(path)
     kind = classify(doc, file=f)
     if kind == "methodology":
         before = {m.sha256 for m in store.methodologies()}
@@ -240,7 +247,7 @@ def import_files(store, actor: str, paths) -> tuple[list[FileImport], list[Input
     docs, errors = [], []
     for p in map(Path, paths):
         try:
-            _raw, doc = _read(p)
+            _raw, doc = read_document(p)
             docs.append((KIND_ORDER.index(classify(doc, file=str(p))), p))
         except InputError as exc:
             errors.append(exc)

@@ -256,6 +256,20 @@ def monthly_rows(frame, *, file: str | None = None) -> list[dict]:
     return out
 
 
+def _text(v) -> str | None:
+    """A status/source cell as text; a blank cell (None, NaN, pandas NA, empty) is None."""
+    if v is None or v is _NA or (isinstance(v, float) and v != v):
+        return None
+    v = str(v)
+    return v if v.strip() else None
+
+
+try:  # pandas' missing-value singleton, compared by identity
+    from pandas import NA as _NA
+except ImportError:  # pragma: no cover - pandas is a dependency
+    _NA = object()
+
+
 # ----------------------------------------------------------------------------------- the records
 
 
@@ -310,12 +324,11 @@ class InputsMixin(StoreBase):
         self._facility_row(s, facility_id)
         stored = {r.month: r for r in s.scalars(select(MonthlyRow).where(MonthlyRow.facility_id == facility_id))}
         if stored:
-            have = set(next(iter(stored.values())).values) | {
-                c for c in MONTHLY_TEXT if getattr(next(iter(stored.values())), c) is not None}
-            given = set(rows[0]) - {"month"}
+            have = set(next(iter(stored.values())).values)
+            given = set(rows[0]) - {"month", *MONTHLY_TEXT}
             if have != given:
                 raise InputError(
-                    f"the columns differ from the stored series of {facility_id} (stored: "
+                    f"the numeric columns differ from the stored series of {facility_id} (stored: "
                     f"{', '.join(sorted(have))}; given: {', '.join(sorted(given))}); every month of a series "
                     "has the same columns", file=label, field="columns")
         merged = {m: self._monthly_row_dict(r) for m, r in stored.items()} | {
@@ -326,7 +339,7 @@ class InputsMixin(StoreBase):
         now = _now()
         for m, r in new.items():
             values = {c: float(v) for c, v in r.items() if c not in ("month", *MONTHLY_TEXT)}
-            text = {c: (None if r.get(c) is None else str(r[c])) for c in MONTHLY_TEXT}
+            text = {c: _text(r.get(c)) for c in MONTHLY_TEXT}
             old = stored.get(m)
             if old is not None:
                 if old.values == values and all(getattr(old, c) == text[c] for c in MONTHLY_TEXT):

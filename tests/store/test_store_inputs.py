@@ -101,7 +101,7 @@ def test_monthly_merge_that_leaves_a_gap_or_other_columns_is_refused(seeded):
     seeded.save_monthly("op", FID, Q1)
     with pytest.raises(InputError, match="gap"):
         seeded.save_monthly("op", FID, _frame(["2025-05"], [1400.0], [1100.0], [60.0]))
-    with pytest.raises(InputError, match="columns differ") as exc:
+    with pytest.raises(InputError, match="numeric columns differ") as exc:
         seeded.save_monthly("op", FID, _frame(["2025-04"], [1400.0], [1100.0]))   # no water_m3
     assert exc.value.field == "columns"
     assert len(seeded.monthly(FID)) == 3
@@ -328,3 +328,21 @@ def test_statements_listing(seeded):
     assert got[0] == seeded.statement("VS-1")
     assert [i.id for i in seeded.statements()] == ["VS-1", "VS-2", "VS-X"]
     assert seeded.statements("other-deal") == []
+
+
+def test_monthly_blank_status_is_stored_as_none(seeded):
+    frame = _frame(["2025-01", "2025-02"], [1300.0, 1200.0], [1000.0, 960.0], [50.0, 40.0])
+    frame["status"] = ["verified", float("nan")]
+    assert seeded.save_monthly("op", FID, frame) == 2
+    got = seeded.monthly(FID)
+    assert got["status"].iloc[0] == "verified" and pd.isna(got["status"].iloc[1])
+    assert "nan" not in str(_audit(seeded, "monthly")[-1].after)
+
+
+def test_monthly_status_given_later_is_kept(seeded):
+    """Months first saved without a status, then one month with it: the series shows the status column."""
+    seeded.save_monthly("op", FID, Q1.drop(columns=["status"]))
+    apr = _frame(["2025-04"], [1400.0], [1100.0], [60.0], status="verified")
+    assert seeded.save_monthly("op", FID, apr) == 1
+    got = seeded.monthly(FID)
+    assert list(got["status"].iloc[:3].isna()) == [True] * 3 and got["status"].iloc[3] == "verified"
