@@ -14,6 +14,7 @@ from app_support.engine import book_facilities, facility_label, indicator_frame
 from app_support.i18n import current_language, t
 from app_support.pages import require
 from app_support.store import actor, app_store
+from store.errors import NotFound
 
 require("app_pages/deal_designer.py")
 lang = current_language()
@@ -105,10 +106,11 @@ if version is not None:
 # ------------------------------------------------------------------ 2. baseline
 st.subheader(t("designer.baseline"))
 fid = doc["facility"] if isinstance(doc.get("facility"), str) else None
-if fid not in store.facility_ids():
+try:
+    fac = store.load_facility(fid)  # as stored now: a period verified in the app is verified here
+except NotFound:
     st.error(t("designer.no_facility", facility=str(doc.get("facility"))))
     st.stop()
-fac = store.load_facility(fid)  # as stored now: a period verified in the app is verified here
 fac_json = fac.model_dump_json()
 labels = [p.label for p in fac.periods]
 settings = D.targets_settings(store, source_id)

@@ -198,7 +198,8 @@ def evaluate(key: str, facility_json: str | None = None) -> dict:
         return {"errors": exc.table()}
     names = list(dict.fromkeys([s.name for s in deal.scenarios] + ["met", "missed"]))
     try:
-        ev = workflows.evaluate_deal(deal, None, facility=fac, methodology=methodology())  # the book's figures
+        # the book's figures; the periods' index results cached apart, so a loan-term change does not re-score
+        ev = workflows.DealEvaluation(deal, _observation_results(deal, facility_json) if fac is not None else {})
         run = ev.run(names)
         priced = price(run.plan, run.regime_adj_bp)
         schedules = {n: schedule_frame(run.plan, priced, i, run.notes[i]).frame for i, n in enumerate(names)}
@@ -210,6 +211,25 @@ def evaluate(key: str, facility_json: str | None = None) -> dict:
         return {"errors": [row]}
     return {"errors": [], "valuation": val, "scenarios": names, "schedules": schedules,
             "convention": run.plan.convention, "currency": run.plan.loan.currency}
+
+
+def _observation_results(deal, facility_json: str) -> dict:
+    """:func:`workflows.observation_results` of a deal on a facility (JSON), cached on what it depends on: the
+    facility, the periods the observations name and the deal's methodology pins (:data:`workflows.pipeline.
+    PIN_FIELDS`), not the loan terms."""
+    from finance.deal import scored_periods
+    from workflows.pipeline import PIN_FIELDS
+
+    pins = json.dumps([str(getattr(deal, k, None)) for k in PIN_FIELDS])
+    return _results_cached(pins, facility_json, tuple(scored_periods(deal)), deal)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _results_cached(pins: str, facility_json: str, periods: tuple[str, ...], _deal) -> dict:
+    import workflows
+    from index.models import Facility
+
+    return workflows.observation_results(_deal, Facility.model_validate_json(facility_json), methodology())
 
 
 def margin_interest_frame(schedules: dict[str, pd.DataFrame]) -> pd.DataFrame:
