@@ -86,7 +86,7 @@ def test_a_facility_created_in_the_book_is_on_the_score_page_and_in_the_designer
     from index.methodology import load_methodology
 
     fac = seeded.load_facility("demo-zjk-hyperscale").model_copy(update={"id": "test-book-only", "name": "Book only"})
-    seeded.save_facility("admin", fac)
+    seeded.save_facility("admin", fac, verified_by="verifier")  # its verified periods carry the verifier's word
     at = run_as("credit_officer", "app_pages/facility_score.py")
     at.selectbox(key="score_facility_en").set_value("test-book-only").run()
     at.selectbox(key="score_period").set_value("2024").run()
