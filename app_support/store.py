@@ -28,7 +28,7 @@ def database_url() -> str:
     return db.normalise_url(os.environ.get("DCSLL_DATABASE_URL") or db.default_url())
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="正在打开贷款台账… / Opening the deal book…")
 def _open(url: str):
     from finance.deal_book import deal_validator
     from store import open_store

@@ -40,16 +40,22 @@ STABLE_POLLS = 8
 
 
 def settled(page) -> None:
-    """Wait until Streamlit has finished running the script: the app is mounted, no skeleton placeholders are
-    left, and the 'running' status widget has stayed away for :data:`STABLE_POLLS` polls."""
+    """Wait until Streamlit has finished running the script: the app is mounted and connected, its
+    ``data-test-script-state`` is not "running" (the check of Streamlit's own e2e tests), no skeleton
+    placeholders or spinners are left, and the 'running' status widget has stayed away for
+    :data:`STABLE_POLLS` polls."""
     page.wait_for_selector("[data-testid='stApp']", timeout=UI_TIMEOUT_MS)
     page.evaluate("() => { window.__dcsllIdle = 0; }")
     # idle = no status widget and no skeleton, for STABLE_POLLS polls in a row (a run only shows the widget
     # after it has lasted a moment, so one idle check right after an action proves nothing)
     page.wait_for_function(
         """(n) => {
-            const busy = document.querySelector("[data-testid='stStatusWidget']")
-                || document.querySelector("[data-testid='stSkeleton'], [data-testid='stAppSkeleton']");
+            const app = document.querySelector("[data-testid='stApp']");
+            const busy = !app || app.getAttribute("data-test-script-state") === "running"
+                || app.getAttribute("data-test-connection-state") !== "CONNECTED"
+                || document.querySelector("[data-testid='stStatusWidget']")
+                || document.querySelector("[data-testid='stSkeleton'], [data-testid='stAppSkeleton']")
+                || document.querySelector("[data-testid='stSpinner']");
             window.__dcsllIdle = busy ? 0 : (window.__dcsllIdle || 0) + 1;
             return window.__dcsllIdle >= n;
         }""", arg=STABLE_POLLS, polling=100, timeout=UI_TIMEOUT_MS)
