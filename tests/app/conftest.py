@@ -70,7 +70,7 @@ def server(app_database):
     from browser_util import STARTUP_TIMEOUT
 
     port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), DCSLL_DATABASE_URL=app_database)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DCSLL_DATABASE_URL=app_database, DCSLL_DEMO="1")  # demo sign-in
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
