@@ -27,6 +27,7 @@ from store.records import (
 from store.schema import (
     BaselineRow,
     DealRow,
+    DealVersionRow,
     FacilityRow,
     MarginChangeRow,
     ObservationRow,
@@ -97,7 +98,7 @@ class DealsMixin(StoreBase):
     """Deals and what is recorded against them (credit officer)."""
 
     def save_deal(self, actor: str, document: Mapping, *, expected_version: int | None = None,
-                  file: str | None = None) -> DealInfo:
+                  file: str | None = None, reason: str | None = None, kind: str | None = None) -> DealInfo:
         """Create (``expected_version=None``) or update a deal from its TOML document (credit officer).
 
         The document is stored as it is (:func:`store.tomlio.to_json`) with its indexed columns
@@ -114,7 +115,15 @@ class DealsMixin(StoreBase):
             If the stored version is not ``expected_version`` (someone saved in between); nothing is written.
         PermissionDenied
             If ``actor`` is not a credit officer.
+
+        Notes
+        -----
+        Every version saved is also kept in ``deal_versions`` (:meth:`deal_versions`) with ``reason`` and
+        ``kind`` (``created``, ``updated``, or ``amended`` for an SLLP recalculation, which needs a reason).
         """
+        if kind == "amended" and not (reason or "").strip():
+            raise InputError("an amendment needs a reason (acquisition, disposal, methodology change, restatement)",
+                             field="reason")
         cols = deal_columns(document, file=file)
         if self.deal_validator is not None:
             self.deal_validator(document, file=file)
@@ -122,9 +131,9 @@ class DealsMixin(StoreBase):
         with self._write() as s:
             a = self._actor(s, actor)
             self._require(a, "deal.save")
-            return self._save_deal(s, a, cols, doc, expected_version, file)
+            return self._save_deal(s, a, cols, doc, expected_version, file, reason, kind)
 
-    def _save_deal(self, s, a, cols, doc, expected_version, file) -> DealInfo:
+    def _save_deal(self, s, a, cols, doc, expected_version, file, reason=None, kind=None) -> DealInfo:
         self._facility_row(s, cols["facility_id"], file=file, field="facility")
         row = s.get(DealRow, cols["id"])
         now = _now()
@@ -137,6 +146,8 @@ class DealsMixin(StoreBase):
             s.add(row)
             s.flush()
             self._audit(s, a, "deal.create", "deal", cols["id"], None, {**cols, "document": doc})
+            s.add(DealVersionRow(deal_id=cols["id"], version=row.version, document=doc, reason=reason,
+                                 kind=kind or "created", created_at=now, created_by=a.username))
         else:
             if row is None:
                 raise NotFound(f"no deal {cols['id']!r} to update; save it with expected_version=None to create it",
@@ -151,7 +162,10 @@ class DealsMixin(StoreBase):
             row.document = doc
             row.updated_at, row.updated_by = now, a.username
             s.flush()  # UPDATE ... WHERE version = expected: StaleDataError if another writer got there first
-            self._audit(s, a, "deal.update", "deal", cols["id"], before, {**cols, "document": doc})
+            self._audit(s, a, "deal.amend" if kind == "amended" else "deal.update", "deal", cols["id"], before,
+                        {**cols, "document": doc, "version": row.version, "reason": reason})
+            s.add(DealVersionRow(deal_id=cols["id"], version=row.version, document=doc, reason=reason,
+                                 kind=kind or "updated", created_at=now, created_by=a.username))
         ratchet = doc.get("ratchet")
         rrow = s.get(RatchetTermsRow, cols["id"])
         if isinstance(ratchet, dict):
@@ -187,6 +201,16 @@ class DealsMixin(StoreBase):
             if row is None:
                 raise NotFound(f"no deal {deal_id!r}", field="deal.id", value=deal_id)
             return from_json(row.document)
+
+    def deal_versions(self, deal_id: str) -> list[dict]:
+        """Every saved version of a deal, oldest first: ``version``, ``kind`` (created / updated / amended),
+        ``reason``, ``created_at``, ``created_by`` and the ``document`` as saved (TOML mapping)."""
+        with self._read() as s:
+            self._deal_row(s, deal_id)
+            rows = s.scalars(select(DealVersionRow).where(DealVersionRow.deal_id == deal_id)
+                             .order_by(DealVersionRow.version, DealVersionRow.id))
+            return [dict(version=r.version, kind=r.kind, reason=r.reason, created_at=r.created_at,
+                         created_by=r.created_by, document=from_json(r.document)) for r in rows]
 
     def deal_ids(self) -> list[str]:
         with self._read() as s:
