@@ -258,3 +258,69 @@ def test_history_lists_who_did_what(issued):
     rows = list(csv.DictReader(io.StringIO(h.to_csv())))
     assert len(rows) == len(h.rows) and rows[0].keys() >= {"at", "actor", "action", "summary"}
     assert [v["kind"] for v in h.versions] == ["created"]
+
+
+def _acquired(facility, share: float, hall_pue: float):
+    """The facility after acquiring ``share`` of its design IT power: design IT power × (1 + share), and the
+    2024 baseline period pro-forma with the acquired hall's year (IT energy = share × the campus's, at
+    ``hall_pue``)."""
+    dp = facility.design_it_power_kw
+    periods = []
+    for p in facility.periods:
+        if p.label == "2024":
+            it = p.it_energy_kwh.value * share
+            p = p.model_copy(update={
+                "it_energy_kwh": p.it_energy_kwh.model_copy(update={"value": p.it_energy_kwh.value + it}),
+                "total_energy_kwh": p.total_energy_kwh.model_copy(
+                    update={"value": p.total_energy_kwh.value + it * hall_pue})})
+        periods.append(p)
+    return facility.model_copy(update={"design_it_power_kw": dp.model_copy(update={"value": dp.value * (1 + share)}),
+                                       "periods": periods})
+
+
+def test_amendment_after_a_6pct_acquisition(book):
+    """A 3,600 kW hall bought on 2026-03-01: 3,600 / 60,000 kW = 6 % ≥ the 5 % threshold of
+    data/targets/recalculation.toml → recalculated. Pro-forma 2024 (the baseline year): IT energy
+    326,764,800 × 1.06 = 346,370,688 kWh; total 395,385,408 + 19,605,888 × 1.45 = 423,813,945.6 kWh;
+    PUE 423,813,945.6 / 346,370,688 = 1.223585… (was 395,385,408 / 326,764,800 = 1.21). The agreed PUE SPTs keep
+    their ratio to the baseline (SLLP rebase): 2026 1.19 × 1.223585 / 1.21 = 1.2033…. The 2025 observation is
+    verified already and keeps its SPTs. A new deal version (2) with the reason; version 1 kept."""
+    import workflows
+    from index.baseline import RecalculationEvent
+
+    src = workflows.StoreSource(book)
+    fac = src.facility("demo-zjk-hyperscale")
+    book.save_statement("ver", "VS-X-2025", facility_id="demo-zjk-hyperscale", pdf=b"%PDF-1.7 t",
+                        deal_id=DEMO, period_label="2025", issue=True)
+    book.record_monitoring_observation("ver", DEMO, D(2025, 12, 31), status="verified",
+                                       kpis={"index": 95.13, "pue": 1.17}, statement_id="VS-X-2025",
+                                       certificate_delivered=D(2026, 4, 24))
+    small = RecalculationEvent(kind="acquisition", date=D(2026, 3, 1), reason="hall B, 2,400 kW",
+                               capacity_change_kw=2400.0)
+    a0 = workflows.amend_deal(book, "co.wang", DEMO, small, facility_after=_acquired(fac, 0.04, 1.45), paths=200)
+    assert not a0.triggered and a0.recalculation.share == pytest.approx(0.04)     # 2,400 / 60,000 < 5 %
+    assert [v["version"] for v in book.deal_versions(DEMO)] == [1]
+
+    ev = RecalculationEvent(kind="acquisition", date=D(2026, 3, 1), reason="hall C acquired, 3,600 kW",
+                            capacity_change_kw=3600.0)
+    a = workflows.amend_deal(book, "co.wang", DEMO, ev, facility_after=_acquired(fac, 0.06, 1.45), paths=200)
+    assert a.triggered and a.recalculation.share == pytest.approx(0.06) and a.recalculation.threshold == 0.05
+    pue_new = 423_813_945.6 / 346_370_688
+    assert a.recalculation.new_baseline.value("pue") == pytest.approx(pue_new, abs=1e-4)
+    assert a.recalculation.old_baseline.value("pue") == pytest.approx(1.21, abs=1e-4)
+    versions = book.deal_versions(DEMO)
+    assert [(v["version"], v["kind"]) for v in versions] == [(1, "created"), (2, "amended")]
+    assert "hall C acquired" in versions[1]["reason"]
+    old, new = versions[0]["document"], versions[1]["document"]
+    assert old["observations"][1]["spt"]["pue"] == 1.19                       # old version kept as it was
+    assert new["observations"][1]["spt"]["pue"] == pytest.approx(1.19 * pue_new / 1.21, abs=2e-4)
+    assert new["observations"][0]["spt"] == old["observations"][0]["spt"]     # verified 2025: unchanged
+    # the index SPTs move by the change of the index baseline (points)
+    db = a.recalculation.new_baseline.value("index") - a.recalculation.old_baseline.value("index")
+    assert new["observations"][2]["spt"]["index"] == pytest.approx(90.0 + db, abs=1e-3)
+    assert a.checks                                                            # ambition checked again
+    assert {c.kpi for c in a.checks} >= {"pue"}
+    assert book.deal(DEMO).version == 2 and a.new_version == 2
+    # baselines: the old one kept, the new one supersedes it with the reason
+    hist = [t for t in book.targets(DEMO, history=True) if t.kpi == "pue" and t.observation_date is None]
+    assert [round(t.value, 4) for t in hist] == [1.21, round(pue_new, 4)] and hist[1].reason
