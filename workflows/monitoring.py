@@ -301,14 +301,23 @@ def notice(store, actor: str, deal_id: str, observation_date: dt.date, *, as_of:
     return out
 
 
+def _record_only(deal):
+    """The deal without the file form's ``certificate_delivered`` dates: on the deal book a certificate counts as
+    delivered only with its verified record (an issued statement), as in
+    :func:`finance.monitoring.margin_events_from_record`."""
+    obs = [o.model_copy(update={"certificate_delivered": None}) for o in deal.observations]
+    return deal.model_copy(update={"observations": obs})
+
+
 def due(store, as_of: dt.date, days: int | None = None, *, deal_ids: list[str] | None = None,
         all_dates: bool = False) -> list:
     """:func:`finance.monitoring.due_items` (or, with ``all_dates``, every date of
-    :func:`finance.monitoring.observation_calendar`) over the deal book's deals and their records."""
+    :func:`finance.monitoring.observation_calendar`) over the deal book's deals and their records; a certificate
+    counts as delivered only with its verified record."""
     from finance.monitoring import due_items, observation_calendar
 
     src = _source(store)
-    deals = [src.deal(d) for d in (deal_ids or store.deal_ids())]
+    deals = [_record_only(src.deal(d)) for d in (deal_ids or store.deal_ids())]
     recorded = {d.id: recorded_observations(store, d.id) for d in deals}
     if all_dates:
         return [it for d in deals for it in observation_calendar(d, as_of, recorded[d.id])]

@@ -189,6 +189,8 @@ class DealEvaluation:
         from finance.monitoring import recorded_run
 
         with named(self.origin):
+            # on the record "actual" is what was recorded: no assumption for the observations still to come
+            scenarios = ["none" if n == "actual" else n for n in scenarios]
             run = recorded_run(self.deal, self.recorded, self.as_of, scenarios, approved=self.approved)
         return DealRun(self.deal, run.plan, run.names, run.regime_adj_bp, [run.notes] * len(run.names))
 
