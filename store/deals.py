@@ -29,6 +29,8 @@ from store.schema import (
     DealRow,
     DealVersionRow,
     FacilityRow,
+    MarginChangeDecisionRow,
+    MarginChangeRecordRow,
     MarginChangeRow,
     ObservationRow,
     RatchetTermsRow,
@@ -362,7 +364,10 @@ class DealsMixin(StoreBase):
             return row.id
 
     def portfolio_summary(self, actor: str) -> list[DealSummary]:
-        """One row per deal: terms, current margin [bp] and the latest observation (one query).
+        """One row per deal: terms, current margin [bp] and the latest observation.
+
+        The current margin is the latest **approved** margin change of the monitoring loop in force today
+        (``margin_change_records``), else the latest ``margin_changes`` row, else the contractual margin.
 
         Roles: credit officer, verifier, admin.
         """
@@ -387,9 +392,21 @@ class DealsMixin(StoreBase):
                  .outerjoin(obs_rank, and_(obs_rank.c.deal_id == DealRow.id, obs_rank.c.rn == 1))
                  .outerjoin(mc_rank, and_(mc_rank.c.deal_id == DealRow.id, mc_rank.c.rn == 1))
                  .order_by(DealRow.id))
+            # margin changes of the monitoring loop (issue 12): only approved ones, in force today
+            today = _now().date()
+            approved = {}
+            aq = (select(MarginChangeRecordRow.deal_id, MarginChangeRecordRow.margin_after_bp)
+                  .join(MarginChangeDecisionRow, MarginChangeDecisionRow.change_id == MarginChangeRecordRow.id)
+                  .where(MarginChangeDecisionRow.decision == "approved",
+                         MarginChangeRecordRow.effective_date <= today)
+                  .order_by(MarginChangeRecordRow.effective_date, MarginChangeRecordRow.id))
+            for did, m in s.execute(aq):
+                approved[did] = m
             out = []
             for r in s.execute(q):
                 r = list(r)
+                if r[0] in approved:
+                    r[7] = approved[r[0]]
                 if r[7] is None:
                     r[7] = r[6]
                 out.append(DealSummary(*r))

@@ -61,8 +61,12 @@ def test_maker_checker(book):
         book.approve_margin_change("credit", c.id)
     with pytest.raises(PermissionDenied, match="four-eyes"):
         book.reject_margin_change("credit", c.id, reason="x")
+    (row,) = book.portfolio_summary("credit")
+    assert row.current_margin_bp == row.margin_bp          # prepared is not in force
     ok = book.approve_margin_change("credit2", c.id)
     assert (ok.state, ok.prepared_by, ok.decided_by) == ("approved", "credit", "credit2")
+    (row,) = book.portfolio_summary("credit")
+    assert row.current_margin_bp == 20.0                   # approved, effective 2026-05-06 (before today)
     with pytest.raises(StoreError, match="already approved"):
         book.reject_margin_change("credit2", c.id, reason="changed my mind")
     audit = [(e.actor, e.action) for e in book.audit_log("admin", entity="margin_change")]
