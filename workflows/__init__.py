@@ -79,6 +79,7 @@ from workflows.monitoring import (
     notice,
     prepare_changes,
     record_late_certificates,
+    record_statement,
     recorded_observations,
     reject,
 )
@@ -111,5 +112,5 @@ __all__ = [
     "targets",
     "Amendment", "ChangeView", "DealHistory", "IssuedNotice", "IssuedStatement", "amend_deal", "approve",
     "deal_history", "due", "issue_statement", "margin_changes", "notice", "prepare_changes",
-    "record_late_certificates", "recorded_observations", "reject",
+    "record_late_certificates", "record_statement", "recorded_observations", "reject",
 ]

@@ -16,6 +16,7 @@ Functions
 ``margin_changes(store, deal, as_of)``             computed changes with their deal-book state
 ``approved_changes(store, deal, as_of)``           ``{(observation_date, kind)}`` of the approved ones
 ``issue_statement(store, deal_id, period, *, actor, ...)``   build → sign → save → record → prepare
+``record_statement(store, actor, deal_id, signed, info)``     record an issued statement's observation
 ``prepare_changes(store, actor, deal_id, *, as_of)``          prepare what the record gives, not yet prepared
 ``record_late_certificates(store, actor, as_of)``  "all missed" step-ups of overdue certificates (and cures)
 ``approve(store, actor, change_id)`` / ``reject(...)``
@@ -225,7 +226,6 @@ def issue_statement(store, deal_id: str, period: str, *, actor: str, identity=No
         The statement cannot be built; store.ImmutableRecordError: the statement id is already issued;
         store.PermissionDenied: ``actor`` is not a verifier or ``prepared_by`` not a credit officer.
     """
-    from finance.monitoring import recorded_observation_from_statement
     from finance.statement_sign import issue_statement as _sign
     from finance.statement_sign import load_identity
     from workflows.pipeline import build_statement, facility_of
@@ -239,18 +239,45 @@ def issue_statement(store, deal_id: str, period: str, *, actor: str, identity=No
     info = store.save_statement(actor, signed.statement_id, facility_id=fac.id, pdf=pdf,
                                 signature_status=signature_status, deal_id=deal.id, period_label=str(period),
                                 issue=True)
+    rec, obs, prepared = record_statement(store, actor, deal.id, signed, info,
+                                          certificate_delivered=certificate_delivered, prepared_by=prepared_by,
+                                          as_of=as_of, source=src)
+    return IssuedStatement(signed, pdf, info, rec, obs, prepared)
+
+
+def record_statement(store, actor: str, deal_id: str, signed, info, *, certificate_delivered: dt.date | None = None,
+                     prepared_by: str | None = None, as_of: dt.date | None = None, source=None):
+    """Record the observation an issued statement certifies (and, with ``prepared_by``, prepare its margin
+    change): the step after :meth:`store.Store.save_statement` (``issue=True``), shared by
+    :func:`issue_statement` and the app's Verification page.
+
+    Parameters
+    ----------
+    signed : finance.statement.VerificationStatement
+        The statement as signed.
+    info : store.StatementInfo
+        The stored, issued statement (its SHA-256 is recorded).
+    certificate_delivered : datetime.date, optional
+        Default the statement's issue date.
+
+    Returns
+    -------
+    (store.MonitoringRecord, finance.monitoring.RecordedObservation, list of store.MarginChangeRecord)
+    """
+    from finance.monitoring import recorded_observation_from_statement
+
     delivered = certificate_delivered or signed.issue_date
-    obs = recorded_observation_from_statement(signed, deal_id=deal.id, statement_sha256=info.sha256,
+    obs = recorded_observation_from_statement(signed, deal_id=deal_id, statement_sha256=info.sha256,
                                               certificate_delivered=delivered)
     rec = store.record_monitoring_observation(
-        actor, deal.id, obs.observation_date, status="verified", kpis=obs.kpis, outcomes=obs.outcomes,
+        actor, deal_id, obs.observation_date, status="verified", kpis=obs.kpis, outcomes=obs.outcomes,
         grade=obs.grade, statement_id=signed.statement_id, certificate_delivered=delivered)
     prepared = []
     if prepared_by:
         day = as_of or max(delivered, dt.date.today())
-        prepared = prepare_changes(store, prepared_by, deal.id, as_of=day, observation_date=obs.observation_date,
-                                   source=src)
-    return IssuedStatement(signed, pdf, info, rec, obs.model_copy(update={"record_id": rec.id}), prepared)
+        prepared = prepare_changes(store, prepared_by, deal_id, as_of=day, observation_date=obs.observation_date,
+                                   source=source)
+    return rec, obs.model_copy(update={"record_id": rec.id}), prepared
 
 
 # ----------------------------------------------------------------------------------------- notices, due
