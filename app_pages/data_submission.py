@@ -17,7 +17,14 @@ from app_support.cfe import interval_tab
 from app_support.engine import ROOT, methodology
 from app_support.i18n import current_language, t
 from app_support.pages import require
-from app_support.periods_table import columns, periods_frame, read_table, rows_to_periods, template_workbook
+from app_support.periods_table import (
+    columns,
+    periods_frame,
+    read_monthly,
+    read_table,
+    rows_to_periods,
+    template_workbook,
+)
 from app_support.store import actor, app_store
 from index.engine import score
 from index.errors import InputError, InputErrors
@@ -237,6 +244,129 @@ def _enter_tab() -> None:
     _check_and_save(ENTERED, *_build(raw, ENTERED), hashlib.sha256(repr(raw).encode()).hexdigest())
 
 
+#: session-state key of the last monthly save: (digest, months written or None, error or None)
+MONTHLY_SAVED_KEY = "monthly_saved"
+#: roles that may create a facility in the deal book (the store's ``facility.create``)
+CREATE_ROLES = frozenset({"admin", "credit_officer"})
+
+
+def _save_monthly(fid: str, frame, name: str, digest: str) -> None:
+    try:
+        n = app_store().save_monthly(actor(), fid, frame, source=name)
+    except (StoreError, InputError) as exc:
+        st.session_state[MONTHLY_SAVED_KEY] = (digest, None, exc)
+    else:
+        st.session_state[MONTHLY_SAVED_KEY] = (digest, n, None)
+
+
+def _monthly_tab() -> None:
+    """Monthly metered series (CSV / Excel, one month per row): checked as ``index.forecast`` checks a monthly
+    file, previewed, then saved to the deal book (months given replace stored ones, the others stay)."""
+    from index.forecast import MONTHLY_UNITS
+
+    st.markdown(t("upload.monthly_help", columns=", ".join(f"`{c}` [{u}]" for c, u in MONTHLY_UNITS.items())))
+    st.download_button(t("upload.monthly_template"), _monthly_template(), file_name="monthly_template.csv",
+                       mime="text/csv", key="monthly_template")
+    ids = _facility_choices()
+    if not ids:
+        st.warning(t("upload.no_facility"))
+        return
+    fid = st.selectbox(t("upload.monthly_facility"), ids, key=f"monthly_facility_{lang}")
+    stored = app_store().monthly(fid)
+    if stored is not None:
+        st.caption(t("upload.monthly_stored", n=len(stored), first=str(stored.index[0]), last=str(stored.index[-1])))
+    up = st.file_uploader(t("upload.monthly_file"), type=["csv", "xlsx"], key="monthly_file")
+    if up is None:
+        return
+    data = up.getvalue()
+    digest = hashlib.sha256(data + fid.encode()).hexdigest()
+    try:
+        frame = read_monthly(up.name, data)
+    except InputError as exc:
+        st.error(t("upload.failures", n=1))
+        _failure_table([exc.as_row()], "monthly_failure_table")
+        return
+    st.success(t("upload.monthly_ok", n=len(frame), first=str(frame.index[0]), last=str(frame.index[-1])))
+    show = frame[[c for c in ("total_energy_kwh", "it_energy_kwh", "pue") if c in frame.columns]].copy()
+    show.index = show.index.astype(str)
+    st.line_chart(show[["total_energy_kwh", "it_energy_kwh"]] if "it_energy_kwh" in show else show, height=220)
+    st.button(t("upload.monthly_save", id=fid), type="primary", key="monthly_save", icon=":material/save:",
+              on_click=_save_monthly, args=(fid, frame, up.name, digest))
+    saved = st.session_state.get(MONTHLY_SAVED_KEY)
+    if saved is not None and saved[0] == digest:
+        _, n, exc = saved
+        if exc is None:
+            st.success(t("upload.monthly_saved", n=n, id=fid, user=actor()))
+        else:
+            msg, rows = _refusal(exc, fid)
+            sep = "" if current_language() == "zh" else " "
+            st.error(f"{msg}{sep}{t('upload.err.nothing_saved')}", icon=":material/block:")
+            if rows or isinstance(exc, InputError):
+                _failure_table(rows or [exc.as_row()], "monthly_store_failure_table")
+
+
+@st.cache_data(show_spinner=False)
+def _monthly_template() -> bytes:
+    from index.forecast import MONTHLY_UNITS
+
+    return (",".join(["month", *MONTHLY_UNITS, "status", "source"]) + "\n").encode()
+
+
+def _new_facility_tab() -> None:
+    """Create a facility (profile only) and name the operator who reports for it (admin)."""
+    from index.models import facility_from_dict
+
+    with st.form("new_facility"):
+        c1, c2, c3 = st.columns(3)
+        fid = c1.text_input(t("upload.new.id"), key="new_fac_id", help=t("upload.new.id_help")).strip()
+        nm = c2.text_input(t("upload.new.name"), key="new_fac_name").strip()
+        nm_zh = c3.text_input(t("upload.new.name_zh"), key="new_fac_name_zh").strip()
+        c1, c2, c3 = st.columns(3)
+        operator = c1.text_input(t("upload.new.operator"), key="new_fac_operator").strip()
+        province = c2.text_input(t("upload.new.province"), key="new_fac_province", help=t("upload.new.province_help"))
+        ctype = c3.selectbox(t("upload.new.computing_type"), ["general", "intelligent", "supercomputing", "mixed"],
+                             key="new_fac_ctype")
+        c1, c2, c3 = st.columns(3)
+        power = c1.number_input(t("upload.new.design_it_power"), min_value=0.0, value=None, step=1000.0,
+                                key="new_fac_power")
+        stage = c2.selectbox(t("upload.new.stage"), ["operation", "construction", "planning"], key="new_fac_stage")
+        commissioned = c3.date_input(t("upload.new.commissioning"), value=None, key="new_fac_commissioning")
+        reporter = st.text_input(t("upload.new.reporter"), value="operator", key="new_fac_reporter",
+                                 help=t("upload.new.reporter_help"))
+        go = st.form_submit_button(t("upload.new.create"), type="primary")
+    if not go:
+        return
+    raw = {"id": fid, "name": nm, "name_zh": nm_zh or None, "operator": operator or None,
+           "province": province.strip() or None, "computing_type": ctype, "design_it_power_kw": power,
+           "lifecycle_stage": stage, "commissioning_date": commissioned, "source": f"created in the app by {actor()}",
+           "periods": []}
+    try:
+        fac = facility_from_dict({k: v for k, v in raw.items() if v is not None}, file=ENTERED)
+    except InputErrors as exc:
+        st.error(t("upload.failures", n=len(exc.errors)))
+        _failure_table(exc.table(), "new_facility_failures")
+        return
+    except InputError as exc:
+        st.error(t("upload.failures", n=1))
+        _failure_table([exc.as_row()], "new_facility_failures")
+        return
+    book = app_store()
+    if fid in book.facility_ids():
+        st.error(t("upload.new.exists", id=fid))
+        return
+    try:
+        book.save_facility(actor(), fac, file=ENTERED)
+        if reporter.strip():
+            book.assign_facility(actor(), reporter.strip(), fid)
+    except (StoreError, InputError) as exc:
+        msg, rows = _refusal(exc, fid)
+        st.error(msg)
+        if rows:
+            _failure_table(rows, "new_facility_store_failures")
+        return
+    st.success(t("upload.new.created", id=fid, user=reporter.strip() or "—"))
+
+
 require("app_pages/data_submission.py")
 lang = current_language()
 st.title(t("upload.title"))
@@ -245,10 +375,17 @@ c1, c2 = st.columns(2)
 c1.download_button(t("upload.template"), TEMPLATE.read_bytes(), file_name="facility_template.toml",
                    mime="application/toml")
 c2.download_button(t("upload.template_xlsx"), _workbook(), file_name="periods_template.xlsx", mime=XLSX_MIME)
-tab_file, tab_enter, tab_cfe = st.tabs([t("upload.tab_file"), t("upload.tab_enter"), t("cfe.tab")])
-with tab_file:
+may_create = bool(app_store().user(actor()).roles & CREATE_ROLES)
+tabs = st.tabs([t("upload.tab_file"), t("upload.tab_enter"), t("upload.tab_monthly"), t("cfe.tab")]
+               + ([t("upload.tab_new")] if may_create else []))
+with tabs[0]:
     _upload_tab()
-with tab_enter:
+with tabs[1]:
     _enter_tab()
-with tab_cfe:  # interval meter data and hourly CFE (issue 15)
+with tabs[2]:
+    _monthly_tab()
+with tabs[3]:  # interval meter data and hourly CFE (issue 15)
     interval_tab(app_store(), actor(), _facility_choices(), lang)
+if may_create:
+    with tabs[4]:
+        _new_facility_tab()

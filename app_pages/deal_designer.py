@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import designer as D
-from app_support.engine import deal_files, facility, facility_files, indicator_frame
+from app_support.engine import book_facilities, facility_label, indicator_frame
 from app_support.i18n import current_language, t
 from app_support.pages import require
 from app_support.store import actor, app_store
@@ -39,10 +39,10 @@ def _num(v):
     return None if v is None or pd.isna(v) else float(v)
 
 
-def _error_table(rows, key):
+def _error_table(rows, key, message="designer.errors"):
     cols = {"file": t("col.file"), "row": t("col.row"), "field": t("col.field"), "unit": t("col.unit"),
             "value": t("col.value"), "reason": t("col.reason")}
-    st.error(t("designer.errors", n=len(rows)))
+    st.error(t(message, n=len(rows)))
     st.dataframe(pd.DataFrame(rows, columns=list(cols)).rename(columns=cols), hide_index=True, key=key)
 
 
@@ -63,25 +63,30 @@ if mode == "book":
     if token not in loaded:
         loaded[token] = (store.load_deal_document(deal_id), store.deal(deal_id).version)
 elif mode == "template":
-    files = deal_files()
-    stem = c2.selectbox(t("designer.template"), list(files), key="dz_template")
-    token = f"template:{stem}"
+    ids = store.deal_ids()
+    if not ids:
+        st.info(t("designer.book_empty"))
+        st.stop()
+    tid = c2.selectbox(t("designer.template"), ids, key="dz_template")
+    token = f"template:{tid}"
     if token not in loaded:
-        doc0 = D.read_deal_document(files[stem])
+        doc0 = store.load_deal_document(tid)
         doc0["id"] = f"{doc0['id']}-copy"
         loaded[token] = (doc0, None)
 else:
-    fac_files = facility_files()
-    stems = list(fac_files)
-    fstem = c2.selectbox(t("designer.facility"), stems, key="dz_new_facility",
-                         format_func=lambda s: D.facility_label(fac_files[s], lang))
-    token = f"new:{fstem}"
+    facilities = book_facilities(store)  # the deal book's facilities, as stored (periods verified in the app too)
+    if not facilities:
+        st.info(t("designer.no_facilities"))
+        st.stop()
+    fnew = c2.selectbox(t("designer.facility"), list(facilities), key="dz_new_facility",
+                        format_func=lambda i: facility_label(facilities[i], lang))
+    token = f"new:{fnew}"
     if token not in loaded:
-        f0 = facility(fac_files[fstem])
-        loaded[token] = (D.blank_deal(f0.id, [p.label for p in f0.periods], f"{f0.id}-sll"), None)
+        f0 = facilities[fnew]
+        loaded[token] = (D.blank_deal(f0, f"{f0.id}-sll", dt.date.today()), None)
 base_doc, version = loaded[token]
-#: deal whose targets settings (data/targets/<id>.toml: baseline periods, monthly data, regulatory profile) apply
-source_id = token.split(":", 1)[1] if mode != "new" else base_doc["id"]
+#: deal whose targets settings (baseline periods, regulatory profile) apply: the loaded deal's, else the new id's
+source_id = token.split(":", 1)[1] if mode == "book" else base_doc["id"]
 
 
 def k(name: str) -> str:
@@ -100,24 +105,29 @@ if version is not None:
 # ------------------------------------------------------------------ 2. baseline
 st.subheader(t("designer.baseline"))
 fid = doc["facility"] if isinstance(doc.get("facility"), str) else None
-fpath = D.facility_path(fid) if fid else None
-if fpath is None:
-    st.error(t("designer.no_facility_file", facility=str(doc.get("facility"))))
+if fid not in store.facility_ids():
+    st.error(t("designer.no_facility", facility=str(doc.get("facility"))))
     st.stop()
-fac = facility(fpath)
+fac = store.load_facility(fid)  # as stored now: a period verified in the app is verified here
+fac_json = fac.model_dump_json()
 labels = [p.label for p in fac.periods]
-default_periods = D.default_baseline_periods(store if mode == "book" else None, source_id, fac)
+settings = D.targets_settings(store, source_id)
+default_periods = D.default_baseline_periods(store if mode == "book" else None, source_id, fac, settings)
 periods = st.multiselect(t("designer.baseline_periods"), labels, default=default_periods, key=k("baseline_periods"),
                          max_selections=3, help=t("designer.baseline_help"))
 base = results = None
-try:
-    base, results = D.baseline(fpath, tuple(periods))
-except Exception as exc:  # InputError from compute_baseline: shown, the rest of the page still works
+if not labels:
+    st.warning(t("designer.no_periods", facility=fid))
+elif not periods:
+    st.warning(t("designer.pick_baseline"))
+else:
     from index.errors import InputError
 
-    if not isinstance(exc, InputError):
-        raise
-    _error_table([exc.as_row()], key="dz_baseline_errors")
+    try:
+        base, results = D.baseline(fac_json, tuple(periods))
+    except InputError as exc:  # e.g. a period not verified yet: shown with what to do, the page still works
+        _error_table([exc.as_row()], key="dz_baseline_errors", message="designer.baseline_invalid")
+        st.info(t("designer.baseline_fix"))
 if base is not None:
     last = results[base.periods[-1]]
     m1, m2, m3, m4 = st.columns(4)
@@ -270,14 +280,14 @@ obs = st.data_editor(ob0, num_rows="dynamic", hide_index=True, key=k("obs." + ",
     **{kpi: st.column_config.NumberColumn(t("designer.spt_of", kpi=kpi), format="%.4g") for kpi in kpis}})
 doc["observations"] = D.observations_from_frame(obs, base_doc["observations"], kpis)
 
-cfg = D.targets_settings(source_id)
-profile0 = cfg.get("regulatory_profile", {})
+profile0 = settings.get("regulatory_profile", {})
 c1, c2 = st.columns(2)
 profile = {"new_build": c1.checkbox(t("designer.new_build"), bool(profile0.get("new_build", False)),
                                     key=k("new_build")),
            "government_procurement": c2.checkbox(t("designer.gov_procurement"),
                                                  bool(profile0.get("government_procurement", False)),
                                                  key=k("gov"))}
+st.caption(t("designer.settings_caption"))
 spt_rows = [[kpi, _date(o["date"]).year, float(o["spt"][kpi])] for o in doc["observations"]
             for kpi in kpis if _date(o.get("date")) is not None
             and isinstance(o.get("spt", {}).get(kpi), int | float)]
@@ -285,10 +295,10 @@ if base is not None and spt_rows:
     from index.errors import InputError
 
     try:
-        amb = D.ambition(fpath, tuple(base.periods), json.dumps(spt_rows), json.dumps(profile, sort_keys=True),
-                         D.monthly_path(source_id, fac.id))
+        amb = D.ambition(fac_json, tuple(base.periods), json.dumps(spt_rows), json.dumps(profile, sort_keys=True),
+                         D.monthly_frame(store, fac.id))
     except InputError as exc:
-        _error_table([exc.as_row()], key="dz_ambition_errors")
+        _error_table([exc.as_row()], key="dz_ambition_errors", message="designer.ambition_invalid")
         amb = None
     if amb is not None:
         summary = D.ambition_summary(amb, spt_rows, base, lang)
@@ -324,7 +334,7 @@ else:
 
 # ------------------------------------------------------------------ 7. cash flows and value
 st.subheader(t("designer.value"))
-res = D.evaluate(D.doc_key(doc))
+res = D.evaluate(D.doc_key(doc), fac_json)  # priced on the deal book's figures
 if res["errors"]:
     _error_table(res["errors"], key="dz_deal_errors")
 else:
@@ -375,12 +385,19 @@ else:
 
 # ------------------------------------------------------------------ 8. save to the deal book
 st.subheader(t("designer.save_title"))
-if st.button(t("designer.save"), type="primary", key="dz_save", disabled=bool(res["errors"]) or not doc["id"]):
+why_not = ([t("designer.save_needs_baseline")] if base is None else []) + \
+    ([t("designer.save_needs_valid")] if res["errors"] else []) + ([t("designer.save_needs_id")] if not doc["id"] else [])
+for reason in why_not:
+    st.warning(reason, icon=":material/block:")
+if st.button(t("designer.save"), type="primary", key="dz_save", disabled=bool(why_not)):
     from index.errors import InputError
     from store.errors import PermissionDenied, StaleWriteConflict
 
     try:
-        out = D.save(store, actor(), doc, version, base, kpis)
+        targets_doc = {**{k: v for k, v in settings.items() if k in ("proposal", "facility")},
+                       "baseline": {**settings.get("baseline", {}), "periods": list(base.periods)},
+                       "regulatory_profile": {**profile0, **profile}}
+        out = D.save(store, actor(), doc, version, base, kpis, targets_doc)
     except StaleWriteConflict as exc:
         st.error(t("designer.stale", expected=exc.expected, found=exc.found))
     except PermissionDenied:

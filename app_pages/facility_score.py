@@ -3,10 +3,12 @@
 import altair as alt
 import streamlit as st
 
-from app_support.engine import facility, facility_files, indicator_frame, methodology, score_period
+from app_support.engine import book_facilities, facility_label, indicator_frame, methodology, score_period
 from app_support.i18n import catalogue, current_language, name, t
 from app_support.methodology_admin import term
 from app_support.pages import require
+from app_support.store import app_store
+from index.errors import InputError
 
 require("app_pages/facility_score.py")
 lang = current_language()
@@ -14,21 +16,26 @@ cat = catalogue(lang)
 m = methodology()
 st.title(t("score.title"))
 
-files = facility_files()
-stems = list(files)
-default = stems.index("demo-zjk-hyperscale") if "demo-zjk-hyperscale" in stems else 0
-
-
-def _label(stem: str) -> str:
-    f = facility(files[stem])
-    return (f.name_zh or f.name) if lang == "zh" else f.name
-
-
+facilities = book_facilities(app_store())  # the deal book, as stored (created and verified in the app included)
+if not facilities:
+    st.info(t("score.no_facilities"))
+    st.stop()
+ids = list(facilities)
+default = ids.index("demo-zjk-hyperscale") if "demo-zjk-hyperscale" in ids else 0
 c1, c2 = st.columns([3, 1])
-stem = c1.selectbox(t("score.facility"), stems, index=default, format_func=_label, key=f"score_facility_{lang}")  # labels change with language
-periods = [p.label for p in facility(files[stem]).periods]
+fid = c1.selectbox(t("score.facility"), ids, index=default, key=f"score_facility_{lang}",  # labels change with language
+                   format_func=lambda i: facility_label(facilities[i], lang))
+fac = facilities[fid]
+periods = [p.label for p in fac.periods]
+if not periods:
+    st.info(t("score.no_periods", id=fid))
+    st.stop()
 period = c2.selectbox(t("score.period"), periods, index=len(periods) - 1, key="score_period")
-r = score_period(files[stem], period)
+try:
+    r = score_period(fac, period)
+except InputError as exc:  # a period the engine refuses: say what is wrong, not a traceback
+    st.error(t("score.cannot_score", id=fid, period=period, message=str(exc)))
+    st.stop()
 
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric(t("score.total"), f"{r.total:.2f}")

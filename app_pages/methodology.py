@@ -151,7 +151,7 @@ else:
 # ---------------------------------------------------------------- sensitivity
 st.header(t("meth.sensitivity"))
 st.caption(t("meth.sens_caption", step=round(SENSITIVITY_STEP * 100)))
-sens = ma.sensitivity_of(content)
+sens = ma.sensitivity_of(content, ma.book_facilities_json())
 direction = st.radio(t("meth.direction"), [1, -1], horizontal=True, key="sens_dir",
                      format_func=lambda s: f"{'+' if s > 0 else '−'}{round(SENSITIVITY_STEP * 100)} %")
 view_s = sens[sens["direction"] == direction].copy()
@@ -240,7 +240,7 @@ if is_admin:
                                      author=actor())
             new_content = ma.toml_bytes(doc)
             st.success(t("madm.valid", w=len(d_weights), a=len(d_anchors)))
-            pv = ma.preview_of(content, new_content)
+            pv = ma.preview_of(content, new_content, ma.book_facilities_json())
             st.subheader(t("madm.preview"))
             n_grade = int((pv["old_grade"] != pv["new_grade"]).sum())
             st.markdown(t("madm.preview_grades", n=n_grade))

@@ -7,7 +7,7 @@ import time
 import streamlit as st
 
 from app_support import simulator as S
-from app_support.engine import deal_files, methodology
+from app_support.engine import methodology
 from app_support.i18n import current_language, name, t
 from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
@@ -20,30 +20,20 @@ user = st.session_state[USER_KEY]
 
 # ------------------------------------------------------------------ deal, facility, settings
 docs, facilities = {}, {}
-try:
-    store = app_store()
-    own = None  # credit officers and admins see every deal; an operator the deals of its own facilities
-    if user.role == "operator":
-        from store.errors import PermissionDenied
+store = app_store()
+own = None  # credit officers and admins see every deal; an operator the deals of its own facilities
+if user.role == "operator":
+    from store.errors import PermissionDenied
 
-        try:
-            own = store.user(user.username).facilities
-        except PermissionDenied:  # not a user of the deal book: no facility of its own
-            own = frozenset()
-    for did in store.deal_ids():
-        fid = store.deal(did).facility_id
-        if own is None or fid in own:
-            docs[did] = lambda did=did: store.load_deal_document(did)
-            facilities[did] = lambda fid=fid: store.load_facility(fid)
-except Exception as exc:  # the deal book is unreachable: fall back to the shipped deal files, and say so
-    from app_support.engine import deal as deal_file
-    from index.models import load_facility
-
-    st.info(t("sim.store_fallback", detail=str(exc)))
-    for path in deal_files().values():
-        d = deal_file(path)
-        docs[d.id] = lambda d=d: d.model_dump()
-        facilities[d.id] = lambda d=d: load_facility(S.ROOT / "data" / "facilities" / f"{d.facility}.toml")
+    try:
+        own = store.user(user.username).facilities
+    except PermissionDenied:  # not a user of the deal book: no facility of its own
+        own = frozenset()
+for did in store.deal_ids():
+    fid = store.deal(did).facility_id
+    if own is None or fid in own:
+        docs[did] = lambda did=did: store.load_deal_document(did)
+        facilities[did] = lambda fid=fid: store.load_facility(fid)
 if not docs:
     st.info(t("sim.no_deals"))
     st.stop()
@@ -52,15 +42,15 @@ deal_id = st.selectbox(t("sim.deal"), list(docs), key="sim_deal")
 try:
     deal = S.deal_from_document(docs[deal_id]())
     facility = facilities[deal_id]()
-    _, monthly_path = S.targets_settings(deal_id)
+    monthly_key = S.monthly_key(store, facility.id)  # the facility's monthly series in the deal book
     specs = S.lever_specs(deal, facility)
     spt_frame = S.spt_table(deal)
     kpis = [c for c in spt_frame.columns if c != "date"]
-except FileNotFoundError:
-    st.warning(t("sim.no_settings", deal=deal_id))
-    st.stop()
 except Exception as exc:  # engine input errors (InputError/InputErrors) name file, field and unit
     st.error(t("sim.bad_deal", detail=str(exc)))
+    st.stop()
+if monthly_key is None:  # nothing to fit the business-as-usual model on: say where to put it
+    st.warning(t("sim.no_monthly", facility=facility.id))
     st.stop()
 years = S.simulated_years(deal)
 st.caption(t("sim.deal_caption", name=deal.name or deal.id, facility=facility.id, n_obs=len(deal.observations),
@@ -88,9 +78,9 @@ seed = int(c2.number_input(t("sim.seed"), min_value=0, value=defaults["seed"], s
                            help=t("sim.seed_help")))
 compare = c3.toggle(t("sim.compare"), key="sim_compare")
 
-files = S.lever_files()
+files = store.lever_presets(facility.id)  # the deal book's presets for this facility (and for any facility)
 PRESETS = ["", *files]  # "" = business as usual
-#: default preset per set: A business as usual, B the first shipped levers file (CLI's "bau" vs "levers")
+#: default preset per set: A business as usual, B the first preset of the deal book (CLI's "bau" vs "levers")
 DEFAULT_PRESET = {"A": "", "B": next(iter(files), "")}
 
 
@@ -154,7 +144,7 @@ deal_json, facility_json = deal.model_dump_json(), facility.model_dump_json()
 
 
 def run_args(s: str) -> tuple:
-    return (deal_json, facility_json, str(monthly_path), json.dumps(levers[s], sort_keys=True), n_paths, seed, model)
+    return (deal_json, facility_json, monthly_key, json.dumps(levers[s], sort_keys=True), n_paths, seed, model)
 
 
 current = {s: run_args(s) for s in sets}

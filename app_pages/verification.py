@@ -2,6 +2,7 @@
 the resulting index / SPT outcomes / margin, recording in the deal book, issuing the signed statement, and
 checking any statement PDF. Computations: :mod:`app_support.verification`."""
 
+import datetime as dt
 import json
 
 import pandas as pd
@@ -9,6 +10,7 @@ import streamlit as st
 
 from app_support import verification as V
 from app_support.cfe import verifier_panel
+from app_support.engine import book_facilities, facility_label
 from app_support.i18n import catalogue, current_language, t
 from app_support.pages import require
 from app_support.store import actor, app_store
@@ -27,15 +29,34 @@ st.caption(t("verification.intro"))
 store = app_store()
 deals = {d: store.load_deal_document(d) for d in store.deal_ids()}
 deals = {d: doc for d, doc in deals.items() if V.observation_periods(doc)}
-if not deals:
-    st.info(t("verification.no_deals"))
+facilities = book_facilities(store)
+if not facilities:
+    st.info(t("verification.no_facilities"))
     st.stop()
+scopes = ("deal", "facility") if deals else ("facility",)
+scope = st.radio(t("verification.scope"), scopes, horizontal=True, key="ver_scope",
+                 format_func=lambda v: labels["verification.scope_" + v])
 c1, c2 = st.columns([3, 1])
-deal_id = c1.selectbox(t("verification.deal"), list(deals), key="ver_deal")
-doc = deals[deal_id]
-period = c2.selectbox(t("verification.period"), V.observation_periods(doc), key="ver_period")
-fid = str(doc["facility"])
-facility = store.load_facility(fid)
+if scope == "deal":
+    deal_id = c1.selectbox(t("verification.deal"), list(deals), key="ver_deal")
+    doc = deals[deal_id]
+    period = c2.selectbox(t("verification.period"), V.observation_periods(doc), key="ver_period")
+    fid = str(doc["facility"])
+    if fid not in facilities:
+        st.error(t("verification.no_facility", id=fid))
+        st.stop()
+    facility = facilities[fid]
+    scope_id = deal_id
+else:  # a facility period without a deal yet (e.g. a new borrower's baseline years)
+    fid = c1.selectbox(t("verification.facility_pick"), list(facilities), key="ver_facility",
+                       format_func=lambda i: facility_label(facilities[i], lang))
+    facility = facilities[fid]
+    plabels = [p.label for p in facility.periods]
+    if not plabels:
+        st.info(t("verification.no_periods", id=fid))
+        st.stop()
+    period = c2.selectbox(t("verification.period"), plabels, index=len(plabels) - 1, key="ver_fperiod")
+    doc, deal_id, scope_id = None, None, fid
 if period not in {p.label for p in facility.periods}:
     st.error(t("verification.no_period", id=fid, period=period))
     st.stop()
@@ -43,9 +64,12 @@ st.caption(t("verification.facility", id=fid,
              name=(facility.name_zh or facility.name) if lang == "zh" else facility.name))
 
 rows = V.figure_rows(store, fid, period)
+if not rows:
+    st.info(t("verification.no_figures", id=fid, period=period))
+    st.stop()
 by_field = {r.field: r for r in rows}
 drafts = st.session_state.setdefault(DRAFT_KEY, {})
-draft: dict[str, V.Edit] = drafts.setdefault(f"{deal_id}/{period}", {})
+draft: dict[str, V.Edit] = drafts.setdefault(f"{scope_id}/{period}", {})
 
 
 GEN_KEY = "ver_generation"
@@ -55,7 +79,7 @@ def _widget_keys(field: str) -> tuple[str, str]:
     """Keys of a figure's value and evidence inputs; a new generation after each record/discard gives fresh
     widgets (the browser would otherwise send the old inputs back)."""
     g = st.session_state.get(GEN_KEY, 0)
-    suffix = f"{deal_id}_{period}_{field}" + (f"_{g}" if g else "")
+    suffix = f"{scope_id}_{period}_{field}" + (f"_{g}" if g else "")
     return f"ver_value_{suffix}", f"ver_evidence_{suffix}"
 
 
@@ -113,49 +137,89 @@ table = pd.DataFrame([{
 st.dataframe(table, hide_index=True, key="ver_figures")
 verifier_panel(store, fid, period)  # interval data behind the CFE figures (issue 15)
 
+# --- the period as a whole ---------------------------------------------------------------------------------
+period_status = next(p.status for p in facility.periods if p.label == period)
+if period_status == "verified":
+    st.caption(t("verification.whole.is_verified", period=period))
+else:
+    p1, p2 = st.columns([3, 1], vertical_alignment="bottom")
+    ref = p1.text_input(t("verification.whole.reference"), key=f"ver_period_ref_{fid}_{period}",
+                        help=t("verification.whole.reference_help"))
+    if p2.button(t("verification.whole.mark", period=period), key="ver_mark_period",
+                 disabled=bool(draft) or not ref.strip()):
+        try:
+            V.verify_period(store, actor(), fid, period, ref)
+        except PermissionDenied as exc:
+            st.error(t("verification.error.permission", message=str(exc)))
+        except (StoreError, ValueError) as exc:
+            st.error(t("verification.error.store", message=str(exc)))
+        else:
+            st.session_state[FLASH_KEY] = ("success", t("verification.whole.marked", period=period, id=fid))
+            st.rerun()
+    st.caption(t("verification.whole.pending", period=period, status=period_status))
+
 # --- outcome: reported / recorded / draft ------------------------------------------------------------------
 st.subheader(t("verification.outcome.heading"))
-st.caption(t("verification.outcome.caption"))
 rep_facility = V.reported_facility(facility, rows, period)
-fac_json, deal_json = rep_facility.model_dump_json(), json.dumps(doc, default=str, sort_keys=True)
-draft_values = {f: e.value for f, e in draft.items()}
-outcomes, draft_error = {}, None
-for version in V.VERSIONS:
-    over = V.overrides(rows, version, draft_values)
-    try:
-        outcomes[version] = V.outcome(V.cached_build(deal_json, fac_json, period, json.dumps(over, sort_keys=True),
-                                                     "{}"))
-    except Exception as exc:  # InputError(s) from the engines: the draft is invalid
-        if version != "draft":
-            raise
-        draft_error = getattr(exc, "message", str(exc))
-if draft_error:
-    st.error(t("verification.edit.draft_invalid", message=draft_error))
-cols = [v for v in V.VERSIONS if v in outcomes]
-head = {"reported": t("verification.figures.reported"), "recorded": t("verification.figures.recorded"),
-        "draft": t("verification.figures.draft")}
-items = [(t("verification.outcome.index"), lambda o: f"{o['total']:.2f}"),
-         (t("verification.outcome.grade"), lambda o: o["grade"])]
-for k, spt in enumerate(outcomes["recorded"]["spts"]):
-    items.append((t("verification.outcome.spt", kpi=spt["kpi"], target=f"{spt['target']:g}"),
-                  lambda o, k=k: "" if o["spts"][k]["value"] is None else f"{o['spts'][k]['value']:g}"))
-    items.append((t("verification.outcome.spt_outcome", kpi=spt["kpi"]),
-                  lambda o, k=k: f"{t('verification.result.' + o['spts'][k]['outcome'])} "
-                                 f"({o['spts'][k]['effect_bp']:+g})"))
-items += [(t("verification.outcome.adjustment"), lambda o: f"{o['adjustment_bp']:+g}"),
-          (t("verification.outcome.margin_before"), lambda o: f"{o['margin_before_bp']:g}"),
-          (t("verification.outcome.margin_after"), lambda o: f"{o['margin_after_bp']:g}"),
-          (t("verification.outcome.effective"), lambda o: str(o["effective_date"]))]
-st.dataframe(pd.DataFrame([{t("verification.outcome.item"): name, **{head[v]: fn(outcomes[v]) for v in cols}}
-                           for name, fn in items]), hide_index=True, key="ver_outcome")
-if "draft" in outcomes:
-    d, r = outcomes["draft"], outcomes["recorded"]
-    m1, m2 = st.columns(2)
-    di, dm = d["total"] - r["total"], d["adjustment_bp"] - r["adjustment_bp"]
-    m1.metric(t("verification.outcome.metric_index"), f"{d['total']:.2f}", f"{di:+.2f}" if round(di, 2) else None)
-    m2.metric(t("verification.outcome.metric_margin"), f"{d['adjustment_bp']:+g}", f"{dm:+g}" if dm else None,
-              delta_color="inverse")
-    st.caption(t("verification.outcome.delta_caption"))
+outcomes, draft_error, outcome_ready, base_period = {}, None, False, None
+if doc is None:
+    st.info(t("verification.outcome.no_deal", id=fid, period=period))
+else:
+    candidates = V.baseline_candidates(facility, period)
+    if not candidates:
+        st.warning(t("verification.outcome.no_baseline", id=fid, period=period))
+    else:
+        stored = V.stored_baseline_period(store, deal_id, period)
+        base_period = st.selectbox(
+            t("verification.outcome.baseline"), candidates, key=f"ver_baseline_{deal_id}_{period}",
+            index=candidates.index(stored) if stored in candidates else len(candidates) - 1,
+            help=t("verification.outcome.baseline_help"))
+        st.caption(t("verification.outcome.caption"))
+        fac_json, deal_json = rep_facility.model_dump_json(), json.dumps(doc, default=str, sort_keys=True)
+        eng_json = json.dumps({"baseline_period": base_period})
+        draft_values = {f: e.value for f, e in draft.items()}
+        problems = {}
+        for version in V.VERSIONS:
+            over = V.overrides(rows, version, draft_values)
+            try:
+                outcomes[version] = V.outcome(V.cached_build(deal_json, fac_json, period,
+                                                             json.dumps(over, sort_keys=True), eng_json))
+            except Exception as exc:  # noqa: BLE001 - InputError(s) of the engines: named, never a traceback
+                problems[version] = getattr(exc, "message", str(exc))
+        draft_error = problems.get("draft")
+        for version in ("reported", "recorded"):
+            if version in problems:
+                st.error(t("verification.outcome.cannot_build", version=t("verification.figures." + version),
+                           message=problems[version]))
+        if draft_error and "recorded" not in problems:
+            st.error(t("verification.edit.draft_invalid", message=draft_error))
+        outcome_ready = "recorded" in outcomes
+if outcome_ready:
+    cols = [v for v in V.VERSIONS if v in outcomes]
+    head = {"reported": t("verification.figures.reported"), "recorded": t("verification.figures.recorded"),
+            "draft": t("verification.figures.draft")}
+    items = [(t("verification.outcome.index"), lambda o: f"{o['total']:.2f}"),
+             (t("verification.outcome.grade"), lambda o: o["grade"])]
+    for k, spt in enumerate(outcomes["recorded"]["spts"]):
+        items.append((t("verification.outcome.spt", kpi=spt["kpi"], target=f"{spt['target']:g}"),
+                      lambda o, k=k: "" if o["spts"][k]["value"] is None else f"{o['spts'][k]['value']:g}"))
+        items.append((t("verification.outcome.spt_outcome", kpi=spt["kpi"]),
+                      lambda o, k=k: f"{t('verification.result.' + o['spts'][k]['outcome'])} "
+                                     f"({o['spts'][k]['effect_bp']:+g})"))
+    items += [(t("verification.outcome.adjustment"), lambda o: f"{o['adjustment_bp']:+g}"),
+              (t("verification.outcome.margin_before"), lambda o: f"{o['margin_before_bp']:g}"),
+              (t("verification.outcome.margin_after"), lambda o: f"{o['margin_after_bp']:g}"),
+              (t("verification.outcome.effective"), lambda o: str(o["effective_date"]))]
+    st.dataframe(pd.DataFrame([{t("verification.outcome.item"): name, **{head[v]: fn(outcomes[v]) for v in cols}}
+                               for name, fn in items]), hide_index=True, key="ver_outcome")
+    if "draft" in outcomes:
+        d, r = outcomes["draft"], outcomes["recorded"]
+        m1, m2 = st.columns(2)
+        di, dm = d["total"] - r["total"], d["adjustment_bp"] - r["adjustment_bp"]
+        m1.metric(t("verification.outcome.metric_index"), f"{d['total']:.2f}", f"{di:+.2f}" if round(di, 2) else None)
+        m2.metric(t("verification.outcome.metric_margin"), f"{d['adjustment_bp']:+g}", f"{dm:+g}" if dm else None,
+                  delta_color="inverse")
+        st.caption(t("verification.outcome.delta_caption"))
 
 
 # --- record -------------------------------------------------------------------------------------------------
@@ -192,59 +256,152 @@ if flash:
     (st.error if flash[0] == "error" else st.success)(flash[1])
 
 # --- issue --------------------------------------------------------------------------------------------------
+def _verifier_form(verifiers: dict) -> None:
+    """The verification body's identity in the deal book (``Store.save_verifier``; never a key)."""
+    ids = list(verifiers)
+    cur = verifiers[ids[0]] if ids else {}
+    bi = lambda k, lang: (cur.get(k) or {}).get(lang, "")  # noqa: E731
+    with st.form("ver_identity"):
+        c1, c2, c3 = st.columns(3)
+        vid = c1.text_input(t("verification.verifier.id"), value=ids[0] if ids else "", key="vf_id")
+        name_en = c2.text_input(t("verification.verifier.name_en"), value=bi("name", "en"), key="vf_name_en")
+        name_zh = c3.text_input(t("verification.verifier.name_zh"), value=bi("name", "zh"), key="vf_name_zh")
+        c1, c2, c3 = st.columns(3)
+        accreditation = c1.text_input(t("verification.verifier.accreditation"), value=cur.get("accreditation", ""),
+                                      key="vf_accreditation", help=t("verification.verifier.accreditation_help"))
+        body = c2.text_input(t("verification.verifier.accreditation_body"), value=cur.get("accreditation_body", ""),
+                             key="vf_body")
+        signatory = c3.text_input(t("verification.verifier.signatory"), value=cur.get("signatory", ""),
+                                  key="vf_signatory")
+        c1, c2, c3, c4 = st.columns(4)
+        title_en = c1.text_input(t("verification.verifier.title_en"), value=bi("signatory_title", "en"), key="vf_title_en")
+        title_zh = c2.text_input(t("verification.verifier.title_zh"), value=bi("signatory_title", "zh"), key="vf_title_zh")
+        place_en = c3.text_input(t("verification.verifier.place_en"), value=bi("place", "en"), key="vf_place_en")
+        place_zh = c4.text_input(t("verification.verifier.place_zh"), value=bi("place", "zh"), key="vf_place_zh")
+        go = st.form_submit_button(t("verification.verifier.save"))
+    if not go:
+        return
+    document = {"name": {"en": name_en.strip(), "zh": name_zh.strip() or name_en.strip()},
+                "accreditation": accreditation.strip(), "signatory": signatory.strip(),
+                "signatory_title": {"en": title_en.strip(), "zh": title_zh.strip() or title_en.strip()},
+                "place": {"en": place_en.strip(), "zh": place_zh.strip() or place_en.strip()}}
+    if body.strip():
+        document["accreditation_body"] = body.strip()
+    try:
+        store.save_verifier(actor(), vid.strip(), document)
+    except PermissionDenied as exc:
+        st.error(t("verification.error.permission", message=str(exc)))
+    except (StoreError, ValueError) as exc:  # InputError naming the field
+        st.error(t("verification.verifier.invalid", message=getattr(exc, "message", str(exc))))
+    else:
+        st.success(t("verification.verifier.saved", id=vid.strip()))
+        st.rerun()
+
+
+def _issue_section() -> None:
+    """Verifier identity, engagement fields, the issue button and the issued statement (a deal's observation
+    with a baseline); the engagement is saved to the deal book when the statement is issued."""
+    defaults = V.engagement_defaults(store, deal_id, period)
+    verifiers = store.verifiers()
+    with st.expander(t("verification.verifier.heading"), expanded=not verifiers):
+        _verifier_form(verifiers)
+    if not verifiers:
+        st.warning(t("verification.verifier.none"))
+        return
+    vids = list(verifiers)
+    vid = st.selectbox(t("verification.verifier.pick"), vids, key="ver_verifier",
+                       index=vids.index(defaults["verifier_id"]) if defaults.get("verifier_id") in vids else 0,
+                       format_func=lambda v: f"{verifiers[v]['name'].get(lang) or verifiers[v]['name'].get('en')} ({v})")
+    i1, i2, i3, i4 = st.columns([2, 2, 1, 1])
+    sid = i1.text_input(t("verification.issue.statement_id"),
+                        value=defaults.get("statement_id") or f"VS-{deal_id}-{period}".upper(),
+                        key=f"ver_sid_{deal_id}_{period}")
+    from finance.statement import load_catalogue  # noqa: E402 (the statement catalogue lists the standards)
+
+    catalogue_standards = list(load_catalogue()["standards"])
+    standards = i2.multiselect(t("verification.issue.standards"), catalogue_standards,
+                               default=[x for x in defaults.get("standards", []) if x in catalogue_standards],
+                               key=f"ver_standards_{deal_id}_{period}")
+    levels, kinds = ["limited", "reasonable"], ["unmodified", "qualified"]
+    level = i3.selectbox(t("verification.issue.level"), levels, index=levels.index(defaults.get("assurance_level",
+                         "limited")), format_func=lambda v: labels["verification.issue.level_" + v], key="ver_level")
+    kind = i4.selectbox(t("verification.issue.conclusion"), kinds, index=kinds.index(defaults.get("conclusion",
+                        "unmodified")), format_func=lambda v: labels["verification.issue.conclusion_" + v], key="ver_kind")
+    notes = V.evidence_notes(rows)
+    extra = st.text_area(t("verification.issue.extra_note"), key=f"ver_extra_{deal_id}_{period}",
+                         help=t("verification.issue.extra_note_help"))
+    if extra.strip():
+        notes.append({"kind": "exception", "en": extra.strip(), "zh": extra.strip()})
+    if notes:
+        st.caption(t("verification.issue.notes", n=len(notes)))
+        for n in notes:
+            st.markdown(f"- {n['zh'] if lang == 'zh' else n['en']}")
+    if not standards:
+        st.caption(t("verification.issue.need_standard"))
+    accept = st.checkbox(t("verification.issue.accept"), key="ver_accept")
+    st.warning(t("verification.issue.demo_identity"), icon=":material/warning:")
+    if draft:
+        st.info(t("verification.issue.unsaved"))
+    elif not accept:
+        st.caption(t("verification.issue.need_accept"))
+    if st.button(t("verification.issue.button"), type="primary", key="ver_issue",
+                 disabled=bool(draft) or not accept or not sid.strip() or not standards):
+        engagement = {"statement_id": sid.strip(), "standards": standards, "assurance_level": level,
+                      "conclusion": kind, "baseline_period": base_period, "verifier_id": vid, "notes": notes}
+        steps = {"build": 0.1, "sign": 0.3, "check": 0.8, "save": 0.9}
+        with st.status(t("verification.issue.progress"), expanded=True) as status:
+            bar = st.progress(0.0)
+
+            def _progress(step: str) -> None:
+                bar.progress(steps[step], text=t("verification.issue.step_" + step))
+
+            try:  # the engagement as decided is kept in the deal book; issued on the signing day
+                store.save_engagement(actor(), deal_id, period, engagement)
+                done = V.issue(store, actor(), doc, rep_facility, period, V.overrides(rows, "recorded"),
+                               {**engagement, "issue_date": dt.date.today()}, verifiers[vid], progress=_progress)
+            except ImmutableRecordError:
+                status.update(label=t("verification.issue.failed", message=sid), state="error")
+                st.error(t("verification.issue.immutable", id=sid.strip()))
+            except PermissionDenied as exc:
+                status.update(label=t("verification.issue.failed", message=sid), state="error")
+                st.error(t("verification.error.permission", message=str(exc)))
+            except Exception as exc:  # InputError from the engines, a failed self-check
+                status.update(label=t("verification.issue.failed", message=sid), state="error")
+                st.error(t("verification.issue.failed", message=getattr(exc, "message", str(exc))))
+            else:
+                bar.progress(1.0, text=t("verification.issue.done"))
+                status.update(label=t("verification.issue.done"), state="complete", expanded=False)
+                st.session_state[ISSUED_KEY] = done
+    issued = st.session_state.get(ISSUED_KEY)
+    if issued is not None:
+        st.success(t("verification.issue.issued", id=issued.statement_id, sha=issued.content_sha256,
+                     build=f"{issued.build_s:.2f}", sign=f"{issued.sign_s:.2f}"))
+        st.download_button(t("verification.issue.download"), data=issued.pdf, file_name=f"{issued.statement_id}.pdf",
+                           mime="application/pdf", key="ver_download", on_click="ignore")
+
+
 st.subheader(t("verification.issue.heading"))
-defaults = V.engagement_defaults()
-i1, i2, i3, i4 = st.columns([2, 2, 1, 1])
-sid = i1.text_input(t("verification.issue.statement_id"), value=f"VS-{deal_id}-{period}".upper(),
-                    key=f"ver_sid_{deal_id}_{period}")
-from finance.statement import load_catalogue  # noqa: E402 (the statement catalogue lists the standards)
+if outcome_ready:
+    _issue_section()
+elif doc is not None:
+    st.info(t("verification.issue.not_ready"))
+else:
+    st.info(t("verification.outcome.no_deal", id=fid, period=period))
 
-standards = i2.multiselect(t("verification.issue.standards"), list(load_catalogue()["standards"]),
-                           default=defaults.get("standards", []), key="ver_standards")
-levels, kinds = ["limited", "reasonable"], ["unmodified", "qualified"]
-level = i3.selectbox(t("verification.issue.level"), levels, index=levels.index(defaults.get("assurance_level",
-                     "limited")), format_func=lambda v: labels["verification.issue.level_" + v], key="ver_level")
-kind = i4.selectbox(t("verification.issue.conclusion"), kinds, index=kinds.index(defaults.get("conclusion",
-                    "unmodified")), format_func=lambda v: labels["verification.issue.conclusion_" + v], key="ver_kind")
-accept = st.checkbox(t("verification.issue.accept"), key="ver_accept")
-st.warning(t("verification.issue.demo_identity"), icon=":material/warning:")
-if draft:
-    st.info(t("verification.issue.unsaved"))
-elif not accept:
-    st.caption(t("verification.issue.need_accept"))
-if st.button(t("verification.issue.button"), type="primary", disabled=bool(draft) or not accept or not sid.strip(),
-             key="ver_issue"):
-    engagement = {"statement_id": sid.strip(), "standards": standards, "assurance_level": level,
-                  "conclusion": kind}
-    steps = {"build": 0.1, "sign": 0.3, "check": 0.8, "save": 0.9}
-    with st.status(t("verification.issue.progress"), expanded=True) as status:
-        bar = st.progress(0.0)
-
-        def _progress(step: str) -> None:
-            bar.progress(steps[step], text=t("verification.issue.step_" + step))
-
-        try:
-            done = V.issue(store, actor(), doc, rep_facility, period, V.overrides(rows, "recorded"), engagement,
-                           progress=_progress)
-        except ImmutableRecordError:
-            status.update(label=t("verification.issue.failed", message=sid), state="error")
-            st.error(t("verification.issue.immutable", id=sid.strip()))
-        except PermissionDenied as exc:
-            status.update(label=t("verification.issue.failed", message=sid), state="error")
-            st.error(t("verification.error.permission", message=str(exc)))
-        except Exception as exc:  # InputError from the engines, a failed self-check
-            status.update(label=t("verification.issue.failed", message=sid), state="error")
-            st.error(t("verification.issue.failed", message=getattr(exc, "message", str(exc))))
-        else:
-            bar.progress(1.0, text=t("verification.issue.done"))
-            status.update(label=t("verification.issue.done"), state="complete", expanded=False)
-            st.session_state[ISSUED_KEY] = done
-issued = st.session_state.get(ISSUED_KEY)
-if issued is not None:
-    st.success(t("verification.issue.issued", id=issued.statement_id, sha=issued.content_sha256,
-                 build=f"{issued.build_s:.2f}", sign=f"{issued.sign_s:.2f}"))
-    st.download_button(t("verification.issue.download"), data=issued.pdf, file_name=f"{issued.statement_id}.pdf",
-                       mime="application/pdf", key="ver_download", on_click="ignore")
+# --- issued statements --------------------------------------------------------------------------------------
+st.subheader(t("verification.list.heading"))
+listed = V.issued_statements(store, deal_id=deal_id, facility_id=fid)
+if not listed:
+    st.caption(t("verification.list.none"))
+else:
+    st.dataframe(pd.DataFrame([{t("verification.list.id"): i.id, t("verification.list.deal"): i.deal_id or "",
+                                t("verification.list.period"): i.period_label or "",
+                                t("verification.list.issued_at"): i.issued_at, t("verification.list.status"): i.status,
+                                t("verification.list.sha"): i.sha256} for i in listed]),
+                 hide_index=True, key="ver_statements")
+    again = st.selectbox(t("verification.list.pick"), [i.id for i in listed], key="ver_list_pick")
+    st.download_button(t("verification.list.download", id=again), data=store.statement_pdf(again),
+                       file_name=f"{again}.pdf", mime="application/pdf", key="ver_list_download", on_click="ignore")
 
 # --- check --------------------------------------------------------------------------------------------------
 st.subheader(t("verification.check.heading"))

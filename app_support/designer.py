@@ -2,7 +2,7 @@
 
 The page (``app_pages/deal_designer.py``) keeps a deal as its TOML document (the mapping ``store.save_deal``
 stores and ``finance.deal.Deal`` validates). Every engine call here is keyed on hashable inputs: the deal
-document as a canonical JSON string (:func:`doc_key`), a facility file path, a tuple of baseline periods. A
+document as a canonical JSON string (:func:`doc_key`), a facility's JSON, a tuple of baseline periods. A
 rerun after one widget change therefore recomputes only what that widget feeds: a margin change re-prices
 the deal (:func:`evaluate`) but neither re-scores the baseline (:func:`baseline`) nor re-runs the BAU
 simulation (:func:`bau_simulation`); an SPT change re-runs the cheap ambition checks only.
@@ -22,13 +22,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_support.engine import DEAL_DIR, FACILITY_DIR, ROOT, methodology
+from app_support.engine import ROOT, methodology
 from workflows.settings import DEFAULTS
 
-#: targets settings per deal (monthly data, baseline periods, regulatory profile): ``dcsll targets`` reads the same
-TARGETS_DIR = ROOT / "data" / "targets"
-#: monthly metered data per facility id (``data/monthly/<facility id>.csv``, see data/monthly/README.md)
-MONTHLY_DIR = ROOT / "data" / "monthly"
 #: BAU simulation: paths and seed, the defaults of ``dcsll targets`` (:data:`workflows.DEFAULTS`)
 BAU_PATHS = DEFAULTS.targets_paths
 BAU_SEED = DEFAULTS.seed
@@ -36,8 +32,8 @@ BAU_SEED = DEFAULTS.seed
 BAU_ALPHA = DEFAULTS.bau_alpha
 #: ratchet designs of finance.terms.RatchetTerms (DESIGN.md §4), in the order the page offers them
 DESIGNS = ("spt", "score_grid", "interpolated")
-#: the shipped deal new designs start from (its loan terms, observation dates and ratchet steps)
-TEMPLATE_DEAL = DEAL_DIR / "demo-zjk-sll-2025.toml"
+#: what a new deal for a facility starts from (loan terms, ratchet steps, dates counted from today)
+NEW_DEAL_TEMPLATE = ROOT / "app_support" / "templates" / "new_deal.toml"
 
 
 # ------------------------------------------------------------------------------------------- documents
@@ -65,47 +61,55 @@ def read_deal_document(path: str | Path) -> dict:
     return read_toml(Path(path))
 
 
-def facility_path(facility_id: str) -> str | None:
-    """Path of ``data/facilities/<facility_id>.toml`` (where ``finance.deal`` scores periods), None if absent."""
-    p = FACILITY_DIR / f"{facility_id}.toml"
-    return str(p) if p.exists() else None
+def _add_months(d: dt.date, months: int) -> dt.date:
+    from dateutil.relativedelta import relativedelta
+
+    return d + relativedelta(months=months)
 
 
-def blank_deal(facility_id: str, periods: list[str], deal_id: str, template: dict | None = None) -> dict:
-    """A new deal document for a facility, from the template deal's loan terms, dates and ratchet.
+def blank_deal(facility, deal_id: str, today: dt.date, template: dict | None = None,
+               baseline_kpis: dict | None = None) -> dict:
+    """A new deal document for a facility, every date counted from ``today``.
 
-    Observations keep the template's dates; an observation keeps its facility ``period`` only when the
-    facility has that period label (else its outcome comes from scenarios). Template scenarios that would
-    need an ``actual`` outcome the facility cannot give are dropped (then the default scenario is ``met``).
-    SPTs stay the template's until the designer edits them against the new baseline.
+    Loan terms and ratchet from :data:`NEW_DEAL_TEMPLATE`; start = valuation date = ``today``; maturity,
+    end of the availability period, drawdowns, observations (31 December of each year, the first at least
+    ``first_observation_months`` after the start, the last before maturity) and certificate due dates from its
+    ``[dates]`` offsets. An observation whose year is a period label of the facility is scored on that period.
+    SPTs start at ``baseline_kpis`` (the designer tightens them); no scenarios (the default is ``met``).
 
     Parameters
     ----------
-    facility_id : str
-    periods : list of str
-        Period labels of the facility.
+    facility : index.models.Facility
     deal_id : str
+    today : datetime.date
     template : dict, optional
-        Default: :data:`TEMPLATE_DEAL`.
+        Default: :data:`NEW_DEAL_TEMPLATE`.
+    baseline_kpis : dict, optional
+        KPI → baseline value [KPI unit].
     """
-    doc = copy.deepcopy(template if template is not None else read_deal_document(TEMPLATE_DEAL))
-    doc["id"] = deal_id
-    doc["facility"] = facility_id
-    doc["name"] = ""
-    doc["borrower"] = ""
-    have = []
-    for o in doc["observations"]:
-        if o.get("period") is not None and o["period"] not in periods:
-            del o["period"]
-        have.append("period" in o or "verified" in o)
-    kept = [s for s in doc.get("scenarios", [])
-            if all(oc != "actual" or h for oc, h in zip(s["outcomes"], have, strict=False))]
-    doc["scenarios"] = kept
-    if kept and abs(sum(s["probability"] for s in kept) - 1.0) > 1e-9:
-        doc["scenarios"] = []
-    if doc.get("default_scenario") not in {"met", "missed"} | {s["name"] for s in doc["scenarios"]}:
-        doc["default_scenario"] = "met"
-    return doc
+    tpl = copy.deepcopy(template if template is not None else read_deal_document(NEW_DEAL_TEMPLATE))
+    d = tpl["dates"]
+    maturity = _add_months(today, int(d["tenor_months"]))
+    loan = dict(tpl["loan"], start_date=today, maturity_date=maturity,
+                grace_end=_add_months(today, int(d["grace_months"])))
+    loan["drawdowns"] = [{"date": _add_months(today, int(m)), "amount": float(loan["amount"]) * float(sh)}
+                         for m, sh in zip(d["drawdown_months"], d["drawdown_shares"], strict=True)]
+    first = _add_months(today, int(d["first_observation_months"]))
+    year = first.year if first <= dt.date(first.year, 12, 31) else first.year + 1
+    labels = {p.label for p in facility.periods}
+    kpis = [k["kpi"] for k in tpl["ratchet"].get("kpis", [])] or ["index"]
+    observations = []
+    while dt.date(year, 12, 31) < maturity:
+        o = {"date": dt.date(year, 12, 31),
+             "certificate_due": _add_months(dt.date(year, 12, 31), int(d["certificate_due_months"])),
+             "spt": {k: float(v) for k, v in (baseline_kpis or {}).items() if k in kpis and v is not None}}
+        if str(year) in labels:
+            o["period"] = str(year)
+        observations.append(o)
+        year += 1
+    return {"id": deal_id, "name": "", "borrower": "", "facility": facility.id, "valuation_date": today,
+            **tpl.get("deal", {}), "loan": loan, "ratchet": tpl["ratchet"], "observations": observations,
+            "scenarios": []}
 
 
 def ratchet_kpis(doc: dict) -> list[str]:
@@ -126,7 +130,7 @@ def switch_design(ratchet: dict, design: str, *, margin_bp: float, baseline_inde
     - ``interpolated``: on ``index`` from the baseline score (margin + step-up) to the final SPT on the index
       (margin + step-down), else to the best grade's minimum.
 
-    Steps, cap, timing and floor are kept from ``ratchet``; steps default to the template deal's.
+    Steps, cap, timing and floor are kept from ``ratchet``; steps default to :data:`NEW_DEAL_TEMPLATE`'s.
 
     Raises
     ------
@@ -137,7 +141,7 @@ def switch_design(ratchet: dict, design: str, *, margin_bp: float, baseline_inde
         raise ValueError(f"unknown ratchet design {design!r}: one of {', '.join(DESIGNS)}")
     if ratchet.get("design") == design:
         return ratchet
-    tpl = read_deal_document(TEMPLATE_DEAL)["ratchet"]
+    tpl = read_deal_document(NEW_DEAL_TEMPLATE)["ratchet"]
     down = float(ratchet.get("step_down_bp", tpl["step_down_bp"]))
     up = float(ratchet.get("step_up_bp", tpl["step_up_bp"]))
     common = {k: ratchet[k] for k in ("timing", "margin_floor_bp", "cap_bp") if k in ratchet}
@@ -167,8 +171,9 @@ def _grade_of(total: float, m) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def evaluate(key: str) -> dict:
-    """Validate and price a deal document given as :func:`doc_key` JSON (cached on that string).
+def evaluate(key: str, facility_json: str | None = None) -> dict:
+    """Validate and price a deal document given as :func:`doc_key` JSON, its observations' facility periods
+    scored on ``facility_json`` (the facility as stored in the deal book; cached on both strings).
 
     Returns
     -------
@@ -183,15 +188,17 @@ def evaluate(key: str) -> dict:
     from common.errors import InputError, InputErrors
     from finance.deal import deal_from_dict
     from finance.schedule import price, schedule_frame
+    from index.models import Facility
 
     doc = json.loads(key)
+    fac = Facility.model_validate_json(facility_json) if facility_json is not None else None
     try:
         deal = deal_from_dict(doc)
     except InputErrors as exc:
         return {"errors": exc.table()}
     names = list(dict.fromkeys([s.name for s in deal.scenarios] + ["met", "missed"]))
     try:
-        ev = workflows.evaluate_deal(deal, workflows.FileSource())  # facility periods from data/facilities
+        ev = workflows.evaluate_deal(deal, None, facility=fac, methodology=methodology())  # the book's figures
         run = ev.run(names)
         priced = price(run.plan, run.regime_adj_bp)
         schedules = {n: schedule_frame(run.plan, priced, i, run.notes[i]).frame for i, n in enumerate(names)}
@@ -222,8 +229,9 @@ def margin_interest_frame(schedules: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def baseline(path: str, periods: tuple[str, ...]):
-    """Baseline of a facility file over 1–3 periods, and the index result of each period.
+def baseline(facility_json: str, periods: tuple[str, ...]):
+    """Baseline of a facility (given as its JSON, as stored in the deal book) over 1–3 periods, and the
+    index result of each period.
 
     Returns
     -------
@@ -232,13 +240,15 @@ def baseline(path: str, periods: tuple[str, ...]):
     Raises
     ------
     index.errors.InputError
-        See :func:`index.baseline.compute_baseline` (unverified period, more than three, ...).
+        See :func:`index.baseline.compute_baseline` (no period, unverified period, more than three, ...).
     """
-    from app_support.engine import facility, score_period
+    from app_support.engine import score_json
     from index.baseline import compute_baseline
+    from index.models import Facility
 
-    b = compute_baseline(facility(path), list(periods), methodology=methodology(), file=path)
-    return b, {p: score_period(path, p) for p in b.periods}
+    f = Facility.model_validate_json(facility_json)
+    b = compute_baseline(f, list(periods), methodology=methodology(), file=f"facility {f.id} (deal book)")
+    return b, {p: score_json(facility_json, p) for p in b.periods}
 
 
 def pillar_frame(result, lang: str) -> pd.DataFrame:
@@ -250,28 +260,33 @@ def pillar_frame(result, lang: str) -> pd.DataFrame:
                                                            lang)} for p in result.pillars])
 
 
-def targets_settings(deal_id: str) -> dict:
-    """``data/targets/<deal id>.toml`` (monthly data, baseline periods, regulatory profile) or {} if absent."""
-    p = TARGETS_DIR / f"{deal_id}.toml"
-    if not p.exists():
-        return {}
-    cfg = read_deal_document(p)
-    if "monthly" in cfg:
-        cfg["monthly"] = str((p.parent / cfg["monthly"]).resolve())
-    return cfg
+def targets_settings(store, deal_id: str) -> dict:
+    """Targets settings of a deal from the deal book (``Store.targets_settings``: baseline periods,
+    regulatory profile, proposal), {} when none are recorded."""
+    return dict(store.targets_settings(deal_id) or {})
 
 
-def monthly_path(deal_id: str, facility_id: str) -> str | None:
-    """Monthly data of a deal's facility: the deal's targets settings, else ``data/monthly/<facility>.csv``."""
-    m = targets_settings(deal_id).get("monthly")
-    if m and Path(m).exists():
-        return m
-    p = MONTHLY_DIR / f"{facility_id}.csv"
-    return str(p) if p.exists() else None
+def monthly_frame(store, facility_id: str):
+    """Monthly metered series of a facility from the deal book (``Store.monthly``), None when none is stored.
+
+    Reading and checking the series takes ~0.1 s, so it is cached per facility on the deal book's audit count
+    (every write adds an audit row: a new upload is read at once, an unchanged book is not re-read).
+    """
+    from app_support.store import database_url
+
+    return _monthly(database_url(), facility_id, store.audit_count())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _monthly(url: str, facility_id: str, version: int):
+    from app_support.store import app_store
+
+    return app_store().monthly(facility_id)
 
 
 @st.cache_data(show_spinner=False)
-def bau_simulation(path: str, monthly: str, base_year: int, base_period: str, years: tuple[int, ...]) -> dict:
+def bau_simulation(facility_json: str, monthly: pd.DataFrame, base_year: int, base_period: str,
+                   years: tuple[int, ...]) -> dict:
     """BAU forecast bands of every simulated KPI, fitted on monthly data up to the baseline year.
 
     As ``dcsll targets``: :func:`index.simulate.fit_bau` up to ``base_year``, :data:`BAU_PATHS` paths, seed
@@ -283,12 +298,11 @@ def bau_simulation(path: str, monthly: str, base_year: int, base_period: str, ye
     index.forecast.InsufficientData, index.errors.InputError
         Too few months, or data not ending in December.
     """
-    from app_support.engine import facility
-    from index.forecast import load_monthly
+    from index.models import Facility
     from index.simulate import fit_bau, simulate
 
-    f = facility(path)
-    mo = load_monthly(monthly)
+    f = Facility.model_validate_json(facility_json)
+    mo = monthly
     models = fit_bau(mo, f, until_year=base_year)
     ys = [y for y in years if y > base_year]
     if not ys:
@@ -302,21 +316,23 @@ def bau_simulation(path: str, monthly: str, base_year: int, base_period: str, ye
 
 
 @st.cache_data(show_spinner=False)
-def ambition(path: str, periods: tuple[str, ...], spts_key: str, profile_key: str, monthly: str | None) -> dict:
+def ambition(facility_json: str, periods: tuple[str, ...], spts_key: str, profile_key: str,
+             monthly: pd.DataFrame | None) -> dict:
     """Ambition checks (BAU, regulation, peers) of a deal's SPTs, with their evidence.
 
     Parameters
     ----------
-    path : str
-        Facility file.
+    facility_json : str
+        The facility as stored in the deal book (``Facility.model_dump_json()``).
     periods : tuple of str
         Baseline periods.
     spts_key : str
         JSON list of ``[kpi, observation year, SPT]`` rows.
     profile_key : str
         JSON of the regulatory profile (``new_build``, ``government_procurement``, ``city``).
-    monthly : str or None
-        Monthly data file; without it the BAU check says there is no forecast.
+    monthly : DataFrame or None
+        Monthly metered series (``Store.monthly``, columns of :func:`index.forecast.load_monthly`); without it
+        the BAU check says there is no forecast.
 
     Returns
     -------
@@ -327,12 +343,12 @@ def ambition(path: str, periods: tuple[str, ...], spts_key: str, profile_key: st
     """
     import numpy as np
 
-    from app_support.engine import facility
     from index.ambition import ambition_report, verdicts
     from index.errors import InputError
+    from index.models import Facility
     from index.targets import KpiPath, Milestone, SptPlan, kpi_comparator, meets
 
-    b, _ = baseline(path, periods)
+    b, _ = baseline(facility_json, periods)
     rows = json.loads(spts_key)
     m = methodology()
     paths = {}
@@ -343,9 +359,9 @@ def ambition(path: str, periods: tuple[str, ...], spts_key: str, profile_key: st
     plan = SptPlan(facility_id=b.facility_id, baseline=b, years=tuple(sorted({int(r[1]) for r in rows})),
                    paths=paths)
     bau, note = {}, ""
-    if monthly:
+    if monthly is not None:
         try:
-            sim = bau_simulation(path, monthly, b.base_year, b.periods[-1], plan.years)
+            sim = bau_simulation(facility_json, monthly, b.base_year, b.periods[-1], plan.years)
         except (InputError, ValueError) as exc:
             note = str(exc)
         else:
@@ -357,7 +373,7 @@ def ambition(path: str, periods: tuple[str, ...], spts_key: str, profile_key: st
                         col = sim["years"].index(ms.year)
                         bau[(kpi, ms.year)] = {**band, "model": sim["model"], "p_meets": float(
                             np.mean(meets(sim["paths"][kpi][:, col], ms.value, p.comparator)))}
-    checks = ambition_report(plan, facility(path), bau, **json.loads(profile_key))
+    checks = ambition_report(plan, Facility.model_validate_json(facility_json), bau, **json.loads(profile_key))
     return {"checks": [c.to_dict() for c in checks], "bau_note": note,
             "bau": [{"kpi": kk, "year": y, **{f: b[f] for f in ("mean", "lower", "upper", "p_meets")}}
                     for (kk, y), b in bau.items()],
@@ -367,17 +383,20 @@ def ambition(path: str, periods: tuple[str, ...], spts_key: str, profile_key: st
 # ------------------------------------------------------------------------------------------- saving
 
 
-def save(store, actor: str, doc: dict, expected_version: int | None, baseline_obj, kpis: list[str]) -> dict:
-    """Save a designed deal to the deal book, then record its baseline and SPTs where they changed.
+def save(store, actor: str, doc: dict, expected_version: int | None, baseline_obj, kpis: list[str],
+         settings: dict | None = None) -> dict:
+    """Save a designed deal to the deal book, then record its baseline, SPTs and targets settings.
 
     ``store.save_deal`` (optimistic lock on ``expected_version``, None = create), then per ratchet KPI
     ``set_baseline`` (value, unit, period labels, methodology) and per observation ``set_spt``, each only when
-    the stored current value differs (a change carries a reason, as the store requires for recalculation).
+    the stored current value differs (a change carries a reason, as the store requires for recalculation);
+    then ``settings`` (baseline periods, regulatory profile, proposal) as the deal's targets settings
+    (``save_targets_settings``: a new version only when they changed).
 
     Returns
     -------
     dict
-        ``version`` of the saved deal, ``baselines`` and ``spts`` written (counts).
+        ``version`` of the saved deal, ``baselines`` and ``spts`` written (counts), ``settings_version``.
 
     Raises
     ------
@@ -418,7 +437,8 @@ def save(store, actor: str, doc: dict, expected_version: int | None, baseline_ob
                 store.set_spt(actor, doc["id"], kpi, d, float(v), baseline_id=ids.get(kpi),
                               reason=reason if cur is not None else None)
                 ns += 1
-    return {"version": info.version, "baselines": nb, "spts": ns}
+    sv = store.save_targets_settings(actor, doc["id"], settings) if settings else None
+    return {"version": info.version, "baselines": nb, "spts": ns, "settings_version": sv}
 
 
 def _kpi_unit(kpi: str) -> str | None:
@@ -433,7 +453,7 @@ def _kpi_unit(kpi: str) -> str | None:
 
 def wkey(name: str, token: str) -> str:
     """Session-state key of a designer widget for one start point (``book:<id>``, ``template:<stem>``,
-    ``new:<facility stem>``): each start point has widgets of its own."""
+    ``new:<facility id>``): each start point has widgets of its own."""
     return f"dz.{token}.{name}"
 
 
@@ -444,15 +464,7 @@ def label(key: str, lang: str) -> str:
     return catalogue(lang)[key]
 
 
-def facility_label(path: str, lang: str) -> str:
-    """A facility's name in ``lang`` (Chinese name when there is one)."""
-    from app_support.engine import facility
-
-    f = facility(path)
-    return (f.name_zh or f.name) if lang == "zh" else f.name
-
-
-def default_baseline_periods(store, deal_id: str, fac) -> list[str]:
+def default_baseline_periods(store, deal_id: str, fac, settings: dict | None = None) -> list[str]:
     """Baseline periods to start from: the deal book's recorded baseline (``period_label``), else the deal's
     targets settings (``[baseline] periods``), else the latest verified period, else the latest period."""
     labels = [p.label for p in fac.periods]
@@ -465,7 +477,7 @@ def default_baseline_periods(store, deal_id: str, fac) -> list[str]:
             got = [p for p in str((rec.extra or {}).get("period_label") or "").split(",") if p in labels]
             if got:
                 return got
-    got = [str(p) for p in targets_settings(deal_id).get("baseline", {}).get("periods", []) if str(p) in labels]
+    got = [str(p) for p in (settings or {}).get("baseline", {}).get("periods", []) if str(p) in labels]
     if got:
         return got
     ver = [p.label for p in fac.periods if p.status == "verified"]

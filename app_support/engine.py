@@ -1,7 +1,7 @@
 """Cached calls into the engines, and the pure table-building the pages share.
 
-Everything here is a pure function of files on disk and its arguments, so ``st.cache_data`` memoises it
-across reruns and sessions (a rerun re-reads nothing).
+Facilities come from the deal book (:mod:`app_support.store`); scoring is cached on the facility's JSON, so a
+rerun re-scores nothing unless a figure changed.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ import streamlit as st
 
 from index.engine import score
 from index.methodology import Curve, Methodology, load_methodology
-from index.models import Facility, load_facility
+from index.models import Facility
 from index.result import IndexResult
 
 ROOT = Path(__file__).resolve().parents[1]
-FACILITY_DIR = ROOT / "data" / "facilities"
 #: relative change applied to one weight at a time in the sensitivity view (±20 %, issue 7)
 SENSITIVITY_STEP = 0.20
 
@@ -29,30 +28,44 @@ def methodology() -> Methodology:
     return load_methodology()
 
 
-def facility_files() -> dict[str, str]:
-    """Facility files shipped in ``data/facilities`` as ``{file stem: path}``, sorted by stem."""
-    return {p.stem: str(p) for p in sorted(FACILITY_DIR.glob("*.toml"))}
+def book_facilities(store) -> dict[str, Facility]:
+    """Every facility of the deal book as ``{facility id: Facility}`` (figures as stored), sorted by id.
+
+    Read on every call (a few ms): a facility created or a period verified in another session shows at once.
+    """
+    return {fid: store.load_facility(fid) for fid in store.facility_ids()}
 
 
-@st.cache_data(show_spinner=False)
-def facility(path: str) -> Facility:
-    """The facility in ``path`` (see :func:`index.models.load_facility`; its errors propagate)."""
-    return load_facility(path)
+def facility_label(f: Facility, lang: str) -> str:
+    """A facility's name in ``lang`` (the Chinese name when there is one), with its id."""
+    nm = (f.name_zh or f.name) if lang == "zh" else f.name
+    return f"{nm} ({f.id})" if nm and nm != f.id else f.id
 
 
-@st.cache_data(show_spinner=False)
-def score_period(path: str, period: str) -> IndexResult:
-    """GCPI result of one facility file and period label with the shipped methodology."""
-    return score(facility(path), period, methodology())
+@st.cache_data(show_spinner=False, max_entries=512)
+def score_json(facility_json: str, period: str) -> IndexResult:
+    """GCPI result of one period of a facility given as its JSON (``Facility.model_dump_json()``), with the
+    shipped methodology; cached on that text, so a changed figure in the deal book is a new key."""
+    return score(Facility.model_validate_json(facility_json), period, methodology())
 
 
-@st.cache_data(show_spinner=False)
-def all_results() -> list[IndexResult]:
-    """Results of every period of every shipped facility file (for the sensitivity view)."""
+def score_period(f: Facility, period: str) -> IndexResult:
+    """:func:`score_json` of a facility object."""
+    return score_json(f.model_dump_json(), period)
+
+
+def all_results(facilities) -> list[IndexResult]:
+    """Results of every period of the given facilities (for the sensitivity view); periods the engine
+    refuses are left out (the facility score page names why)."""
+    from index.errors import InputError
+
     out = []
-    for path in facility_files().values():
-        for p in facility(path).periods:
-            out.append(score_period(path, p.label))
+    for f in facilities:
+        for p in f.periods:
+            try:
+                out.append(score_period(f, p.label))
+            except InputError:
+                continue
     return out
 
 
@@ -156,40 +169,6 @@ def sensitivity(results: list[IndexResult], m: Methodology, step: float = SENSIT
     return pd.DataFrame(rows)
 
 
-@st.cache_data(show_spinner=False)
-def sensitivity_table() -> pd.DataFrame:
-    """:func:`sensitivity` of every shipped facility-period with the shipped methodology (cached)."""
-    return sensitivity(all_results(), methodology())
-
-
-DEAL_DIR = ROOT / "data" / "deals"
-
-
-def deal_files() -> dict[str, str]:
-    """Deal files shipped in ``data/deals`` as ``{file stem: path}``, sorted by stem."""
-    return {p.stem: str(p) for p in sorted(DEAL_DIR.glob("*.toml"))}
-
-
-@st.cache_data(show_spinner=False)
-def deal(path: str):
-    """The deal in ``path`` (:func:`finance.deal.load_deal`; its errors propagate)."""
-    from finance.deal import load_deal
-
-    return load_deal(path)
-
-
-@st.cache_data(show_spinner=False)
-def deal_cash_flows(path: str, scenario: str) -> tuple[pd.DataFrame, str, str]:
-    """Cash-flow table of a deal under one scenario: (frame, convention in words, currency)."""
-    import workflows
-
-    s = workflows.evaluate_deal(deal(path), workflows.FileSource(deal_file=path)).schedule(scenario)
-    return s.frame, s.convention, s.currency
-
-
-@st.cache_data(show_spinner=False)
-def deal_value(path: str) -> dict:
-    """Valuation of a deal's ratchet over its own scenarios (:meth:`finance.valuation.Valuation.to_dict`)."""
-    import workflows
-
-    return workflows.evaluate_deal(deal(path), workflows.FileSource(deal_file=path)).valuation().to_dict()
+def sensitivity_table(facilities) -> pd.DataFrame:
+    """:func:`sensitivity` of every period of ``facilities`` (the deal book's) with the shipped methodology."""
+    return sensitivity(all_results(facilities), methodology())

@@ -336,28 +336,59 @@ def methodology_of(content: bytes, label: str = "<store>") -> Methodology:
     return parse_content(content, label)
 
 
+def book_facilities_json() -> tuple[str, ...]:
+    """Every facility of the deal book as its JSON (hashable arguments of the cached functions below)."""
+    from app_support.engine import book_facilities
+    from app_support.store import app_store
+
+    return tuple(f.model_dump_json() for f in book_facilities(app_store()).values())
+
+
+def _facilities(facilities_json: tuple[str, ...]):
+    from index.models import Facility
+
+    return [Facility.model_validate_json(j) for j in facilities_json]
+
+
+def _scorable(f, m) -> list[str]:
+    """Period labels of ``f`` the engine scores under ``m`` (a period it refuses is left out of the views)."""
+    from index.engine import score
+
+    out = []
+    for p in f.periods:
+        try:
+            score(f, p.label, m)
+        except InputError:
+            continue
+        out.append(p.label)
+    return out
+
+
 @st.cache_data(show_spinner=False)
-def results_of(content: bytes) -> list:
-    """Results (:class:`index.result.IndexResult`) of every shipped facility-period under this methodology."""
-    from app_support.engine import facility, facility_files
+def results_of(content: bytes, facilities_json: tuple[str, ...]) -> list:
+    """Results (:class:`index.result.IndexResult`) of every facility-period of the deal book under this
+    methodology (``facilities_json``: :func:`book_facilities_json`)."""
     from index.engine import score
 
     m = methodology_of(content)
-    return [score(facility(p), per.label, m) for p in facility_files().values() for per in facility(p).periods]
+    return [score(f, label, m) for f in _facilities(facilities_json) for label in _scorable(f, m)]
 
 
 @st.cache_data(show_spinner=False)
-def sensitivity_of(content: bytes) -> pd.DataFrame:
-    """:func:`app_support.engine.sensitivity` of the shipped facilities under this methodology."""
+def sensitivity_of(content: bytes, facilities_json: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`app_support.engine.sensitivity` of the deal book's facilities under this methodology."""
     from app_support.engine import sensitivity
 
-    return sensitivity(results_of(content), methodology_of(content))
+    return sensitivity(results_of(content, facilities_json), methodology_of(content))
 
 
 @st.cache_data(show_spinner=False)
-def preview_of(old_content: bytes, new_content: bytes) -> pd.DataFrame:
-    """:func:`preview` of the shipped facilities, old vs new methodology content."""
-    from app_support.engine import facility, facility_files
-
-    facs = [facility(p) for p in facility_files().values()]
-    return preview(methodology_of(old_content), methodology_of(new_content), facs)
+def preview_of(old_content: bytes, new_content: bytes, facilities_json: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`preview` of the deal book's facilities, old vs new methodology content (periods either
+    methodology refuses are left out)."""
+    old, new = methodology_of(old_content), methodology_of(new_content)
+    facs = []
+    for f in _facilities(facilities_json):
+        keep = set(_scorable(f, old)) & set(_scorable(f, new))
+        facs.append(f.model_copy(update={"periods": [p for p in f.periods if p.label in keep]}))
+    return preview(old, new, facs)

@@ -60,6 +60,33 @@ def read_table(name: str, data: bytes) -> pd.DataFrame:
         raise InputError(f"cannot read the table: {exc}", file=name) from None
 
 
+def read_monthly(name: str, data: bytes) -> pd.DataFrame:
+    """A monthly metered series uploaded as CSV or Excel (one month per row), checked as a monthly file.
+
+    Columns: ``month`` (``YYYY-MM``), the metered columns of :data:`index.forecast.MONTHLY_UNITS` (units in
+    their names), optional ``status`` and ``source``; an empty cell is missing (refused, never zero).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`index.forecast.load_monthly` (``Store.save_monthly`` takes it as it is).
+
+    Raises
+    ------
+    InputError
+        An unreadable table, or the first failure of :func:`index.forecast.monthly_from_rows` (row, field and
+        unit named; months may come in any order and replace stored ones, so gaps are checked on saving).
+    """
+    from index.forecast import monthly_from_rows
+
+    df = read_table(name, data)
+    if "month" in df.columns:
+        df = df.astype({"month": str})
+    rows = [{str(k).strip(): (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in r.items()}
+            for r in df.to_dict(orient="records")]
+    return monthly_from_rows(rows, file=name, contiguous=False)
+
+
 def rows_to_periods(df: pd.DataFrame, file: str) -> tuple[list[dict], dict[str, int], list[InputError]]:
     """Turn table rows into ``[[periods]]`` mappings.
 

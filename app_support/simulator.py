@@ -7,13 +7,12 @@ The page (``app_pages/simulator.py``) stays thin; everything it shows comes from
   years without a result, actual results where observed, SPT status per path → ratchet adjustments →
   valuation over the distinct outcome rows). Same deal, facility, monthly data, levers, paths and seed → the
   same numbers as the CLI.
-- **Inputs**: the deal and the facility come from the deal book (the page passes them in); the monthly
-  data and other targets settings from ``data/targets/<deal id>.toml``, as the CLI finds them
-  (:func:`targets_settings`).
+- **Inputs**: the deal, the facility and its monthly metered series come from the deal book (the page passes
+  them in; the series through :func:`monthly_key`, cached on the book's audit count).
 - **Lever widgets**: one lever of each kind of :mod:`index.levers`, its amount 0 meaning "not used".
   Units come from the lever models' field descriptions; ranges from the models' bounds intersected with the
-  facility's latest period (:func:`lever_specs`, each bound stating its basis); presets from the lever files
-  shipped in ``data/targets/`` (:func:`lever_files`, :func:`preset_values`).
+  facility's latest period (:func:`lever_specs`, each bound stating its basis); presets are the deal book's
+  lever presets (``Store.lever_presets``, :func:`preset_values`).
 - **Caching**: :func:`cached_simulation` (``st.cache_data``) is keyed by JSON strings of every input, so a
   rerun with the same inputs re-computes nothing and a changed deal or facility in the deal book is a new
   key; the fitted BAU models are shared through ``st.cache_resource`` (:func:`cached_bau`).
@@ -32,9 +31,6 @@ import pandas as pd
 import streamlit as st
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS_DIR = ROOT / "data" / "targets"
-#: lever files offered as presets: ``data/targets/*levers*.toml`` (e.g. demo-levers.toml, the sample plan)
-LEVER_GLOB = "*levers*.toml"
 #: quantiles of the fan chart [fraction]: 5–95 % and 25–75 % bands and the median (issue 7)
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: space above and below the chart's values, as a share of their range (keeps the SPT markers inside the frame)
@@ -61,33 +57,23 @@ PATHS_RANGE = (1, 200_000)  # = workflows.DEFAULTS.paths_range
 # ------------------------------------------------------------------------------------------ inputs
 
 
-def targets_settings(deal_id: str) -> tuple[dict, Path]:
-    """The targets settings of a deal (``data/targets/<deal id>.toml``) and the monthly data file they name.
+def monthly_key(store, facility_id: str) -> str | None:
+    """Cache key of a facility's monthly series in the deal book (``"<facility id>@<audit count>"``: every
+    write adds an audit row, so an upload gives a new key), None when the facility has no monthly series."""
+    from app_support.designer import monthly_frame
 
-    Returns
-    -------
-    (dict, Path)
-        The settings mapping and the resolved monthly CSV path.
+    if monthly_frame(store, facility_id) is None:
+        return None
+    return f"{facility_id}@{store.audit_count()}"
 
-    Raises
-    ------
-    FileNotFoundError
-        No settings file for the deal (the simulator needs its monthly metered data).
-    index.errors.InputError
-        Settings for another deal, or no ``monthly`` entry.
-    """
-    from index.errors import InputError
-    from index.tomlfile import read_toml
 
-    path = TARGETS_DIR / f"{deal_id}.toml"
-    if not path.exists():
-        raise FileNotFoundError(str(path))
-    cfg = read_toml(path)
-    if cfg.get("deal", deal_id) != deal_id:
-        raise InputError(f"targets file is for deal {cfg['deal']!r}, not {deal_id!r}", file=str(path), field="deal")
-    if "monthly" not in cfg:
-        raise InputError("give the monthly metered data file", file=str(path), field="monthly")
-    return cfg, (path.parent / cfg["monthly"]).resolve()
+def monthly_of(key: str):
+    """The monthly series of :func:`monthly_key` (cached per key)."""
+    from app_support.designer import _monthly
+    from app_support.store import database_url
+
+    fid, version = key.rsplit("@", 1)
+    return _monthly(database_url(), fid, int(version))
 
 
 def deal_from_document(doc: dict):
@@ -290,13 +276,9 @@ def lever_specs(deal, facility) -> list[LeverSpec]:
     return specs
 
 
-def lever_files() -> dict[str, str]:
-    """Lever files shipped in ``data/targets`` (:data:`LEVER_GLOB`) as ``{file name: path}``, sorted."""
-    return {p.name: str(p) for p in sorted(TARGETS_DIR.glob(LEVER_GLOB))}
-
-
-def preset_values(specs: list[LeverSpec], path: str | None) -> tuple[dict[str, dict], list[str]]:
-    """Widget values of a lever set: business as usual (``path`` None) or the levers of a file.
+def preset_values(specs: list[LeverSpec], document: dict | None) -> tuple[dict[str, dict], list[str]]:
+    """Widget values of a lever set: business as usual (``document`` None) or the levers of a preset
+    (``{"levers": [...]}``, as ``Store.lever_presets`` gives it).
 
     Returns
     -------
@@ -307,16 +289,16 @@ def preset_values(specs: list[LeverSpec], path: str | None) -> tuple[dict[str, d
     Raises
     ------
     index.errors.InputError
-        The file is not a valid levers file (:func:`index.levers.load_levers`).
+        The preset is not a valid levers document (:func:`index.levers.parse_levers`).
     """
-    from index.levers import load_levers
+    from index.levers import parse_levers
 
     values = {s.kind: {"start": s.start_default, **{f.name: f.default for f in s.fields}} for s in specs}
     notes: list[str] = []
-    if path is None:
+    if document is None:
         return values, notes
     seen = set()
-    for lv in load_levers(path):
+    for lv in parse_levers(list(document.get("levers", []))):
         if lv.kind not in values:
             notes.append(f"{lv.kind}: no widget for this lever (no bound in the facility's data); left out")
             continue
@@ -422,17 +404,17 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def cached_bau(facility_json: str, monthly_path: str, model: str):
-    """BAU models of a facility (:func:`index.simulate.fit_bau`), fitted once per facility, data file and model."""
-    from index.forecast import load_monthly
+def cached_bau(facility_json: str, monthly: str, model: str):
+    """BAU models of a facility (:func:`index.simulate.fit_bau`), fitted once per facility, monthly series
+    (:func:`monthly_key`) and model."""
     from index.models import Facility
     from index.simulate import fit_bau
 
-    return fit_bau(load_monthly(monthly_path), Facility.model_validate_json(facility_json), model=model)
+    return fit_bau(monthly_of(monthly), Facility.model_validate_json(facility_json), model=model)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def cached_simulation(deal_json: str, facility_json: str, monthly_path: str, levers_json: str, n_paths: int,
+def cached_simulation(deal_json: str, facility_json: str, monthly: str, levers_json: str, n_paths: int,
                       seed: int, model: str = "ets") -> dict:
     """:func:`simulate_deal` keyed by its inputs as JSON strings (deal, facility, levers) and values.
 
@@ -443,15 +425,14 @@ def cached_simulation(deal_json: str, facility_json: str, monthly_path: str, lev
     """
     from app_support.engine import methodology
     from finance.deal import Deal
-    from index.forecast import load_monthly
     from index.levers import parse_levers
     from index.models import Facility
 
     deal = Deal.model_validate_json(deal_json)
     facility = Facility.model_validate_json(facility_json)
     levers = parse_levers(json.loads(levers_json))
-    return simulate_deal(deal, facility, load_monthly(monthly_path), levers, n_paths=n_paths, seed=seed,
-                         model=model, bau=cached_bau(facility_json, monthly_path, model), methodology=methodology())
+    return simulate_deal(deal, facility, monthly_of(monthly), levers, n_paths=n_paths, seed=seed,
+                         model=model, bau=cached_bau(facility_json, monthly, model), methodology=methodology())
 
 
 # ------------------------------------------------------------------------------------------ tables, chart

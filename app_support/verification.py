@@ -1,16 +1,16 @@
 """Verification page support: figures from the deal book, the statement as ``dcsll statement`` builds it,
 issuing (render + sign + store) and checking uploaded statements as ``dcsll verify-statement`` does.
 
-The statement is built by :func:`finance.statement_build.build_statement` itself, on the deal book's deal
-document and facility written to a temporary ``deals/`` + ``facilities/`` folder (the CLI's own file
-layout), so the page and the CLI share one code path. The facility period handed to it carries the
-operator's *reported* figures; the verifier's figures go in as the engagement's ``[verified]`` table with
-``accept_reported = true`` (DESIGN.md §5, ``docs/statements.md``), exactly as with
-``--engagement data/statements/sample_engagement.toml``.
+The statement is built by :func:`workflows.build_statement` (the code path of ``dcsll statement``) on the
+deal book's deal and facility, without files. The facility period handed to it carries the operator's
+*reported* figures; the verifier's figures go in as the engagement's ``[verified]`` table with
+``accept_reported = true`` (DESIGN.md §5, ``docs/statements.md``).
 
-Sources of defaults: the verifier is ``data/statements/sample_verifier.toml`` (no ``[signing]`` table, so
-statements are signed with the self-signed DEMO identity of :func:`finance.statement_sign.demo_identity`);
-standards, assurance level and conclusion default to ``data/statements/sample_engagement.toml``.
+Everything else comes from the deal book too: the verifier identity (``Store.verifiers``), the engagement of
+the observation (``Store.engagement``: statement id, standards, level, conclusion, baseline period), the
+verifier's evidence notes (the sources of the verified figures, :func:`evidence_notes`). The issue date is the
+signing day. The deal book never holds signing keys: statements are signed with the self-signed DEMO identity
+of :func:`finance.statement_sign.demo_identity` (``$DCSLL_HOME/demo-signer``).
 """
 
 from __future__ import annotations
@@ -24,14 +24,15 @@ from pathlib import Path
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parents[1]
-STATEMENT_DIR = ROOT / "data" / "statements"
-#: the verification body whose statements the app issues (fictitious demo verifier)
-VERIFIER_FILE = STATEMENT_DIR / "sample_verifier.toml"
-#: where the defaults of standards, assurance level and conclusion come from
-ENGAGEMENT_DEFAULTS_FILE = STATEMENT_DIR / "sample_engagement.toml"
-#: engagement keys the page takes from :data:`ENGAGEMENT_DEFAULTS_FILE` (the rest is deal-specific)
-ENGAGEMENT_DEFAULT_KEYS = ("standards", "assurance_level", "conclusion")
+#: engagement keys the page starts from when the deal book holds an engagement for the observation (the
+#: verified figures come from the deal book's records, the issue date is the signing day)
+ENGAGEMENT_DEFAULT_KEYS = ("statement_id", "standards", "assurance_level", "conclusion", "baseline_period",
+                           "verifier_id", "borrower", "loan_reference", "notes")
+#: verifier named in statements built only to show the outcome table (never signed or stored): the figures of a
+#: statement do not depend on who verifies
+DRAFT_VERIFIER = {"name": {"en": "(draft: no verifier chosen)", "zh": "（草稿：未选择核查机构）"},
+                  "accreditation": "draft", "signatory": "draft", "signatory_title": {"en": "draft", "zh": "草稿"},
+                  "place": {"en": "draft", "zh": "草稿"}}
 #: relative difference below which a draft value equals the recorded one (float round trip of inputs)
 SAME_VALUE_RTOL = 1e-12
 #: store signature status of an issued statement that the page's own check found intact
@@ -145,6 +146,63 @@ def reported_facility(facility, rows: list[FigureRow], period: str):
     return Facility.model_validate(d)
 
 
+def baseline_candidates(facility, period: str) -> list[str]:
+    """Labels of the facility's verified periods that end before ``period`` starts, oldest first: the periods
+    a statement may compare the observation with (``finance.statement_build``: an earlier verified period).
+
+    Raises
+    ------
+    KeyError
+        The facility has no period ``period``.
+    """
+    obs = {p.label: p for p in facility.periods}[str(period)]
+    return [p.label for p in facility.periods if p.end < obs.start and p.status == "verified"]
+
+
+def stored_baseline_period(store, deal_id: str, period: str) -> str | None:
+    """``baseline_period`` of the engagement recorded for this observation (``Store.engagement``), else None."""
+    getter = getattr(store, "engagement", None)
+    eng = getter(deal_id, str(period)) if getter is not None else None
+    return (eng or {}).get("baseline_period")
+
+
+def evidence_notes(rows: list[FigureRow]) -> list[dict]:
+    """One statement note per verified figure of the period, carrying the verifier's evidence note.
+
+    Returns
+    -------
+    list of dict
+        ``{"kind", "en", "zh"}`` (the ``[[notes]]`` of an engagement, :class:`finance.statement.Note`):
+        ``restatement`` when the verified value differs from the reported one, else ``data_quality``; the
+        evidence text is the verifier's, as typed (in both language fields).
+    """
+    out = []
+    for r in rows:
+        if r.recorded is None or not r.source.strip():
+            continue
+        changed = r.reported is not None and not same_value(r.reported, r.recorded)
+        if changed:
+            en = (f"{r.field} verified at {fmt_value(r.recorded)} {r.unit} (reported {fmt_value(r.reported)} "
+                  f"{r.unit}). Evidence: {r.source}")
+            zh = f"{r.field} 核查值 {fmt_value(r.recorded)} {r.unit}（报告值 {fmt_value(r.reported)} {r.unit}）。证据：{r.source}"
+        else:
+            en = f"{r.field} verified at {fmt_value(r.recorded)} {r.unit}. Evidence: {r.source}"
+            zh = f"{r.field} 核查值 {fmt_value(r.recorded)} {r.unit}。证据：{r.source}"
+        out.append({"kind": "restatement" if changed else "data_quality", "en": en, "zh": zh})
+    return out
+
+
+def issued_statements(store, *, deal_id: str | None = None, facility_id: str | None = None) -> list:
+    """Statements of the deal book for the page's list (:class:`store.StatementInfo`), newest first: those of
+    ``deal_id`` when given, else those of ``facility_id``."""
+    infos = [store.statement(i) for i in store.statement_ids()]
+    if deal_id is not None:
+        infos = [i for i in infos if i.deal_id == deal_id]
+    elif facility_id is not None:
+        infos = [i for i in infos if i.facility_id == facility_id]
+    return sorted(infos, key=lambda i: (i.issued_at is not None, i.issued_at or 0, i.id), reverse=True)
+
+
 def fmt_value(v: float | None) -> str:
     """A figure for display: '' when missing, thousands separated from 1,000 up, else 4 significant digits."""
     if v is None:
@@ -158,22 +216,15 @@ def fmt_value(v: float | None) -> str:
 # Statement building (one code path with `dcsll statement`)
 
 
-def load_verifier_file():
-    """The app's verifier (:func:`finance.statement.load_verifier` of :data:`VERIFIER_FILE`)."""
-    from finance.statement import load_verifier
-
-    return load_verifier(VERIFIER_FILE)
-
-
-def engagement_defaults() -> dict:
-    """Standards, assurance level and conclusion from :data:`ENGAGEMENT_DEFAULTS_FILE`."""
-    from finance.statement_build import load_engagement
-
-    eng = load_engagement(ENGAGEMENT_DEFAULTS_FILE)
+def engagement_defaults(store, deal_id: str, period: str) -> dict:
+    """The engagement the page starts from: the deal book's latest engagement of this observation
+    (``Store.engagement``; keys of :data:`ENGAGEMENT_DEFAULT_KEYS`), else {}."""
+    eng = store.engagement(deal_id, str(period)) or {}
     return {k: eng[k] for k in ENGAGEMENT_DEFAULT_KEYS if k in eng}
 
 
-def build(deal_doc: dict, facility, period: str, verified: dict[str, float], engagement: dict | None = None):
+def build(deal_doc: dict, facility, period: str, verified: dict[str, float], engagement: dict | None = None,
+          verifier: dict | None = None):
     """The verification statement of one observation (:func:`workflows.build_statement` on the deal-book
     objects; no file is written).
 
@@ -190,6 +241,8 @@ def build(deal_doc: dict, facility, period: str, verified: dict[str, float], eng
         reported (``accept_reported = true``).
     engagement : dict, optional
         Further engagement keys (statement id, standards, assurance level, conclusion ...).
+    verifier : dict, optional
+        The verifier identity (``Store.verifiers()[id]``); default :data:`DRAFT_VERIFIER` (outcome only).
 
     Returns
     -------
@@ -207,7 +260,7 @@ def build(deal_doc: dict, facility, period: str, verified: dict[str, float], eng
 
     eng = {**(engagement or {}), "verified": {"accept_reported": True, **verified}}
     deal = deal_from_dict(deal_doc, file=f"deal book: deal {deal_doc.get('id')}")
-    return workflows.build_statement(deal, None, str(period), load_verifier_file().verifier, eng,
+    return workflows.build_statement(deal, None, str(period), dict(verifier or DRAFT_VERIFIER), eng,
                                      facility=facility, methodology=load_methodology())
 
 
@@ -297,6 +350,42 @@ def record(store, actor: str, facility_id: str, period: str, rows: list[FigureRo
     return out
 
 
+def verify_period(store, actor: str, facility_id: str, period: str, reference: str):
+    """Mark a facility period verified in the deal book: the period's status and every figure not verified yet
+    become ``verified`` at its current value (accepted as reported), as a verifier's save of the facility.
+
+    Parameters
+    ----------
+    reference : str
+        The verifier's reference for the whole period (report number, evidence), kept as the save's reason.
+
+    Returns
+    -------
+    store.FacilitySaveReport
+
+    Raises
+    ------
+    ValueError
+        An empty reference (nothing is written).
+    store.PermissionDenied
+        The actor is not a verifier.
+    """
+    from index.models import Facility
+
+    if not reference.strip():
+        raise ValueError("give the verification reference of the period")
+    d = store.load_facility(facility_id).model_dump(mode="json", exclude_none=True)
+    for p in d["periods"]:
+        if p["label"] != str(period):
+            continue
+        p["status"] = "verified"
+        for v in p.values():
+            if isinstance(v, dict) and "status" in v:
+                v["status"] = "verified"
+    return store.save_facility(actor, Facility.model_validate(d), reason=reference.strip(),
+                               file=f"verified in the app: {reference.strip()}")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Issuing
 
@@ -316,7 +405,7 @@ class Issued:
 
 
 def issue(store, actor: str, deal_doc: dict, facility, period: str, verified: dict[str, float],
-          engagement: dict, progress=lambda step: None) -> Issued:
+          engagement: dict, verifier: dict, progress=lambda step: None) -> Issued:
     """Build, render, sign, check and store a statement (``save_statement(..., issue=True)``), then record the
     observation it certifies in the deal book (:func:`workflows.monitoring.record_statement`).
 
@@ -338,10 +427,10 @@ def issue(store, actor: str, deal_doc: dict, facility, period: str, verified: di
 
     progress("build")
     t0 = time.perf_counter()
-    st_ = build(deal_doc, facility, period, verified, engagement)
+    st_ = build(deal_doc, facility, period, verified, engagement, verifier)
     t1 = time.perf_counter()
     progress("sign")
-    identity = load_identity(load_verifier_file().signing)
+    identity = load_identity(None)  # the deal book never holds keys: the local demo identity (docs/app.md)
     signed, pdf = issue_statement(st_, identity)
     t2 = time.perf_counter()
     progress("check")

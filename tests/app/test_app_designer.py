@@ -8,6 +8,7 @@ from hand calculations written out below.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -236,12 +237,61 @@ def test_admin_may_open_but_not_save_permission_shown(designer):
     assert [e.value for e in at.error] == ["Your role may not save deals to the deal book."]
 
 
-def test_new_deal_for_another_facility_drops_scenarios_it_cannot_give(designer):
+def test_new_deal_without_a_verified_period_cannot_be_saved(designer):
+    """china-mobile-hohhot has only reported periods in the deal book: no loan baseline, Save refused with why."""
     at = designer()
     at.radio(key="dz_mode").set_value("new").run()
     at.selectbox(key="dz_new_facility").set_value("china-mobile-hohhot").run()
     assert not at.exception
-    # The template's scenarios need an 'actual' 2025 result the Hohhot facility file does not have; without
-    # scenarios the value uses 'met' and 'missed' and has no expected PV.
+    assert any("is reported, not verified" in " ".join(map(str, d.value.get("Reason", []))) for d in at.dataframe)
+    assert any(w.value.startswith("Cannot save yet: the deal has no baseline") for w in at.warning)
+    assert at.button(key="dz_save").disabled
+    # without a baseline the SPTs have no starting value: each missing SPT is named, no price is shown
+    assert any(w.value.startswith("Cannot save yet: correct the problems") for w in at.warning)
+    errs = next(d.value for d in at.dataframe if "observations[0].spt" in set(d.value.get("Field", [])))
+    assert any("has no SPT for KPI 'index' used by the ratchet" in r for r in errs["Reason"])
     assert any("no scenarios of its own" in c.value for c in at.caption)
-    assert _metric(at, "Expected PV saving") == "—"
+
+
+def test_new_deal_for_a_facility_starts_today_with_spts_at_the_baseline(designer):
+    """A new deal on the demo facility: every date counted from today (app_support/templates/new_deal.toml:
+    60 months, 24 months interest only, first observation the first 31 Dec on or after today, certificate 4
+    months later), SPTs starting at the verified 2024 baseline; saved with its baseline and SPT records."""
+    from dateutil.relativedelta import relativedelta
+
+    from app_support.store import app_store
+    from index.baseline import compute_baseline
+
+    at = designer()
+    at.radio(key="dz_mode").set_value("new").run()
+    at.selectbox(key="dz_new_facility").set_value("demo-zjk-hyperscale").run()
+    token = "new:demo-zjk-hyperscale"
+    assert not at.exception
+    today = dt.date.today()
+    assert at.date_input(key=_key("start", token)).value == today
+    assert at.date_input(key=_key("maturity", token)).value == today + relativedelta(months=60)
+    assert at.date_input(key=_key("grace", token)).value == today + relativedelta(months=24)
+    at.text_input(key=_key("id", token)).set_value("test-designer-today").run()
+    at.button(key="dz_save").click().run()
+    assert not at.exception, at.exception
+    assert any("Saved deal test-designer-today as version 1" in s.value for s in at.success)
+    store = app_store()
+    doc = store.load_deal_document("test-designer-today")
+    first = today
+    years = range(first.year, (today + relativedelta(months=60)).year + 1)
+    dates = [dt.date(y, 12, 31) for y in years if dt.date(y, 12, 31) < today + relativedelta(months=60)]
+    assert [dt.date.fromisoformat(str(o["date"])) for o in doc["observations"]] == dates
+    assert all(dt.date.fromisoformat(str(o["date"])) >= today for o in doc["observations"])
+    assert [dt.date.fromisoformat(str(o["certificate_due"])) for o in doc["observations"]] == [
+        d + relativedelta(months=4) for d in dates]
+    # baseline: the index engine on the deal book's facility, 2024 (verified)
+    b = compute_baseline(store.load_facility("demo-zjk-hyperscale"), ["2024"])
+    recs = store.targets("test-designer-today")
+    base = {r.kpi: r.value for r in recs if r.observation_date is None}
+    assert base["index"] == pytest.approx(b.kpis["index"]) and base["pue"] == 1.21
+    assert all(o["spt"] == {"index": pytest.approx(b.kpis["index"]), "pue": pytest.approx(1.21)}
+               for o in doc["observations"])
+    # the targets settings edited on the page are the deal's in the deal book
+    settings = store.targets_settings("test-designer-today")
+    assert settings["baseline"]["periods"] == ["2024"]
+    assert settings["regulatory_profile"] == {"new_build": False, "government_procurement": False}

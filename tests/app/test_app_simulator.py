@@ -230,7 +230,9 @@ def test_sample_levers_file_round_trips_through_the_widgets():
     from index.models import load_facility
 
     specs = S.lever_specs(load_deal(DEAL), load_facility(FACILITY))
-    values, notes = S.preset_values(specs, str(LEVERS))
+    from index.tomlfile import read_toml
+
+    values, notes = S.preset_values(specs, read_toml(LEVERS))
     assert notes == []
     expected = tomllib.loads(LEVERS.read_text(encoding="utf-8"))["levers"]
     got = S.levers_from_values(values)

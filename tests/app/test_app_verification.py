@@ -4,6 +4,7 @@ with evidence, issuing (same content as ``dcsll statement``) and checking (same 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -129,7 +130,7 @@ def test_record_issue_download_and_check(run_as, own_book, tmp_path):
     at.checkbox(key="ver_accept").check().run()
     at.button(key="ver_issue").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    sid = "VS-DEMO-ZJK-SLL-2025-2025"
+    sid = "VS-DEMO-ZJK-2025"  # the statement id of the deal book's engagement (seeded from sample_engagement.toml)
     pdf = app_store().statement_pdf(sid)
     assert app_store().statement(sid).status == "issued"
     # issuing records the observation in the deal book (issue 12): the verified PUE 418,167,360 / 341,000,000 =
@@ -153,13 +154,27 @@ def test_record_issue_download_and_check(run_as, own_book, tmp_path):
 
     content = PdfReader(io.BytesIO(pdf)).attachments["statement.json"][0]
     issued = statement_from_json(content)
-    from app_support.verification import load_verifier_file
+    from index.tomlfile import read_toml
 
+    verifier = read_toml(ROOT / "data/statements/sample_verifier.toml")["verifier"]  # what the seed stored
+
+    # issue date = the signing day; the verifier's evidence note of the verified figure is a note of the statement
+    evidence = {"kind": "restatement", "indicator": None,
+                "en": "it_energy_kwh verified at 341,000,000 kWh (reported 357,408,000 kWh). Evidence: VR-2025-07 rev 1",
+                "zh": "it_energy_kwh 核查值 341,000,000 kWh（报告值 357,408,000 kWh）。证据：VR-2025-07 rev 1"}
     src = workflows.FileSource(deal_file=DEAL_FILE)
-    cli = workflows.build_statement(src.deal(), src, PERIOD, load_verifier_file().verifier, {
+    cli = workflows.build_statement(src.deal(), src, PERIOD, verifier, {
         "statement_id": sid, "standards": ["ISAE 3000 (Revised)", "ISAE 3410"], "assurance_level": "limited",
-        "conclusion": "unmodified", "verified": {"accept_reported": True, "it_energy_kwh": 341_000_000}})
+        "conclusion": "unmodified", "verified": {"accept_reported": True, "it_energy_kwh": 341_000_000},
+        "issue_date": dt.date.today(), "baseline_period": "2024", "notes": [evidence],
+        "verifier_id": "sample_verifier"})
     assert issued.model_dump(mode="json", exclude={"signature"}) == cli.model_dump(mode="json", exclude={"signature"})
+    assert issued.issue_date == dt.date.today()
+    assert evidence in [n.model_dump(mode="json") for n in issued.notes]
+    # the engagement as decided is in the deal book (the signing day is not part of it)
+    eng = app_store().engagement(DEAL, PERIOD)
+    assert (eng["statement_id"], eng["baseline_period"], eng["verifier_id"]) == (sid, "2024", "sample_verifier")
+    assert evidence["en"] in [n["en"] for n in eng["notes"]]
     assert issued.margin.margin_after_bp == MARGIN_VERIFIED  # 418,167,360 / 341,000,000 = 1.2263 > 1.22: missed
     assert issued.signature.demo_identity
 
@@ -167,6 +182,11 @@ def test_record_issue_download_and_check(run_as, own_book, tmp_path):
     at.button(key="ver_issue").click().run()
     assert "has already been issued and cannot be replaced" in " ".join(e.value for e in at.error)
     assert app_store().statement_pdf(sid) == pdf
+    # listed among the deal's issued statements, and downloadable again (the same bytes)
+    listed = next(d.value for d in at.dataframe if "SHA-256 of the PDF" in d.value.columns)
+    assert sid in set(listed["Statement"])
+    again = next(b for b in at.get("download_button") if b.proto.label == f"Download {sid} again (PDF)")
+    assert again.proto.url
 
     # the page's checker: the CLI's statuses on an intact, an altered, an unsigned-looking and a non-PDF file
     assert check_bytes(pdf).status == "intact"

@@ -37,7 +37,7 @@ def test_operator_sees_upload_page_and_failure_table(server, browser, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text((ROOT / "app_support/templates/facility_template.toml").read_text(encoding="utf-8")
                    .replace("cpu_utilisation = 0.35", "cpu_utilisation = 35"), encoding="utf-8")
-    page.locator("input[type='file']").set_input_files(str(bad))
+    page.locator("input[type='file']").first.set_input_files(str(bad))
     page.get_by_text("发现 1 个问题").first.wait_for(timeout=UI_TIMEOUT_MS)
     _settled(page)
     _shot(page, "upload_failures_zh")

@@ -48,7 +48,7 @@ def test_design_a_deal_end_to_end_and_save_it(server, browser):
     shot(page, "designer_zh")
 
     switch_language(page, "en")
-    page.get_by_text("Template (shipped deal)").click()
+    page.get_by_text("Copy of a deal (template)").click()
     settled(page)
     deal_id = f"browser-designer-{uuid.uuid4().hex[:8]}"
     box = page.get_by_label("Deal id", exact=True)

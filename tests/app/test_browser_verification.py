@@ -25,7 +25,7 @@ from browser_util import (
 
 pytestmark = BROWSER_MARKS
 IT_VERIFIED = 340_000_000  # [kWh]; reported 357,408,000 (facility file, 2025)
-SID = "VS-DEMO-ZJK-SLL-2025-2025"
+SID = "VS-DEMO-ZJK-2025"  # the statement id of the deal book's engagement (seeded)
 
 
 @pytest.fixture(scope="module")
