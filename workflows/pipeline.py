@@ -150,6 +150,7 @@ class DealEvaluation:
     approved: set | None = None
     as_of: dt.date | None = None
     changes: list = field(default_factory=list)
+    period_status: dict = field(default_factory=dict)
 
     @property
     def on_record(self) -> bool:
@@ -179,7 +180,9 @@ class DealEvaluation:
             elif mine:
                 out[o.date] = "indicative (reported figures)"
             elif not self.on_record and o.period and o.period in self.results:
-                out[o.date] = "scored from facility figures (indicative unless verified)"
+                st_ = self.period_status.get(o.period)
+                out[o.date] = ("verified facility figures (not on the record)" if st_ == "verified" else
+                               f"INDICATIVE: {st_ or 'unverified'} figures of period {o.period}, not verified")
             else:
                 out[o.date] = "future"
         return out
@@ -281,18 +284,53 @@ def evaluate_deal(deal, source=None, *, facility=None, methodology=None, as_of: 
             origin = source.origin("deal", deal.id)
             with named(origin):
                 views = margin_changes(store, deal, day)
-                changes = margin_events_from_record(deal, recorded_observations(store, deal.id), day)
-            return DealEvaluation(deal, {}, origin, recorded_observations(store, deal.id),
-                                  approved_changes(store, deal, day, views), day, changes)
+                recorded = recorded_observations(store, deal.id)
+                indicative = _reported_observations(deal, source, recorded, facility, methodology)
+                changes = margin_events_from_record(deal, recorded + indicative, day)
+            return DealEvaluation(deal, {}, origin, recorded, approved_changes(store, deal, day, views), day, changes)
 
     origin = source.origin("deal", deal.id) if source is not None else None
     results = {}
+    status = {}
     if scored_periods(deal) and deal.facility is not None:
         with named(origin):
             fac = facility if facility is not None else facility_of(deal, source)
             meth = methodology if methodology is not None else source.methodology()
             results = observation_results(deal, fac, meth)
-    return DealEvaluation(deal, results, origin)
+            status = {p.label: p.status for p in fac.periods}
+    return DealEvaluation(deal, results, origin, period_status=status)
+
+
+def _reported_observations(deal, source, recorded, facility=None, methodology=None) -> list:
+    """Indicative records of the observations the deal book has no record for but whose facility period holds
+    figures that are not verified: scored as they stand (``status="reported"``), so that
+    :func:`finance.monitoring.margin_events_from_record` shows them as *indicative* changes, never in force."""
+    from finance.deal import scored_periods
+    from finance.monitoring import RecordedObservation
+
+    if not scored_periods(deal) or deal.facility is None:
+        return []
+    fac = facility if facility is not None else facility_of(deal, source)
+    have = {p.label: p for p in fac.periods}
+    done = {r.observation_date for r in recorded}
+    todo = [o for o in deal.observations if o.period and o.period in have and o.date not in done
+            and have[o.period].status != "verified"]
+    if not todo:
+        return []
+    scorer = deal_scorer(deal, methodology if methodology is not None else source.methodology())
+    out = []
+    for o in todo:
+        res = scorer(fac, have[o.period])
+        kpis = {"index": res.total, "core": res.core}
+        for k in (o.spt or {}):
+            if k not in kpis and k != "grade":
+                try:
+                    kpis[k] = res.kpi(k)
+                except KeyError:
+                    kpis[k] = None
+        out.append(RecordedObservation(deal_id=deal.id, observation_date=o.date, status="reported", kpis=kpis,
+                                       grade=res.grade))
+    return out
 
 
 # ----------------------------------------------------------------------------------------- targets

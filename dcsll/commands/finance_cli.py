@@ -78,9 +78,11 @@ def run_cashflows(args: argparse.Namespace) -> int:
     print("margin changes:")
     for _, r in changes.iterrows():
         print(f"  from {r.start.date()}: {r.reason}")
-    if ev.on_record:
-        print("margin basis (deal book record; only approved changes are in force):")
-        for d, b in ev.basis().items():
+    basis = {d: b for d, b in ev.basis().items() if ev.on_record or b != "future"}
+    if basis:
+        print("margin basis (deal book record; only approved changes are in force):" if ev.on_record else
+              "margin basis (scored from the facility file; only verified results move the contractual margin):")
+        for d, b in basis.items():
             print(f"  observation {d}: {b}")
         for c in ev.indicative:
             print(f"  INDICATIVE (reported, not verified) {c.observation_date}: {c.margin_after_bp:g} bp from "

@@ -324,3 +324,26 @@ def test_amendment_after_a_6pct_acquisition(book):
     # baselines: the old one kept, the new one supersedes it with the reason
     hist = [t for t in book.targets(DEMO, history=True) if t.kpi == "pue" and t.observation_date is None]
     assert [round(t.value, 4) for t in hist] == [1.21, round(pue_new, 4)] and hist[1].reason
+
+
+def test_reported_facility_figures_are_indicative_only(book):
+    """No record for 2025 yet: the facility's 2025 period is *reported* and scores 98.69 (the issue's figure); on
+    2026-03-01 (certificate not yet due) it gives an indicative change (98.69 ≥ 86 + 2 and PUE 1.17 ≤ 1.18: −10 bp)
+    that is never in force: the margin stays 30 bp."""
+    from finance.monitoring import margin_events_from_record, margin_in_force
+    from workflows.pipeline import _reported_observations
+
+    src = workflows_source(book)
+    deal = src.deal(DEMO)
+    (rep,) = _reported_observations(deal, src, [])
+    assert rep.status == "reported" and rep.observation_date == D(2025, 12, 31)
+    assert round(rep.kpis["index"], 2) == 98.69
+    (c,) = margin_events_from_record(deal, [rep], D(2026, 3, 1))
+    assert c.status == "indicative" and c.margin_after_bp == 20.0
+    assert margin_in_force([c], D(2026, 6, 1), 30.0) == 30.0
+
+
+def workflows_source(book):
+    import workflows
+
+    return workflows.StoreSource(book)
