@@ -53,7 +53,8 @@ Monitoring loop (:mod:`workflows.monitoring`, issue 12)
 ``prepare_changes(store, actor, deal_id, *, as_of)``, ``record_late_certificates(store, actor, as_of)``
 ``approve(store, actor, change_id)`` / ``reject(store, actor, change_id, reason=)``   (four eyes)
 ``notice(store, actor, deal_id, observation_date, *, as_of) -> list[IssuedNotice]``
-``due(store, as_of, days=None)``, ``deal_history(store, actor, deal_id) -> DealHistory`` (``.to_csv()``)
+``due(store, as_of, days=None)``, ``deal_history(store, actor, deal_id) -> DealHistory`` (``.to_csv()``),
+``facility_history(store, actor, facility_id)``
 ``amend_deal(store, actor, deal_id, event, *, facility_after=None) -> Amendment``   SLLP recalculation
 ``margin_changes(store, deal, as_of) -> list[ChangeView]``, ``recorded_observations(store, deal_id)``
 
@@ -74,6 +75,7 @@ from workflows.monitoring import (
     approve,
     deal_history,
     due,
+    facility_history,
     issue_statement,
     margin_changes,
     notice,
@@ -111,6 +113,6 @@ __all__ = [
     "load_target_inputs", "named", "observation_results", "score", "simulate", "simulate_run", "simulated_years",
     "targets",
     "Amendment", "ChangeView", "DealHistory", "IssuedNotice", "IssuedStatement", "amend_deal", "approve",
-    "deal_history", "due", "issue_statement", "margin_changes", "notice", "prepare_changes",
+    "deal_history", "due", "facility_history", "issue_statement", "margin_changes", "notice", "prepare_changes",
     "record_late_certificates", "record_statement", "recorded_observations", "reject",
 ]

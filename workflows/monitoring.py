@@ -23,6 +23,7 @@ Functions
 ``notice(store, actor, deal_id, observation_date, *, as_of)`` notices of approved changes, kept in the deal book
 ``due(store, as_of, days=None)``                    the observation calendar on the deal book
 ``deal_history(store, actor, deal_id)``             the audit trail of a deal (``.rows``, ``.to_csv()``)
+``facility_history(store, actor, facility_id)``     the same for a facility and all its deals
 ``amend_deal(store, actor, deal_id, event, *, facility_after=None)``   SLLP recalculation → new deal version
 """
 
@@ -438,6 +439,32 @@ def deal_history(store, actor: str, deal_id: str) -> DealHistory:
                              summary=_summary(e), before=json.dumps(e.before, ensure_ascii=False, default=str),
                              after=json.dumps(e.after, ensure_ascii=False, default=str)))
     return DealHistory(deal_id, fac, rows, store.deal_versions(deal_id), store.margin_change_records(deal_id))
+
+
+def facility_history(store, actor: str, facility_id: str) -> DealHistory:
+    """The audit trail of a facility: its profile, periods and every figure (reported → verified → restated, with
+    reason and evidence source), and the trails of its deals (:func:`deal_history`), oldest first."""
+    deals = [d for d in store.deal_ids() if store.deal(d).facility_id == facility_id]
+    seen, rows, versions, changes = set(), [], [], []
+    for d in deals:
+        h = deal_history(store, actor, d)
+        versions += h.versions
+        changes += h.changes
+        for r in h.rows:
+            key = (r["at"], r["action"], r["key"])
+            if key not in seen:
+                seen.add(key)
+                rows.append(r)
+    if not deals:
+        for e in store.audit_log(actor):
+            if (e.entity in ("figure", "period") and e.entity_key.startswith(facility_id + "/")) or (
+                    e.entity in ("facility", "monthly") and e.entity_key == facility_id):
+                rows.append(dict(at=e.at.isoformat(), actor=e.actor, action=e.action, entity=e.entity,
+                                 key=e.entity_key, summary=_summary(e),
+                                 before=json.dumps(e.before, ensure_ascii=False, default=str),
+                                 after=json.dumps(e.after, ensure_ascii=False, default=str)))
+    rows.sort(key=lambda r: r["at"])
+    return DealHistory(",".join(deals), facility_id, rows, versions, changes)
 
 
 # ----------------------------------------------------------------------------------------- amendments

@@ -72,7 +72,9 @@ def register(subparsers) -> None:
         "history", help="the audit trail of a deal and its facility (who did what when), or CSV",
         description="Deal versions, statements, recorded observations, margin changes with preparer and approver, "
         "notices, baselines / SPTs and the facility's figures (reported → verified → restated).")
-    h.add_argument("--deal", required=True, metavar="ID")
+    g = h.add_mutually_exclusive_group(required=True)
+    g.add_argument("--deal", metavar="ID")
+    g.add_argument("--facility", metavar="ID", help="a facility and all its deals")
     h.add_argument("--csv", metavar="OUT", help="write the trail as CSV ('-' = standard output)")
     _as(h)
     h.set_defaults(func=run_history)
@@ -156,7 +158,8 @@ def run_history(args) -> int:
     import workflows
 
     book = open_book()
-    h = workflows.deal_history(book, _actor(args), args.deal)
+    h = (workflows.deal_history(book, _actor(args), args.deal) if args.deal else
+         workflows.facility_history(book, _actor(args), args.facility))
     if args.csv:
         text = h.to_csv()
         if args.csv == "-":
@@ -166,7 +169,7 @@ def run_history(args) -> int:
                 fh.write(text)
             print(f"wrote {args.csv} ({len(h.rows)} rows)", file=sys.stderr)
         return 0
-    print(f"deal {h.deal_id} (facility {h.facility_id}): {len(h.rows)} audit row(s), "
+    print(f"deal(s) {h.deal_id or '-'} (facility {h.facility_id}): {len(h.rows)} audit row(s), "
           f"{len(h.versions)} version(s), {len(h.changes)} margin change(s)")
     for r in h.rows:
         print(f"{r['at'][:19]}  {r['actor']:<12} {r['action']:<28} {r['summary']}")

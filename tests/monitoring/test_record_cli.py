@@ -78,6 +78,10 @@ def test_cli_loop(book, tmp_path, capsys):
     for want in (("ver", "statement.issue"), ("ver", "observation.record_verified"), ("co.wang", "margin.prepare"),
                  ("co.li", "margin.approve"), ("co.wang", "notice.issue")):
         assert want in acts
+    # per facility: the same trail (its only deal) with the facility's periods
+    assert main(["history", "--facility", "demo-zjk-hyperscale", "--csv", "-", "--as", "admin"]) == 0
+    frows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(frows) == len(rows) and ("co.li", "margin.approve") in [(r["actor"], r["action"]) for r in frows]
 
 
 def test_due_on_the_deal_book(book, capsys):
