@@ -55,6 +55,8 @@ def detail(r) -> str:
            "value": P.fmt_value(r["status_value"]), "spt": P.fmt_value(r["status_spt"]),
            "date": str(r["status_date"]) if pd.notna(r["status_date"]) else ""}
     text = t(f"portfolio.reason.{reason}", **fmt)
+    if r.get("indicative") is True:  # issue 12: reported, not verified
+        text += "; " + t("portfolio.reason.indicative", period=r["period"], status=r["period_status"])
     return text + ("; " + t("portfolio.reason.assumed") if r["margin_assumed"] else "")
 
 

@@ -33,6 +33,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/data_submission.py", "nav.data_submission", ":material/upload_file:",
              frozenset({"operator", "admin"})),
     PageSpec("app_pages/verification.py", "nav.verification", ":material/verified:", frozenset({"verifier"})),
+    PageSpec("app_pages/margin_changes.py", "nav.margin_changes", ":material/approval:",
+             frozenset({"credit_officer"})),
     PageSpec("app_pages/methodology.py", "nav.methodology", ":material/menu_book:", EVERYONE),
 )
 

@@ -372,6 +372,8 @@ def deal_row(document: dict, facility: Facility, as_of: dt.date, rules: StatusRu
     margin = _margin_at(run, as_of)
     nxt = next((o for o in deal.observations if o.date > as_of), None)
     kpis = {k: (kpi_value(latest, k) if latest is not None else None) for k, _ in _ratchet_kpis(deal)}
+    period_status = next((p.status for p in facility.periods if latest is not None and p.label == latest.period),
+                         None)
     return {
         "deal_id": deal.id, "name": deal.name, "borrower": deal.borrower, "facility_id": facility.id,
         "facility": facility.name,
@@ -388,6 +390,9 @@ def deal_row(document: dict, facility: Facility, as_of: dt.date, rules: StatusRu
         "margin_reason": margin["reason"], "margin_assumed": margin["assumed"],
         "status": status.code, "status_reason": status.reason, "status_kpi": status.kpi,
         "status_value": status.value, "status_spt": status.spt, "status_date": status.date,
+        # issue 12: figures not verified are indicative (the status and index rest on them, the margin never does)
+        "period_status": period_status,
+        "indicative": latest is not None and period_status != "verified",
     }
 
 
@@ -429,10 +434,29 @@ def load_portfolio(store, actor: str, as_of: dt.date) -> tuple[list[dict], list[
         try:
             doc = apply_spt_records(store.load_deal_document(s.deal_id), store.targets(s.deal_id))
             fac = store.load_facility(s.facility_id)
-            rows.append(cached_deal_row(doc, fac.model_dump_json(), as_of))
+            row = dict(cached_deal_row(doc, fac.model_dump_json(), as_of))
+            rows.append(on_record(store, row, doc, as_of))
         except InputError as exc:
             problems.append((s.deal_id, exc))
     return rows, problems
+
+
+def on_record(store, row: dict, document: dict, as_of: dt.date) -> dict:
+    """The row with the margin in force taken from the deal book's record (issue 12) when the deal has one: the
+    recorded changes a second credit officer approved for the past (:func:`workflows.evaluate_deal` on a
+    :class:`workflows.StoreSource`), never a margin computed from figures that are only reported.
+    ``margin_source`` says which: ``record`` or ``figures``."""
+    import workflows
+
+    if not (store.monitoring_records(row["deal_id"]) or store.margin_change_records(row["deal_id"])):
+        return {**row, "margin_source": "figures"}
+    from finance.deal import deal_from_dict
+
+    deal = deal_from_dict(document, file=f"deal {row['deal_id']}")
+    ev = workflows.evaluate_deal(deal, workflows.StoreSource(store), as_of=as_of)
+    m = _margin_at(ev.run(["met", "missed"]), as_of)
+    return {**row, "margin_bp": m["margin_bp"], "adjustment_bp": m["adjustment_bp"], "margin_reason": m["reason"],
+            "margin_assumed": m["assumed"], "margin_source": "record"}
 
 
 # --------------------------------------------------------------------------------- table, filters, totals, Excel
@@ -443,7 +467,7 @@ def portfolio_frame(rows: list[dict]) -> pd.DataFrame:
     cols = ["deal_id", "name", "borrower", "facility_id", "facility", "facility_zh", "currency", "amount", "outstanding",
             "period", "index", "grade", "trend", "trend_periods", "kpis", "next_observation", "next_spt",
             "margin_bp", "adjustment_bp", "margin_reason", "margin_assumed", "status", "status_reason",
-            "status_kpi", "status_value", "status_spt", "status_date"]
+            "status_kpi", "status_value", "status_spt", "status_date", "period_status", "indicative", "margin_source"]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -406,7 +406,8 @@ class Issued:
 
 def issue(store, actor: str, deal_doc: dict, facility, period: str, verified: dict[str, float],
           engagement: dict, verifier: dict, progress=lambda step: None) -> Issued:
-    """Build, render, sign, check and store a statement (``save_statement(..., issue=True)``).
+    """Build, render, sign, check and store a statement (``save_statement(..., issue=True)``), then record the
+    observation it certifies in the deal book (:func:`workflows.monitoring.record_statement`).
 
     ``progress(step)`` is called with ``"build"``, ``"sign"``, ``"check"``, ``"save"`` before each step.
 
@@ -440,6 +441,11 @@ def issue(store, actor: str, deal_doc: dict, facility, period: str, verified: di
     info = store.save_statement(actor, signed.statement_id, facility_id=facility.id, pdf=pdf,
                                 signature_status=SIGNED_STATUS, deal_id=deal_doc["id"], period_label=str(period),
                                 issue=True)
+    # the loan's record (issue 12): the verified KPI values, SPTs met / missed, statement id and SHA-256; a credit
+    # officer prepares the margin change on the Margin changes page and a second one approves it
+    from workflows.monitoring import record_statement
+
+    record_statement(store, actor, deal_doc["id"], signed, info)
     return Issued(statement_id=signed.statement_id, pdf=pdf, content_sha256=content_sha256(signed),
                   demo_identity=identity.demo, build_s=t1 - t0, sign_s=t2 - t1, check_status=rep.status,
                   info=info)

@@ -800,7 +800,8 @@ def _future_adjustment(deal, i: int, outcome) -> float:
 
 
 def recorded_run(deal, observations: list[RecordedObservation], as_of: dt.date,
-                 scenarios: list[str] | tuple[str, ...] = ("none",)) -> RecordedRun:
+                 scenarios: list[str] | tuple[str, ...] = ("none",), *,
+                 approved: set[tuple[dt.date, str]] | None = None) -> RecordedRun:
     """Recorded margins for the past, the ratchet under one or more scenarios for the future.
 
     Parameters
@@ -814,6 +815,10 @@ def recorded_run(deal, observations: list[RecordedObservation], as_of: dt.date,
         or the name of one of the deal's ``[[scenarios]]`` (its outcome for each future observation). Future
         certificates are assumed delivered on their due date (:func:`finance.ratchet.margin_events`). Reported
         (indicative) figures are never used.
+    approved : set of (datetime.date, str), optional
+        Maker-checker (issue 12): only the recorded changes whose ``(observation_date, kind)`` is in this set
+        take effect; the others are pending approval and leave the margin as it was (their observation gets no
+        future assumption either). None = every recorded change takes effect.
 
     Returns
     -------
@@ -838,6 +843,13 @@ def recorded_run(deal, observations: list[RecordedObservation], as_of: dt.date,
     if "none" in scenarios and len(scenarios) > 1:
         raise InputError("'none' (no future change) can only be the single scenario", field="scenarios")
     st = _state(deal, observations, as_of)
+    if approved is not None:
+        kept = [(e, k) for e, k in st.events if (deal.observations[e.observation].date, k) in approved]
+        adj0 = st.adj.copy()
+        for i in st.verified:
+            if not any(e.observation == i and k != "reporting_failure" for e, k in kept):
+                adj0[i] = 0.0   # pending: its verified result counts nowhere (also not in a cumulative total)
+        st = dataclasses.replace(st, events=kept, adj=adj0)
     loan = deal.loan.resolved()
     r = deal.ratchet
     n = len(deal.observations)
@@ -872,7 +884,8 @@ def recorded_run(deal, observations: list[RecordedObservation], as_of: dt.date,
     return RecordedRun(plan, scenarios, reg, notes)
 
 
-def recorded_schedule(deal, observations: list[RecordedObservation], as_of: dt.date, future: str = "none"):
+def recorded_schedule(deal, observations: list[RecordedObservation], as_of: dt.date, future: str = "none", *,
+                      approved: set[tuple[dt.date, str]] | None = None):
     """Cash-flow schedule on the record: recorded margins for the past, the ratchet for the future.
 
     Parameters
@@ -883,6 +896,8 @@ def recorded_schedule(deal, observations: list[RecordedObservation], as_of: dt.d
     future : str
         One future scenario (see :func:`recorded_run`): ``none`` (the margin in force stays), ``met``, ``missed``
         or a scenario of the deal.
+    approved : set of (datetime.date, str), optional
+        See :func:`recorded_run`.
 
     Returns
     -------
@@ -892,5 +907,5 @@ def recorded_schedule(deal, observations: list[RecordedObservation], as_of: dt.d
     """
     from finance.schedule import price, schedule_frame
 
-    run = recorded_run(deal, observations, as_of, [future])
+    run = recorded_run(deal, observations, as_of, [future], approved=approved)
     return schedule_frame(run.plan, price(run.plan, run.regime_adj_bp), 0, run.notes)

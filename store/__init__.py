@@ -25,7 +25,10 @@ from store.records import (
     DealSummary,
     FacilitySaveReport,
     FigureRecord,
+    MarginChangeRecord,
     MethodologyInfo,
+    MonitoringRecord,
+    NoticeRecord,
     StatementInfo,
     TargetRecord,
 )
@@ -34,6 +37,7 @@ from store.roles import PERMISSIONS, ROLES
 __all__ = [
     "open_store", "Store", "deal_columns",
     "StoreError", "PermissionDenied", "StaleWriteConflict", "ImmutableRecordError", "NotFound",
-    "Actor", "AuditEntry", "DealInfo", "DealSummary", "FacilitySaveReport", "FigureRecord", "MethodologyInfo",
+    "Actor", "AuditEntry", "DealInfo", "DealSummary", "FacilitySaveReport", "FigureRecord", "MarginChangeRecord", "MethodologyInfo",
+    "MonitoringRecord", "NoticeRecord",
     "StatementInfo", "TargetRecord", "PERMISSIONS", "ROLES",
 ]

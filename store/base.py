@@ -42,12 +42,17 @@ from store.schema import (
     AuditRow,
     BaselineRow,
     DealRow,
+    DealVersionRow,
     EngagementRow,
     FacilityOperator,
     FacilityRow,
     FigureRow,
+    MarginChangeDecisionRow,
+    MarginChangeRecordRow,
     MarginChangeRow,
+    MarginNoticeRow,
     MethodologyRow,
+    MonitoringRecordRow,
     ObservationRow,
     SptRow,
     StatementRow,
@@ -99,6 +104,9 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
             what = f"methodology {obj.id} {obj.version} is immutable; save a new version"
         elif isinstance(obj, (BaselineRow, SptRow, ObservationRow, MarginChangeRow)):
             what = f"{obj.__tablename__} keep their history; record a new row that supersedes the old one"
+        elif isinstance(obj, (DealVersionRow, MonitoringRecordRow, MarginChangeRecordRow, MarginChangeDecisionRow,
+                              MarginNoticeRow)):
+            what = f"{obj.__tablename__} keep their history; record a new row instead"
         elif isinstance(obj, (TargetsSettingsRow, EngagementRow)):
             what = f"{obj.__tablename__} are versioned; save a new version instead"
         if what:

@@ -32,6 +32,7 @@ from store.facilities import FacilitiesMixin
 from store.inputs import InputsMixin
 from store.intervals import IntervalsMixin
 from store.methodologies import MethodologiesMixin
+from store.monitoring import MonitoringMixin
 from store.statements import StatementsMixin
 from store.users import UsersMixin
 from store.verification import VerificationMixin
@@ -40,7 +41,7 @@ __all__ = ["Store", "open_store", "deal_columns"]
 
 
 class Store(UsersMixin, MethodologiesMixin, FacilitiesMixin, VerificationMixin, DealsMixin, StatementsMixin,
-            AuditMixin, InputsMixin, IntervalsMixin, StoreBase):
+            AuditMixin, InputsMixin, IntervalsMixin, MonitoringMixin, StoreBase):
     """The deal book on one database (SQLite file or PostgreSQL).
 
     Use :func:`open_store` to create one. Methods return plain records (:mod:`store.records`), pydantic

@@ -27,7 +27,10 @@ from store.records import (
 from store.schema import (
     BaselineRow,
     DealRow,
+    DealVersionRow,
     FacilityRow,
+    MarginChangeDecisionRow,
+    MarginChangeRecordRow,
     MarginChangeRow,
     ObservationRow,
     RatchetTermsRow,
@@ -97,7 +100,7 @@ class DealsMixin(StoreBase):
     """Deals and what is recorded against them (credit officer)."""
 
     def save_deal(self, actor: str, document: Mapping, *, expected_version: int | None = None,
-                  file: str | None = None) -> DealInfo:
+                  file: str | None = None, reason: str | None = None, kind: str | None = None) -> DealInfo:
         """Create (``expected_version=None``) or update a deal from its TOML document (credit officer).
 
         The document is stored as it is (:func:`store.tomlio.to_json`) with its indexed columns
@@ -114,7 +117,15 @@ class DealsMixin(StoreBase):
             If the stored version is not ``expected_version`` (someone saved in between); nothing is written.
         PermissionDenied
             If ``actor`` is not a credit officer.
+
+        Notes
+        -----
+        Every version saved is also kept in ``deal_versions`` (:meth:`deal_versions`) with ``reason`` and
+        ``kind`` (``created``, ``updated``, or ``amended`` for an SLLP recalculation, which needs a reason).
         """
+        if kind == "amended" and not (reason or "").strip():
+            raise InputError("an amendment needs a reason (acquisition, disposal, methodology change, restatement)",
+                             field="reason")
         cols = deal_columns(document, file=file)
         if self.deal_validator is not None:
             self.deal_validator(document, file=file)
@@ -122,9 +133,9 @@ class DealsMixin(StoreBase):
         with self._write() as s:
             a = self._actor(s, actor)
             self._require(a, "deal.save")
-            return self._save_deal(s, a, cols, doc, expected_version, file)
+            return self._save_deal(s, a, cols, doc, expected_version, file, reason, kind)
 
-    def _save_deal(self, s, a, cols, doc, expected_version, file) -> DealInfo:
+    def _save_deal(self, s, a, cols, doc, expected_version, file, reason=None, kind=None) -> DealInfo:
         self._facility_row(s, cols["facility_id"], file=file, field="facility")
         row = s.get(DealRow, cols["id"])
         now = _now()
@@ -137,6 +148,8 @@ class DealsMixin(StoreBase):
             s.add(row)
             s.flush()
             self._audit(s, a, "deal.create", "deal", cols["id"], None, {**cols, "document": doc})
+            s.add(DealVersionRow(deal_id=cols["id"], version=row.version, document=doc, reason=reason,
+                                 kind=kind or "created", created_at=now, created_by=a.username))
         else:
             if row is None:
                 raise NotFound(f"no deal {cols['id']!r} to update; save it with expected_version=None to create it",
@@ -151,7 +164,10 @@ class DealsMixin(StoreBase):
             row.document = doc
             row.updated_at, row.updated_by = now, a.username
             s.flush()  # UPDATE ... WHERE version = expected: StaleDataError if another writer got there first
-            self._audit(s, a, "deal.update", "deal", cols["id"], before, {**cols, "document": doc})
+            self._audit(s, a, "deal.amend" if kind == "amended" else "deal.update", "deal", cols["id"], before,
+                        {**cols, "document": doc, "version": row.version, "reason": reason})
+            s.add(DealVersionRow(deal_id=cols["id"], version=row.version, document=doc, reason=reason,
+                                 kind=kind or "updated", created_at=now, created_by=a.username))
         ratchet = doc.get("ratchet")
         rrow = s.get(RatchetTermsRow, cols["id"])
         if isinstance(ratchet, dict):
@@ -187,6 +203,16 @@ class DealsMixin(StoreBase):
             if row is None:
                 raise NotFound(f"no deal {deal_id!r}", field="deal.id", value=deal_id)
             return from_json(row.document)
+
+    def deal_versions(self, deal_id: str) -> list[dict]:
+        """Every saved version of a deal, oldest first: ``version``, ``kind`` (created / updated / amended),
+        ``reason``, ``created_at``, ``created_by`` and the ``document`` as saved (TOML mapping)."""
+        with self._read() as s:
+            self._deal_row(s, deal_id)
+            rows = s.scalars(select(DealVersionRow).where(DealVersionRow.deal_id == deal_id)
+                             .order_by(DealVersionRow.version, DealVersionRow.id))
+            return [dict(version=r.version, kind=r.kind, reason=r.reason, created_at=r.created_at,
+                         created_by=r.created_by, document=from_json(r.document)) for r in rows]
 
     def deal_ids(self) -> list[str]:
         with self._read() as s:
@@ -352,7 +378,10 @@ class DealsMixin(StoreBase):
             return row.id
 
     def portfolio_summary(self, actor: str) -> list[DealSummary]:
-        """One row per deal: terms, current margin [bp] and the latest observation (one query).
+        """One row per deal: terms, current margin [bp] and the latest observation.
+
+        The current margin is the latest **approved** margin change of the monitoring loop in force today
+        (``margin_change_records``), else the latest ``margin_changes`` row, else the contractual margin.
 
         Roles: credit officer, verifier, admin.
         """
@@ -377,9 +406,21 @@ class DealsMixin(StoreBase):
                  .outerjoin(obs_rank, and_(obs_rank.c.deal_id == DealRow.id, obs_rank.c.rn == 1))
                  .outerjoin(mc_rank, and_(mc_rank.c.deal_id == DealRow.id, mc_rank.c.rn == 1))
                  .order_by(DealRow.id))
+            # margin changes of the monitoring loop (issue 12): only approved ones, in force today
+            today = _now().date()
+            approved = {}
+            aq = (select(MarginChangeRecordRow.deal_id, MarginChangeRecordRow.margin_after_bp)
+                  .join(MarginChangeDecisionRow, MarginChangeDecisionRow.change_id == MarginChangeRecordRow.id)
+                  .where(MarginChangeDecisionRow.decision == "approved",
+                         MarginChangeRecordRow.effective_date <= today)
+                  .order_by(MarginChangeRecordRow.effective_date, MarginChangeRecordRow.id))
+            for did, m in s.execute(aq):
+                approved[did] = m
             out = []
             for r in s.execute(q):
                 r = list(r)
+                if r[0] in approved:
+                    r[7] = approved[r[0]]
                 if r[7] is None:
                     r[7] = r[6]
                 out.append(DealSummary(*r))

@@ -24,7 +24,9 @@ from sqlalchemy import Engine, text
 
 #: tables never updated in place by the app (rows are appended; triggers refuse UPDATE/DELETE as well)
 APPEND_ONLY = frozenset({"audit_log", "figures", "methodologies", "baselines", "spts", "observations",
-                         "margin_changes", "targets_settings", "engagements", "interval_series"})
+                         "margin_changes", "targets_settings", "engagements", "interval_series",
+                         "deal_versions", "monitoring_records", "margin_change_records", "margin_change_decisions",
+                         "margin_notices"})
 #: tables the app deletes rows from (role changes, operator assignments, a deal's removed ratchet table)
 DELETABLE = frozenset({"user_roles", "facility_operators", "ratchet_terms"})
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

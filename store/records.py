@@ -135,3 +135,67 @@ class AuditEntry:
     entity_key: str
     before: dict | None
     after: dict | None
+
+
+@dataclass(frozen=True)
+class MonitoringRecord:
+    """A recorded observation of a deal (``monitoring_records``): verified (from an issued statement) or reported.
+
+    ``kpis`` [KPI unit], ``outcomes`` (met / band / missed per KPI); ``created`` is False when the call found the
+    statement already recorded and wrote nothing.
+    """
+
+    id: int
+    deal_id: str
+    observation_date: dt.date
+    status: str
+    kpis: dict
+    outcomes: dict
+    grade: str | None
+    statement_id: str | None
+    statement_sha256: str | None
+    certificate_delivered: dt.date | None
+    reported_on: dt.date | None
+    supersedes_id: int | None
+    created_at: dt.datetime
+    created_by: str
+    created: bool = True
+
+
+@dataclass(frozen=True)
+class MarginChangeRecord:
+    """A margin change prepared from the record, with its state: ``prepared`` (awaiting a second credit officer),
+    ``approved`` (in force from ``effective_date``) or ``rejected``. Margins [bp]."""
+
+    id: int
+    deal_id: str
+    change_key: str
+    attempt: int
+    observation_date: dt.date
+    kind: str
+    effective_date: dt.date
+    adjustment_bp: float
+    margin_before_bp: float
+    margin_after_bp: float
+    record_id: int | None
+    change: dict
+    prepared_at: dt.datetime
+    prepared_by: str
+    state: str
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    note: str | None = None
+    created: bool = True
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    """A margin-change notice as kept (JSON document; the PDF by :meth:`store.Store.notice_pdf`)."""
+
+    id: int
+    change_id: int
+    notice_id: str
+    document: dict
+    sha256: str | None
+    created_at: dt.datetime
+    created_by: str

@@ -26,6 +26,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "target.save": frozenset({"credit_officer"}),      # baselines and SPTs
     "observation.record": frozenset({"credit_officer"}),
     "margin.record": frozenset({"credit_officer"}),
+    "monitoring.record": frozenset({"verifier", "credit_officer"}),  # observation recorded from a statement
+    "margin.prepare": frozenset({"credit_officer"}),   # maker: prepares a margin change from the record
+    "margin.approve": frozenset({"credit_officer"}),   # checker: a second credit officer approves / rejects
+    "notice.save": frozenset({"credit_officer"}),      # margin-change notices sent to loan operations
     "simulation.save": frozenset({"operator", "credit_officer"}),
     "statement.save": frozenset({"verifier"}),
     "statement.issue": frozenset({"verifier"}),

@@ -408,3 +408,100 @@ class IntervalSeriesRow(Base):
     source: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     created_by: Mapped[str] = mapped_column(String(64))
+
+
+# ------------------------------------------------------------------ the monitoring loop (issue 12, 0005_monitoring)
+
+
+class DealVersionRow(Base):
+    """Every saved version of a deal document, with the reason of an amendment (append-only).
+
+    ``deals`` holds the current version; this table keeps each one (the first with ``reason`` NULL or
+    "created"), so an amended deal's old terms stay readable.
+    """
+
+    __tablename__ = "deal_versions"
+    __table_args__ = (UniqueConstraint("deal_id", "version", name="uq_deal_versions_deal_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))         # created | updated | amended
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class MonitoringRecordRow(Base):
+    """What the deal book recorded for one observation date of a deal (append-only).
+
+    ``status = 'verified'``: from an issued statement (its id and the PDF's SHA-256, the certificate delivery
+    date), one row per statement (``statement_id`` unique: the same statement is never recorded twice).
+    ``status = 'reported'``: the operator's figures before verification (indicative only). A later record of
+    the same date and status supersedes the earlier one (``supersedes_id``), e.g. after a restated statement.
+    """
+
+    __tablename__ = "monitoring_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
+    observation_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    kpis: Mapped[dict[str, Any]] = mapped_column(JSON)
+    outcomes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    grade: Mapped[str | None] = mapped_column(String(20))
+    statement_id: Mapped[str | None] = mapped_column(ForeignKey("statements.id"), unique=True)
+    statement_sha256: Mapped[str | None] = mapped_column(String(64))
+    certificate_delivered: Mapped[dt.date | None] = mapped_column(Date)
+    reported_on: Mapped[dt.date | None] = mapped_column(Date)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_records.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class MarginChangeRecordRow(Base):
+    """A margin change prepared by a credit officer from the record (append-only; its decision is a row of
+    ``margin_change_decisions``). ``change_key`` names the change (deal / observation date / kind / statement)
+    and ``attempt`` counts preparations of it (a new one only after a rejection)."""
+
+    __tablename__ = "margin_change_records"
+    __table_args__ = (UniqueConstraint("change_key", "attempt", name="uq_margin_change_records_key_attempt"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), index=True)
+    change_key: Mapped[str] = mapped_column(String(300))
+    attempt: Mapped[int] = mapped_column(Integer)
+    observation_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(30))
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    adjustment_bp: Mapped[float] = mapped_column(Double)
+    margin_before_bp: Mapped[float] = mapped_column(Double)
+    margin_after_bp: Mapped[float] = mapped_column(Double)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_records.id"))
+    change: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prepared_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    prepared_by: Mapped[str] = mapped_column(String(64))
+
+
+class MarginChangeDecisionRow(Base):
+    """The second credit officer's decision on a prepared margin change (one per change, append-only)."""
+
+    __tablename__ = "margin_change_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("margin_change_records.id"), unique=True)
+    decision: Mapped[str] = mapped_column(String(20))     # approved | rejected
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    decided_by: Mapped[str] = mapped_column(String(64))
+
+
+class MarginNoticeRow(Base):
+    """A margin-change notice as sent to loan operations: PDF and JSON (append-only)."""
+
+    __tablename__ = "margin_notices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("margin_change_records.id"), index=True)
+    notice_id: Mapped[str] = mapped_column(String(200))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))

@@ -42,7 +42,21 @@ results=None) -> SimulationRun``    one run (``.sim``, ``.values``, ``.observati
 ``simulated_years(deal) -> list[int]``
 ``build_statement(deal, source, period, verifier=None, engagement=None, *, facility=None, methodology=None,
 today=None) -> finance.statement.VerificationStatement``
+``evaluate_deal(..., as_of=None)`` on the deal book with verified records: the recorded, *approved* margins for
+    the past, the ratchet for the future (``.on_record``, ``.indicative``, ``.basis()``)
 ``named(origin)``                 context manager: InputErrors raised inside name ``origin`` as their file
+
+Monitoring loop (:mod:`workflows.monitoring`, issue 12)
+--------------------------------------------------------
+``issue_statement(store, deal_id, period, *, actor, prepared_by=None, ...) -> IssuedStatement``
+    build → sign → save (issued, SHA-256) → record the observation → prepare the margin change(s)
+``prepare_changes(store, actor, deal_id, *, as_of)``, ``record_late_certificates(store, actor, as_of)``
+``approve(store, actor, change_id)`` / ``reject(store, actor, change_id, reason=)``   (four eyes)
+``notice(store, actor, deal_id, observation_date, *, as_of) -> list[IssuedNotice]``
+``due(store, as_of, days=None)``, ``deal_history(store, actor, deal_id) -> DealHistory`` (``.to_csv()``),
+``facility_history(store, actor, facility_id)``
+``amend_deal(store, actor, deal_id, event, *, facility_after=None) -> Amendment``   SLLP recalculation
+``margin_changes(store, deal, as_of) -> list[ChangeView]``, ``recorded_observations(store, deal_id)``
 
 Settings (:mod:`workflows.settings`)
 ------------------------------------
@@ -51,6 +65,26 @@ Settings (:mod:`workflows.settings`)
 widgets start from it (nobody reads defaults off argparse).
 """
 
+from workflows.monitoring import (
+    Amendment,
+    ChangeView,
+    DealHistory,
+    IssuedNotice,
+    IssuedStatement,
+    amend_deal,
+    approve,
+    deal_history,
+    due,
+    facility_history,
+    issue_statement,
+    margin_changes,
+    notice,
+    prepare_changes,
+    record_late_certificates,
+    record_statement,
+    recorded_observations,
+    reject,
+)
 from workflows.pipeline import (
     DealEvaluation,
     SimulationReport,
@@ -78,4 +112,7 @@ __all__ = [
     "StoreSource", "TargetInputs", "TargetsReport", "build_statement", "deal_scorer", "evaluate_deal", "facility_of",
     "load_target_inputs", "named", "observation_results", "score", "simulate", "simulate_run", "simulated_years",
     "targets",
+    "Amendment", "ChangeView", "DealHistory", "IssuedNotice", "IssuedStatement", "amend_deal", "approve",
+    "deal_history", "due", "facility_history", "issue_statement", "margin_changes", "notice", "prepare_changes",
+    "record_late_certificates", "record_statement", "recorded_observations", "reject",
 ]

@@ -11,6 +11,7 @@ only (not the finance, forecasting and statement stack): the CLI starts in well 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from dataclasses import dataclass, field
 
 from common.errors import InputError, InputErrors
@@ -145,9 +146,65 @@ class DealEvaluation:
     deal: object
     results: dict = field(default_factory=dict)
     origin: str | None = None
+    recorded: list | None = None
+    approved: set | None = None
+    as_of: dt.date | None = None
+    changes: list = field(default_factory=list)
+    period_status: dict = field(default_factory=dict)
+
+    @property
+    def on_record(self) -> bool:
+        """True when the deal book holds verified records for the deal: the past is priced on the recorded,
+        approved margins (:func:`finance.monitoring.recorded_run`), not on the facility's figures."""
+        return self.recorded is not None
+
+    @property
+    def indicative(self) -> list:
+        """Changes computed from figures that are only reported (``finance.monitoring.MarginChange`` with
+        status ``indicative``): shown, labelled, never in force."""
+        return [c for c in self.changes if c.status == "indicative"]
+
+    def basis(self) -> dict:
+        """``{observation date: basis}`` of each observation's margin: ``verified, approved``, ``verified,
+        approval pending``, ``reporting failure, approved`` / ``… pending``, ``indicative (reported figures)``,
+        ``scored from facility figures`` (no record: the file form) or ``future``."""
+        out = {}
+        for o in self.deal.observations:
+            mine = [c for c in self.changes if c.observation_date == o.date]
+            rec = [c for c in mine if c.status != "indicative"]
+            if rec:
+                c = rec[-1]
+                what = "reporting failure" if c.kind == "reporting_failure" else "verified"
+                ok = (o.date, c.kind) in (self.approved or set())
+                out[o.date] = f"{what}, {'approved' if ok else 'approval pending'}"
+            elif mine:
+                out[o.date] = "indicative (reported figures)"
+            elif not self.on_record and o.period and o.period in self.results:
+                st_ = self.period_status.get(o.period)
+                out[o.date] = ("verified facility figures (not on the record)" if st_ == "verified" else
+                               f"INDICATIVE: {st_ or 'unverified'} figures of period {o.period}, not verified")
+            else:
+                out[o.date] = "future"
+        return out
+
+    def _recorded_run(self, scenarios: list[str]):
+        from finance.deal import DealRun
+        from finance.monitoring import recorded_run
+
+        with named(self.origin):
+            # on the record "actual" is what was recorded: no assumption for the observations still to come
+            scenarios = ["none" if n == "actual" else n for n in scenarios]
+            run = recorded_run(self.deal, self.recorded, self.as_of, scenarios, approved=self.approved)
+        return DealRun(self.deal, run.plan, run.names, run.regime_adj_bp, [run.notes] * len(run.names))
 
     def schedule(self, scenario: str | None = None):
-        """:func:`finance.deal.deal_schedule` under ``scenario`` (default the deal's ``default_scenario``)."""
+        """:func:`finance.deal.deal_schedule` under ``scenario`` (default the deal's ``default_scenario``); on the
+        record (:attr:`on_record`) the recorded, approved margins for the past and ``scenario`` for the future."""
+        if self.on_record:
+            from finance.schedule import price, schedule_frame
+
+            run = self._recorded_run([scenario or self.deal.default_scenario or "none"])
+            return schedule_frame(run.plan, price(run.plan, run.regime_adj_bp), 0, run.notes[0])
         from finance.deal import deal_schedule
 
         with named(self.origin):
@@ -155,22 +212,48 @@ class DealEvaluation:
 
     def valuation(self, discount_rate_pct: float | None = DEFAULTS.discount_rate_pct,
                   scenarios: list[str] | None = None):
-        """:func:`finance.deal.deal_valuation` (discount rate [% p.a.], None = the loan's own rate)."""
+        """:func:`finance.deal.deal_valuation` (discount rate [% p.a.], None = the loan's own rate); on the record
+        the recorded, approved margins for the past and the scenarios for the future."""
+        if self.on_record:
+            from finance.valuation import value
+
+            deal = self.deal
+            names = scenarios or [s.name for s in deal.scenarios] or ["met", "missed"]
+            probs = None
+            if deal.scenarios and names == [s.name for s in deal.scenarios]:
+                probs = [s.probability for s in deal.scenarios]
+            run = self._recorded_run(names)
+            with named(self.origin):
+                return value(run.plan, run.regime_adj_bp, names=names, probabilities=probs,
+                             discount_rate_pct=discount_rate_pct, valuation_date=deal.valuation_date,
+                             verification_cost_per_year=deal.verification_cost_per_year,
+                             verification_dates=[o.certificate_due for o in deal.observations])
         from finance.deal import deal_valuation
 
         with named(self.origin):
             return deal_valuation(self.deal, discount_rate_pct, results=self.results, scenarios=scenarios)
 
     def run(self, scenarios: list[str]):
-        """:func:`finance.deal.run_deal`: the plan and regime adjustments of ``scenarios``."""
+        """:func:`finance.deal.run_deal`: the plan and regime adjustments of ``scenarios`` (on the record:
+        :func:`finance.monitoring.recorded_run`)."""
+        if self.on_record:
+            return self._recorded_run(list(scenarios))
         from finance.deal import run_deal
 
         with named(self.origin):
             return run_deal(self.deal, scenarios, self.results)
 
 
-def evaluate_deal(deal, source=None, *, facility=None, methodology=None) -> DealEvaluation:
+def evaluate_deal(deal, source=None, *, facility=None, methodology=None, as_of: dt.date | None = None
+                  ) -> DealEvaluation:
     """Score what the deal's observations need and return the deal ready to schedule and value.
+
+    On the deal book (a source with a ``store``) holding verified records or prepared margin changes of the deal
+    (issue 12), the past is
+    priced on the recorded margins a second credit officer **approved** and the future on the ratchet
+    (:func:`finance.monitoring.recorded_run`); reported-only figures give indicative changes
+    (:attr:`DealEvaluation.indicative`) that never change the margin in force. Otherwise (the file form, or no
+    verified record yet) each observation is scored from the facility's figures as before.
 
     Parameters
     ----------
@@ -180,6 +263,8 @@ def evaluate_deal(deal, source=None, *, facility=None, methodology=None) -> Deal
         names a facility period).
     facility : index.models.Facility, optional
     methodology : index.methodology.Methodology, optional
+    as_of : datetime.date, optional
+        Day of the record (default today).
 
     Raises
     ------
@@ -188,14 +273,64 @@ def evaluate_deal(deal, source=None, *, facility=None, methodology=None) -> Deal
     """
     from finance.deal import scored_periods
 
+    store = getattr(source, "store", None)
+    if store is not None and hasattr(store, "monitoring_records"):
+        recs = store.monitoring_records(deal.id)
+        if any(r.status == "verified" for r in recs) or store.margin_change_records(deal.id):
+            from finance.monitoring import margin_events_from_record
+            from workflows.monitoring import approved_changes, margin_changes, recorded_observations
+
+            day = as_of or dt.date.today()
+            origin = source.origin("deal", deal.id)
+            with named(origin):
+                views = margin_changes(store, deal, day)
+                recorded = recorded_observations(store, deal.id)
+                indicative = _reported_observations(deal, source, recorded, facility, methodology)
+                changes = margin_events_from_record(deal, recorded + indicative, day)
+            return DealEvaluation(deal, {}, origin, recorded, approved_changes(store, deal, day, views), day, changes)
+
     origin = source.origin("deal", deal.id) if source is not None else None
     results = {}
+    status = {}
     if scored_periods(deal) and deal.facility is not None:
         with named(origin):
             fac = facility if facility is not None else facility_of(deal, source)
             meth = methodology if methodology is not None else source.methodology()
             results = observation_results(deal, fac, meth)
-    return DealEvaluation(deal, results, origin)
+            status = {p.label: p.status for p in fac.periods}
+    return DealEvaluation(deal, results, origin, period_status=status)
+
+
+def _reported_observations(deal, source, recorded, facility=None, methodology=None) -> list:
+    """Indicative records of the observations the deal book has no record for but whose facility period holds
+    figures that are not verified: scored as they stand (``status="reported"``), so that
+    :func:`finance.monitoring.margin_events_from_record` shows them as *indicative* changes, never in force."""
+    from finance.deal import scored_periods
+    from finance.monitoring import RecordedObservation
+
+    if not scored_periods(deal) or deal.facility is None:
+        return []
+    fac = facility if facility is not None else facility_of(deal, source)
+    have = {p.label: p for p in fac.periods}
+    done = {r.observation_date for r in recorded}
+    todo = [o for o in deal.observations if o.period and o.period in have and o.date not in done
+            and have[o.period].status != "verified"]
+    if not todo:
+        return []
+    scorer = deal_scorer(deal, methodology if methodology is not None else source.methodology())
+    out = []
+    for o in todo:
+        res = scorer(fac, have[o.period])
+        kpis = {"index": res.total, "core": res.core}
+        for k in (o.spt or {}):
+            if k not in kpis and k != "grade":
+                try:
+                    kpis[k] = res.kpi(k)
+                except KeyError:
+                    kpis[k] = None
+        out.append(RecordedObservation(deal_id=deal.id, observation_date=o.date, status="reported", kpis=kpis,
+                                       grade=res.grade))
+    return out
 
 
 # ----------------------------------------------------------------------------------------- targets

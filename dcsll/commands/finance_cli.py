@@ -62,7 +62,8 @@ def run_cashflows(args: argparse.Namespace) -> int:
     import workflows
 
     deal, source = deal_source(args)
-    sched = workflows.evaluate_deal(deal, source).schedule(args.scenario)
+    ev = workflows.evaluate_deal(deal, source)
+    sched = ev.schedule(args.scenario)
     df = sched.frame
     if args.csv:
         sched.to_csv(args.csv)
@@ -73,6 +74,9 @@ def run_cashflows(args: argparse.Namespace) -> int:
         for r in out["rows"]:
             for k in ("start", "end", "payment_date", "fixing_date"):
                 r[k] = r[k][:10]
+        if ev.on_record:  # the deal book's record (issue 12): what each observation's margin rests on
+            out["margin_basis"] = {d.isoformat(): b for d, b in ev.basis().items()}
+            out["indicative"] = [c.model_dump(mode="json") for c in ev.indicative]
         print(json.dumps(out, indent=1, ensure_ascii=False))
         return 0
     import pandas as pd
@@ -91,6 +95,15 @@ def run_cashflows(args: argparse.Namespace) -> int:
     print("margin changes:")
     for _, r in changes.iterrows():
         print(f"  from {r.start.date()}: {r.reason}")
+    basis = {d: b for d, b in ev.basis().items() if ev.on_record or b != "future"}
+    if basis:
+        print("margin basis (deal book record; only approved changes are in force):" if ev.on_record else
+              "margin basis (scored from the facility file; only verified results move the contractual margin):")
+        for d, b in basis.items():
+            print(f"  observation {d}: {b}")
+        for c in ev.indicative:
+            print(f"  INDICATIVE (reported, not verified) {c.observation_date}: {c.margin_after_bp:g} bp from "
+                  f"{c.effective_date} if verified as reported; not in force")
     if args.csv:
         print(f"wrote {args.csv}", file=sys.stderr)
     return 0

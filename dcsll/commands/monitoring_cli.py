@@ -1,4 +1,9 @@
-"""``dcsll due`` and ``dcsll notice``: the annual monitoring loop on deal files (issue 12).
+"""``dcsll due`` and ``dcsll notice``: the annual monitoring loop on deal files or the deal book (issue 12).
+
+Deal-book form (no DEAL_FILE): ``dcsll due [--deal ID] [--days 90] [--json] [--ics OUT]`` over the deal book's deals
+and their recorded observations (``--record-late --as USER`` first prepares the "all missed" step-up of every
+overdue certificate); ``dcsll notice --deal ID --observation DATE [--as USER]`` prints the notice(s) of the
+**approved** change(s), preparer and approver taken from the deal book (kept there with ``--as``).
 
 File form: deal TOML files, plus an optional *records* TOML file with what was recorded per observation (the deal
 book holds the same in its observation records)::
@@ -37,7 +42,13 @@ def register(subparsers) -> None:
         "due", help="due and overdue KPI reports and compliance certificates (next 90 days)",
         description="Per observation date: KPI report due, compliance certificate due and their status "
         "(upcoming / due / overdue / delivered) on --as-of; lists what is overdue or falls due within --days.")
-    p.add_argument("deal_files", nargs="*", metavar="DEAL_FILE", help="deal TOML files (see data/deals/)")
+    p.add_argument("deal_files", nargs="*", metavar="DEAL_FILE",
+                   help="deal TOML files (see data/deals/); none = the deal book")
+    p.add_argument("--deal", action="append", metavar="ID", help="deal-book deal (repeatable; default every deal)")
+    p.add_argument("--record-late", action="store_true",
+                   help="deal book: prepare the 'all missed' step-up of overdue certificates (and cures) first")
+    p.add_argument("--as", dest="actor", default=None, metavar="USER", help="credit officer for --record-late / "
+                   "--as for notice (default $DCSLL_USER)")
     p.add_argument("--records", metavar="FILE", help="recorded observations TOML ([[recorded]] tables)")
     p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help="day of the view (default: today)")
     p.add_argument("--days", type=int, default=None, metavar="N",
@@ -52,12 +63,15 @@ def register(subparsers) -> None:
         description="The recorded margin change(s) of one observation date for loan operations / the core "
         "banking system: old and new margin [bp], effective date, reason, statement id and hash, approvers. "
         "A certificate delivered late gives two notices (reporting failure, then cure).")
-    n.add_argument("deal_file", metavar="DEAL_FILE")
-    n.add_argument("--records", required=True, metavar="FILE", help="recorded observations TOML")
+    n.add_argument("deal_file", nargs="?", metavar="DEAL_FILE")
+    n.add_argument("--deal", metavar="ID", help="deal-book deal (instead of DEAL_FILE): the approved changes")
+    n.add_argument("--as", dest="actor", default=None, metavar="USER",
+                   help="deal book: credit officer keeping the notice in the deal book (default $DCSLL_USER)")
+    n.add_argument("--records", metavar="FILE", help="file form: recorded observations TOML")
     n.add_argument("--observation", required=True, type=_date, metavar="DATE", help="observation date")
     n.add_argument("--as-of", type=_date, default=None, metavar="DATE", help="day of the record (default: today)")
-    n.add_argument("--prepared-by", required=True, metavar="USER")
-    n.add_argument("--approved-by", required=True, action="append", metavar="USER", help="repeatable")
+    n.add_argument("--prepared-by", metavar="USER", help="file form (the deal book knows its preparer)")
+    n.add_argument("--approved-by", action="append", metavar="USER", help="file form; repeatable")
     n.add_argument("--issue-date", type=_date, default=None, metavar="DATE", help="default: --as-of")
     n.add_argument("--pdf", metavar="OUT", help="write the bilingual PDF (several notices: OUT-1.pdf, OUT-2.pdf)")
     n.add_argument("--csv", metavar="OUT", help="write the CSV record")
@@ -98,18 +112,37 @@ def run_due(args: argparse.Namespace) -> int:
     from finance.monitoring import due_items, observation_calendar, to_ics
     from index.errors import InputError
 
-    if not args.deal_files:
-        raise InputError("give one or more deal files (DEAL_FILE ...)", field="DEAL_FILE")
     as_of = args.as_of or dt.date.today()
-    deals = [load_deal(f) for f in args.deal_files]
-    records = load_records(args.records) if args.records else []
-    by_deal: dict[str, list] = {}
-    for r in records:
-        by_deal.setdefault(r.deal_id, []).append(r)
-    if args.all:
-        items = [it for d in deals for it in observation_calendar(d, as_of, by_deal.get(d.id))]
+    if not args.deal_files:
+        if args.records:
+            raise InputError("--records goes with DEAL_FILE; the deal book holds its own records", field="--records")
+        import os
+
+        import workflows
+        from dcsll.commands.record_cli import open_book
+
+        book = open_book()
+        if args.record_late:
+            actor = args.actor or os.environ.get("DCSLL_USER")
+            if not actor:
+                raise InputError("--record-late needs the credit officer: --as USER", field="--as")
+            made = workflows.record_late_certificates(book, actor, as_of, args.deal)
+            for c in made:
+                print(f"prepared #{c.id} {c.deal_id} obs {c.observation_date} {c.kind}: {c.margin_before_bp:g} -> "
+                      f"{c.margin_after_bp:g} bp from {c.effective_date}", file=sys.stderr)
+        items = workflows.due(book, as_of, args.days, deal_ids=args.deal, all_dates=args.all)
     else:
-        items = due_items(deals, as_of, args.days, by_deal)
+        if args.deal or args.record_late:
+            raise InputError("--deal / --record-late work on the deal book: leave out DEAL_FILE", field="--deal")
+        deals = [load_deal(f) for f in args.deal_files]
+        records = load_records(args.records) if args.records else []
+        by_deal: dict[str, list] = {}
+        for r in records:
+            by_deal.setdefault(r.deal_id, []).append(r)
+        if args.all:
+            items = [it for d in deals for it in observation_calendar(d, as_of, by_deal.get(d.id))]
+        else:
+            items = due_items(deals, as_of, args.days, by_deal)
     if args.ics:
         with open(args.ics, "wb") as fh:
             fh.write(to_ics(items))
@@ -136,13 +169,34 @@ def run_notice(args: argparse.Namespace) -> int:
     from finance.monitoring import margin_events_from_record
     from finance.notice import notice_to_csv, notice_to_json, notices_for_observation
     from finance.notice_pdf import render_notice_pdf
+    from index.errors import InputError
 
     as_of = args.as_of or dt.date.today()
-    deal = load_deal(args.deal_file)
-    records = [r for r in load_records(args.records) if r.deal_id == deal.id]
-    changes = margin_events_from_record(deal, records, as_of)
-    notices = notices_for_observation(deal, changes, args.observation, prepared_by=args.prepared_by,
-                                      approved_by=args.approved_by, issue_date=args.issue_date or as_of)
+    if (args.deal_file is None) == (args.deal is None):
+        raise InputError("give a DEAL_FILE (with --records) or --deal ID (one of them)", field="DEAL_FILE")
+    if args.deal is not None:
+        import os
+
+        import workflows
+        from dcsll.commands.record_cli import open_book
+
+        if args.records or args.prepared_by or args.approved_by:
+            raise InputError("the deal book knows its records, preparer and approver: leave out --records, "
+                             "--prepared-by and --approved-by with --deal", field="--deal")
+        actor = args.actor or os.environ.get("DCSLL_USER")
+        issued = workflows.notice(open_book(), actor or "", args.deal, args.observation, as_of=as_of,
+                                  issue_date=args.issue_date, lang=args.lang, save=bool(actor))
+        notices = [i.notice for i in issued]
+    else:
+        missing = [o for o, v in (("--records", args.records), ("--prepared-by", args.prepared_by),
+                                  ("--approved-by", args.approved_by)) if not v]
+        if missing:
+            raise InputError(f"the file form needs {', '.join(missing)}", field=missing[0])
+        deal = load_deal(args.deal_file)
+        records = [r for r in load_records(args.records) if r.deal_id == deal.id]
+        changes = margin_events_from_record(deal, records, as_of)
+        notices = notices_for_observation(deal, changes, args.observation, prepared_by=args.prepared_by,
+                                          approved_by=args.approved_by, issue_date=args.issue_date or as_of)
     if args.pdf:
         paths = [args.pdf] if len(notices) == 1 else [
             args.pdf.removesuffix(".pdf") + f"-{k}.pdf" for k in range(1, len(notices) + 1)]

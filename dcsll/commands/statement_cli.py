@@ -12,6 +12,15 @@ import json
 from dcsll.commands._sources import add_deal_args, deal_source
 
 
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "statement", help="issue a signed bilingual verification statement (PDF)",
@@ -29,6 +38,13 @@ def register(subparsers) -> None:
     p.add_argument("--data", metavar="FILE", help="statement data TOML (instead of building from DEAL_FILE)")
     p.add_argument("--cjk-font", default="auto", metavar="auto|cid|PATH",
                    help="CJK font: auto (embedded TrueType if installed), cid (STSong-Light), or a .ttf/.ttc")
+    p.add_argument("--as", dest="actor", default=None, metavar="USER",
+                   help="with --deal: the verifier issuing into the deal book; the statement is stored (issued) and "
+                   "the observation recorded (verified KPI values, SPTs met / missed, statement id and SHA-256)")
+    p.add_argument("--prepared-by", metavar="USER",
+                   help="with --as: credit officer preparing the margin change now (a second one approves)")
+    p.add_argument("--delivered", type=_date, default=None, metavar="DATE",
+                   help="with --as: date the certificate reached the bank (default the statement's issue date)")
     p.set_defaults(func=run_statement)
 
     v = subparsers.add_parser(
@@ -50,6 +66,11 @@ def run_statement(args: argparse.Namespace) -> int:
     from finance.statement_sign import issue_statement, load_identity, write_atomic
 
     vf = load_verifier(args.verifier)
+    if args.actor is not None or args.prepared_by is not None or args.delivered is not None:
+        if args.deal is None or args.actor is None:
+            raise InputError("--as / --prepared-by / --delivered issue into the deal book: give --deal ID and "
+                             "--as VERIFIER", field="--as")
+        return _issue_into_book(args, vf)
     if args.data is None:
         if args.deal_file is None and args.deal is None:
             raise InputError("give a DEAL_FILE, --deal ID or --data FILE", field="DEAL_FILE")
@@ -84,6 +105,39 @@ def run_statement(args: argparse.Namespace) -> int:
 
         cert = dcsll_home() / "demo-signer" / "demo-signer.cert.pem"
         print(f"note: self-signed demo identity; check with: dcsll verify-statement {out} --trust {cert}")
+    return 0
+
+
+def _issue_into_book(args, vf) -> int:
+    """``--deal ID --as VERIFIER``: :func:`workflows.issue_statement` (stored, issued, observation recorded,
+    margin change prepared with ``--prepared-by``)."""
+    import workflows
+    from dcsll.commands.record_cli import open_book
+    from finance.statement_sign import load_identity, write_atomic
+
+    engagement = None
+    if args.engagement is not None:
+        from finance.statement_build import load_engagement
+
+        engagement = load_engagement(args.engagement)
+    book = open_book()
+    out = workflows.issue_statement(book, args.deal, str(args.period), actor=args.actor,
+                                    identity=load_identity(vf.signing), verifier=vf.verifier, engagement=engagement,
+                                    certificate_delivered=args.delivered, prepared_by=args.prepared_by,
+                                    lang=args.lang, cjk_font=args.cjk_font)
+    path = write_atomic(args.out, out.pdf)
+    r = out.record
+    print(f"wrote {path} ({len(out.pdf):,} bytes)")
+    print(f"issued {out.info.id} into the deal book (sha256 {out.info.sha256})")
+    kpis = ", ".join(f"{k} {v:g}" for k, v in r.kpis.items() if isinstance(v, (int, float)))
+    print(f"recorded observation {r.observation_date} (verified): {kpis}; "
+          + ", ".join(f"{k} {v}" for k, v in r.outcomes.items()))
+    for c in out.prepared:
+        print(f"prepared margin change #{c.id} {c.kind}: {c.margin_before_bp:g} -> {c.margin_after_bp:g} bp from "
+              f"{c.effective_date}; a second credit officer approves: dcsll approve --deal {c.deal_id} "
+              f"--change {c.id} --as USER")
+    if not args.prepared_by:
+        print(f"margin change not prepared yet: dcsll prepare --deal {args.deal} --as CREDIT_OFFICER")
     return 0
 
 

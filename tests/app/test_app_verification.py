@@ -5,6 +5,7 @@ with evidence, issuing (same content as ``dcsll statement``) and checking (same 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -132,6 +133,13 @@ def test_record_issue_download_and_check(run_as, own_book, tmp_path):
     sid = "VS-DEMO-ZJK-2025"  # the statement id of the deal book's engagement (seeded from sample_engagement.toml)
     pdf = app_store().statement_pdf(sid)
     assert app_store().statement(sid).status == "issued"
+    # issuing records the observation in the deal book (issue 12): the verified PUE 418,167,360 / 341,000,000 =
+    # 1.2263 (missed), the statement id and the stored PDF's SHA-256
+    (rec,) = app_store().monitoring_records("demo-zjk-sll-2025")
+    assert (rec.status, rec.statement_id, rec.created_by) == ("verified", sid, "verifier")
+    assert rec.kpis["pue"] == pytest.approx(418_167_360 / 341_000_000, abs=5e-4)  # stated to 3 decimals: 1.226
+    assert rec.outcomes["pue"] == "missed"
+    assert rec.statement_sha256 == hashlib.sha256(pdf).hexdigest()
     download = at.get("download_button")[0]
     assert download.proto.label == "Download statement PDF"
 

@@ -105,6 +105,8 @@ def test_bad_records_file_names_field_and_row(tmp_path, capsys):
     assert "bad.toml" in err and "recorded[0]" in err and "statement_id" in err
 
 
-def test_due_needs_deal_files(capsys):
+def test_due_without_files_reads_the_deal_book(capsys, tmp_path, monkeypatch):
+    # no DEAL_FILE: the deal book; an empty (not migrated) one is refused with the advice to upgrade
+    monkeypatch.setenv("DCSLL_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
     assert main(["due", "--as-of", "2026-01-01"]) == 2
-    assert "give one or more deal files" in capsys.readouterr().err
+    assert "dcsll db upgrade" in capsys.readouterr().err

@@ -15,6 +15,7 @@ EXPECTED_TABLES = {
     "audit_log", "ratchet_terms", "baselines", "spts", "observations", "margin_changes", "statements",
     "simulations", "alembic_version",
     "monthly_data", "targets_settings", "lever_presets", "verifiers", "engagements", "interval_series",
+    "deal_versions", "monitoring_records", "margin_change_records", "margin_change_decisions", "margin_notices",
 }
 HEAD = "0006_integrity"
 
@@ -24,7 +25,8 @@ def test_revisions_form_a_chain():
 
     script = ScriptDirectory.from_config(db.alembic_config())
     revs = [r.revision for r in script.walk_revisions()]
-    assert revs == ["0006_integrity", "0004_intervals", "0003_deal_book_inputs", "0002_terms_results", "0001_core"]
+    assert revs == ["0006_integrity", "0005_monitoring", "0004_intervals", "0003_deal_book_inputs", "0002_terms_results",
+                    "0001_core"]
     assert db.head_revision() == HEAD
 
 

@@ -173,6 +173,50 @@ def _intervals(st, u):
     st.save_intervals(u, "zjk-campus", "2025", data)
 
 
+def _monitoring(st, u):
+    st.record_monitoring_observation(u, "perm-base-deal", dt.date(2025, 12, 31), status="reported",
+                                     kpis={"index": 90.0 + next(_n)}, reported_on=dt.date(2026, 2, 1))
+
+
+def _change(i):
+    return {"observation_date": "2025-12-31", "effective_date": "2026-05-06", "kind": "result",
+            "ratchet_adjustment_bp": -10.0, "margin_before_bp": 30.0, "margin_after_bp": 20.0, "n": i}
+
+
+def _prepare(st, u):
+    i = next(_n)
+    st.prepare_margin_change(u, "perm-base-deal", f"perm-base-deal/2025-12-31/result/S{i}", _change(i))
+
+
+def _second_officer(st):
+    from store.demo import user_exists
+
+    if not user_exists(st, "credit2"):
+        st.add_user("admin", "credit2", ["credit_officer"])
+
+
+def _approve_prepare(st):
+    # prepared by another credit officer, so that only the role decides (the preparer is refused anyway)
+    _second_officer(st)
+    i = next(_n)
+    return st.prepare_margin_change("credit2", "perm-base-deal", f"perm-base-deal/2025-12-31/result/A{i}",
+                                    _change(i)).id
+
+
+def _approve(st, u, cid):
+    st.approve_margin_change(u, cid)
+
+
+def _notice_prepare(st):
+    cid = _approve_prepare(st)
+    st.approve_margin_change("credit", cid)
+    return cid
+
+
+def _notice(st, u, cid):
+    st.save_notice(u, cid, f"MCN-{next(_n)}", {"notice": "test"}, pdf=PDF)
+
+
 #: action -> (callable, roles allowed[, preparation done by the right role, its result passed on])
 TABLE = {
     "add a user": (_add_user, {A}),
@@ -197,6 +241,10 @@ TABLE = {
     "save targets settings": (_targets_settings, {C, A}),
     "save a verifier identity": (_verifier, {V, A}),
     "save an engagement": (_engagement, {V, A}),
+    "record a monitoring observation": (_monitoring, {C, V}),
+    "prepare a margin change": (_prepare, {C}),
+    "approve a margin change": (_approve, {C}, _approve_prepare),
+    "save a margin-change notice": (_notice, {C}, _notice_prepare),
     "read the portfolio": (_portfolio, {C, V, A}),
     "read the audit log": (_audit, {C, V, A}),
 }

@@ -27,7 +27,7 @@ from store.auditchain import GENESIS, row_hash
 from store.migrations._guards import MARKER, PG_FUNCTION, create_guard, drop_guard
 
 revision = "0006_integrity"
-down_revision = "0004_intervals"
+down_revision = "0005_monitoring"
 branch_labels = None
 depends_on = None
 
@@ -52,6 +52,12 @@ UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
                     "t.deal_id = NEW.deal_id AND t.period_label = NEW.period_label AND t.version = NEW.version"),
     "interval_series": ("t.id = NEW.id",
                         "t.facility_id = NEW.facility_id AND t.period = NEW.period AND t.version = NEW.version"),
+    # the monitoring record of 0005_monitoring (append-only)
+    "deal_versions": ("t.id = NEW.id", "t.deal_id = NEW.deal_id AND t.version = NEW.version"),
+    "monitoring_records": ("t.id = NEW.id", "t.statement_id = NEW.statement_id", "t.supersedes_id = NEW.supersedes_id"),
+    "margin_change_records": ("t.id = NEW.id", "t.change_key = NEW.change_key AND t.attempt = NEW.attempt"),
+    "margin_change_decisions": ("t.id = NEW.id", "t.change_id = NEW.change_id"),
+    "margin_notices": ("t.id = NEW.id",),
 }
 
 PG_REQUIRE_VERIFIER = f"""
