@@ -13,7 +13,7 @@ import argparse
 import json
 
 from dcsll.commands._sources import add_deal_args, deal_source
-from dcsll.commands._text import TextOut, fmt_date, fmt_num, width, wrap
+from dcsll.commands._text import TextOut, fmt_date, fmt_money, fmt_num, width, wrap
 from workflows.settings import DEFAULTS
 
 
@@ -180,12 +180,15 @@ def run_simulate(args: argparse.Namespace) -> int:
                 print(f"      {k.kpi:<6} SPT {s['spt']:<7g} P(met) {s['p_met']:6.1%}  P(no change) {s['p_band']:6.1%}  "
                       f"P(missed) {s['p_missed']:6.1%}")
             print(f"      expected margin {o['margin_bp_expected']:.2f} bp (adjustment {o['expected_adjustment_bp']:+.2f} bp)")
-        print(f"  expected PV of interest saved {r['expected_pv_saving']:,.0f} {r['currency']} "
-              f"(5–95 %: {r['pv_saving_p05']:,.0f} to {r['pv_saving_p95']:,.0f}); net of verification "
-              f"{r['net_pv']:,.0f}" if r["net_pv"] is not None else "")
+        cur = r["currency"]
+        net = (fmt_money(r["net_pv"], cur) if r["net_pv"] is not None
+               else "— (no verification cost in the deal)")
+        print(f"  expected PV of interest saved {fmt_money(r['expected_pv_saving'], cur)} (5–95 %: "
+              f"{fmt_money(r['pv_saving_p05'], cur)} to {fmt_money(r['pv_saving_p95'], cur)}); net of "
+              f"verification {net}")
         for n in r["notes"]:
             print(f"  note: {n}")
     if levers:
-        print(f"\nlevers add {out['levers_value']['expected_pv_saving_gain']:,.0f} {runs['bau']['currency']} of "
-              "expected PV saving")
+        print(f"\nlevers add {fmt_money(out['levers_value']['expected_pv_saving_gain'], runs['bau']['currency'])} "
+              "of expected PV saving")
     return 0
