@@ -97,6 +97,7 @@ def run_targets(args: argparse.Namespace) -> int:
         out.line("")
         out.line(f"{name} SPTs and ambition checks (flag = not beyond BAU or already forced by regulation):")
         v, bau = verdicts[name], rep.bau[name]
+        cited: dict = {}  # (kpi, binding limit) -> first year its rule was cited in full
         for kpi, path in plan.paths.items():
             for ms in path.milestones:
                 bb = bau.get((kpi, ms.year))
@@ -107,7 +108,13 @@ def run_targets(args: argparse.Namespace) -> int:
                 out.line(f"  {flag} {ms.year} {kpi} {path.comparator} {fmt_num(ms.value)} ({ms.method})  {btxt}")
                 for c in checks[name]:
                     if c.kpi == kpi and c.year == ms.year and c.check == "regulation" and c.reference is not None:
-                        out.wrap(f"regulation: {c.evidence}", indent=7)
+                        first = cited.setdefault((kpi, c.reference), ms.year)
+                        if first == ms.year:
+                            out.wrap(f"regulation: {c.evidence}", indent=7)
+                        else:  # the same binding limit as an earlier year: cite it once
+                            verdict = "goes beyond it" if c.ambitious else "is no more demanding: not ambitious"
+                            out.wrap(f"regulation: the binding limit {kpi} {path.comparator} {c.reference:g} cited "
+                                     f"for {first}; the SPT {fmt_num(ms.value)} {verdict}.", indent=7)
                     if c.kpi == kpi and c.year == ms.year and c.check == "bau" and c.ambitious is False:
                         out.wrap(f"bau: {c.evidence}", indent=7)
                 if ms.note and ms.method not in ("deal",):
