@@ -4,7 +4,8 @@
 ``DCSLL_DATA``              shipped reference data folder (default: ``data/`` beside the packages, or the
                             installed package ``dcsll_data`` after a non-editable ``pip install .``)
 ``DCSLL_HOME``              per-user folder (demo signing identity, default SQLite deal book); default
-                            :func:`platformdirs.user_data_dir` ``("dcsll")``
+                            :func:`platformdirs.user_data_dir` ``("dcsll")``; the demo signer's certificate
+                            is :func:`demo_signer_cert` (``dcsll paths`` prints both)
 ``DCSLL_DATABASE_URL``      the deal book (any SQLAlchemy URL); default ``sqlite:///<home>/dcsll.sqlite``
                             (see :mod:`store.db`)
 ==========================  =============================================================================
@@ -80,3 +81,18 @@ def dcsll_home() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("dcsll", appauthor=False))
+
+
+#: folder (under :func:`dcsll_home`) and file names of the self-signed demo signing identity
+DEMO_SIGNER_DIR = "demo-signer"
+DEMO_SIGNER_CERT = "demo-signer.cert.pem"
+
+
+def demo_signer_cert(home: Path | None = None) -> Path:
+    """The demo signer's certificate, the ``--trust`` file for statements it signed: one rule everywhere.
+
+    ``<home>/demo-signer/demo-signer.cert.pem`` where ``<home>`` is ``home``, else :func:`dcsll_home`
+    (``$DCSLL_HOME`` when set, else platformdirs' per-user data folder, ``~/.local/share/dcsll`` on Linux).
+    ``dcsll paths`` prints it.
+    """
+    return (home or dcsll_home()) / DEMO_SIGNER_DIR / DEMO_SIGNER_CERT

@@ -45,7 +45,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.errors import InputError
-from common.settings import dcsll_home  # re-exported: finance.statement_sign.dcsll_home
+from common.settings import (
+    dcsll_home,  # noqa: F401  (re-exported: finance.statement_sign.dcsll_home)
+    demo_signer_cert,
+)
 from finance.statement import (
     SignatureBlock,
     SigningConfig,
@@ -129,8 +132,9 @@ def demo_identity(home: Path | None = None) -> SigningIdentity:
     """The local demo identity, created on first use in ``<home>/demo-signer``."""
     from pyhanko.sign import signers
 
-    folder = (home or dcsll_home()) / "demo-signer"
-    key_path, cert_path = folder / "demo-signer.key.pem", folder / "demo-signer.cert.pem"
+    cert_path = demo_signer_cert(home)
+    folder = cert_path.parent
+    key_path = folder / "demo-signer.key.pem"
     if not (key_path.is_file() and cert_path.is_file()):
         key_path, cert_path = make_demo_identity_files(folder)
     signer = signers.SimpleSigner.load(str(key_path), str(cert_path))

@@ -253,7 +253,7 @@ def peer_checks(kpi: str, year: int, spt: float, comparator: str, facility) -> l
         v = float(r["value"])
         ok = better(spt, v, comparator) == spt and spt != v
         out.append(AmbitionCheck(kpi, year, spt, "peer", ok, v,
-                                 f"{label} {r['year']}: {v:g} ({r['source'][:120]}); SPT {spt:.4g} is "
+                                 f"{label} {r['year']}: {v:g} ({r['source']}); SPT {spt:.4g} is "
                                  f"{'better' if ok else 'not better'}"))
     if facility.cluster and not cluster_scope:
         out.append(AmbitionCheck(kpi, year, spt, "peer", None, None,

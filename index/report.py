@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from common.text import table
 from index.methodology import Methodology
 from index.result import IndexResult
 
@@ -25,8 +26,17 @@ def _fmt(v: float | None, text: str | None = None) -> str:
     return f"{v:.4f}".rstrip("0").rstrip(".") or "0"
 
 
+#: why a figure is "—" in the breakdown
+MISSING_INDICATOR = "missing, scored 0"
+MISSING_EXTRA = "— (inputs not reported)"
+
+
 def format_result(r: IndexResult, m: Methodology) -> str:
-    """A readable breakdown: header, pillars → criteria → indicators, gates, missing data and notes."""
+    """A readable breakdown: header, pillars → criteria → indicators, gates, missing data and notes.
+
+    The indicator table's columns line up by display width (Chinese names take two cells a character,
+    :func:`common.text.table`); names and units are printed whole.
+    """
     lines = [
         f"{r.facility_name} ({r.facility_id}) — period {r.period} ({r.period_start} to {r.period_end}), "
         f"{r.lifecycle_stage} stage",
@@ -35,35 +45,48 @@ def format_result(r: IndexResult, m: Methodology) -> str:
         f"completeness {r.completeness:.0%} of indicators, {r.completeness_weighted:.0%} of core weight   "
         f"methodology {r.methodology_id} v{r.methodology_version} sha256 {r.methodology_sha256[:16]}…",
         "",
-        f"  {'indicator':<48} {'raw':>12} {'unit':<18} {'score':>6} {'weight':>7} {'points':>7}  status",
     ]
     crit_by_pillar: dict[str, list] = {}
     for c in r.criteria:
         crit_by_pillar.setdefault(next(x.parent for x in m.criteria if x.id == c.id), []).append(c)
+    # (kind, payload): heading lines and indicator rows, laid out after the widths are known
+    items: list[tuple[str, object]] = []
+    rows: list[list[str]] = []
     for p in r.pillars:
         tag = " (add-on)" if p.addon else ""
-        lines.append(f"{p.name_en} {p.name_zh}{tag}: {p.contribution:.2f} points of weight {p.weight:.2f}")
+        items.append(("text", f"{p.name_en} {p.name_zh}{tag}: {p.contribution:.2f} points of weight {p.weight:.2f}"))
         for c in crit_by_pillar.get(p.id, []):
-            lines.append(f"  {c.name_en} {c.name_zh}: {c.contribution:.2f}")
+            items.append(("text", f"  {c.name_en} {c.name_zh}: {c.contribution:.2f}"))
             for iid in c.indicators:
                 i = r.indicators[iid]
-                name = f"{i.name_en} {i.name_zh}"
-                lines.append(f"    {name[:46]:<46} {_fmt(i.raw_value, i.raw_text):>12} {i.unit[:18]:<18} "
-                             f"{i.score:6.1f} {i.weight:7.3f} {i.contribution:7.2f}  {i.status}")
+                items.append(("row", len(rows)))
+                rows.append([f"{i.name_en} {i.name_zh}", _fmt(i.raw_value, i.raw_text), i.unit,
+                             f"{i.score:.1f}", f"{i.weight:.3f}", f"{i.contribution:.2f}",
+                             MISSING_INDICATOR if i.missing else i.status])
                 for note in i.notes:
-                    lines.append(f"      note: {note}")
+                    items.append(("text", f"      note: {note}"))
+    laid = table(rows, ["indicator", "raw", "unit", "score", "weight", "points", "status"], align="<><>>><",
+                 indent=4)
+    lines.append(laid[0])
+    for kind, payload in items:
+        lines.append(laid[1 + payload] if kind == "row" else payload)
     lines.append("")
     ex = r.extra
-    lines.append(f"emissions: scope 1 {_fmt(ex.get('scope1_t'))} t, scope 2 location-based "
-                 f"{_fmt(ex.get('scope2_location_t'))} t, market-based {_fmt(ex.get('scope2_market_t'))} t; "
-                 f"CUE location {_fmt(ex.get('cue_location'))}, market {_fmt(ex.get('cue_market'))} kgCO2e/kWh")
+
+    def x(key: str, unit: str = "") -> str:
+        v = ex.get(key)
+        return f"{_fmt(v)}{' ' + unit if unit else ''}" if v is not None else MISSING_EXTRA
+
+    lines.append(f"emissions: scope 1 {x('scope1_t', 't')}, scope 2 location-based {x('scope2_location_t', 't')}, "
+                 f"market-based {x('scope2_market_t', 't')}; CUE location {x('cue_location', 'kgCO2e/kWh')}, "
+                 f"market {x('cue_market', 'kgCO2e/kWh')}")
     if ex.get("cfe_score") is not None or ex.get("hourly_matched_share") is not None:
-        lines.append(f"hourly matching (24/7 CFE, interval data): CFE score {_fmt(ex.get('cfe_score'))}, "
-                     f"hourly matched share {_fmt(ex.get('hourly_matched_share'))}")
+        lines.append(f"hourly matching (24/7 CFE, interval data): CFE score {x('cfe_score')}, "
+                     f"hourly matched share {x('hourly_matched_share')}")
     if r.gates:
         lines.append(f"gates hit: {', '.join(r.gates)}")
     if r.missing:
-        lines.append(f"missing (scored 0): {', '.join(r.missing)}")
+        lines.append(f"missing (not in the period data, scored 0): {', '.join(r.missing)}")
     for n in r.notes:
         lines.append(f"note: {n}")
     return "\n".join(lines) + "\n"

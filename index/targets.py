@@ -134,6 +134,90 @@ def trajectory_value(name: str, year: int, baseline_value: float, baseline_year:
     return v, f"interpolated between {last['year']} ({last['source']}) and {nxt['year']} ({nxt['source']})"
 
 
+@cache
+def load_spt_limits() -> dict[str, dict]:
+    """The most each KPI can reach (``data/targets/spt_limits.toml``), each with its source.
+
+    Raises
+    ------
+    InputError
+        A limit without a source or reason, a comparator other than ``<=`` / ``>=``, or neither ``value`` nor ``rule``.
+    """
+    from index.reference import data_dir
+
+    f = "data/targets/spt_limits.toml"
+    with open(data_dir() / "targets" / "spt_limits.toml", "rb") as fh:
+        raw = tomllib.load(fh)
+    for kpi, lim in raw.items():
+        if not lim.get("source") or not lim.get("reason"):
+            raise InputError("limit without a source or reason", file=f, field=kpi)
+        if lim.get("comparator") not in ("<=", ">="):
+            raise InputError("comparator must be '<=' or '>='", file=f, field=f"{kpi}.comparator",
+                             value=lim.get("comparator"))
+        if "value" not in lim and lim.get("rule") not in ("core_plus_reachable_addon", "reachable_addon"):
+            raise InputError("give a value or rule = 'core_plus_reachable_addon' / 'reachable_addon'", file=f,
+                             field=kpi, value=lim.get("rule"))
+    return raw
+
+
+def spt_limit(kpi: str, baseline: Baseline, methodology=None) -> tuple[float, str] | None:
+    """The most ``kpi`` can reach for the facility of ``baseline`` and why, or None (no limit known).
+
+    Index: ``core_max + addon_max_points × Σ wᵢ`` over the add-on indicators reported in the last baseline
+    period (``data/targets/spt_limits.toml``; e.g. 100 + 10 × (0.4 + 0.3 + 0.3) = 110 when all three are
+    reported). Shares: 1. PUE: 1 (a floor).
+
+    Returns
+    -------
+    tuple of (float, str) or None
+        The limit [KPI unit] and the reason with its source.
+    """
+    lim = load_spt_limits().get(kpi)
+    if lim is None:
+        return None
+    src = "data/targets/spt_limits.toml"
+    if "value" in lim:
+        return float(lim["value"]), f"{lim['reason']}; {src}"
+    from index.methodology import load_methodology
+
+    m = methodology or load_methodology()
+    last = baseline.per_period.get(baseline.periods[-1], {})
+    reported = [i for i in m.addon_ids if last.get(i) is not None]
+    reach = m.addon_max_points * sum(m.indicators[i].weight for i in reported)
+    how = (f"add-on {reach:.4g} of {m.addon_max_points:g} points, from the add-on indicators reported in "
+           f"{baseline.periods[-1]}: {', '.join(reported) or 'none'}")
+    if lim["rule"] == "reachable_addon":
+        return reach, f"{how}; {src}"
+    core_max = float(lim["core_max"])
+    return core_max + reach, f"core {core_max:g} + {how}; {src}"
+
+
+def _limited(path: KpiPath, limit: tuple[float, str] | None, core_max: float | None) -> KpiPath:
+    """``path`` with milestones beyond ``limit`` held at it, and a note on every milestone at the limit or (for
+    the index) above the core maximum, so the reader sees why a target like 104 or 1.0 is possible."""
+    if limit is None:
+        return path
+    cap, why = limit
+    comp = path.comparator
+    ms = []
+    for m in path.milestones:
+        note, v = m.note, m.value
+        if better(v, cap, comp) == v and v != cap:
+            note = _join(note, f"asked {v:.4g}, beyond the most {path.kpi} can reach: held at {cap:.4g} ({why})")
+            v = cap
+        elif v == cap:
+            note = _join(note, f"at the most {path.kpi} can reach, {cap:.4g} ({why})")
+        elif core_max is not None and comp == ">=" and v > core_max:
+            note = _join(note, f"above the {core_max:g}-point core maximum: needs at least {v - core_max:.2f} "
+                               f"add-on points even with a perfect core; the index can reach {cap:.4g} ({why})")
+        ms.append(m if (note, v) == (m.note, m.value) else m.model_copy(update={"value": v, "note": note}))
+    return path.model_copy(update={"milestones": tuple(ms), "target_value": ms[-1].value if ms else None})
+
+
+def _join(a: str | None, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
 class Milestone(BaseModel):
     """One SPT: the KPI value to reach in a year.
 
@@ -408,6 +492,9 @@ def propose_plan(baseline: Baseline, years, spec: dict[str, dict], *, methodolog
         "pue": {"method": "trajectory", "trajectory": "pue_hub_east"}}``. A KPI may also give
         ``milestones = {2027 = 1.18}`` to override proposed values (marked edited).
 
+    Milestones beyond the most a KPI can reach (:func:`spt_limit`, ``data/targets/spt_limits.toml``) are held at
+    it with a note; milestones at the limit, and index milestones above the core maximum, get a note saying why.
+
     Returns
     -------
     SptPlan
@@ -428,4 +515,8 @@ def propose_plan(baseline: Baseline, years, spec: dict[str, dict], *, methodolog
                    paths=paths)
     for kpi, y, v in edits:
         plan = plan.edit(kpi, y, v, note="set in the targets file")
-    return plan
+    lims = load_spt_limits()
+    paths = {kpi: _limited(p, spt_limit(kpi, baseline, methodology),
+                           float(lims[kpi]["core_max"]) if "core_max" in lims.get(kpi, {}) else None)
+             for kpi, p in plan.paths.items()}
+    return plan.model_copy(update={"paths": paths})

@@ -31,8 +31,9 @@ Steps (:mod:`workflows.pipeline`)
     ``.run(scenarios) -> finance.deal.DealRun``; ``.results`` the index results used
 ``load_target_inputs(deal, source) -> TargetInputs``     facility, methodology, targets settings, monthly frame
 ``targets(deal, source, *, paths=DEFAULTS.targets_paths, seed=DEFAULTS.seed, inputs=None) -> TargetsReport``
-    ``.baseline``, ``.plans`` ({"deal", "proposed"}: SptPlan), ``.sim``, ``.bau``, ``.checks``, ``.verdicts()``,
-    ``.to_dict()`` (= ``dcsll targets --json``)
+    ``.baseline``, ``.plans`` ({"deal", "proposed"}: SptPlan), ``.sim``, ``.bau`` ({plan: {(kpi, year): band with
+    that plan's ``spt`` and ``p_meets``}}), ``.checks``, ``.verdicts()``, ``.bau_basis()`` (why the BAU differs
+    from ``simulate``'s), ``.forecast_rows()``, ``.to_dict()`` (= ``dcsll targets --json``)
 ``simulate(deal, source, *, levers=(), paths=DEFAULTS.simulate_paths, seed=DEFAULTS.seed, model=DEFAULTS.model,
 inputs=None, levers_origin=None) -> SimulationReport``
     ``.runs`` ({"bau", "levers"}: SimulationRun), ``.bau`` (fitted models), ``.to_dict()`` (= ``dcsll simulate

@@ -380,11 +380,34 @@ class TargetsReport:
     baseline: object
     plans: dict            #: {"deal": SptPlan, "proposed": SptPlan}
     sim: object            #: index.simulate.Simulation of the BAU
-    bau: dict              #: (kpi, year) -> BAU band dict with p_meets and model
+    bau: dict              #: plan name -> (kpi, year) -> BAU band dict with that plan's p_meets and model
     checks: dict           #: plan name -> list of ambition checks
     years: list
     paths: int
     seed: int
+
+    def bau_basis(self) -> str:
+        """Why this BAU differs from ``dcsll simulate``'s: the as-of date, the data and the held period."""
+        b = self.baseline
+        idx = b.kpis.get("index")
+        itxt = f"index {idx:.2f}" if idx is not None else "index — (not in the baseline)"
+        return (f"BAU as of the baseline: models fitted on monthly data up to {b.base_year}-12, inputs held at "
+                f"period {b.periods[-1]} ({itxt}), {self.paths:,} paths, "
+                f"seed {self.seed}; `dcsll simulate` forecasts from the latest data instead (all months, the "
+                "facility's latest period held, its own paths and seed), so its medians differ")
+
+    def forecast_rows(self) -> list[dict]:
+        """One row per (KPI, year): the BAU band and P(BAU meets) the SPT of each plan (``p_meets``: plan ->
+        probability [0–1]; a plan without an SPT for that KPI and year is left out)."""
+        rows: dict = {}
+        for name, per_plan in self.bau.items():
+            for (k, y), v in per_plan.items():
+                row = rows.setdefault((k, y), {"kpi": k, "year": y,
+                                               **{f: x for f, x in v.items() if f not in ("p_meets", "spt")},
+                                               "spt": {}, "p_meets": {}})
+                row["spt"][name] = v["spt"]
+                row["p_meets"][name] = v["p_meets"]
+        return [rows[key] for key in sorted(rows)]
 
     def verdicts(self) -> dict:
         from index.ambition import verdicts
@@ -400,7 +423,8 @@ class TargetsReport:
             "baseline": self.baseline.model_dump(mode="json", exclude={"per_period"}),
             "bau": {"fitted_on": f"monthly data up to {self.baseline.base_year}-12", "paths": self.paths,
                     "seed": self.seed, "models": self.sim.models, "notes": self.sim.notes,
-                    "forecast": [{"kpi": k, "year": y, **v} for (k, y), v in sorted(self.bau.items())]},
+                    "base_period": self.baseline.periods[-1], "why_not_simulate": self.bau_basis(),
+                    "forecast": self.forecast_rows()},
             "spts": {name: plan.to_rows() for name, plan in self.plans.items()},
             "ambition": {name: [c.to_dict() for c in cs] for name, cs in self.checks.items()},
             "verdicts": {name: [{"kpi": k, "year": y, "ambitious": v} for (k, y), v in vs.items()]
@@ -422,6 +446,8 @@ def targets(deal, source, *, paths: int = DEFAULTS.targets_paths, seed: int = DE
     InputError
         See :func:`load_target_inputs`; bad baseline or proposal settings (naming the targets settings).
     """
+    import numpy as np
+
     from finance.simulated import deal_plan
     from index.ambition import ambition_report
     from index.baseline import compute_baseline
@@ -443,8 +469,11 @@ def targets(deal, source, *, paths: int = DEFAULTS.targets_paths, seed: int = DE
         sim = _simulate(facility, inp.monthly, sim_years, n_paths=paths, seed=seed, methodology=m, bau=bau_models,
                         base_period=baseline.periods[-1])
         model_of = {d["series"]: d["model"] for d in sim.models}
-        bau = {}
-        for plan in (agreed, proposed):
+        plans = {"deal": agreed, "proposed": proposed}
+        # one BAU dict per plan: the band is the same, P(BAU meets) depends on that plan's SPT (the deal's and
+        # the proposed SPT of a (KPI, year) differ, so they must not share a key)
+        bau: dict = {name: {} for name in plans}
+        for name, plan in plans.items():
             for kpi, path in plan.paths.items():
                 for ms in path.milestones:
                     if ms.year in sim.years and kpi in sim.values:
@@ -453,10 +482,11 @@ def targets(deal, source, *, paths: int = DEFAULTS.targets_paths, seed: int = DE
                                                    path.comparator).mean())
                         b["model"] = (f"Monte Carlo of {paths} BAU paths scored through the index "
                                       f"(PUE: {model_of.get('pue', '?')})")
-                        bau[(kpi, ms.year)] = b
+                        b["median"] = float(np.nanmedian(sim.kpi(kpi)[:, sim.years.index(ms.year)]))
+                        b["spt"] = ms.value
+                        bau[name][(kpi, ms.year)] = b
         profile = cfg.get("regulatory_profile", {})
-        plans = {"deal": agreed, "proposed": proposed}
-        checks = {name: ambition_report(plan, facility, bau, **profile) for name, plan in plans.items()}
+        checks = {name: ambition_report(plan, facility, bau[name], **profile) for name, plan in plans.items()}
     return TargetsReport(deal, facility, baseline, plans, sim, bau, checks, years, paths, seed)
 
 

@@ -101,10 +101,14 @@ def run_statement(args: argparse.Namespace) -> int:
     print(f"content sha256: {content_sha256(signed)}")
     print(f"signed by: {identity.subject}")
     if identity.demo:
-        from common.settings import dcsll_home
+        import shlex
 
-        cert = dcsll_home() / "demo-signer" / "demo-signer.cert.pem"
-        print(f"note: self-signed demo identity; check with: dcsll verify-statement {out} --trust {cert}")
+        from common.settings import HOME_ENV, demo_signer_cert
+
+        cert = demo_signer_cert()
+        print(f"note: self-signed demo identity, its certificate in {cert} (<home>/demo-signer/, <home> = "
+              f"${HOME_ENV} when set, else the per-user data folder; `dcsll paths` prints it); check with:")
+        print(f"  dcsll verify-statement {shlex.quote(str(out))} --trust {shlex.quote(str(cert))}")
     return 0
 
 

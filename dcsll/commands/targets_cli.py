@@ -13,6 +13,7 @@ import argparse
 import json
 
 from dcsll.commands._sources import add_deal_args, deal_source
+from dcsll.commands._text import TextOut, fmt_date, fmt_money, fmt_num, width, wrap
 from workflows.settings import DEFAULTS
 
 
@@ -76,42 +77,55 @@ def run_targets(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rep.to_dict(), indent=1, ensure_ascii=False))
         return 0
-    facility, baseline, sim, bau, checks, years = rep.facility, rep.baseline, rep.sim, rep.bau, rep.checks, rep.years
+    facility, baseline, sim, checks, years = rep.facility, rep.baseline, rep.sim, rep.checks, rep.years
     agreed, proposed = rep.plans["deal"], rep.plans["proposed"]
     verdicts = rep.verdicts()
     b = baseline
-    print(f"deal {deal.id}  facility {facility.id}")
-    print(f"baseline v{b.version}: {b.method} {', '.join(b.periods)} ({b.status}, as of {b.as_of}), grade {b.grade}")
+    out = TextOut()
+    out.line(f"deal {deal.id}  facility {facility.id}")
+    out.line(f"baseline v{b.version}: {b.method} {', '.join(b.periods)} ({b.status}, as of {fmt_date(b.as_of)}), "
+             f"grade {b.grade}")
     keys = sorted({k for plan in (agreed, proposed) for k in plan.paths})
-    print("  " + "  ".join(f"{k} {b.kpis[k]:.4g}" for k in keys if b.kpis.get(k) is not None))
+    out.line("  " + "  ".join(f"{k} {fmt_num(b.kpis.get(k), missing='— (not in the baseline)')}" for k in keys))
     for n in b.notes:
-        print(f"  note: {n}")
-    print(f"BAU forecast fitted on monthly data up to {b.base_year}-12, {args.paths} paths, seed {args.seed}:")
+        out.wrap(f"note: {n}", indent=2)
+    out.line(f"BAU forecast fitted on monthly data up to {b.base_year}-12, {args.paths:,} paths, seed {args.seed}:")
     for d in sim.models:
-        print(f"  {d['series']}: {d['model']} (n={d['n_obs']})")
+        out.line(f"  {d['series']}: {d['model']} (n={d['n_obs']})")
+    out.wrap(f"why these BAU figures differ from `dcsll simulate`: {rep.bau_basis()}", indent=2)
     for name, plan in (("deal", agreed), ("proposed", proposed)):
-        print(f"\n{name} SPTs and ambition checks (flag = not beyond BAU or already forced by regulation):")
-        v = verdicts[name]
+        out.line("")
+        out.line(f"{name} SPTs and ambition checks (flag = not beyond BAU or already forced by regulation):")
+        v, bau = verdicts[name], rep.bau[name]
+        cited: dict = {}  # (kpi, binding limit) -> first year its rule was cited in full
         for kpi, path in plan.paths.items():
             for ms in path.milestones:
                 bb = bau.get((kpi, ms.year))
-                btxt = (f"BAU {bb['mean']:.4g} [{bb['lower']:.4g}, {bb['upper']:.4g}] P(BAU meets)={bb['p_meets']:.0%}"
-                        if bb else "BAU: observed/baseline year")
+                btxt = (f"BAU mean {fmt_num(bb['mean'])}, median {fmt_num(bb['median'])} "
+                        f"[{fmt_num(bb['lower'])}, {fmt_num(bb['upper'])}]  P(BAU meets) {bb['p_meets']:.1%}"
+                        if bb else "BAU: — (observed or baseline year, not forecast)")
                 flag = "ok  " if v[(kpi, ms.year)] else "FLAG"
-                print(f"  {flag} {ms.year} {kpi} {path.comparator} {ms.value:.4g} ({ms.method})  {btxt}")
+                out.line(f"  {flag} {ms.year} {kpi} {path.comparator} {fmt_num(ms.value)} ({ms.method})  {btxt}")
                 for c in checks[name]:
                     if c.kpi == kpi and c.year == ms.year and c.check == "regulation" and c.reference is not None:
-                        print(f"       regulation: {c.evidence[:160]}")
+                        first = cited.setdefault((kpi, c.reference), ms.year)
+                        if first == ms.year:
+                            out.wrap(f"regulation: {c.evidence}", indent=7)
+                        else:  # the same binding limit as an earlier year: cite it once
+                            verdict = "goes beyond it" if c.ambitious else "is no more demanding: not ambitious"
+                            out.wrap(f"regulation: the binding limit {kpi} {path.comparator} {c.reference:g} cited "
+                                     f"for {first}; the SPT {fmt_num(ms.value)} {verdict}.", indent=7)
                     if c.kpi == kpi and c.year == ms.year and c.check == "bau" and c.ambitious is False:
-                        print(f"       bau: {c.evidence[-90:]}")
+                        out.wrap(f"bau: {c.evidence}", indent=7)
                 if ms.note and ms.method not in ("deal",):
-                    print(f"       note: {ms.note}")
+                    out.wrap(f"note: {ms.note}", indent=7)
         peers = [c for c in checks[name] if c.check == "peer" and c.year == years[-1]]
         if peers:
-            print(f"  peers ({years[-1]} SPTs):")
+            out.line(f"  peers ({years[-1]} SPTs):")
             for c in peers:
                 mark = {True: "better", False: "not better", None: "n/a"}[c.ambitious]
-                print(f"    {c.kpi}: {mark:<10} {c.evidence[:130]}")
+                out.wrap(f"{c.kpi}: {mark:<10} {c.evidence}", indent=4, subsequent=20)
+    out.flush()
     return 0
 
 
@@ -152,6 +166,14 @@ def run_simulate(args: argparse.Namespace) -> int:
     print(f"deal {deal.id}  facility {facility.id}  {args.paths} paths, seed {args.seed}")
     for d in bau_models.describe():
         print(f"  {d['series']}: {d['model']} (n={d['n_obs']})")
+    base = facility.periods[-1]
+    base_index = workflows.score(facility, source.methodology(), base.label)[0].total
+    for ln in wrap(f"why these figures differ from `dcsll targets`: forecast from the latest data (monthly data up "
+                   f"to {bau_models.last_month}, inputs held at the latest period {base.label} ({base.status}, "
+                   f"index {base_index:.2f})); `dcsll targets` forecasts business as usual as of the baseline "
+                   "instead (monthly data up to the baseline year, the baseline period's inputs held, its own "
+                   "paths and seed), so its BAU medians differ", width(), 2):
+        print(ln)
     for name, r in runs.items():
         print(f"\n{'business as usual' if name == 'bau' else 'with levers'}:")
         idx = {row["year"]: row for row in r["index"]}
@@ -165,12 +187,15 @@ def run_simulate(args: argparse.Namespace) -> int:
                 print(f"      {k.kpi:<6} SPT {s['spt']:<7g} P(met) {s['p_met']:6.1%}  P(no change) {s['p_band']:6.1%}  "
                       f"P(missed) {s['p_missed']:6.1%}")
             print(f"      expected margin {o['margin_bp_expected']:.2f} bp (adjustment {o['expected_adjustment_bp']:+.2f} bp)")
-        print(f"  expected PV of interest saved {r['expected_pv_saving']:,.0f} {r['currency']} "
-              f"(5–95 %: {r['pv_saving_p05']:,.0f} to {r['pv_saving_p95']:,.0f}); net of verification "
-              f"{r['net_pv']:,.0f}" if r["net_pv"] is not None else "")
+        cur = r["currency"]
+        net = (fmt_money(r["net_pv"], cur) if r["net_pv"] is not None
+               else "— (no verification cost in the deal)")
+        print(f"  expected PV of interest saved {fmt_money(r['expected_pv_saving'], cur)} (5–95 %: "
+              f"{fmt_money(r['pv_saving_p05'], cur)} to {fmt_money(r['pv_saving_p95'], cur)}); net of "
+              f"verification {net}")
         for n in r["notes"]:
             print(f"  note: {n}")
     if levers:
-        print(f"\nlevers add {out['levers_value']['expected_pv_saving_gain']:,.0f} {runs['bau']['currency']} of "
-              "expected PV saving")
+        print(f"\nlevers add {fmt_money(out['levers_value']['expected_pv_saving_gain'], runs['bau']['currency'])} "
+              "of expected PV saving")
     return 0
