@@ -220,7 +220,7 @@ def _enter_tab() -> None:
 #: session-state key of the last monthly save: (digest, months written or None, error or None)
 MONTHLY_SAVED_KEY = "monthly_saved"
 #: roles that may create a facility in the deal book (the store's ``facility.create``)
-CREATE_ROLES = frozenset({"admin", "credit_officer"})
+CREATE_ROLES = frozenset({"admin", "credit_officer", "operator"})  # an operator onboards its own facility
 
 
 def _save_monthly(fid: str, frame, name: str, digest: str) -> None:
@@ -286,7 +286,8 @@ def _monthly_template() -> bytes:
 
 
 def _new_facility_tab() -> None:
-    """Create a facility (profile only) and name the operator who reports for it (admin)."""
+    """Create a facility (profile only): an admin or credit officer names the operator who reports for it; an
+    operator creates its own facility and reports for it."""
     from index.models import facility_from_dict
 
     with st.form("new_facility"):
@@ -304,8 +305,13 @@ def _new_facility_tab() -> None:
                                 key="new_fac_power")
         stage = c2.selectbox(t("upload.new.stage"), ["operation", "construction", "planning"], key="new_fac_stage")
         commissioned = c3.date_input(t("upload.new.commissioning"), value=None, key="new_fac_commissioning")
-        reporter = st.text_input(t("upload.new.reporter"), value="operator", key="new_fac_reporter",
-                                 help=t("upload.new.reporter_help"))
+        self_reporting = not (app_store().user(actor()).roles & {"admin", "credit_officer"})
+        if self_reporting:  # the operator creating it reports for it (store.save_facility assigns it)
+            reporter = actor()
+            st.caption(t("upload.new.self_reporter", user=reporter))
+        else:
+            reporter = st.text_input(t("upload.new.reporter"), value="operator", key="new_fac_reporter",
+                                     help=t("upload.new.reporter_help"))
         go = st.form_submit_button(t("upload.new.create"), type="primary")
     if not go:
         return
@@ -329,7 +335,7 @@ def _new_facility_tab() -> None:
         return
     try:
         book.save_facility(actor(), fac, file=ENTERED)
-        if reporter.strip():
+        if reporter.strip() and not self_reporting:
             book.assign_facility(actor(), reporter.strip(), fid)
     except (StoreError, InputError) as exc:
         msg, rows = _refusal(exc, fid)

@@ -7,6 +7,7 @@ current value of each.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy import exists, insert, select
@@ -21,6 +22,7 @@ from store.records import (
 )
 from store.roles import is_allowed
 from store.schema import (
+    FacilityOperator,
     FacilityRow,
     FigureRow,
     PeriodRow,
@@ -70,7 +72,8 @@ class FacilitiesMixin(StoreBase):
         Figures are appended, never overwritten: a changed figure is a new row restating the old one, a figure
         missing from ``facility`` is recorded as ``removed``. Periods not in ``facility`` are kept as stored.
 
-        Roles: a new facility needs ``facility.create`` (credit officer, admin); profile changes (including
+        Roles: a new facility needs ``facility.create`` (credit officer, admin, or an operator, who then reports
+        for it); profile changes (including
         design IT power and standard racks) ``facility.profile``; design/reported figures ``figure.report`` (the
         facility's operator); verified figures and periods ``figure.verify`` (verifier). An admin may import
         whole files (``data.import``), but only a verifier makes a figure verified (separation of duties, issue
@@ -131,6 +134,14 @@ class FacilitiesMixin(StoreBase):
             row = FacilityRow(id=fid, created_at=now, updated_at=now, **profile)
             s.add(row)
             audits.append(("facility.create", "facility", fid, None, profile))
+            if "operator" in a.roles and not (a.roles & {"credit_officer", "admin"}):
+                # a borrower's operator onboards its own facility and reports for it from then on
+                s.flush()
+                s.add(FacilityOperator(facility_id=fid, username=a.username))
+                audits.append(("user.assign_facility", "user", a.username, None, {"facility": fid}))
+                a = dataclasses.replace(a, facilities=a.facilities | {fid})
+                if verifier.username == a.username:
+                    verifier = a
         else:
             old = {k: getattr(row, k) for k in PROFILE_FIELDS}
             if old != profile:

@@ -18,7 +18,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "user.manage": frozenset({"admin"}),
     "methodology.save": frozenset({"admin"}),
     "data.import": frozenset({"admin"}),               # whole facility files with mixed statuses, seed-demo
-    "facility.create": frozenset({"credit_officer", "admin"}),
+    "facility.create": frozenset({"credit_officer", "admin", "operator"}),  # an operator: its own new facility
     "facility.profile": frozenset({"credit_officer", "admin", "operator"}),
     "figure.report": frozenset({"operator"}),          # design / reported figures of its own facilities
     "figure.verify": frozenset({"verifier"}),          # verified values and their restatements

@@ -1,7 +1,7 @@
 """A new borrower end to end in a real browser (Debian chromium via Playwright against ``streamlit run``), with no
 file of that borrower on the server (issue 11):
 
-1. the admin creates the facility and names its operator (Data submission · New facility);
+1. the operator creates its facility (Data submission · New facility) and reports for it from then on;
 2. the operator uploads 60 months of metered data and two annual periods (CSV files from the browser);
 3. the verifier records a verified figure with evidence in each period and marks the earlier one verified;
 4. the credit officer designs a new deal on it (dates from today, baseline = the verified year, SPTs with the
@@ -133,8 +133,8 @@ def page(server, browser):
 def test_new_borrower_end_to_end(page, tmp_path):
     from app_support.store import app_store
 
-    # 1 · admin creates the facility for the demo operator
-    sign_in(page, "admin")
+    # 1 · the borrower's operator creates its facility (and reports for it)
+    sign_in(page, "operator")
     switch_language(page, "en")
     open_page(page, "Data submission")
     page.get_by_role("tab", name="New facility").click()
@@ -149,7 +149,6 @@ def test_new_borrower_end_to_end(page, tmp_path):
     assert FID in book.user("operator").facilities
 
     # 2 · operator: 60 months of metered data, then two annual periods
-    sign_in(page, "operator")
     open_page(page, "Data submission")
     page.get_by_role("tab", name="Monthly metered data").click()
     settled(page)

@@ -221,7 +221,7 @@ def _notice(st, u, cid):
 TABLE = {
     "add a user": (_add_user, {A}),
     "save a methodology": (_save_methodology, {A}),
-    "create a facility": (_create_facility, {C, A}),
+    "create a facility": (_create_facility, {C, A, OP, X}),  # an operator onboards its own new facility
     "edit a facility profile": (_edit_profile, {C, A, OP}),
     "report a figure": (_report, {OP}),
     "verify a figure": (_verify, {V}, _verify_prepare),
@@ -300,3 +300,21 @@ def test_every_role_and_action_of_the_store_is_in_the_table():
 
     assert set(ROLES) == {"credit_officer", "operator", "verifier", "admin"}
     assert len(TABLE) >= len(PERMISSIONS)
+
+
+def test_an_operator_who_creates_a_facility_reports_for_it_and_no_other(store):
+    """A borrower's operator onboards its facility: it may then report for it (and only for it), the
+    assignment is in the audit log, and it still cannot verify anything."""
+    st = store
+    f = load_facility(FIX / "facilities" / "gy-hall.toml")
+    fid = f"onboarded-{next(_n)}"
+    st.save_facility("op", f.model_copy(update={"id": fid, "periods": ()}))
+    assert fid in st.user("op").facilities
+    assert [e.action for e in st.audit_log("admin", entity="user", key="op")][-1] == "user.assign_facility"
+    from index.models import PeriodData
+
+    p = PeriodData(label="2040", start=dt.date(2040, 1, 1), end=dt.date(2040, 12, 31), status="reported",
+                   water_m3={"value": 999.0, "status": "reported", "source": "bill"})
+    st.save_facility("op", st.load_facility(fid).model_copy(update={"periods": (p,)}))
+    with pytest.raises(PermissionDenied):
+        st.verify_figure("op", fid, "2040", "water_m3", 1000.0, source="self")
