@@ -29,7 +29,14 @@ from common.errors import InputError, InputErrors, from_validation_error
 from common.tomlio import read_toml
 from finance import conventions as C
 from finance.monitoring import MonitoringTerms
-from finance.terms import InterpolatedRatchet, LoanTerms, RatchetTerms, ScoreGridRatchet, SptRatchet
+from finance.terms import (
+    InterpolatedRatchet,
+    LoanTerms,
+    RatchetTerms,
+    RateFixing,
+    ScoreGridRatchet,
+    SptRatchet,
+)
 
 BUILTIN_SCENARIOS = ("actual", "met", "missed")
 
@@ -105,6 +112,30 @@ class Deal(_Model):
     methodology_sha256: str | None = Field(None, description="SHA-256 of the methodology file pinned at signing.")
     reference_sha256: str | None = Field(None, description="SHA-256 of the reference-data bundle pinned at signing "
                                          "(index.reference.pinned_bundle); later data never moves past scores.")
+
+
+def with_fixings(deal: Deal, fixings: list[dict]) -> Deal:
+    """The deal with published base-rate fixings merged into ``loan.base_rate.path``.
+
+    Parameters
+    ----------
+    deal : Deal
+    fixings : list of dict
+        ``{"from": date, "rate_pct": float}`` entries [% p.a.], e.g. from
+        :func:`finance.conventions.parse_rate_fixings` (CME Term SOFR or SOFR prints dated by fixing date, LPR
+        quotations dated by publication).
+
+    Returns
+    -------
+    Deal
+        A copy whose rate path is the union of the deal's own path and ``fixings``; where both give a rate for
+        the same date, the published fixing wins (the path is a step function: a rate applies from its date on).
+    """
+    path = {f.from_date: f.rate_pct for f in deal.loan.base_rate.path}
+    path.update({f["from"]: float(f["rate_pct"]) for f in fixings})
+    new_path = [RateFixing.model_validate({"from": d, "rate_pct": r}) for d, r in sorted(path.items())]
+    loan = deal.loan.model_copy(update={"base_rate": deal.loan.base_rate.model_copy(update={"path": new_path})})
+    return deal.model_copy(update={"loan": loan})
 
 
 def deal_json_schema() -> dict:

@@ -33,6 +33,25 @@ def discount_rate(text: str) -> float:
     return r
 
 
+def add_fixings_arg(p) -> None:
+    """``--fixings FILE``: published base-rate prints merged into the deal's rate path."""
+    p.add_argument("--fixings", metavar="CSV", default=None,
+                   help="published base-rate fixings (CSV: date, rate_pct [%% p.a.], e.g. CME Term SOFR prints by "
+                   "fixing date) merged into the deal's base-rate path; a print replaces the path's rate on its date")
+
+
+def _with_fixings(deal, args):
+    """The deal with ``--fixings`` merged in (unchanged without the option)."""
+    if not getattr(args, "fixings", None):
+        return deal
+    from common.inputfile import decode_text, read_bytes
+    from finance.conventions import parse_rate_fixings
+    from finance.deal import with_fixings
+
+    text = decode_text(read_bytes(args.fixings), args.fixings)[0]
+    return with_fixings(deal, parse_rate_fixings(text, args.fixings))
+
+
 def register(subparsers) -> None:
     """Add the finance sub-commands."""
     p = subparsers.add_parser(
@@ -43,6 +62,7 @@ def register(subparsers) -> None:
     p.add_argument("--scenario", default=None,
                    help="actual | met | missed | a scenario named in the deal (default: the deal's default_scenario)")
     p.add_argument("--csv", metavar="OUT", default=None, help="write the schedule as CSV to OUT")
+    add_fixings_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run_cashflows)
 
@@ -53,6 +73,7 @@ def register(subparsers) -> None:
     add_deal_args(v)
     v.add_argument("--discount-rate", type=discount_rate, default=None, metavar="R",
                    help="flat discount rate [%% p.a., annual compounding, ACT/365F]; default: the loan's own rate")
+    add_fixings_arg(v)
     v.add_argument("--json", action="store_true", help="print JSON")
     v.set_defaults(func=run_value)
 
@@ -62,6 +83,7 @@ def run_cashflows(args: argparse.Namespace) -> int:
     import workflows
 
     deal, source = deal_source(args)
+    deal = _with_fixings(deal, args)
     ev = workflows.evaluate_deal(deal, source)
     sched = ev.schedule(args.scenario)
     df = sched.frame
@@ -114,6 +136,7 @@ def run_value(args: argparse.Namespace) -> int:
     import workflows
 
     deal, source = deal_source(args)
+    deal = _with_fixings(deal, args)
     val = workflows.evaluate_deal(deal, source).valuation(args.discount_rate)
     d = val.to_dict()
     if args.json:

@@ -28,6 +28,8 @@ def test_revisions_form_a_chain():
     assert revs == ["0006_integrity", "0005_monitoring", "0004_intervals", "0003_deal_book_inputs", "0002_terms_results",
                     "0001_core"]
     assert db.head_revision() == HEAD
+    # the constant the CLI start path uses is Alembic's own head (update store.db.HEAD_REVISION with a migration)
+    assert db.HEAD_REVISION == script.get_current_head()
 
 
 def test_upgrade_empty_database(db_url):
