@@ -145,18 +145,32 @@ def test_operator_uploads_a_period_and_sees_it_saved(server, browser, tmp_path):
     page.close()
 
 
-def test_operator_refused_in_chinese_keeps_the_file(server, browser):
-    """The template's facility is not in the deal book: an operator may not create it; the refusal is in Chinese."""
+def test_operator_refused_in_chinese_keeps_the_file(server, browser, tmp_path):
+    """A facility the operator does not report for: the upload is refused in Chinese and the file stays."""
+    from app_support.store import app_store  # this module's deal book, as the server sees it
+
+    fid = "browser-not-mine"
+    demo = (ROOT / "data/facilities/demo-zjk-hyperscale.toml").read_text(encoding="utf-8")
+    text = demo.replace('id = "demo-zjk-hyperscale"', f'id = "{fid}"')
+    book = app_store()
+    if fid not in book.facility_ids():  # created by the admin, on the verifier's word, assigned to nobody
+        import tomllib
+
+        from index.models import facility_from_dict
+
+        book.save_facility("admin", facility_from_dict(tomllib.loads(text)), file="test", verified_by="verifier")
+    upload = tmp_path / "not-mine.toml"
+    upload.write_text(text.replace("water_m3 = 214445", "water_m3 = 214446"), encoding="utf-8")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server)
     sign_in(page, "operator")
     open_page(page, "数据报送")
-    page.locator("input[type='file']").first.set_input_files(str(ROOT / "app_support/templates/facility_template.toml"))
+    page.locator("input[type='file']").first.set_input_files(str(upload))
     settled(page)
-    page.get_by_role("button", name="保存到贷款台账（my-facility）").click()
-    page.get_by_text("设施 my-facility 不在贷款台账中").first.wait_for(timeout=UI_TIMEOUT_MS)
+    page.get_by_role("button", name=f"保存到贷款台账（{fid}）").click()
+    page.get_by_text(f"您不是设施 {fid} 的运营方").first.wait_for(timeout=UI_TIMEOUT_MS)
     page.mouse.move(5, 5)
     settled(page)
     shot(page, "upload_refused_zh")
-    assert page.locator("[data-testid='stFileUploader']").get_by_text("mplate.toml").count() == 1  # still there
+    assert page.locator("[data-testid='stFileUploader']").get_by_text("not-mine.toml").count() == 1  # still there
     page.close()
