@@ -94,10 +94,13 @@ def _refusal(exc: Exception, facility_id: str) -> tuple[str, list[dict]]:
     return t("upload.err.store"), []
 
 
-def _save(fac, file: str, digest: str) -> None:
-    """Save ``fac`` as the signed-in user; keep the report (or the refusal) in session state for the page."""
+def _save(fac, file: str, digest: str, seen_version: int | None = None) -> None:
+    """Save ``fac`` as the signed-in user; keep the report (or the refusal) in session state for the page.
+
+    ``seen_version`` is the facility's version when the preview was shown: if someone saved the facility since,
+    the store refuses with ``StaleWriteConflict`` and nothing is written (optimistic locking, issue 13)."""
     try:
-        report = app_store().save_facility(actor(), fac, file=file)
+        report = app_store().save_facility(actor(), fac, file=file, expected_version=seen_version)
     except (StoreError, InputError) as exc:
         st.session_state[SAVED_KEY] = (digest, None, exc)
     else:
@@ -154,8 +157,10 @@ def _check_and_save(name: str, fac, failures: list[dict], digest: str) -> None:
         except InputError as exc:
             rows.append({t("score.period"): p.label, t("col.reason"): str(exc)})
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="preview" if name != ENTERED else "enter_preview")
+    book = app_store()
+    seen = book.facility_version(fac.id) if fac.id in book.facility_ids() else None  # what this preview is based on
     st.button(t("upload.save", id=fac.id), type="primary", key="upload_save" if name != ENTERED else "enter_save",
-              icon=":material/save:", on_click=_save, args=(fac, Path(name).name, digest),
+              icon=":material/save:", on_click=_save, args=(fac, Path(name).name, digest, seen),
               help=t("upload.save_help"))
     saved = st.session_state.get(SAVED_KEY)
     # entered periods: the saved period becomes the latest stored one, so the starting row (and the digest)

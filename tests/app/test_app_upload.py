@@ -259,6 +259,21 @@ def test_concurrent_write_is_shown_translated(run_as, monkeypatch):
     assert [c.value for c in at.code] == [str(StaleWriteConflict("facility", fid, 1, 2))]
 
 
+def test_a_save_after_someone_else_changed_the_facility_is_refused(run_as):
+    """Optimistic locking end to end: the preview is based on one version of the facility; another operator's
+    change lands before Save is clicked; the save is refused and the other change is kept (nothing reverted)."""
+    fid = "test-upload-really-stale"
+    _own_facility(fid)
+    book = _book()
+    text = _demo_text(fid).replace("water_m3 = 214445", "water_m3 = 214001")
+    at = _upload(run_as("operator", UPLOAD), "stale.toml", text.encode())  # preview shown: version read here
+    book.report_figure("operator", fid, "2025", "water_m3", 214999.0, source="another session")
+    n = book.audit_count()
+    msg = _refused(_save(at), book, n)
+    assert msg.startswith(f"Someone else saved facility {fid} at the same time")
+    assert book.load_facility(fid).periods[-1].water_m3.value == 214999.0
+
+
 # --------------------------------------------------------------------------------- periods entered in the app
 
 
