@@ -39,6 +39,9 @@ import csv
 import datetime as dt
 import functools
 
+import chinese_calendar
+import holidays
+
 from finance.conventions import HOLIDAYS_FILE
 
 BUSINESS_DAY_CONVENTIONS = ("following", "modified_following", "preceding", "unadjusted")
@@ -74,7 +77,6 @@ def cn_statutory_holidays(year: int) -> frozenset[dt.date]:
         If the `holidays` library's count of holiday days differs from the 13 days per year of
         ``data/finance/cn_statutory_holidays.csv`` (the regulation would have changed again).
     """
-    import holidays
 
     h = holidays.China(years=year, observed=True)
     n_named = sum(1 for name in h.values() for part in name.split("; ") if "(observed)" not in part)
@@ -99,7 +101,6 @@ def us_holidays(market: str, year: int) -> frozenset[dt.date]:
     -------
     frozenset of datetime.date
     """
-    import holidays
 
     return frozenset(holidays.financial_holidays(market, years=year).keys())
 
@@ -133,8 +134,6 @@ class Calendar:
         elif self.name in _US_MARKETS:
             out = (d.weekday() < 5 and d not in us_holidays(_US_MARKETS[self.name], d.year), False)
         else:
-            import chinese_calendar
-
             try:
                 out = (bool(chinese_calendar.is_workday(d)), False)
             except NotImplementedError:

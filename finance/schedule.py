@@ -41,6 +41,7 @@ import dataclasses
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 
 from finance.calendars import get_calendar
 from finance.conventions import DEFAULTS, ERR_BASE_RATE_FIXING, ERR_BASE_RATE_PATH, conventions, lpr_history
@@ -524,7 +525,6 @@ def schedule_frame(plan: Plan, priced: Priced, s: int = 0, regime_notes: dict[in
     regime_notes : dict, optional
         Extra text per regime id (which KPI was met or missed), appended to the event's reason.
     """
-    import pandas as pd
 
     notes = regime_notes or {}
     n_r = len(plan.row_start)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -29,7 +30,6 @@ def default_url() -> str:
     url = os.environ.get(ENV_VAR)
     if url:
         return url
-    import platformdirs
 
     return f"sqlite:///{Path(platformdirs.user_data_dir('dcsll')) / 'dcsll.sqlite'}"
 
@@ -81,7 +81,7 @@ def make_engine(url: str | None = None, **kw) -> Engine:
 
 def alembic_config(connection=None):
     """An Alembic ``Config`` for the migrations inside the package (no alembic.ini on disk needed)."""
-    from alembic.config import Config
+    from alembic.config import Config  # noqa: PLC0415 - alembic only when migrating
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -95,7 +95,7 @@ def upgrade(engine_or_url: Engine | str | None = None, revision: str = HEAD) -> 
 
     Safe to run on an up-to-date database (does nothing). Runs in one transaction on both databases.
     """
-    from alembic import command
+    from alembic import command  # noqa: PLC0415 - alembic only when migrating
 
     engine = engine_or_url if isinstance(engine_or_url, Engine) else make_engine(engine_or_url)
     with engine.begin() as conn:
@@ -105,7 +105,7 @@ def upgrade(engine_or_url: Engine | str | None = None, revision: str = HEAD) -> 
 
 def current_revision(engine: Engine) -> str | None:
     """The Alembic revision of the database (``None`` for an empty database)."""
-    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415 - alembic only when migrating
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -113,6 +113,6 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str:
     """The latest revision shipped with this code."""
-    from alembic.script import ScriptDirectory
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 - alembic only when migrating
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
