@@ -23,10 +23,6 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
-import pandas as pd
-from charset_normalizer import from_bytes
-from openpyxl import load_workbook
-
 from common.errors import InputError, InputErrors
 from common.settings import data_dir
 
@@ -124,6 +120,7 @@ def decode_text(data: bytes, name: str, what: str = "file") -> tuple[str, str]:
         pass
     if _looks_gbk(data):
         return data.decode("gb18030"), "gb18030"
+    from charset_normalizer import from_bytes  # noqa: PLC0415 - heavy; the shared layer reads every TOML file, only table reads need it
 
     best = from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
     if best is None:
@@ -302,6 +299,8 @@ def read_xlsx(data: bytes, name: str):
     ------
     InputError
     """
+    import pandas as pd  # noqa: PLC0415 - heavy; the shared layer reads every TOML file, only table reads need it
+    from openpyxl import load_workbook  # noqa: PLC0415 - heavy; the shared layer reads every TOML file, only table reads need it
 
     check_xlsx(data, name)
     try:
@@ -333,6 +332,7 @@ def read_csv_text(data: bytes, name: str):
     ------
     InputError
     """
+    import pandas as pd  # noqa: PLC0415 - heavy; the shared layer reads every TOML file, only table reads need it
 
     check_size(len(data), name, "table")
     text = decode_text(data, name, "table")[0]

@@ -39,9 +39,6 @@ import csv
 import datetime as dt
 import functools
 
-import chinese_calendar
-import holidays
-
 from finance.conventions import HOLIDAYS_FILE
 
 BUSINESS_DAY_CONVENTIONS = ("following", "modified_following", "preceding", "unadjusted")
@@ -77,6 +74,7 @@ def cn_statutory_holidays(year: int) -> frozenset[dt.date]:
         If the `holidays` library's count of holiday days differs from the 13 days per year of
         ``data/finance/cn_statutory_holidays.csv`` (the regulation would have changed again).
     """
+    import holidays  # noqa: PLC0415 - heavy (pandas/icalendar/holidays); finance is imported by every workflow, also dcsll score, which needs none of it
 
     h = holidays.China(years=year, observed=True)
     n_named = sum(1 for name in h.values() for part in name.split("; ") if "(observed)" not in part)
@@ -101,6 +99,7 @@ def us_holidays(market: str, year: int) -> frozenset[dt.date]:
     -------
     frozenset of datetime.date
     """
+    import holidays  # noqa: PLC0415 - heavy (pandas/icalendar/holidays); finance is imported by every workflow, also dcsll score, which needs none of it
 
     return frozenset(holidays.financial_holidays(market, years=year).keys())
 
@@ -134,6 +133,8 @@ class Calendar:
         elif self.name in _US_MARKETS:
             out = (d.weekday() < 5 and d not in us_holidays(_US_MARKETS[self.name], d.year), False)
         else:
+            import chinese_calendar  # noqa: PLC0415 - heavy (pandas/icalendar/holidays); finance is imported by every workflow, also dcsll score, which needs none of it
+
             try:
                 out = (bool(chinese_calendar.is_workday(d)), False)
             except NotImplementedError:

@@ -40,7 +40,6 @@ import inspect
 import types
 from typing import Literal
 
-import icalendar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -369,6 +368,7 @@ def to_ics(items: list[DueItem], *, prodid: str = "-//dcsll//SLL monitoring cale
     bytes
         The ``.ics`` file (UTF-8, CRLF line ends).
     """
+    import icalendar  # noqa: PLC0415 - heavy (pandas/icalendar/holidays); finance is imported by every workflow, also dcsll score, which needs none of it
 
     cal = icalendar.Calendar()
     cal.add("prodid", prodid)
@@ -573,6 +573,7 @@ def _check_records(deal, observations) -> dict[dt.date, int]:
 
 
 def _state(deal, observations: list[RecordedObservation], as_of: dt.date) -> _State:
+
     by_date = _check_records(deal, observations)
     loan = deal.loan.resolved()
     r = deal.ratchet

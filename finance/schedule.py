@@ -41,7 +41,6 @@ import dataclasses
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 
 from finance.calendars import get_calendar
 from finance.conventions import DEFAULTS, ERR_BASE_RATE_FIXING, ERR_BASE_RATE_PATH, conventions, lpr_history
@@ -525,6 +524,7 @@ def schedule_frame(plan: Plan, priced: Priced, s: int = 0, regime_notes: dict[in
     regime_notes : dict, optional
         Extra text per regime id (which KPI was met or missed), appended to the event's reason.
     """
+    import pandas as pd  # noqa: PLC0415 - heavy (pandas/icalendar/holidays); finance is imported by every workflow, also dcsll score, which needs none of it
 
     notes = regime_notes or {}
     n_r = len(plan.row_start)

@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-import pandas as pd
 
 from index import metrics
 from index.errors import InputError
@@ -610,6 +609,7 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
                   "renewable_floor": _f(inp["renewable_floor"][0])}
         loc_curve = m.raw.get("reporting", {}).get("cue_location_curve")
         if loc_curve is not None:
+
             c = _parse_curve(loc_curve, m.path, "reporting.cue_location_curve")
             extra["cue_location_score"] = _f(c.evaluate(out["cue_location"])[0])
         min_days = m.rule("operation_min_days")
@@ -671,6 +671,7 @@ def inputs_frame(pairs: Iterable[tuple[Facility, PeriodData]], methodology: Meth
     Columns: ``facility_id``, ``period``, every numeric input of :data:`NUMERIC_INPUTS` (nan when missing),
     ``availability`` (category) and ``checklist.<indicator>.<item>`` (1 / 0, nan when the checklist is absent).
     """
+    import pandas as pd  # noqa: PLC0415 - pandas is heavy; index.engine is on dcsll score path, which scores without frames
 
     m = methodology or load_methodology()
     rows = []
@@ -712,6 +713,7 @@ def score_frame(df, methodology: Methodology | None = None, reference: Reference
     InputError
         A column of the wrong type or an unknown category (row named).
     """
+    import pandas as pd  # noqa: PLC0415 - pandas is heavy; index.engine is on dcsll score path, which scores without frames
 
     m = methodology or load_methodology()
     ref = reference or default_bundle()

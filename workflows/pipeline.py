@@ -31,8 +31,6 @@ from index.engine import pinned  # deals that pin: the methodology and bundle ag
 from index.engine import score as _score
 from index.levers import check_dates
 from index.models import facility_from_dict
-from index.simulate import fit_bau
-from index.simulate import simulate as _simulate
 from index.targets import meets, propose_plan
 from workflows.settings import DEFAULTS
 
@@ -448,6 +446,8 @@ def targets(deal, source, *, paths: int = DEFAULTS.targets_paths, seed: int = DE
     InputError
         See :func:`load_target_inputs`; bad baseline or proposal settings (naming the targets settings).
     """
+    from index.simulate import fit_bau  # noqa: PLC0415 - index.simulate loads pandas (and statsmodels fits); dcsll score needs neither
+    from index.simulate import simulate as _simulate  # noqa: PLC0415 - as above
 
     inp = inputs or load_target_inputs(deal, source)
     facility, cfg, m, f = inp.facility, inp.settings, inp.methodology, inp.origin
@@ -528,6 +528,8 @@ def simulate_run(deal, facility, monthly, methodology, *, levers=(), paths: int 
     InputError
         A deal without an SPT ratchet, bad paths, an observation neither scored nor simulated.
     """
+    from index.simulate import fit_bau  # noqa: PLC0415 - index.simulate loads pandas (and statsmodels fits); dcsll score needs neither
+    from index.simulate import simulate as _simulate  # noqa: PLC0415 - as above
 
     kpis = ratchet_kpis(deal)
     bau = bau or fit_bau(monthly, facility, model=model)
@@ -576,6 +578,7 @@ def simulate(deal, source, *, levers=(), paths: int = DEFAULTS.simulate_paths, s
     InputError
         See :func:`load_target_inputs` and :func:`simulate_run`; a lever outside the loan's life.
     """
+    from index.simulate import fit_bau  # noqa: PLC0415 - index.simulate loads pandas (and statsmodels fits); dcsll score needs neither
 
     inp = inputs or load_target_inputs(deal, source)
     levers = list(levers)

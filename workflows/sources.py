@@ -19,7 +19,6 @@ from common.settings import data_dir as _default_data_dir
 from common.tomlio import read_toml
 from finance.deal import deal_from_dict, load_deal
 from finance.statement_build import load_engagement
-from index.forecast import load_monthly
 from index.levers import load_levers, parse_levers
 from index.methodology import load_methodology
 from index.models import load_facility
@@ -159,6 +158,9 @@ class FileSource:
         if path is None:
             cand = self.data_dir / "monthly" / f"{facility_id}.csv"
             path = cand if cand.exists() else None
+        # noqa reason: index.forecast loads pandas; every command builds a FileSource, few read monthly data
+        from index.forecast import load_monthly  # noqa: PLC0415
+
         return None if path is None else load_monthly(path)
 
     def levers(self, name: str | None = None, facility_id: str | None = None):
