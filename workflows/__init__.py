@@ -101,20 +101,19 @@ if TYPE_CHECKING:  # the names for type checkers and import-linter; at run time 
         evaluate_deal,
         facility_of,
         load_target_inputs,
-        named,
         observation_results,
-        score,
         simulate,
         simulate_run,
         simulated_years,
         targets,
     )
+    from workflows.scoring import named, score
     from workflows.settings import DEFAULTS, Defaults
     from workflows.sources import FileSource, Source, StoreSource
 
 #: public name -> defining module; loaded on first access (PEP 562) so that ``import workflows.settings``
 #: (the CLI parser reads DEFAULTS) does not pull the pipeline's engines, pandas and the deal book into start-up
-_SUBMODULES = frozenset({"monitoring", "pipeline", "settings", "sources"})
+_SUBMODULES = frozenset({"monitoring", "pipeline", "scoring", "settings", "sources"})
 _EXPORTS: dict[str, str] = {
     "Amendment": "workflows.monitoring",
     "ChangeView": "workflows.monitoring",
@@ -144,9 +143,9 @@ _EXPORTS: dict[str, str] = {
     "evaluate_deal": "workflows.pipeline",
     "facility_of": "workflows.pipeline",
     "load_target_inputs": "workflows.pipeline",
-    "named": "workflows.pipeline",
+    "named": "workflows.scoring",
     "observation_results": "workflows.pipeline",
-    "score": "workflows.pipeline",
+    "score": "workflows.scoring",
     "simulate": "workflows.pipeline",
     "simulate_run": "workflows.pipeline",
     "simulated_years": "workflows.pipeline",

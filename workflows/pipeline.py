@@ -10,14 +10,13 @@ only (not the finance, forecasting and statement stack): the CLI starts in well 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import ValidationError
 
-from common.errors import InputError, InputErrors, from_validation_error
+from common.errors import InputError, from_validation_error
 from finance.deal import DealRun, deal_schedule, deal_valuation, run_deal, scored_periods
 from finance.monitoring import RecordedObservation, margin_events_from_record, recorded_run
 from finance.schedule import price, schedule_frame
@@ -32,59 +31,8 @@ from index.engine import score as _score
 from index.levers import check_dates
 from index.models import facility_from_dict
 from index.targets import meets, propose_plan
+from workflows.scoring import named
 from workflows.settings import DEFAULTS
-
-
-@contextlib.contextmanager
-def named(origin: str | None):
-    """Fill the ``file`` of an :class:`InputError` raised inside the block (when it names none) with
-    ``origin``: engines work on objects, the workflow knows where they came from."""
-    try:
-        yield
-    except InputErrors as exc:
-        if origin is None or all(e.file for e in exc.errors):
-            raise
-        raise InputErrors([_with_file(e, origin) for e in exc.errors]) from None
-    except InputError as exc:
-        if origin is None or exc.file:
-            raise
-        raise _with_file(exc, origin) from None
-
-
-def _with_file(e: InputError, origin: str) -> InputError:
-    if e.file:
-        return e
-    out = InputError(e.message, file=origin, field=e.field, row=e.row, unit=e.unit, value=e.value)
-    return out
-
-
-# ----------------------------------------------------------------------------------------- score
-
-
-def score(facility, methodology, period: str | None = None) -> list:
-    """Index results of a facility: every period, or the one labelled ``period``.
-
-    Parameters
-    ----------
-    facility : index.models.Facility
-    methodology : index.methodology.Methodology
-    period : str, optional
-
-    Returns
-    -------
-    list of index.result.IndexResult
-        One per period, in the facility's order.
-
-    Raises
-    ------
-    InputError
-        No such period, a facility without periods, or whatever :func:`index.engine.score` refuses.
-    """
-
-    periods = [facility.period(period)] if period else list(facility.periods)
-    if not periods:
-        raise InputError("the facility has no periods to score", field="periods")
-    return [_score(facility, p, methodology) for p in periods]
 
 
 def facility_of(deal, source):

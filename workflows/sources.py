@@ -17,8 +17,6 @@ from typing import Protocol, runtime_checkable
 from common.errors import InputError
 from common.settings import data_dir as _default_data_dir
 from common.tomlio import read_toml
-from finance.deal import deal_from_dict, load_deal
-from finance.statement_build import load_engagement
 from index.levers import load_levers, parse_levers
 from index.methodology import load_methodology
 from index.models import load_facility
@@ -77,6 +75,7 @@ class FileSource:
 
     def deal(self, deal_id: str | None = None):
         """The deal of ``deal_file`` (any id when ``deal_id`` is None), else ``data_dir/deals/<id>.toml``."""
+        from finance.deal import load_deal  # noqa: PLC0415 - finance only for deal reads; every command builds a Source
 
         if self.deal_file is not None:
             deal = load_deal(self.deal_file)
@@ -194,6 +193,7 @@ class FileSource:
 
     def engagement(self, deal_id: str, period: str) -> dict | None:
         """The engagement mapping of ``engagement_file``; None without one."""
+        from finance.statement_build import load_engagement  # noqa: PLC0415 - finance only for deal reads; every command builds a Source
 
         return None if self.engagement_file is None else load_engagement(self.engagement_file)
 
@@ -225,6 +225,7 @@ class StoreSource:
 
     def deal(self, deal_id: str):
         """:func:`finance.deal.deal_from_dict` of the stored deal document."""
+        from finance.deal import deal_from_dict  # noqa: PLC0415 - finance only for deal reads; every command builds a Source
 
         return deal_from_dict(self.store.load_deal_document(deal_id), file=self.origin("deal", deal_id))
 
