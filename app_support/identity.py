@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
-from streamlit.auth_util import is_authlib_installed
+from streamlit import auth_util
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from app_support.store import app_store
@@ -258,7 +258,7 @@ def sign_in_mode() -> str:
     auth = check_auth(read_secrets())
     demo = demo_requested()
     if auth is not None:
-        if not is_authlib_installed():
+        if not auth_util.is_authlib_installed():
             raise SignInConfigError("identity.err_authlib", "[auth] is configured but Authlib (>= 1.3.2, "
                                     "needed by st.login) is not installed: pip install 'streamlit[auth]'")
         return "oidc"
