@@ -368,7 +368,7 @@ def to_ics(items: list[DueItem], *, prodid: str = "-//dcsll//SLL monitoring cale
     bytes
         The ``.ics`` file (UTF-8, CRLF line ends).
     """
-    import icalendar  # noqa: PLC0415 - heavy (pandas/icalendar/holidays); finance is imported by every workflow, also dcsll score, which needs none of it
+    import icalendar  # noqa: PLC0415 - heavy library, only this path needs it; finance is imported by every deal workflow
 
     cal = icalendar.Calendar()
     cal.add("prodid", prodid)
