@@ -28,6 +28,8 @@ from app_support.upload_check import build_facility as build_checked
 from app_support.upload_check import validate_upload
 from index.engine import score
 from index.errors import InputError, InputErrors
+from index.forecast import MONTHLY_UNITS
+from index.models import facility_from_dict
 from store.errors import ImmutableRecordError, PermissionDenied, StaleWriteConflict, StoreError
 
 TEMPLATE = ROOT / "app_support" / "templates" / "facility_template.toml"
@@ -240,7 +242,6 @@ def _save_monthly(fid: str, frame, name: str, digest: str) -> None:
 def _monthly_tab() -> None:
     """Monthly metered series (CSV / Excel, one month per row): checked as ``index.forecast`` checks a monthly
     file, previewed, then saved to the deal book (months given replace stored ones, the others stay)."""
-    from index.forecast import MONTHLY_UNITS
 
     st.markdown(t("upload.monthly_help", columns=", ".join(f"`{c}` [{u}]" for c, u in MONTHLY_UNITS.items())))
     st.download_button(t("upload.monthly_template"), _monthly_template(), file_name="monthly_template.csv",
@@ -285,15 +286,12 @@ def _monthly_tab() -> None:
 
 @st.cache_data(show_spinner=False)
 def _monthly_template() -> bytes:
-    from index.forecast import MONTHLY_UNITS
-
     return (",".join(["month", *MONTHLY_UNITS, "status", "source"]) + "\n").encode()
 
 
 def _new_facility_tab() -> None:
     """Create a facility (profile only): an admin or credit officer names the operator who reports for it; an
     operator creates its own facility and reports for it."""
-    from index.models import facility_from_dict
 
     with st.form("new_facility"):
         c1, c2, c3 = st.columns(3)

@@ -17,6 +17,7 @@ from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
 from index.errors import InputError
 from index.methodology import MAX_CONSISTENCY_RATIO, ahp_weights
+from store.errors import PermissionDenied
 
 require("app_pages/methodology.py")
 lang = current_language()
@@ -254,8 +255,6 @@ if is_admin:
                 t("meth.delta"): st.column_config.NumberColumn(format="%+.2f")})
 
             def _save(data: bytes, label: str) -> None:
-                from store.errors import PermissionDenied
-
                 try:
                     info = app_store().save_methodology(actor(), data, file=f"app:{label}")
                 except (InputError, PermissionDenied) as exc:

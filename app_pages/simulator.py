@@ -11,6 +11,7 @@ from app_support.engine import methodology
 from app_support.i18n import current_language, name, t
 from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
+from store.errors import PermissionDenied
 
 require("app_pages/simulator.py")
 lang = current_language()
@@ -216,8 +217,6 @@ def show(s: str, r: dict, box, narrow: bool) -> None:
     label = box.text_input(t("sim.save_name"), value=f"{deal.id} {s} {r['paths']} paths seed {r['seed']}",
                            key=f"sim_save_name_{s}")
     if box.button(t("sim.save"), key=f"sim_save_{s}"):
-        from store.errors import PermissionDenied
-
         inputs = {"deal": deal.id, "levers": r["levers"], "paths": r["paths"], "seed": r["seed"], "model": r["model"]}
         try:
             sid = app_store().save_simulation(actor(), facility.id, label, inputs, r, deal_id=deal.id)

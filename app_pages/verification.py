@@ -14,6 +14,7 @@ from app_support.engine import book_facilities, facility_label
 from app_support.i18n import catalogue, current_language, t
 from app_support.pages import require
 from app_support.store import actor, app_store
+from finance.statement import load_catalogue  # noqa: E402 (the statement catalogue lists the standards)
 from store.errors import ImmutableRecordError, PermissionDenied, StoreError
 
 require("app_pages/verification.py")
@@ -316,7 +317,6 @@ def _issue_section() -> None:
     sid = i1.text_input(t("verification.issue.statement_id"),
                         value=defaults.get("statement_id") or f"VS-{deal_id}-{period}".upper(),
                         key=f"ver_sid_{deal_id}_{period}")
-    from finance.statement import load_catalogue  # noqa: E402 (the statement catalogue lists the standards)
 
     catalogue_standards = list(load_catalogue()["standards"])
     standards = i2.multiselect(t("verification.issue.standards"), catalogue_standards,

@@ -17,6 +17,9 @@ import streamlit as st
 
 from app_support.i18n import t
 from common.errors import InputError, InputErrors
+from index.cfe import annual_fallback, grid_from_frame, read_interval_table, validate_intervals
+from index.cfe.report import evaluate
+from store.errors import StoreError
 
 FAILURE_COLUMNS = ["file", "row", "meter", "channel", "field", "unit", "value", "reason"]
 #: session-state key of the last interval save: (digest, version, figures written)
@@ -43,7 +46,6 @@ def bills(facility, period: str, monthly: pd.DataFrame | None, data) -> tuple[di
 
 def grid_for(facility, data, grid_name: str | None = None, grid_bytes: bytes | None = None):
     """Hourly grid share from an uploaded Electricity Maps / EIA-930 file, else the province's annual fallback."""
-    from index.cfe import annual_fallback, grid_from_frame
 
     if grid_bytes is not None:
         df = pd.read_csv(io.BytesIO(grid_bytes), encoding="utf-8", dtype=str, keep_default_na=False,
@@ -62,8 +64,6 @@ def evaluate_upload(name: str, content: bytes, facility, period: str, monthly=No
     (IntervalData or None, CFEReport or None, list of dict)
         The failure rows (columns :data:`FAILURE_COLUMNS`) are empty when the report is given.
     """
-    from index.cfe import read_interval_table, validate_intervals
-    from index.cfe.report import evaluate
 
     try:
         data = validate_intervals(read_interval_table(content, name=name), file=name)
@@ -176,8 +176,6 @@ def interval_tab(book, actor: str, facility_ids: list[str], lang: str) -> None:
 
 
 def _save(book, actor, fid, period, data, rep, name, digest) -> None:
-    from store.errors import StoreError
-
     try:
         version = book.save_intervals(actor, fid, str(period), data, source=name)
         written = []
@@ -193,7 +191,6 @@ def _save(book, actor, fid, period, data, rep, name, digest) -> None:
 
 def stored_report(book, fid: str, period: str):
     """The CFE report of the stored interval data of a facility period (province fallback grid), or None."""
-    from index.cfe.report import evaluate
 
     data = book.intervals(fid, str(period))
     if data is None:

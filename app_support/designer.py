@@ -19,10 +19,26 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
+from dateutil.relativedelta import relativedelta
 
-from app_support.engine import ROOT, methodology
+import workflows
+from app_support.engine import ROOT, methodology, score_json
+from app_support.i18n import catalogue
+from app_support.store import app_store, database_url
+from common.errors import InputError, InputErrors
+from finance.conventions import conventions
+from finance.deal import deal_from_dict, scored_periods
+from finance.schedule import price, schedule_frame
+from index.ambition import ambition_report, verdicts
+from index.baseline import compute_baseline
+from index.models import Facility
+from index.simulate import fit_bau, simulate
+from index.targets import KpiPath, Milestone, SptPlan, kpi_comparator, meets
+from index.tomlfile import read_toml
+from workflows.pipeline import PIN_FIELDS
 from workflows.settings import DEFAULTS
 
 #: BAU simulation: paths and seed, the defaults of ``dcsll targets`` (:data:`workflows.DEFAULTS`)
@@ -56,14 +72,11 @@ def doc_key(doc: dict) -> str:
 
 def read_deal_document(path: str | Path) -> dict:
     """The TOML mapping of a deal file (:func:`index.tomlfile.read_toml`; its errors propagate)."""
-    from index.tomlfile import read_toml
 
     return read_toml(Path(path))
 
 
 def _add_months(d: dt.date, months: int) -> dt.date:
-    from dateutil.relativedelta import relativedelta
-
     return d + relativedelta(months=months)
 
 
@@ -184,12 +197,6 @@ def evaluate(key: str, facility_json: str | None = None) -> dict:
         ``met`` and ``missed``), ``schedules`` (name → schedule frame, see :class:`finance.schedule.Schedule`),
         ``convention`` and ``currency``.
     """
-    import workflows
-    from common.errors import InputError, InputErrors
-    from finance.deal import deal_from_dict
-    from finance.schedule import price, schedule_frame
-    from index.models import Facility
-
     doc = json.loads(key)
     fac = Facility.model_validate_json(facility_json) if facility_json is not None else None
     try:
@@ -217,8 +224,6 @@ def _observation_results(deal, facility_json: str) -> dict:
     """:func:`workflows.observation_results` of a deal on a facility (JSON), cached on what it depends on: the
     facility, the periods the observations name and the deal's methodology pins (:data:`workflows.pipeline.
     PIN_FIELDS`), not the loan terms."""
-    from finance.deal import scored_periods
-    from workflows.pipeline import PIN_FIELDS
 
     pins = json.dumps([str(getattr(deal, k, None)) for k in PIN_FIELDS])
     return _results_cached(pins, facility_json, tuple(scored_periods(deal)), deal)
@@ -226,9 +231,6 @@ def _observation_results(deal, facility_json: str) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _results_cached(pins: str, facility_json: str, periods: tuple[str, ...], _deal) -> dict:
-    import workflows
-    from index.models import Facility
-
     return workflows.observation_results(_deal, Facility.model_validate_json(facility_json), methodology())
 
 
@@ -262,9 +264,6 @@ def baseline(facility_json: str, periods: tuple[str, ...]):
     index.errors.InputError
         See :func:`index.baseline.compute_baseline` (no period, unverified period, more than three, ...).
     """
-    from app_support.engine import score_json
-    from index.baseline import compute_baseline
-    from index.models import Facility
 
     f = Facility.model_validate_json(facility_json)
     b = compute_baseline(f, list(periods), methodology=methodology(), file=f"facility {f.id} (deal book)")
@@ -292,15 +291,12 @@ def monthly_frame(store, facility_id: str):
     Reading and checking the series takes ~0.1 s, so it is cached per facility on the deal book's audit count
     (every write adds an audit row: a new upload is read at once, an unchanged book is not re-read).
     """
-    from app_support.store import database_url
 
     return _monthly(database_url(), facility_id, store.audit_count())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _monthly(url: str, facility_id: str, version: int):
-    from app_support.store import app_store
-
     return app_store().monthly(facility_id)
 
 
@@ -318,8 +314,6 @@ def bau_simulation(facility_json: str, monthly: pd.DataFrame, base_year: int, ba
     index.forecast.InsufficientData, index.errors.InputError
         Too few months, or data not ending in December.
     """
-    from index.models import Facility
-    from index.simulate import fit_bau, simulate
 
     f = Facility.model_validate_json(facility_json)
     mo = monthly
@@ -361,12 +355,6 @@ def ambition(facility_json: str, periods: tuple[str, ...], spts_key: str, profil
         ambitious); ``bau``: rows (kpi, year, mean, lower, upper [KPI unit], p_meets [0–1]); ``bau_note``: how
         BAU was forecast, or why it was not.
     """
-    import numpy as np
-
-    from index.ambition import ambition_report, verdicts
-    from index.errors import InputError
-    from index.models import Facility
-    from index.targets import KpiPath, Milestone, SptPlan, kpi_comparator, meets
 
     b, _ = baseline(facility_json, periods)
     rows = json.loads(spts_key)
@@ -463,7 +451,6 @@ def save(store, actor: str, doc: dict, expected_version: int | None, baseline_ob
 
 def _kpi_unit(kpi: str) -> str | None:
     """Unit of a KPI from ``data/finance/conventions.toml`` ``[kpi.*]``, None when not listed."""
-    from finance.conventions import conventions
 
     return conventions().kpi.get(kpi, {}).get("unit")
 
@@ -479,7 +466,6 @@ def wkey(name: str, token: str) -> str:
 
 def label(key: str, lang: str) -> str:
     """Catalogue label in an explicit language (for ``format_func`` callbacks, see :func:`app_support.i18n.name`)."""
-    from app_support.i18n import catalogue
 
     return catalogue(lang)[key]
 
@@ -506,7 +492,6 @@ def default_baseline_periods(store, deal_id: str, fac, settings: dict | None = N
 
 def kpi_options() -> list[str]:
     """KPIs an SPT ratchet can test: those with a direction in ``data/finance/conventions.toml`` ``[kpi.*]``."""
-    from finance.conventions import conventions
 
     return list(conventions().kpi)
 

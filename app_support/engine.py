@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from index.engine import score
+from index.errors import InputError
 from index.methodology import Curve, Methodology, load_methodology
 from index.models import Facility
 from index.result import IndexResult
@@ -57,7 +58,6 @@ def score_period(f: Facility, period: str) -> IndexResult:
 def all_results(facilities) -> list[IndexResult]:
     """Results of every period of the given facilities (for the sensitivity view); periods the engine
     refuses are left out (the facility score page names why)."""
-    from index.errors import InputError
 
     out = []
     for f in facilities:

@@ -25,6 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit import auth_util
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from app_support.store import app_store
+from store.demo import NotADemoDealBook
+from store.errors import PermissionDenied
 
 #: roles of DESIGN.md §1 plus the methodology administrator
 ROLES: tuple[str, ...] = ("credit_officer", "operator", "verifier", "admin")
@@ -113,7 +119,6 @@ def read_secrets() -> dict:
         A secrets file is not valid TOML (the message names the file, line and column), or Streamlit cannot
         read the secrets.
     """
-    from streamlit.errors import StreamlitSecretNotFoundError
 
     parsed: dict = {}
     folders = []
@@ -253,9 +258,7 @@ def sign_in_mode() -> str:
     auth = check_auth(read_secrets())
     demo = demo_requested()
     if auth is not None:
-        from streamlit.auth_util import is_authlib_installed
-
-        if not is_authlib_installed():
+        if not auth_util.is_authlib_installed():
             raise SignInConfigError("identity.err_authlib", "[auth] is configured but Authlib (>= 1.3.2, "
                                     "needed by st.login) is not installed: pip install 'streamlit[auth]'")
         return "oidc"
@@ -292,8 +295,6 @@ def _oidc_user() -> User | None:
 
 def _store_role(username: str) -> str | None:
     """The first of the deal book user's roles (in :data:`ROLES` order), None if not a user there."""
-    from app_support.store import app_store
-    from store.errors import PermissionDenied
 
     try:
         roles = app_store().user(username).roles
@@ -315,8 +316,6 @@ def _demo_user(label) -> User:
 
 def _demo_book() -> None:
     """Open the deal book (seeding a new one with the demo data); refuse one not created as a demo."""
-    from app_support.store import app_store
-    from store.demo import NotADemoDealBook
 
     try:
         app_store()

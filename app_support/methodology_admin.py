@@ -31,8 +31,12 @@ import pandas as pd
 import streamlit as st
 import tomli_w
 
+from app_support.engine import book_facilities, sensitivity
+from app_support.store import app_store
+from index.engine import score
 from index.errors import InputError
 from index.methodology import WEIGHT_TOLERANCE, Methodology, default_methodology_path, parse_methodology
+from index.models import Facility
 
 #: curve types whose anchors the app edits: type -> (list key, x key) as in the methodology file
 POINT_CURVES: dict[str, tuple[str, str]] = {"piecewise": ("anchors", "x"), "steps": ("steps", "from")}
@@ -281,7 +285,6 @@ def preview(old: Methodology, new: Methodology, facilities) -> pd.DataFrame:
         One row per facility-period: ``facility``, ``period``, ``old_total``, ``new_total``, ``delta``
         [points], ``old_grade``, ``new_grade`` (from :func:`index.engine.score`).
     """
-    from index.engine import score
 
     rows = []
     for f in facilities:
@@ -325,7 +328,6 @@ def stored_content(methodology_id: str, version: str) -> bytes:
     store.errors.NotFound
         No such version in the deal book.
     """
-    from app_support.store import app_store
 
     return app_store().methodology_content(methodology_id, version)
 
@@ -338,21 +340,16 @@ def methodology_of(content: bytes, label: str = "<store>") -> Methodology:
 
 def book_facilities_json() -> tuple[str, ...]:
     """Every facility of the deal book as its JSON (hashable arguments of the cached functions below)."""
-    from app_support.engine import book_facilities
-    from app_support.store import app_store
 
     return tuple(f.model_dump_json() for f in book_facilities(app_store()).values())
 
 
 def _facilities(facilities_json: tuple[str, ...]):
-    from index.models import Facility
-
     return [Facility.model_validate_json(j) for j in facilities_json]
 
 
 def _scorable(f, m) -> list[str]:
     """Period labels of ``f`` the engine scores under ``m`` (a period it refuses is left out of the views)."""
-    from index.engine import score
 
     out = []
     for p in f.periods:
@@ -368,7 +365,6 @@ def _scorable(f, m) -> list[str]:
 def results_of(content: bytes, facilities_json: tuple[str, ...]) -> list:
     """Results (:class:`index.result.IndexResult`) of every facility-period of the deal book under this
     methodology (``facilities_json``: :func:`book_facilities_json`)."""
-    from index.engine import score
 
     m = methodology_of(content)
     return [score(f, label, m) for f in _facilities(facilities_json) for label in _scorable(f, m)]
@@ -377,7 +373,6 @@ def results_of(content: bytes, facilities_json: tuple[str, ...]) -> list:
 @st.cache_data(show_spinner=False)
 def sensitivity_of(content: bytes, facilities_json: tuple[str, ...]) -> pd.DataFrame:
     """:func:`app_support.engine.sensitivity` of the deal book's facilities under this methodology."""
-    from app_support.engine import sensitivity
 
     return sensitivity(results_of(content, facilities_json), methodology_of(content))
 

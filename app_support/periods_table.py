@@ -14,8 +14,11 @@ import tomllib
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import Workbook
 
+from common.inputfile import read_csv_text, read_xlsx
 from index.errors import InputError
+from index.forecast import monthly_from_rows
 from index.models import FIGURE_UNITS, PeriodData
 
 TEMPLATE_TOML = Path(__file__).parent / "templates" / "facility_template.toml"
@@ -72,7 +75,6 @@ def read_table(name: str, data: bytes) -> pd.DataFrame:
     InputError
         If the file cannot be read as a table or exceeds a limit (``data/validation/input_limits.toml``).
     """
-    from common.inputfile import read_csv_text, read_xlsx
 
     if name.lower().endswith((".xlsx", ".xlsm")):
         return read_xlsx(data, name)
@@ -98,7 +100,6 @@ def read_monthly(name: str, data: bytes) -> pd.DataFrame:
         An unreadable table, or the first failure of :func:`index.forecast.monthly_from_rows` (row, field and
         unit named; months may come in any order and replace stored ones, so gaps are checked on saving).
     """
-    from index.forecast import monthly_from_rows
 
     df = read_table(name, data)
     if "month" in df.columns:
@@ -206,7 +207,6 @@ def periods_frame(periods: list[dict], cols: list[str]) -> pd.DataFrame:
 def template_workbook(checklist_ids: list[str]) -> bytes:
     """The Excel template: sheet ``periods`` (headers and the TOML template's period as an example row) and
     sheet ``fields`` (each column with its description from the data model)."""
-    from openpyxl import Workbook
 
     example = tomllib.loads(TEMPLATE_TOML.read_text(encoding="utf-8"))["periods"][0]
     cols = columns(checklist_ids)

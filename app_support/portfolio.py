@@ -22,9 +22,20 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
+import workflows
+from app_support.engine import methodology
+from finance import ratchet as R
+from finance.deal import ObservationResult, deal_from_dict, period_results, scenario_outcomes
+from finance.ratchet import kpi_direction
+from finance.schedule import price, schedule_frame
+from finance.terms import KpiRule, SptRatchet
+from index.engine import score
 from index.errors import InputError
 from index.models import Facility
+from index.tomlfile import read_toml
 
 ROOT = Path(__file__).resolve().parents[1]
 STATUS_FILE = ROOT / "data" / "finance" / "portfolio_status.toml"
@@ -84,7 +95,6 @@ def load_status_rules(path: str | Path = STATUS_FILE) -> StatusRules:
     InputError
         Unreadable TOML, no ``[headroom]`` table, or a bad entry (file, field, unit and value named).
     """
-    from index.tomlfile import read_toml
 
     raw = read_toml(path, "portfolio status file")
     table = raw.get("headroom")
@@ -169,7 +179,6 @@ def kpi_value(result, kpi: str) -> float | None:
 
 def _ratchet_kpis(deal) -> list[tuple[str, float]]:
     """(KPI id, no-change band [KPI unit]) of the deal's ratchet; a grid / interpolated ratchet has one KPI, band 0."""
-    from finance.terms import SptRatchet
 
     r = deal.ratchet
     if isinstance(r, SptRatchet):
@@ -178,9 +187,6 @@ def _ratchet_kpis(deal) -> list[tuple[str, float]]:
 
 
 def _direction(deal, kpi: str) -> str:
-    from finance.ratchet import kpi_direction
-    from finance.terms import KpiRule, SptRatchet
-
     r = deal.ratchet
     rule = next((k for k in r.kpis if k.kpi == kpi), None) if isinstance(r, SptRatchet) else None
     return kpi_direction(rule or KpiRule(kpi=kpi, weight=1.0))
@@ -243,8 +249,6 @@ def deal_status(deal, outcomes, latest, as_of: dt.date, rules: StatusRules) -> S
     InputError
         A ratchet KPI without a headroom in the rules file.
     """
-    from finance import ratchet as R
-    from finance.deal import ObservationResult
 
     kpis = _ratchet_kpis(deal)
     for i in range(len(deal.observations) - 1, -1, -1):
@@ -294,7 +298,6 @@ def _margin_at(run, as_of: dt.date) -> dict:
     differ on ``as_of`` the margin depends on a result the deal book does not have, and the "missed" one is
     taken (not reported = missed, DESIGN.md §3.1), flagged in ``assumed``.
     """
-    from finance.schedule import price, schedule_frame
 
     priced = price(run.plan, run.regime_adj_bp)
     frames = [schedule_frame(run.plan, priced, s, run.notes[s]).frame for s in range(2)]
@@ -353,9 +356,6 @@ def deal_row(document: dict, facility: Facility, as_of: dt.date, rules: StatusRu
         The document is not a valid deal (every failure, via :func:`finance.deal.validate_deal`), a
         facility period named by an observation is missing, or a KPI has no headroom in ``rules``.
     """
-    import workflows
-    from finance.deal import deal_from_dict, period_results, scenario_outcomes
-    from index.engine import score
 
     file = f"deal {document.get('id')}"
     deal = deal_from_dict(document, file=file)
@@ -402,7 +402,6 @@ def cached_deal_row(document: dict, facility_json: str, as_of: dt.date) -> dict:
 
     The facility comes as its JSON (``Facility.model_dump_json()``) so the cache key is cheap and exact.
     """
-    from app_support.engine import methodology
 
     return deal_row(document, Facility.model_validate_json(facility_json), as_of, status_rules(), methodology())
 
@@ -446,11 +445,9 @@ def on_record(store, row: dict, document: dict, as_of: dt.date) -> dict:
     recorded changes a second credit officer approved for the past (:func:`workflows.evaluate_deal` on a
     :class:`workflows.StoreSource`), never a margin computed from figures that are only reported.
     ``margin_source`` says which: ``record`` or ``figures``."""
-    import workflows
 
     if not (store.monitoring_records(row["deal_id"]) or store.margin_change_records(row["deal_id"])):
         return {**row, "margin_source": "figures"}
-    from finance.deal import deal_from_dict
 
     deal = deal_from_dict(document, file=f"deal {row['deal_id']}")
     ev = workflows.evaluate_deal(deal, workflows.StoreSource(store), as_of=as_of)
@@ -519,8 +516,6 @@ def excel_bytes(table: pd.DataFrame, notes: list[tuple[str, str]] = ()) -> bytes
     notes : list of (str, str)
         Label/value pairs for the ``notes`` sheet (as-of date, filters, sources).
     """
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     ws = wb.active

@@ -20,6 +20,7 @@ The page (``app_pages/simulator.py``) stays thin; everything it shows comes from
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import re
@@ -27,8 +28,27 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
+
+import workflows
+from app_support.designer import _monthly, monthly_frame
+from app_support.engine import methodology
+from app_support.store import database_url
+from finance.deal import Deal, deal_from_dict
+from finance.simulated import jsonable as _jsonable
+from finance.simulated import ratchet_kpis as _ratchet_kpis
+from index import levers as L
+from index.engine import inputs_frame
+from index.errors import InputError
+from index.levers import KINDS, check_dates, parse_levers, pv_yield
+from index.methodology import load_methodology
+from index.models import Facility
+from index.reference import data_dir
+from index.simulate import fit_bau
+from workflows import simulated_years as _years
+from workflows.settings import DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
 #: quantiles of the fan chart [fraction]: 5–95 % and 25–75 % bands and the median (issue 7)
@@ -45,7 +65,6 @@ STEP_DIGITS = 2
 def cli_defaults() -> dict:
     """Defaults of ``dcsll simulate`` (``paths``, ``seed``, ``model``): :data:`workflows.DEFAULTS`, the one
     settings object the CLI's options also start from, so the two give the same numbers out of the box."""
-    from workflows.settings import DEFAULTS
 
     return {"paths": DEFAULTS.simulate_paths, "seed": DEFAULTS.seed, "model": DEFAULTS.model}
 
@@ -60,7 +79,6 @@ PATHS_RANGE = (1, 200_000)  # = workflows.DEFAULTS.paths_range
 def monthly_key(store, facility_id: str) -> str | None:
     """Cache key of a facility's monthly series in the deal book (``"<facility id>@<audit count>"``: every
     write adds an audit row, so an upload gives a new key), None when the facility has no monthly series."""
-    from app_support.designer import monthly_frame
 
     if monthly_frame(store, facility_id) is None:
         return None
@@ -69,8 +87,6 @@ def monthly_key(store, facility_id: str) -> str | None:
 
 def monthly_of(key: str):
     """The monthly series of :func:`monthly_key` (cached per key)."""
-    from app_support.designer import _monthly
-    from app_support.store import database_url
 
     fid, version = key.rsplit("@", 1)
     return _monthly(database_url(), fid, int(version))
@@ -84,7 +100,6 @@ def deal_from_document(doc: dict):
     index.errors.InputErrors
         Structural or business-rule failures (:func:`finance.deal.validate_deal`).
     """
-    from finance.deal import deal_from_dict
 
     return deal_from_dict(doc, file=f"deal book: deal {doc.get('id')}")
 
@@ -92,7 +107,6 @@ def deal_from_document(doc: dict):
 def simulated_years(deal) -> list[int]:
     """Observation years without a result (verified or facility period): the years the CLI simulates
     (:func:`workflows.simulated_years`)."""
-    from workflows import simulated_years as _years
 
     return _years(deal)
 
@@ -140,8 +154,6 @@ class LeverSpec:
 
 
 def _model(kind: str):
-    from index import levers as L
-
     return {"cooling_retrofit": L.CoolingRetrofit, "green_trading": L.GreenPower, "direct_supply": L.GreenPower,
             "gec": L.GreenPower, "onsite_pv": L.OnsitePV, "rack_growth": L.RackGrowth,
             "waste_heat": L.WasteHeat, "water_recycling": L.WaterRecycling}[kind]
@@ -190,9 +202,6 @@ def _down(x: float, step: float) -> float:
 
 def _pv_yields() -> list[float]:
     """Default PV yields of ``data/targets/pv_yield.csv`` [kWh/kWp/yr] (the table of :func:`index.levers.pv_yield`)."""
-    import csv
-
-    from index.reference import data_dir
 
     with open(data_dir() / "targets" / "pv_yield.csv", encoding="utf-8", newline="") as f:
         return [float(r["pv_yield_kwh_per_kwp"]) for r in csv.DictReader(f)]
@@ -201,8 +210,6 @@ def _pv_yields() -> list[float]:
 def base_inputs(facility) -> dict[str, float]:
     """Engine inputs of the facility's latest period (the simulation's base period) used for lever ranges:
     ``total_energy_kwh``, ``it_energy_kwh`` [kWh], ``water_m3`` [m³], ``racks_ready`` [racks]; NaN when missing."""
-    from app_support.engine import methodology
-    from index.engine import inputs_frame
 
     row = inputs_frame([(facility, facility.periods[-1])], methodology()).iloc[0]
     out = {}
@@ -229,8 +236,6 @@ def lever_specs(deal, facility) -> list[LeverSpec]:
     A lever whose bound is missing in the data (e.g. no water figure) is left out. Start dates range over the
     loan (:func:`index.levers.check_dates`); the default start is 1 January of the first simulated year.
     """
-    from index.errors import InputError
-    from index.levers import KINDS, pv_yield
 
     b = base_inputs(facility)
     energy_mwh = b["total_energy_kwh"] / 1000.0
@@ -291,7 +296,6 @@ def preset_values(specs: list[LeverSpec], document: dict | None) -> tuple[dict[s
     index.errors.InputError
         The preset is not a valid levers document (:func:`index.levers.parse_levers`).
     """
-    from index.levers import parse_levers
 
     values = {s.kind: {"start": s.start_default, **{f.name: f.default for f in s.fields}} for s in specs}
     notes: list[str] = []
@@ -378,11 +382,6 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
     index.forecast.InsufficientData
         Too few months of data.
     """
-    import workflows
-    from finance.simulated import jsonable as _jsonable
-    from finance.simulated import ratchet_kpis as _ratchet_kpis
-    from index.levers import check_dates
-    from index.methodology import load_methodology
 
     m = methodology or load_methodology()
     kpis = _ratchet_kpis(deal)
@@ -407,8 +406,6 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
 def cached_bau(facility_json: str, monthly: str, model: str):
     """BAU models of a facility (:func:`index.simulate.fit_bau`), fitted once per facility, monthly series
     (:func:`monthly_key`) and model."""
-    from index.models import Facility
-    from index.simulate import fit_bau
 
     return fit_bau(monthly_of(monthly), Facility.model_validate_json(facility_json), model=model)
 
@@ -423,10 +420,6 @@ def cached_simulation(deal_json: str, facility_json: str, monthly: str, levers_j
     index.errors.InputError, index.errors.InputErrors
         Invalid levers (:func:`index.levers.parse_levers`) or any error of :func:`simulate_deal`.
     """
-    from app_support.engine import methodology
-    from finance.deal import Deal
-    from index.levers import parse_levers
-    from index.models import Facility
 
     deal = Deal.model_validate_json(deal_json)
     facility = Facility.model_validate_json(facility_json)
@@ -440,7 +433,6 @@ def cached_simulation(deal_json: str, facility_json: str, monthly: str, levers_j
 
 def spt_table(deal) -> pd.DataFrame:
     """The deal's SPTs: one row per observation date, one column per ratchet KPI [KPI unit]."""
-    from finance.simulated import ratchet_kpis as _ratchet_kpis
 
     kpis = [k.kpi for k in _ratchet_kpis(deal)]
     return pd.DataFrame([{"date": o.date, **{k: o.spt.get(k) for k in kpis}} for o in deal.observations])
@@ -487,7 +479,6 @@ def fan_chart(result: dict, kpi: str, labels: dict[str, str]):
     """Altair fan chart: 5–95 % and 25–75 % bands and the median of the simulated KPI per year, the SPTs as
     red triangles and observed values as black points. ``labels``: translated ``year`` and ``value`` axis titles.
     """
-    import altair as alt
 
     fan, spt, obs = fan_frames(result, kpi)
     years = sorted(set(fan["year"]) | set(spt["year"]))

@@ -17,29 +17,28 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_support.pages import USER_KEY
+from finance.deal_book import deal_validator
+from store import db, open_store
+from store.demo import claim_demo, seed_demo
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data"
 
 
 def database_url() -> str:
     """``$DCSLL_DATABASE_URL`` or the per-user SQLite file (normalised, see :mod:`store.db`)."""
-    from store import db
 
     return db.normalise_url(os.environ.get("DCSLL_DATABASE_URL") or db.default_url())
 
 
 @st.cache_resource(show_spinner="正在打开贷款台账… / Opening the deal book…")
 def _open(url: str):
-    from finance.deal_book import deal_validator
-    from store import open_store
-    from store.demo import seed_demo
-
     s = open_store(url, migrate=True, deal_validator=deal_validator())
-    from app_support.identity import demo_requested
+    # cycle: app_support.identity imports app_store from here to look up the signed-in user's roles
+    from app_support.identity import demo_requested  # noqa: PLC0415
 
     if demo_requested():
-        from store.demo import claim_demo
-
         try:
             claim_demo(s)  # a deal book not created as a demo is refused, whatever it holds
             if not s.deal_ids():
@@ -73,7 +72,6 @@ def actor() -> str:
     RuntimeError
         Nobody is signed in (``app.py`` stops before any page runs in that case).
     """
-    from app_support.pages import USER_KEY
 
     user = st.session_state.get(USER_KEY)
     if user is None:

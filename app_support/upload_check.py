@@ -8,7 +8,10 @@ named by their spreadsheet line as well as their period.
 
 from __future__ import annotations
 
+from app_support.periods_table import read_table, rows_to_periods
 from common.errors import InputError, InputErrors
+from common.inputfile import check_size, decode_text, parse_toml
+from index.models import facility_from_dict
 
 
 def validate_upload(name: str, data: bytes, header: dict | None = None) -> tuple[object, list[dict]]:
@@ -31,8 +34,6 @@ def validate_upload(name: str, data: bytes, header: dict | None = None) -> tuple
     rows : list of dict
         Every failure (:meth:`common.errors.InputError.as_row`); empty when the facility is valid.
     """
-    from app_support.periods_table import read_table, rows_to_periods
-    from common.inputfile import check_size, decode_text, parse_toml
 
     lines: dict[str, int] = {}
     try:
@@ -54,7 +55,6 @@ def validate_upload(name: str, data: bytes, header: dict | None = None) -> tuple
 def build_facility(raw: dict, name: str, errors: list[InputError] = ()) -> tuple[object, list[dict]]:
     """(facility or None, failure rows) of a facility mapping; ``errors`` are cells already found unreadable
     (those cells were left out, so the rest is still checked and every problem is listed at once)."""
-    from index.models import facility_from_dict
 
     errors = list(errors)
     fac = None

@@ -15,6 +15,7 @@ of :func:`finance.statement_sign.demo_identity` (``$DCSLL_HOME/demo-signer``).
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -23,6 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
+
+import workflows
+from finance.deal import deal_from_dict
+from finance.statement import content_sha256
+from finance.statement_sign import dcsll_home, issue_statement, load_identity, verify_statement
+from index.errors import InputError
+from index.methodology import load_methodology
+from index.models import FIGURE_UNITS, Facility
+from workflows.monitoring import record_statement
 
 #: engagement keys the page starts from when the deal book holds an engagement for the observation (the
 #: verified figures come from the deal book's records, the issue date is the signing day)
@@ -89,7 +99,6 @@ def figure_rows(store, facility_id: str, period: str) -> list[FigureRow]:
     KeyError
         The facility has no period ``period``.
     """
-    from index.models import FIGURE_UNITS
 
     fac = store.load_facility(facility_id)
     pdata = {p.label: p for p in fac.periods}[str(period)]
@@ -133,7 +142,6 @@ def reported_facility(facility, rows: list[FigureRow], period: str):
     index.models.Facility
         A copy; other periods unchanged (earlier verified periods give the baseline).
     """
-    from index.models import Facility
 
     d = facility.model_dump(exclude_none=True)
     by = {r.field: r for r in rows}
@@ -254,9 +262,6 @@ def build(deal_doc: dict, facility, period: str, verified: dict[str, float], eng
     index.errors.InputError
         Whatever ``build_statement`` refuses (a figure that makes the period invalid, no observation ...).
     """
-    import workflows
-    from finance.deal import deal_from_dict
-    from index.methodology import load_methodology
 
     eng = {**(engagement or {}), "verified": {"accept_reported": True, **verified}}
     deal = deal_from_dict(deal_doc, file=f"deal book: deal {deal_doc.get('id')}")
@@ -268,7 +273,6 @@ def build(deal_doc: dict, facility, period: str, verified: dict[str, float], eng
 def cached_build(deal_json: str, facility_json: str, period: str, verified_json: str, engagement_json: str):
     """:func:`build` on JSON arguments (hashable for ``st.cache_data``); returns the statement as a dict
     (``model_dump(mode="json")``). Errors propagate (and are not cached)."""
-    from index.models import Facility
 
     st_ = build(json.loads(deal_json), Facility.model_validate_json(facility_json), period,
                 json.loads(verified_json), json.loads(engagement_json))
@@ -370,7 +374,6 @@ def verify_period(store, actor: str, facility_id: str, period: str, reference: s
     store.PermissionDenied
         The actor is not a verifier.
     """
-    from index.models import Facility
 
     if not reference.strip():
         raise ValueError("give the verification reference of the period")
@@ -422,8 +425,6 @@ def issue(store, actor: str, deal_doc: dict, facility, period: str, verified: di
     store.PermissionDenied
         The actor is not a verifier.
     """
-    from finance.statement import content_sha256
-    from finance.statement_sign import issue_statement, load_identity
 
     progress("build")
     t0 = time.perf_counter()
@@ -443,7 +444,6 @@ def issue(store, actor: str, deal_doc: dict, facility, period: str, verified: di
                                 issue=True)
     # the loan's record (issue 12): the verified KPI values, SPTs met / missed, statement id and SHA-256; a credit
     # officer prepares the margin change on the Margin changes page and a second one approves it
-    from workflows.monitoring import record_statement
 
     record_statement(store, actor, deal_doc["id"], signed, info)
     return Issued(statement_id=signed.statement_id, pdf=pdf, content_sha256=content_sha256(signed),
@@ -452,8 +452,6 @@ def issue(store, actor: str, deal_doc: dict, facility, period: str, verified: di
 
 
 def _pem(der: bytes) -> bytes:
-    import base64
-
     b64 = base64.encodebytes(der).decode().replace("\n", "")
     lines = "\n".join(b64[i:i + 64] for i in range(0, len(b64), 64))
     return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n".encode()
@@ -515,7 +513,6 @@ class CheckResult:
 
 def demo_certificate() -> Path:
     """Path of the demo signing certificate (``$DCSLL_HOME/demo-signer/demo-signer.cert.pem``)."""
-    from finance.statement_sign import dcsll_home
 
     return dcsll_home() / "demo-signer" / "demo-signer.cert.pem"
 
@@ -538,8 +535,6 @@ def check_bytes(data: bytes, trust_pems: list[bytes] = (), trust_demo: bool = Tr
         ``cannot_check`` (the CLI's exit 2: not a PDF, a trust file that is not a certificate) with the
         error as its reason; else the status of :func:`finance.statement_sign.verify_statement`.
     """
-    from finance.statement_sign import verify_statement
-    from index.errors import InputError
 
     trust = [bytes(pem) for pem in trust_pems]
     if trust_demo and demo_certificate().is_file():

@@ -14,6 +14,7 @@ cp1252 are read). A file whose encoding cannot be told is refused, asking for UT
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
@@ -23,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from common.errors import InputError, InputErrors
+from common.settings import data_dir
 
 #: encodings charset-normalizer chooses among for a file that is neither UTF-8 nor BOM-marked UTF-16/32: the
 #: "ANSI" code pages Excel and Notepad write in the locales dcsll's users work in (GBK is tested first by byte
@@ -36,7 +38,6 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x0
 @cache
 def limits() -> dict[str, float]:
     """Input limits by ``"<table>.<key>"`` (``data/validation/input_limits.toml``)."""
-    from common.settings import data_dir
 
     with open(data_dir() / "validation" / "input_limits.toml", "rb") as f:
         raw = tomllib.load(f)
@@ -119,7 +120,7 @@ def decode_text(data: bytes, name: str, what: str = "file") -> tuple[str, str]:
         pass
     if _looks_gbk(data):
         return data.decode("gb18030"), "gb18030"
-    from charset_normalizer import from_bytes
+    from charset_normalizer import from_bytes  # noqa: PLC0415 - heavy; the shared layer reads every TOML file, only table reads need it
 
     best = from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
     if best is None:
@@ -298,8 +299,8 @@ def read_xlsx(data: bytes, name: str):
     ------
     InputError
     """
-    import pandas as pd
-    from openpyxl import load_workbook
+    import pandas as pd  # noqa: PLC0415 - heavy; the shared layer reads every TOML file, only table reads need it
+    from openpyxl import load_workbook  # noqa: PLC0415 - heavy; the shared layer reads every TOML file, only table reads need it
 
     check_xlsx(data, name)
     try:
@@ -331,9 +332,7 @@ def read_csv_text(data: bytes, name: str):
     ------
     InputError
     """
-    import csv
-
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 - heavy; the shared layer reads every TOML file, only table reads need it
 
     check_size(len(data), name, "table")
     text = decode_text(data, name, "table")[0]

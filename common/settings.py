@@ -18,6 +18,8 @@ import os
 from functools import cache
 from pathlib import Path
 
+import platformdirs
+
 #: repository / installation root (the folder holding ``data/`` in a source checkout; site-packages when installed)
 ROOT = Path(__file__).resolve().parent.parent
 DATA_ENV = "DCSLL_DATA"
@@ -78,7 +80,6 @@ def dcsll_home() -> Path:
     env = os.environ.get(HOME_ENV)
     if env:
         return Path(env)
-    import platformdirs
 
     return Path(platformdirs.user_data_dir("dcsll", appauthor=False))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from common.errors import InputError
+from common.inputfile import decode_text, parse_toml, read_bytes
 
 
 def read_toml(path: str | Path, what: str | None = None) -> dict:
@@ -27,7 +28,6 @@ def read_toml(path: str | Path, what: str | None = None) -> dict:
     FileNotFoundError
         If the file does not exist and ``what`` is not given.
     """
-    from common.inputfile import decode_text, parse_toml, read_bytes
 
     p = Path(path)
     kind = what or "file"

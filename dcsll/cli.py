@@ -13,6 +13,8 @@ import importlib
 import pkgutil
 import sys
 
+import dcsll.commands as commands
+from common.errors import DcsllError
 from dcsll import __version__
 
 
@@ -24,8 +26,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dcsll {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    import dcsll.commands as commands
-
     for mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"dcsll.commands.{mod.name}")
         register = getattr(module, "register", None)
@@ -40,8 +40,6 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    from common.errors import DcsllError
-
     try:
         return int(args.func(args) or 0)
     except DcsllError as exc:  # InputError, and the deal book's refusals (not migrated, no permission ...)

@@ -74,7 +74,7 @@ def cn_statutory_holidays(year: int) -> frozenset[dt.date]:
         If the `holidays` library's count of holiday days differs from the 13 days per year of
         ``data/finance/cn_statutory_holidays.csv`` (the regulation would have changed again).
     """
-    import holidays
+    import holidays  # noqa: PLC0415 - heavy library, only this path needs it; finance is imported by every deal workflow
 
     h = holidays.China(years=year, observed=True)
     n_named = sum(1 for name in h.values() for part in name.split("; ") if "(observed)" not in part)
@@ -99,7 +99,7 @@ def us_holidays(market: str, year: int) -> frozenset[dt.date]:
     -------
     frozenset of datetime.date
     """
-    import holidays
+    import holidays  # noqa: PLC0415 - heavy library, only this path needs it; finance is imported by every deal workflow
 
     return frozenset(holidays.financial_holidays(market, years=year).keys())
 
@@ -133,7 +133,7 @@ class Calendar:
         elif self.name in _US_MARKETS:
             out = (d.weekday() < 5 and d not in us_holidays(_US_MARKETS[self.name], d.year), False)
         else:
-            import chinese_calendar
+            import chinese_calendar  # noqa: PLC0415 - heavy library, only this path needs it; finance is imported by every deal workflow
 
             try:
                 out = (bool(chinese_calendar.is_workday(d)), False)

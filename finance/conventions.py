@@ -14,6 +14,7 @@ import functools
 import tomllib
 
 from common.settings import data_dir
+from index.errors import InputError
 
 DATA_DIR = data_dir() / "finance"
 CONVENTIONS_FILE = DATA_DIR / "conventions.toml"
@@ -151,7 +152,6 @@ def parse_rate_fixings(text: str, name: str = "fixings.csv") -> list[dict]:
         Missing column, a date or rate that does not parse, a rate outside −5 .. 30 % p.a., or a date given twice;
         the message names the file, row (1 = first data row), field and unit.
     """
-    from index.errors import InputError
 
     reader = csv.DictReader(text.splitlines())
     missing = {"date", "rate_pct"} - set(reader.fieldnames or [])

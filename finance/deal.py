@@ -26,9 +26,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import InputError, InputErrors, from_validation_error
+from common.inputfile import check_tree
 from common.tomlio import read_toml
 from finance import conventions as C
+from finance import ratchet as R
+from finance.calendars import get_calendar
+from finance.deal_checks import plausibility_errors
 from finance.monitoring import MonitoringTerms
+from finance.ratchet import kpi_direction
+from finance.schedule import build_plan, interest_periods, payment_period, price, schedule_frame
 from finance.terms import (
     InterpolatedRatchet,
     LoanTerms,
@@ -37,6 +43,7 @@ from finance.terms import (
     ScoreGridRatchet,
     SptRatchet,
 )
+from finance.valuation import value
 
 BUILTIN_SCENARIOS = ("actual", "met", "missed")
 
@@ -178,8 +185,6 @@ def deal_from_dict(document: Mapping, *, file: str | None = None) -> Deal:
         ``data/validation/deal_limits.toml``, grades, facility id, calendar years), each naming file, field,
         row (1-based index of the array element) and unit.
     """
-    from common.inputfile import check_tree
-    from finance.deal_checks import plausibility_errors
 
     if not isinstance(document, Mapping):
         raise InputError(f"a deal must be a table, got {type(document).__name__}", file=file)
@@ -263,7 +268,6 @@ def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
         if abs(repaid - drawn) > 0.005:
             err(C.ERR_REPAYMENTS_SUM.format(repaid=repaid, drawn=drawn), "loan.repayments", value=repaid)
         if not errs:
-            from finance.schedule import interest_periods, payment_period
             periods = interest_periods(loan)
             for i, r in enumerate(loan.repayments):
                 if payment_period(loan, periods, r.date) is None:
@@ -325,7 +329,6 @@ def validate_deal(deal: Deal, file: str | None = None) -> list[InputError]:
         single = [abs(x) for pair in r.kpi_steps() for x in pair if x]
         if r.cap_bp is not None and single and r.cap_bp < min(single):
             err(C.ERR_CAP_BELOW_STEP.format(cap=r.cap_bp, step=min(single)), "ratchet.cap_bp", value=r.cap_bp)
-        from finance.ratchet import kpi_direction
         for j, k in enumerate(r.kpis):
             try:
                 kpi_direction(k)
@@ -497,7 +500,6 @@ def observation_adjustments(deal: Deal, paths: list[list[Outcome]]) -> tuple[np.
     notes : list of list of str
         Per scenario and observation, which KPI was met or missed and what it moved.
     """
-    from finance import ratchet as R
 
     r = deal.ratchet
     obs = deal.observations
@@ -575,9 +577,6 @@ def loan_plan(deal: Deal):
     InputError
         The base-rate path does not cover an interest period.
     """
-    from finance import ratchet as R
-    from finance.calendars import get_calendar
-    from finance.schedule import build_plan, interest_periods
 
     loan = deal.loan.resolved()
     periods = interest_periods(loan)
@@ -605,7 +604,6 @@ def run_deal(deal: Deal, scenarios: list[str], results: Mapping[str, object] | N
     InputError
         See :func:`loan_plan`, :func:`period_results` and :func:`scenario_outcomes`.
     """
-    from finance import ratchet as R
 
     loan = deal.loan.resolved()
     r = deal.ratchet
@@ -633,7 +631,6 @@ def deal_schedule(deal: Deal, scenario: str | None = None, *, results: Mapping[s
     -------
     finance.schedule.Schedule
     """
-    from finance.schedule import price, schedule_frame
 
     run = run_deal(deal, [scenario or deal.default_scenario], results)
     return schedule_frame(run.plan, price(run.plan, run.regime_adj_bp), 0, run.notes[0])
@@ -649,7 +646,6 @@ def deal_valuation(deal: Deal, discount_rate_pct=None, *, results: Mapping[str, 
     -------
     finance.valuation.Valuation
     """
-    from finance.valuation import value
 
     if scenarios is None:
         scenarios = [s.name for s in deal.scenarios] or ["met", "missed"]

@@ -23,6 +23,8 @@ import tomllib
 from functools import cache
 
 from common.errors import InputError
+from common.settings import data_dir
+from index.methodology import DEFAULT_METHODOLOGY_ID, load_methodology, methodology_path
 
 #: a facility id (index.models.Facility.id); anything else (a path, ``../../x.toml``) is refused
 FACILITY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -32,7 +34,6 @@ _SHARE_KPIS = ("renewable_share", "rack_utilisation", "erf", "ref", "cpu_utilisa
 @cache
 def limits() -> dict[str, float]:
     """Deal bounds by ``"<table>.<key>"`` plus the PUE bounds as ``pue.min`` / ``pue.max``."""
-    from common.settings import data_dir
 
     out = {}
     for name, keep in (("deal_limits.toml", None), ("plausibility.toml", ("pue",))):
@@ -47,8 +48,6 @@ def limits() -> dict[str, float]:
 def _grades(methodology_id: str | None) -> tuple[str, ...] | None:
     """Grade names of a methodology (best first, then the ungraded name); None when it cannot be loaded."""
     try:
-        from index.methodology import DEFAULT_METHODOLOGY_ID, load_methodology, methodology_path
-
         m = load_methodology(methodology_path(methodology_id or DEFAULT_METHODOLOGY_ID))
     except Exception:  # an unknown methodology is reported where the deal is scored
         return None

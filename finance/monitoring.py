@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from finance import ratchet as R
 from finance.calendars import get_calendar
 from finance.conventions import conventions
+from finance.schedule import build_plan, interest_periods, price, schedule_frame
 from finance.terms import BusinessDayConvention, InterpolatedRatchet, ScoreGridRatchet, SptRatchet
 from index.errors import InputError
 
@@ -367,7 +368,7 @@ def to_ics(items: list[DueItem], *, prodid: str = "-//dcsll//SLL monitoring cale
     bytes
         The ``.ics`` file (UTF-8, CRLF line ends).
     """
-    import icalendar
+    import icalendar  # noqa: PLC0415 - heavy library, only this path needs it; finance is imported by every deal workflow
 
     cal = icalendar.Calendar()
     cal.add("prodid", prodid)
@@ -572,7 +573,6 @@ def _check_records(deal, observations) -> dict[dt.date, int]:
 
 
 def _state(deal, observations: list[RecordedObservation], as_of: dt.date) -> _State:
-    from finance.schedule import interest_periods
 
     by_date = _check_records(deal, observations)
     loan = deal.loan.resolved()
@@ -832,7 +832,6 @@ def recorded_run(deal, observations: list[RecordedObservation], as_of: dt.date,
         ``"none"`` with other scenarios; an unknown scenario; a deal scenario whose outcome for a future
         observation is ``"actual"``.
     """
-    from finance.schedule import build_plan, interest_periods
 
     scenarios = list(scenarios)
     custom = {sc.name: sc for sc in getattr(deal, "scenarios", [])}
@@ -905,7 +904,6 @@ def recorded_schedule(deal, observations: list[RecordedObservation], as_of: dt.d
         Built with :func:`finance.schedule.price` and :func:`finance.schedule.schedule_frame` on the recorded
         margin events; the ``reason`` column names the recorded change (or the assumption) behind each row.
     """
-    from finance.schedule import price, schedule_frame
 
     run = recorded_run(deal, observations, as_of, [future], approved=approved)
     return schedule_frame(run.plan, price(run.plan, run.regime_adj_bp), 0, run.notes)

@@ -524,7 +524,7 @@ def schedule_frame(plan: Plan, priced: Priced, s: int = 0, regime_notes: dict[in
     regime_notes : dict, optional
         Extra text per regime id (which KPI was met or missed), appended to the event's reason.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 - heavy library, only this path needs it; finance is imported by every deal workflow
 
     notes = regime_notes or {}
     n_r = len(plan.row_start)

@@ -6,6 +6,15 @@ Shapes: S simulated paths, O observation dates of the deal, K ratchet KPIs.
 
 from __future__ import annotations
 
+import numpy as np
+
+from common.errors import InputError
+from finance import ratchet as R
+from finance.deal import loan_plan
+from finance.terms import SptRatchet
+from finance.valuation import value
+from index.targets import KpiPath, Milestone, SptPlan, kpi_comparator
+
 
 def ratchet_kpis(deal):
     """The KPI rules of the deal's SPT ratchet.
@@ -15,8 +24,6 @@ def ratchet_kpis(deal):
     common.errors.InputError
         The ratchet is not SPT-based (probabilities of SPT outcomes need one).
     """
-    from common.errors import InputError
-    from finance.terms import SptRatchet
 
     if not isinstance(deal.ratchet, SptRatchet):
         raise InputError("SPT probabilities need an SPT-based ratchet (design = \"spt\"); this deal has "
@@ -26,7 +33,6 @@ def ratchet_kpis(deal):
 
 def deal_plan(deal, baseline, methodology):
     """The deal's agreed SPTs as an SptPlan (observation year = year of the observation date)."""
-    from index.targets import KpiPath, Milestone, SptPlan, kpi_comparator
 
     paths = {}
     years = [o.date.year for o in deal.observations]
@@ -41,7 +47,6 @@ def deal_plan(deal, baseline, methodology):
 
 def jsonable(x):
     """``x`` with numpy scalars, tuples and dates turned into JSON types (NaN/inf → None)."""
-    import numpy as np
 
     if isinstance(x, dict):
         return {str(k): jsonable(v) for k, v in x.items()}
@@ -83,9 +88,6 @@ def observation_values(deal, facility, sim, kpis, results=None):
     InputError
         An observation with no result whose year is not simulated, or naming a period without a result.
     """
-    import numpy as np
-
-    from common.errors import InputError
 
     n = sim.n_paths
     vals = {k.kpi: np.full((n, len(deal.observations)), np.nan) for k in kpis}
@@ -135,11 +137,6 @@ def price_paths(deal, vals):
         ``expected_pv_saving``, ``pv_saving_p05``, ``pv_saving_p95``, ``net_pv``, ``break_even_cost_per_year``
         [currency], ``currency``, ``discount``, ``distinct_outcomes``.
     """
-    import numpy as np
-
-    from finance import ratchet as R
-    from finance.deal import loan_plan
-    from finance.valuation import value
 
     r = deal.ratchet
     rules = ratchet_kpis(deal)

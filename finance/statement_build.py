@@ -25,8 +25,14 @@ import datetime as dt
 import math
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from common.errors import InputError, from_validation_error
 from common.tomlio import read_toml
+from finance import ratchet as R
+from finance.calendars import get_calendar
+from finance.deal import ObservationResult, observation_adjustments, scenario_outcomes
+from finance.schedule import interest_periods
 from finance.statement import (
     E_NO_VERIFIED,
     Baseline,
@@ -48,6 +54,8 @@ from finance.statement import (
     load_catalogue,
     statement_from_mapping,
 )
+from finance.terms import SptRatchet
+from index.models import PeriodData
 
 #: names of the KPIs that are not GCPI indicators (hourly matching, issue 15; index.cfe)
 EXTRA_KPI_NAMES = {
@@ -124,9 +132,6 @@ def verified_period(period, verified: dict, source: str):
     InputError
         Without ``accept_reported = true``, or when an override is not a period field.
     """
-    from pydantic import ValidationError
-
-    from index.models import PeriodData
 
     over = dict(verified)
     if over.pop("accept_reported", None) is not True:
@@ -200,11 +205,6 @@ def build_statement(deal, facility, period: str, verifier: Verifier, *, scorer,
         No observation for ``period``; a period without verified figures; a methodology hash other than
         the agreed one; a ratchet design other than SPT-based; any invalid statement field.
     """
-    from finance import ratchet as R
-    from finance.calendars import get_calendar
-    from finance.deal import ObservationResult, observation_adjustments, scenario_outcomes
-    from finance.schedule import interest_periods
-    from finance.terms import SptRatchet
 
     eng = dict(engagement or {})
     f = file

@@ -57,6 +57,7 @@ from finance.statement import (
     content_sha256,
     statement_from_json,
 )
+from finance.statement_pdf import render_pdf
 
 ATTACHMENT_NAME = "statement.json"
 SIG_FIELD = "dcsll-statement"
@@ -101,10 +102,10 @@ def make_demo_identity_files(folder: Path) -> tuple[Path, Path]:
 
     The key file is created with mode 0600. Returns ``(key_pem, cert_pem)``.
     """
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
+    from cryptography import x509  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     folder.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -130,7 +131,7 @@ def make_demo_identity_files(folder: Path) -> tuple[Path, Path]:
 
 def demo_identity(home: Path | None = None) -> SigningIdentity:
     """The local demo identity, created on first use in ``<home>/demo-signer``."""
-    from pyhanko.sign import signers
+    from pyhanko.sign import signers  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     cert_path = demo_signer_cert(home)
     folder = cert_path.parent
@@ -152,7 +153,7 @@ def load_identity(config: SigningConfig | None) -> SigningIdentity:
     InputError
         Missing key/certificate files, a wrong passphrase, or an unreadable PKCS#12 file.
     """
-    from pyhanko.sign import signers
+    from pyhanko.sign import signers  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     if config is None or not (config.pkcs12 or config.key_pem):
         return demo_identity()
@@ -201,9 +202,9 @@ def sign_pdf(pdf: bytes, content: bytes, identity: SigningIdentity) -> bytes:
     bytes
         The signed PDF (original bytes + one incremental update).
     """
-    from pyhanko.pdf_utils import embed, generic
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.pdf_utils import embed, generic  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
+    from pyhanko.sign import fields, signers  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     w = IncrementalPdfFileWriter(io.BytesIO(pdf))
     ef = embed.EmbeddedFileObject.from_file_data(
@@ -231,7 +232,6 @@ def issue_statement(statement: VerificationStatement, identity: SigningIdentity,
     (VerificationStatement, bytes)
         The statement as signed (with its signature block) and the signed PDF.
     """
-    from finance.statement_pdf import render_pdf
 
     st = statement.model_copy(update={"signature": identity.signature_block()})
     pdf = render_pdf(st, lang=lang, cjk_font=cjk_font)
@@ -300,7 +300,7 @@ class VerificationReport:
 
 
 def _load_trust(paths) -> list:
-    from asn1crypto import pem, x509
+    from asn1crypto import pem, x509  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     certs = []
     for i, p in enumerate(paths or []):
@@ -343,7 +343,7 @@ def _cms_untouched(sig, roots: list) -> str | None:
     certificate against its issuer's key (embedded or trusted) — so that no byte of the file can change
     unnoticed (see the byte-sweep test). Returns a reason, or None when untouched.
     """
-    from cryptography import x509 as cx509
+    from cryptography import x509 as cx509  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     raw = bytes(sig.pkcs7_content)
     if len(raw) < 2 or raw[0] != 0x30:
@@ -355,7 +355,7 @@ def _cms_untouched(sig, roots: list) -> str | None:
         end = 2 + n + int.from_bytes(raw[2:2 + n], "big")
     if any(raw[end:]):
         return "bytes after the signature container were changed"
-    from asn1crypto import cms
+    from asn1crypto import cms  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     # a strict DER re-encoding must give the same bytes (catches changed padding bits, parameters, tags)
     if cms.ContentInfo.load(raw[:end]).dump(force=True) != raw[:end]:
@@ -409,7 +409,7 @@ _HASH_RE = re.compile(r"sha256:\s?([0-9a-f]{64})")
 
 
 def _printed_hashes(data: bytes) -> list[set[str]]:
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     reader = PdfReader(io.BytesIO(data))
     return [set(_HASH_RE.findall(page.extract_text() or "")) for page in reader.pages]
@@ -417,7 +417,7 @@ def _printed_hashes(data: bytes) -> list[set[str]]:
 
 def _signature_fields(handler) -> list[str]:
     """Names of the filled signature fields of a revision (pyHanko ``enumerate_sig_fields``)."""
-    from pyhanko.sign.fields import enumerate_sig_fields
+    from pyhanko.sign.fields import enumerate_sig_fields  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     try:
         return [name for name, _, _ in enumerate_sig_fields(handler, filled_status=True)]
@@ -500,7 +500,7 @@ def _changes_after(reader, sig, data: bytes) -> list[str]:
     Uses pyHanko's revision history (``reader.xrefs``, ``get_historical_resolver``): the objects each
     later cross-reference section (re)defines, compared with their version in the signed revision.
     """
-    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils import generic  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     signed_rev, total = sig.signed_revision, reader.total_revisions
     out: list[str] = []
@@ -609,12 +609,12 @@ def verify_statement(path: str | Path | bytes, trust: list[str | Path | bytes] |
         The file is missing or is not a PDF, or a ``--trust`` file is not a certificate
         (the CLI exits 2).
     """
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.fields import MDPPerm
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
+    from pyhanko.sign.diff_analysis import ModificationLevel  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
+    from pyhanko.sign.fields import MDPPerm  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
+    from pyhanko.sign.validation import validate_pdf_signature  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
+    from pyhanko.sign.validation.status import SignatureCoverageLevel  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
+    from pyhanko_certvalidator import ValidationContext  # noqa: PLC0415 - heavy signing stack (pyhanko/cryptography), only the signing and verifying paths
 
     if isinstance(path, bytes | bytearray):
         p, data = "statement PDF", bytes(path)

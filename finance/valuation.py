@@ -40,6 +40,7 @@ import datetime as dt
 
 import numpy as np
 
+from common.errors import InputError
 from finance.conventions import DEFAULTS
 from finance.schedule import Plan, _round, price
 
@@ -73,8 +74,6 @@ def discount_factors(plan: Plan, valuation_date: dt.date, discount_rate_pct=None
         If per-period rates do not have shape (P,).
     """
     if discount_rate_pct is not None and not np.all(np.isfinite(np.asarray(discount_rate_pct, dtype=float))):
-        from common.errors import InputError
-
         raise InputError("the discount rate must be a finite number", field="discount_rate", unit="% p.a.",
                          value=discount_rate_pct if np.ndim(discount_rate_pct) == 0 else None)
     pays = [p.payment_date for p in plan.periods]

@@ -28,7 +28,11 @@ import csv
 from dataclasses import asdict, dataclass
 from functools import cache
 
+from index.baseline import kpi_from_result
+from index.engine import score
 from index.errors import InputError
+from index.models import load_facility
+from index.reference import data_dir, province_info, read_table
 from index.targets import better, meets
 
 
@@ -98,15 +102,11 @@ def check_bau(kpi: str, year: int, spt: float, comparator: str, bau: dict) -> Am
 
 @cache
 def _policies() -> tuple[dict, ...]:
-    from index.reference import read_table
-
     return tuple(read_table("policy_thresholds.csv"))
 
 
 @cache
 def _scope_table() -> dict[str, dict]:
-    from index.reference import data_dir
-
     with open(data_dir() / "targets" / "regulatory_scope.csv", encoding="utf-8", newline="") as f:
         rows = {r["policy_id"]: r for r in csv.DictReader(f)}
     missing = [p["policy_id"] for p in _policies() if p["policy_id"] not in rows]
@@ -139,7 +139,6 @@ def applicable_rules(metric: str, year: int, facility, *, new_build: bool | None
     list of dict
         Rows of ``policy_thresholds.csv`` (value as float), plus ``reason`` from the scope table.
     """
-    from index.reference import province_info
 
     info = province_info(facility.province)
     scopes = _scope_table()
@@ -199,17 +198,11 @@ def check_regulation(kpi: str, year: int, spt: float, comparator: str, facility,
 
 @cache
 def _benchmarks() -> tuple[dict, ...]:
-    from index.reference import read_table
-
     return tuple(read_table("benchmarks.csv"))
 
 
 @cache
 def _other_facilities(exclude: str) -> tuple:
-    from index.engine import score
-    from index.models import load_facility
-    from index.reference import data_dir
-
     out = []
     for path in sorted((data_dir() / "facilities").glob("*.toml")):
         try:
@@ -234,7 +227,6 @@ def peer_checks(kpi: str, year: int, spt: float, comparator: str, facility) -> l
 
     ``ambitious`` is True when the SPT is better than the peer value; these checks inform, they do not flag.
     """
-    from index.baseline import kpi_from_result
 
     out = []
     wanted = {"china_national_average": "national average", "china_green_dc": "national green data centres",

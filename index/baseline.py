@@ -29,8 +29,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from index.engine import score
 from index.errors import InputError
+from index.methodology import load_methodology
 from index.models import Facility, PeriodData
+from index.reference import data_dir
 
 #: most years averaged in a baseline (SLLP practice: up to three)
 MAX_BASELINE_YEARS = 3
@@ -160,8 +163,6 @@ def compute_baseline(facility: Facility, periods=None, *, methodology=None, allo
     >>> round(b.kpis["pue"], 3)   # (1.25 + 1.21) / 2
     1.23
     """
-    from index.engine import score
-    from index.methodology import load_methodology
 
     m = methodology or load_methodology()
     design_stage = facility.lifecycle_stage in ("planning", "construction")
@@ -246,7 +247,6 @@ def compute_baseline(facility: Facility, periods=None, *, methodology=None, allo
 
 def recalculation_policy() -> dict:
     """The recalculation thresholds of ``data/targets/recalculation.toml`` (with their sources)."""
-    from index.reference import data_dir
 
     with open(data_dir() / "targets" / "recalculation.toml", "rb") as f:
         return tomllib.load(f)

@@ -28,9 +28,9 @@ import numpy as np
 
 from index import metrics
 from index.errors import InputError
-from index.methodology import Methodology, load_methodology
+from index.methodology import Methodology, _parse_curve, load_methodology
 from index.models import FIGURE_UNITS, RENEWABLE_CHANNELS, Facility, PeriodData
-from index.reference import ReferenceBundle, default_bundle
+from index.reference import ReferenceBundle, default_bundle, pinned_bundle
 from index.result import FactorUsed, IndexResult, IndicatorResult, NodeResult
 
 NUMERIC_INPUTS: tuple[str, ...] = tuple(FIGURE_UNITS) + (
@@ -490,7 +490,6 @@ def pinned(methodology_id: str | None = None, methodology_sha256: str | None = N
     InputError
         The methodology file no longer has the pinned hash, or the pinned bundle is neither shipped nor archived.
     """
-    from index.reference import pinned_bundle
 
     meth = load_methodology(methodology_id) if methodology_id else load_methodology()
     if methodology_sha256 and meth.sha256 != methodology_sha256:
@@ -610,7 +609,6 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
                   "renewable_floor": _f(inp["renewable_floor"][0])}
         loc_curve = m.raw.get("reporting", {}).get("cue_location_curve")
         if loc_curve is not None:
-            from index.methodology import _parse_curve
 
             c = _parse_curve(loc_curve, m.path, "reporting.cue_location_curve")
             extra["cue_location_score"] = _f(c.evaluate(out["cue_location"])[0])
@@ -673,7 +671,7 @@ def inputs_frame(pairs: Iterable[tuple[Facility, PeriodData]], methodology: Meth
     Columns: ``facility_id``, ``period``, every numeric input of :data:`NUMERIC_INPUTS` (nan when missing),
     ``availability`` (category) and ``checklist.<indicator>.<item>`` (1 / 0, nan when the checklist is absent).
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 - pandas is heavy; index.engine is on dcsll score path, which scores without frames
 
     m = methodology or load_methodology()
     rows = []
@@ -715,7 +713,7 @@ def score_frame(df, methodology: Methodology | None = None, reference: Reference
     InputError
         A column of the wrong type or an unknown category (row named).
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 - pandas is heavy; index.engine is on dcsll score path, which scores without frames
 
     m = methodology or load_methodology()
     ref = reference or default_bundle()

@@ -25,11 +25,15 @@ from __future__ import annotations
 
 import calendar
 import csv
+import io
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from common.inputfile import limits, read_text
 from index.errors import InputError
 from index.models import PLAUSIBILITY
 
@@ -53,8 +57,6 @@ class InsufficientData(InputError):
 
 
 def _months(labels: list[str], file: str | None):
-    import pandas as pd
-
     out = []
     for i, lab in enumerate(labels):
         try:
@@ -93,9 +95,6 @@ def load_monthly(path: str | Path):
         a blank, non-numeric or negative value, IT energy above total energy. Rows are numbered from 1
         (the first data row).
     """
-    import io
-
-    from common.inputfile import limits, read_text
 
     p = Path(path)
     text = read_text(p, "monthly CSV")  # directory / empty / too large refused; GBK, UTF-16, latin-1 read
@@ -137,7 +136,6 @@ def monthly_from_rows(rows: list[dict], *, file: str | None = None, contiguous: 
     InputError
         As :func:`load_monthly`; rows are numbered from 1.
     """
-    import pandas as pd
 
     f = file
     if not rows:
@@ -314,7 +312,6 @@ class Forecast:
 
     def frame(self):
         """As a DataFrame indexed by period: ``mean``, ``lower``, ``upper``."""
-        import pandas as pd
 
         return pd.DataFrame({"mean": self.mean, "lower": self.lower, "upper": self.upper},
                             index=pd.Index(self.periods, name="period"))
@@ -327,8 +324,6 @@ class Forecast:
 
 
 def _as_monthly_series(series, kpi: str):
-    import pandas as pd
-
     s = pd.Series(series).astype(float)
     if not isinstance(s.index, pd.PeriodIndex):
         try:
@@ -387,7 +382,6 @@ def fit_monthly(series, kpi: str, *, seasonal: bool = True, model: str = "ets", 
     InputError
         A gap or a blank in the series, an unknown model.
     """
-    import warnings
 
     s = _as_monthly_series(series, kpi)
     need = MIN_MONTHS_SEASONAL if seasonal else MIN_MONTHS_TREND
@@ -407,7 +401,7 @@ def fit_monthly(series, kpi: str, *, seasonal: bool = True, model: str = "ets", 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if model == "ets":
-            from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+            from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # noqa: PLC0415 - statsmodels is heavy (~1 s), only fitting paths
 
             bounds = {"damping_trend": (0.8, max_damping)} if max_damping is not None else None
             res = ETSModel(y, error="add", trend="add", damped_trend=True,
@@ -418,7 +412,7 @@ def fit_monthly(series, kpi: str, *, seasonal: bool = True, model: str = "ets", 
                       ": exponential smoothing with a damped trend, so the trend flattens instead of "
                       "extrapolating linearly for years")
         elif model == "sarimax":
-            from statsmodels.tsa.statespace.sarimax import SARIMAX
+            from statsmodels.tsa.statespace.sarimax import SARIMAX  # noqa: PLC0415 - statsmodels is heavy (~1 s), only fitting paths
 
             if seasonal:
                 res = SARIMAX(y, order=(1, 0, 0), seasonal_order=(0, 1, 1, 12), trend="c").fit(disp=False)
@@ -464,7 +458,7 @@ def fit_annual(values, kpi: str) -> FittedModel:
     InputError
         Missing years in between, or a blank value.
     """
-    import statsmodels.api as sm
+    import statsmodels.api as sm  # noqa: PLC0415 - statsmodels is heavy (~1 s), only fitting paths
 
     items = sorted((int(k), v) for k, v in dict(values).items())
     if len(items) < MIN_YEARS_TREND:

@@ -52,6 +52,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from common.errors import InputError, from_validation_error
 from common.tomlio import read_toml
+from index.models import PLAUSIBILITY
+from index.reference import data_dir
 
 
 class _Lever(BaseModel):
@@ -151,7 +153,6 @@ def parse_levers(items: list[dict], file: str | None = None) -> list:
     except ValidationError as exc:
         raise from_validation_error(exc, file=file, units=units, union_tags={"*": set(KINDS)},
                                     prefix="levers") from None
-    from index.models import PLAUSIBILITY
 
     caps = {"mwh_per_year": "MWh", "kwp": "kW", "racks_per_year": "racks", "ready_racks_per_year": "racks",
             "m3_per_year": "m3"}  # yearly amounts bounded like one period's figure (plausibility.toml figure_max)
@@ -213,8 +214,6 @@ def check_dates(levers, loan_start: date, loan_end: date, file: str | None = Non
 
 @cache
 def _pv_table() -> dict[str, dict]:
-    from index.reference import data_dir
-
     with open(data_dir() / "targets" / "pv_yield.csv", encoding="utf-8", newline="") as f:
         return {r["province_code"]: r for r in csv.DictReader(f)}
 

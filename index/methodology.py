@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from index.errors import InputError
+from index.reference import data_dir
 
 #: the 19 indicator ids of the white paper's table 2-1, in table order
 INDICATOR_IDS: tuple[str, ...] = (
@@ -179,14 +180,11 @@ DEFAULT_METHODOLOGY_ID = "gcpi-2024"
 
 
 def default_methodology_path() -> Path:
-    from index.reference import data_dir
-
     return data_dir() / "methodology" / f"{DEFAULT_METHODOLOGY_ID}.toml"
 
 
 def methodology_path(methodology_id: str) -> Path:
     """The shipped file of a methodology id (``gcpi-2024``, ``gcpi-2025``)."""
-    from index.reference import data_dir
 
     return data_dir() / "methodology" / f"{methodology_id}.toml"
 
@@ -411,7 +409,6 @@ def _check_weight_sums(indicators: dict, path: str) -> None:
 
 def _ahp_values(ahp: tuple, criteria, indicators: dict, quality: dict) -> tuple[dict, dict]:
     """Indicator weights and acquisition qualities as the AHP eigenvectors give them (unrounded)."""
-    from dataclasses import replace
 
     local = {(lv, it): w for lv, _, items, ws, _ in ahp for it, w in zip(items, ws, strict=True)}
     cmap = {c.id: c for c in criteria}

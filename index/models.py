@@ -38,6 +38,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from index.errors import InputError, InputErrors
+from index.reference import data_dir, province_info
+from index.tomlfile import read_toml
 from index.units import convert
 
 
@@ -470,8 +472,6 @@ PUE_CONSISTENCY = 0.01
 
 
 def _plausibility() -> dict:
-    from index.reference import data_dir
-
     with open(data_dir() / "validation" / "plausibility.toml", "rb") as f:
         raw = tomllib.load(f)
     return {f"{k}.{kk}": vv["value"] for k, v in raw.items() for kk, vv in v.items()}
@@ -525,8 +525,6 @@ class Facility(BaseModel):
             return data
         data = _wrap_figures(dict(data), ["design_it_power_kw", "standard_racks"], "design", data.get("source"))
         if "province" in data and isinstance(data["province"], str):
-            from index.reference import province_info
-
             info = province_info(data["province"])  # raises InputError for an unknown province
             data["province"] = info.code
             data.setdefault("grid_region", info.grid_region)
@@ -685,7 +683,6 @@ def load_facility(path: str | Path) -> Facility:
     InputError
         On a TOML syntax error or any invalid field (file, period and field named).
     """
-    from index.tomlfile import read_toml
 
     return facility_from_dict(read_toml(path), file=str(path))
 

@@ -30,12 +30,17 @@ data and levers give the same numbers.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
+from index import levers as L
+from index.engine import inputs_frame, score_frame
 from index.errors import InputError
 from index.forecast import FittedModel, fit_annual, fit_monthly
+from index.methodology import load_methodology
 from index.targets import meets
 
 #: columns of the renewable channels carried from the monthly data / base period
@@ -211,8 +216,6 @@ class Simulation:
 
 
 def _month_hours(months) -> np.ndarray:
-    import calendar
-
     return np.array([calendar.monthrange(m.year, m.month)[1] * 24.0 for m in months])
 
 
@@ -249,11 +252,6 @@ def simulate(facility, monthly, years, *, n_paths: int = 10_000, seed: int = 0, 
     InputError
         A year not after the data, ``n_paths`` out of range, an unknown PV yield.
     """
-    import pandas as pd
-
-    from index import levers as L
-    from index.engine import inputs_frame, score_frame
-    from index.methodology import load_methodology
 
     m = methodology or load_methodology()
     if not 1 <= int(n_paths) <= 200_000:

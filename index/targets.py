@@ -22,10 +22,13 @@ import tomllib
 from functools import cache
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from index.baseline import Baseline
 from index.errors import InputError
+from index.methodology import load_methodology
+from index.reference import data_dir
 
 Method = Literal["linear", "constant_rate", "trajectory", "manual"]
 #: KPIs scored in index points (an SPT rebase keeps the improvement in points, not as a ratio)
@@ -47,7 +50,6 @@ def kpi_comparator(kpi: str, methodology=None) -> str:
     """
     if kpi in _FIXED_DIRECTIONS:
         return _FIXED_DIRECTIONS[kpi]
-    from index.methodology import load_methodology
 
     m = methodology or load_methodology()
     if kpi not in m.indicators:
@@ -66,7 +68,6 @@ def better(a: float, b: float, comparator: str) -> float:
 
 def meets(value, target, comparator: str):
     """Whether ``value`` meets ``target`` (arrays broadcast; NaN never meets)."""
-    import numpy as np
 
     v = np.asarray(value, dtype=float)
     with np.errstate(invalid="ignore"):
@@ -76,7 +77,6 @@ def meets(value, target, comparator: str):
 @cache
 def load_trajectories() -> dict[str, dict]:
     """Named policy trajectories (``data/targets/trajectories.toml``), each with its source(s)."""
-    from index.reference import data_dir
 
     with open(data_dir() / "targets" / "trajectories.toml", "rb") as f:
         raw = tomllib.load(f)
@@ -143,7 +143,6 @@ def load_spt_limits() -> dict[str, dict]:
     InputError
         A limit without a source or reason, a comparator other than ``<=`` / ``>=``, or neither ``value`` nor ``rule``.
     """
-    from index.reference import data_dir
 
     f = "data/targets/spt_limits.toml"
     with open(data_dir() / "targets" / "spt_limits.toml", "rb") as fh:
@@ -178,7 +177,6 @@ def spt_limit(kpi: str, baseline: Baseline, methodology=None) -> tuple[float, st
     src = "data/targets/spt_limits.toml"
     if "value" in lim:
         return float(lim["value"]), f"{lim['reason']}; {src}"
-    from index.methodology import load_methodology
 
     m = methodology or load_methodology()
     last = baseline.per_period.get(baseline.periods[-1], {})

@@ -21,6 +21,8 @@ import hashlib
 import json
 from collections.abc import Mapping
 
+from sqlalchemy import text
+
 #: ``prev_hash`` of the first audit row
 GENESIS = "0" * 64
 #: key of the PostgreSQL advisory lock held while appending audit rows (ASCII "dcsllaud")
@@ -51,7 +53,6 @@ def row_hash(prev_hash: str, row: Mapping) -> str:
 
 def head(conn) -> str:
     """``row_hash`` of the last audit row on ``conn`` (:data:`GENESIS` for an empty log)."""
-    from sqlalchemy import text
 
     h = conn.execute(text("SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1")).scalar()
     return h or GENESIS
@@ -63,7 +64,6 @@ def chain(session, rows: list[dict]) -> list[dict]:
     The first call in a transaction takes the PostgreSQL advisory lock and reads the last row's hash; the head is
     then kept in ``session.info`` so several rows of one transaction chain without re-reading.
     """
-    from sqlalchemy import text
 
     session.flush()  # pending ORM audit rows first, so ids follow the chain order
     prev = session.info.get("dcsll_audit_head")

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from index.errors import InputError
+from store.db import normalise_url
 from store.errors import StoreError
 
 
@@ -29,7 +30,6 @@ def sqlite_path(url: str) -> Path:
     InputError
         For a non-SQLite URL or an in-memory database.
     """
-    from store.db import normalise_url
 
     u = make_url(normalise_url(url))
     if u.get_backend_name() != "sqlite":

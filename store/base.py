@@ -25,7 +25,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import JSON, Engine, event, insert, select
+from sqlalchemy import JSON, Engine, event, insert, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -76,8 +76,6 @@ def _num(v) -> float | None:
 
 
 def _committed(obj, attr: str):
-    from sqlalchemy import inspect
-
     hist = inspect(obj).attrs[attr].history
     if hist.deleted:
         return hist.deleted[0]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -33,7 +34,6 @@ def default_url() -> str:
     url = os.environ.get(ENV_VAR)
     if url:
         return url
-    import platformdirs
 
     return f"sqlite:///{Path(platformdirs.user_data_dir('dcsll')) / 'dcsll.sqlite'}"
 
@@ -85,7 +85,7 @@ def make_engine(url: str | None = None, **kw) -> Engine:
 
 def alembic_config(connection=None):
     """An Alembic ``Config`` for the migrations inside the package (no alembic.ini on disk needed)."""
-    from alembic.config import Config
+    from alembic.config import Config  # noqa: PLC0415 - alembic only when migrating
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -99,7 +99,7 @@ def upgrade(engine_or_url: Engine | str | None = None, revision: str = HEAD) -> 
 
     Safe to run on an up-to-date database (does nothing). Runs in one transaction on both databases.
     """
-    from alembic import command
+    from alembic import command  # noqa: PLC0415 - alembic only when migrating
 
     engine = engine_or_url if isinstance(engine_or_url, Engine) else make_engine(engine_or_url)
     with engine.begin() as conn:

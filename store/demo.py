@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import func, select
+
+from index.errors import InputError, InputErrors
 from store.errors import PermissionDenied, StoreError
+from store.files import import_folder
+from store.imports import classify, import_files, read_document
+from store.schema import AuditRow, DealRow, FacilityRow, MethodologyRow, User
 
 #: the audit row (action, entity, entity key) that marks a deal book created as a demo: its first audit row
 DEMO_MARK: tuple[str, str, str] = ("deal_book.create", "deal_book", "demo")
@@ -42,9 +48,7 @@ def user_exists(store, username: str) -> bool:
 
 
 def _first_audit_row(s):
-    from sqlalchemy import select
 
-    from store.schema import AuditRow
 
     return s.scalars(select(AuditRow).order_by(AuditRow.id).limit(1)).first()
 
@@ -76,9 +80,6 @@ def claim_demo(store, actor: str = "admin") -> bool:
         The deal book holds records and its first audit row is not the demo mark (a production deal book,
         or one seeded by a dcsll older than the mark): nothing is written.
     """
-    from sqlalchemy import func, select
-
-    from store.schema import AuditRow, DealRow, FacilityRow, MethodologyRow, User
 
     with store._write() as s:
         first = _first_audit_row(s)
@@ -131,7 +132,6 @@ def seed_demo(store, data_dir: str | Path, actor: str = "admin"):
     store.errors.PermissionDenied
         ``actor`` is not an admin of a deal book that already has users.
     """
-    from store.files import import_folder
 
     claim_demo(store, actor)
     store.bootstrap_admin(actor)
@@ -155,8 +155,6 @@ INPUT_KINDS = ("targets", "levers", "verifier", "engagement")
 def input_files(data_dir: Path) -> list[Path]:
     """The deal-book input files of a data folder: targets settings, lever presets, verifier identities and
     engagements (recognised by their tables, :func:`store.imports.classify`)."""
-    from index.errors import InputError
-    from store.imports import classify, read_document
 
     out = []
     for sub in INPUT_FOLDERS:
@@ -179,8 +177,6 @@ def import_inputs(store, actor: str, data_dir: Path):
     index.errors.InputErrors
         Every bad file (the good ones are saved, each in its own transaction).
     """
-    from index.errors import InputErrors
-    from store.imports import import_files
 
     done, errors = import_files(store, actor, input_files(data_dir))
     if errors:

@@ -8,6 +8,7 @@ unknown facility, duplicate id, a methodology whose hash does not match its cont
 from __future__ import annotations
 
 from index.errors import DcsllError, InputError
+from store.roles import roles_allowed
 
 __all__ = ["StoreError", "PermissionDenied", "StaleWriteConflict", "ImmutableRecordError", "NotFound",
            "InputError"]
@@ -30,7 +31,6 @@ class PermissionDenied(StoreError, PermissionError):
     def __init__(self, user: str, action: str, message: str | None = None):
         self.user = user
         self.action = action
-        from store.roles import roles_allowed
 
         allowed = ", ".join(roles_allowed(action)) or "no role"
         super().__init__(message or (

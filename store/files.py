@@ -18,14 +18,22 @@ Layout of an export folder (and of ``data/``, which ``seed-demo`` reads)::
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomli_w
+from sqlalchemy import select
+
 from index.errors import InputError, InputErrors
 from index.models import Facility, facility_from_dict, load_facility
 from index.tomlfile import read_toml
+from store.core import deal_columns
+from store.inputs import DERIVED_MONTHLY, MONTHLY_TEXT
 from store.roles import is_allowed
+from store.schema import AuditRow, DealRow
+from store.tomlio import dumps_facility, jsonable, to_json
 
 
 @dataclass
@@ -72,7 +80,6 @@ def read_facilities(folder: Path) -> list[tuple[Path, Facility]]:
 
 def read_deals(folder: Path) -> list[tuple[Path, dict]]:
     """Load every ``*.toml`` of a folder as a deal document; duplicate deal ids are refused."""
-    from store.core import deal_columns
 
     out, errors, seen = [], [], {}
     for p in sorted(Path(folder).glob("*.toml")):
@@ -106,8 +113,6 @@ def import_folder(store, actor: str, data_dir: Path, *, deal_actor: str | None =
     InputErrors
         Bad files, duplicate ids, a deal naming an unknown facility.
     """
-    from store.core import deal_columns
-    from store.tomlio import to_json
 
     data_dir = Path(data_dir)
     rep = ImportReport()
@@ -166,7 +171,6 @@ def import_folder(store, actor: str, data_dir: Path, *, deal_actor: str | None =
             store._require(a, "deal.save")
         for p, doc in deals:
             cols = deal_columns(doc, file=str(p))
-            from store.schema import DealRow
 
             row = s.get(DealRow, cols["id"])
             if row is not None and row.document == to_json(dict(doc)):
@@ -183,10 +187,6 @@ def export_folder(store, out_dir: Path) -> dict[str, int]:
     Returns the number of files per kind. Existing files of the same name are overwritten; nothing else in
     ``out_dir`` is touched.
     """
-    import tomli_w
-
-    from store.schema import AuditRow
-    from store.tomlio import dumps_facility, jsonable
 
     out = Path(out_dir)
     counts = {"facilities": 0, "deals": 0, "methodology": 0, "statements": 0, "audit_rows": 0}
@@ -205,7 +205,6 @@ def export_folder(store, out_dir: Path) -> dict[str, int]:
         (out / "statements" / f"{sid}.pdf").write_bytes(store.statement_pdf(sid))
         counts["statements"] += 1
     counts.update(export_inputs(store, out))
-    from sqlalchemy import select
 
     with store._read() as s, open(out / "audit_log.jsonl", "w", encoding="utf-8") as fh:
         for r in s.scalars(select(AuditRow).order_by(AuditRow.id)):
@@ -226,11 +225,8 @@ def export_inputs(store, out_dir: Path) -> dict[str, int]:
     Monthly values are written exactly (``repr`` of the float, whole numbers without a decimal point), so
     reading the CSV back gives the stored numbers.
     """
-    import csv
 
-    import tomli_w
 
-    from store.inputs import DERIVED_MONTHLY, MONTHLY_TEXT
 
     out = Path(out_dir)
     counts = {"monthly": 0, "targets_settings": 0, "lever_presets": 0, "verifiers": 0, "engagements": 0}

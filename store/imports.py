@@ -23,11 +23,18 @@ rows. The acting user needs the roles of each record, or ``admin`` (``data.impor
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from common.errors import InputError, InputErrors
 from common.inputfile import decode_text, parse_toml, read_bytes
+from index.forecast import monthly_from_rows
+from index.models import facility_from_dict, load_facility
+from store.core import deal_columns
+from store.errors import PermissionDenied, StoreError
 from store.inputs import (
     ENGAGEMENT_KEYS,
     TARGETS_FILE_ONLY,
@@ -38,6 +45,7 @@ from store.inputs import (
     check_verifier,
 )
 from store.roles import is_allowed
+from store.schema import AuditRow, DealRow
 from store.tomlio import to_json
 
 #: import order within one call: what a later kind refers to comes first
@@ -121,8 +129,6 @@ def import_file(store, actor: str, path: str | Path, *, verified_by: str | None 
         info = store.save_methodology(actor, raw, file=f)
         return FileImport(f, kind, f"{info.id}@{info.version}", info.sha256 not in before)
     if kind == "facility":
-        from index.models import load_facility
-
         fac = load_facility(path)
         rep = store.save_facility(actor, fac, file=f, verified_by=verified_by)
         return FileImport(f, kind, fac.id, bool(rep.changes))
@@ -146,18 +152,12 @@ def import_file(store, actor: str, path: str | Path, *, verified_by: str | None 
 
 
 def _audit_rows(s) -> int:
-    from sqlalchemy import func, select
 
-    from store.schema import AuditRow
 
     return int(s.scalar(select(func.count()).select_from(AuditRow)))
 
 
 def _import_deal(store, actor, doc: dict, f: str, verified_by: str | None = None) -> FileImport:
-    from index.models import facility_from_dict
-    from store.core import deal_columns
-    from store.schema import DealRow
-
     cols = deal_columns(doc, file=f)
     if store.deal_validator is not None:
         store.deal_validator(doc, file=f)
@@ -184,8 +184,6 @@ def _import_targets(store, actor, doc: dict, path: Path) -> FileImport:
     tdoc = to_json(check_targets_settings(settings, file=f))
     rows = None
     if "monthly" in doc:
-        from index.forecast import monthly_from_rows
-
         if not isinstance(doc["monthly"], str):
             raise InputError("monthly is the path of the monthly CSV (relative to this file)", file=f,
                              field="monthly", value=doc["monthly"])
@@ -203,8 +201,6 @@ def _import_targets(store, actor, doc: dict, path: Path) -> FileImport:
 
 
 def _csv_rows(path: Path, f: str) -> list[dict]:
-    import csv
-
     try:
         with open(path, encoding="utf-8", newline="") as fh:
             return list(csv.DictReader(fh))
@@ -241,7 +237,6 @@ def import_files(store, actor: str, paths, *, verified_by: str | None = None) ->
     PermissionDenied
         ``actor`` may not write a record of a file (files imported before it stay saved).
     """
-    from store.errors import PermissionDenied, StoreError
 
     docs, errors = [], []
     for p in map(Path, paths):

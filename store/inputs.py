@@ -24,9 +24,12 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 
+import pandas as pd
 from sqlalchemy import select
 
 from index.errors import InputError, InputErrors
+from index.forecast import monthly_from_rows
+from index.levers import parse_levers
 from store.base import StoreBase, _now
 from store.errors import NotFound
 from store.schema import (
@@ -162,7 +165,6 @@ def check_levers(document: Mapping, *, file: str | None = None) -> dict:
     InputError
         Unknown top-level keys, an invalid lever (lever number, field and unit named).
     """
-    from index.levers import parse_levers
 
     if not isinstance(document, Mapping):
         raise InputError("a lever preset must be a table {levers = [...]}", file=file)
@@ -232,7 +234,6 @@ def monthly_rows(frame, *, file: str | None = None) -> list[dict]:
     InputError
         If the frame has neither a month index nor a ``month`` column.
     """
-    import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):
         raise InputError("monthly data must be a table (pandas DataFrame) with one row per month", file=file)
@@ -305,7 +306,6 @@ class InputsMixin(StoreBase):
         PermissionDenied
             ``actor`` is not an operator of the facility (or an importing admin).
         """
-        from index.forecast import monthly_from_rows
 
         label = source or f"monthly data of {facility_id}"
         rows = monthly_rows(frame, file=label)
@@ -314,9 +314,6 @@ class InputsMixin(StoreBase):
             return self._save_monthly(s, self._actor(s, actor), facility_id, rows, source)
 
     def _save_monthly(self, s, a, facility_id: str, rows: list[dict], source: str | None) -> int:
-        import pandas as pd
-
-        from index.forecast import monthly_from_rows
 
         label = source or f"monthly data of {facility_id}"
         new = {str(pd.Period(r["month"], freq="M")): r for r in rows}
@@ -373,7 +370,6 @@ class InputsMixin(StoreBase):
         NotFound
             For an unknown facility.
         """
-        from index.forecast import monthly_from_rows
 
         with self._read() as s:
             self._facility_row(s, facility_id)

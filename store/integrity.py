@@ -23,6 +23,7 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from store.auditchain import GENESIS, row_hash
 from store.schema import AuditRow, FigureRow, PeriodRow, StatementRow
@@ -55,7 +56,6 @@ def verify(engine: Engine) -> list[Problem]:
     engine : sqlalchemy.Engine
         The deal book (read only; any role that may SELECT every table).
     """
-    from sqlalchemy.orm import Session
 
     problems: list[Problem] = []
     with engine.connect() as conn, Session(bind=conn) as s:

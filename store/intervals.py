@@ -17,8 +17,10 @@ import hashlib
 import io
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import func, select
 
+from index.cfe import Meter, validate_intervals
 from store.base import StoreBase
 from store.errors import NotFound
 from store.schema import IntervalSeriesRow
@@ -72,7 +74,6 @@ class IntervalsMixin(StoreBase):
         NotFound
             Unknown facility.
         """
-        import pandas as pd
 
         data.raise_for_errors()
         f = data.frame
@@ -138,9 +139,6 @@ class IntervalsMixin(StoreBase):
         NotFound
             Unknown facility, or a version that does not exist.
         """
-        import pandas as pd
-
-        from index.cfe import Meter, validate_intervals
 
         with self._read() as s:
             self._facility_row(s, facility_id)

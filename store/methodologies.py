@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from index.errors import InputError
+from index.methodology import Methodology, parse_methodology
 from store.base import StoreBase, _now, _sha256
 from store.errors import NotFound, StoreError
 from store.records import (
@@ -43,7 +44,6 @@ class MethodologiesMixin(StoreBase):
         PermissionDenied
             If ``actor`` is not an admin.
         """
-        from index.methodology import Methodology, parse_methodology
 
         if isinstance(source, Methodology):
             file = file or source.path
@@ -113,7 +113,6 @@ class MethodologiesMixin(StoreBase):
 
     def load_methodology(self, methodology_id: str, version: str):
         """The stored methodology parsed as :class:`index.methodology.Methodology` (``sha256`` = stored hash)."""
-        from index.methodology import parse_methodology
 
         content = self.methodology_content(methodology_id, version)
         return parse_methodology(tomllib.loads(content.decode("utf-8")),

@@ -4,10 +4,12 @@ verified value (verifier, with a reason). Every value is a new row pointing to t
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from index.errors import InputError
+from index.models import FIGURE_UNITS, PeriodData
 from store.base import StoreBase, _now
 from store.errors import ImmutableRecordError, NotFound
 from store.facilities import PERIOD_META
@@ -26,7 +28,6 @@ class VerificationMixin(StoreBase):
 
     def _append_figure(self, actor: str, facility_id: str, period: str, field: str, value, *, status: str,
                        source: str | None, reason: str | None, restate: bool) -> FigureRecord:
-        from index.models import FIGURE_UNITS
 
         with self._write() as s:
             a = self._actor(s, actor)
@@ -71,9 +72,6 @@ class VerificationMixin(StoreBase):
             return self._figure_record(new, period)
 
     def _validate_period(self, s: Session, facility_id: str, prow: PeriodRow) -> None:
-        from pydantic import ValidationError
-
-        from index.models import PeriodData
 
         heads = {f: self._spec(h) for (pid, f), h in self._heads(s, facility_id).items() if pid == prow.id}
         meta = {"label": prow.label, **{k: getattr(prow, k) for k in PERIOD_META}}

@@ -66,47 +66,96 @@ Settings (:mod:`workflows.settings`)
 widgets start from it (nobody reads defaults off argparse).
 """
 
-from workflows.monitoring import (
-    Amendment,
-    ChangeView,
-    DealHistory,
-    IssuedNotice,
-    IssuedStatement,
-    amend_deal,
-    approve,
-    deal_history,
-    due,
-    facility_history,
-    issue_statement,
-    margin_changes,
-    notice,
-    prepare_changes,
-    record_late_certificates,
-    record_statement,
-    recorded_observations,
-    reject,
-)
-from workflows.pipeline import (
-    DealEvaluation,
-    SimulationReport,
-    SimulationRun,
-    TargetInputs,
-    TargetsReport,
-    build_statement,
-    deal_scorer,
-    evaluate_deal,
-    facility_of,
-    load_target_inputs,
-    named,
-    observation_results,
-    score,
-    simulate,
-    simulate_run,
-    simulated_years,
-    targets,
-)
-from workflows.settings import DEFAULTS, Defaults
-from workflows.sources import FileSource, Source, StoreSource
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the names for type checkers and import-linter; at run time see __getattr__
+    from workflows.monitoring import (
+        Amendment,
+        ChangeView,
+        DealHistory,
+        IssuedNotice,
+        IssuedStatement,
+        amend_deal,
+        approve,
+        deal_history,
+        due,
+        facility_history,
+        issue_statement,
+        margin_changes,
+        notice,
+        prepare_changes,
+        record_late_certificates,
+        record_statement,
+        recorded_observations,
+        reject,
+    )
+    from workflows.pipeline import (
+        DealEvaluation,
+        SimulationReport,
+        SimulationRun,
+        TargetInputs,
+        TargetsReport,
+        build_statement,
+        deal_scorer,
+        evaluate_deal,
+        facility_of,
+        load_target_inputs,
+        observation_results,
+        simulate,
+        simulate_run,
+        simulated_years,
+        targets,
+    )
+    from workflows.scoring import named, score
+    from workflows.settings import DEFAULTS, Defaults
+    from workflows.sources import FileSource, Source, StoreSource
+
+#: public name -> defining module; loaded on first access (PEP 562) so that ``import workflows.settings``
+#: (the CLI parser reads DEFAULTS) does not pull the pipeline's engines, pandas and the deal book into start-up
+_SUBMODULES = frozenset({"monitoring", "pipeline", "scoring", "settings", "sources"})
+_EXPORTS: dict[str, str] = {
+    "Amendment": "workflows.monitoring",
+    "ChangeView": "workflows.monitoring",
+    "DealHistory": "workflows.monitoring",
+    "IssuedNotice": "workflows.monitoring",
+    "IssuedStatement": "workflows.monitoring",
+    "amend_deal": "workflows.monitoring",
+    "approve": "workflows.monitoring",
+    "deal_history": "workflows.monitoring",
+    "due": "workflows.monitoring",
+    "facility_history": "workflows.monitoring",
+    "issue_statement": "workflows.monitoring",
+    "margin_changes": "workflows.monitoring",
+    "notice": "workflows.monitoring",
+    "prepare_changes": "workflows.monitoring",
+    "record_late_certificates": "workflows.monitoring",
+    "record_statement": "workflows.monitoring",
+    "recorded_observations": "workflows.monitoring",
+    "reject": "workflows.monitoring",
+    "DealEvaluation": "workflows.pipeline",
+    "SimulationReport": "workflows.pipeline",
+    "SimulationRun": "workflows.pipeline",
+    "TargetInputs": "workflows.pipeline",
+    "TargetsReport": "workflows.pipeline",
+    "build_statement": "workflows.pipeline",
+    "deal_scorer": "workflows.pipeline",
+    "evaluate_deal": "workflows.pipeline",
+    "facility_of": "workflows.pipeline",
+    "load_target_inputs": "workflows.pipeline",
+    "named": "workflows.scoring",
+    "observation_results": "workflows.pipeline",
+    "score": "workflows.scoring",
+    "simulate": "workflows.pipeline",
+    "simulate_run": "workflows.pipeline",
+    "simulated_years": "workflows.pipeline",
+    "targets": "workflows.pipeline",
+    "DEFAULTS": "workflows.settings",
+    "Defaults": "workflows.settings",
+    "FileSource": "workflows.sources",
+    "Source": "workflows.sources",
+    "StoreSource": "workflows.sources",
+}
 
 __all__ = [
     "DEFAULTS", "DealEvaluation", "Defaults", "FileSource", "SimulationReport", "SimulationRun", "Source",
@@ -117,3 +166,19 @@ __all__ = [
     "deal_history", "due", "facility_history", "issue_statement", "margin_changes", "notice", "prepare_changes",
     "record_late_certificates", "record_statement", "recorded_observations", "reject",
 ]
+
+
+def __getattr__(name: str):
+    """Load a public name of :data:`__all__` from its module on first access (PEP 562)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"workflows.{name}")
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workflows' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

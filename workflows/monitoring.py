@@ -36,21 +36,35 @@ import json
 from dataclasses import dataclass, field
 
 from common.errors import InputError
+from finance.monitoring import (
+    RecordedObservation,
+    due_items,
+    margin_events_from_record,
+    observation_calendar,
+    recorded_observation_from_statement,
+)
+from finance.notice import notice_from_change
+from finance.notice_pdf import render_notice_pdf
+from finance.statement_sign import issue_statement as _sign
+from finance.statement_sign import load_identity
+from index.ambition import ambition_report
+from index.baseline import recalculate
+from index.targets import meets
+from workflows.pipeline import build_statement, facility_of, load_target_inputs, targets
+from workflows.settings import DEFAULTS
+from workflows.sources import StoreSource
 
 #: deal-book states of a computed change
 STATES = ("to_prepare", "prepared", "approved", "rejected", "indicative")
 
 
 def _source(store, source=None):
-    from workflows.sources import StoreSource
-
     return source if source is not None else StoreSource(store)
 
 
 def recorded_observations(store, deal_id: str) -> list:
     """The deal's recorded observations (:meth:`store.Store.monitoring_records`) as
     :class:`finance.monitoring.RecordedObservation`, oldest first (later records supersede earlier ones)."""
-    from finance.monitoring import RecordedObservation
 
     return [RecordedObservation(deal_id=r.deal_id, observation_date=r.observation_date, status=r.status,
                                 kpis=r.kpis, grade=r.grade, outcomes=r.outcomes, statement_id=r.statement_id,
@@ -94,7 +108,6 @@ def margin_changes(store, deal, as_of: dt.date) -> list[ChangeView]:
     InputError
         A record the deal contradicts (see :func:`finance.monitoring.margin_events_from_record`).
     """
-    from finance.monitoring import margin_events_from_record
 
     changes = margin_events_from_record(deal, recorded_observations(store, deal.id), as_of)
     latest = {}
@@ -227,9 +240,6 @@ def issue_statement(store, deal_id: str, period: str, *, actor: str, identity=No
         The statement cannot be built; store.ImmutableRecordError: the statement id is already issued;
         store.PermissionDenied: ``actor`` is not a verifier or ``prepared_by`` not a credit officer.
     """
-    from finance.statement_sign import issue_statement as _sign
-    from finance.statement_sign import load_identity
-    from workflows.pipeline import build_statement, facility_of
 
     src = _source(store, source)
     deal = src.deal(deal_id)
@@ -265,7 +275,6 @@ def record_statement(store, actor: str, deal_id: str, signed, info, *, certifica
     -------
     (store.MonitoringRecord, finance.monitoring.RecordedObservation, list of store.MarginChangeRecord)
     """
-    from finance.monitoring import recorded_observation_from_statement
 
     delivered = certificate_delivered or signed.issue_date
     obs = recorded_observation_from_statement(signed, deal_id=deal_id, statement_sha256=info.sha256,
@@ -306,8 +315,6 @@ def notice(store, actor: str, deal_id: str, observation_date: dt.date, *, as_of:
     InputError
         No approved change for that observation (naming what is pending or approved).
     """
-    from finance.notice import notice_from_change
-    from finance.notice_pdf import render_notice_pdf
 
     deal = _source(store).deal(deal_id)
     views = [v for v in margin_changes(store, deal, as_of) if v.change.observation_date == observation_date
@@ -342,7 +349,6 @@ def due(store, as_of: dt.date, days: int | None = None, *, deal_ids: list[str] |
     """:func:`finance.monitoring.due_items` (or, with ``all_dates``, every date of
     :func:`finance.monitoring.observation_calendar`) over the deal book's deals and their records; a certificate
     counts as delivered only with its verified record."""
-    from finance.monitoring import due_items, observation_calendar
 
     src = _source(store)
     deals = [_record_only(src.deal(d)) for d in (deal_ids or store.deal_ids())]
@@ -520,11 +526,6 @@ def amend_deal(store, actor: str, deal_id: str, event, *, facility_after=None, p
     Amendment
         Nothing is saved when the event is below the threshold (``triggered`` False).
     """
-    from index.ambition import ambition_report
-    from index.baseline import recalculate
-    from index.targets import meets
-    from workflows.pipeline import load_target_inputs, targets
-    from workflows.settings import DEFAULTS
 
     src = _source(store, source)
     deal = src.deal(deal_id)

@@ -10,65 +10,29 @@ only (not the finance, forecasting and statement stack): the CLI starts in well 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 
-from common.errors import InputError, InputErrors
+import numpy as np
+from pydantic import ValidationError
+
+from common.errors import InputError, from_validation_error
+from finance.deal import DealRun, deal_schedule, deal_valuation, run_deal, scored_periods
+from finance.monitoring import RecordedObservation, margin_events_from_record, recorded_run
+from finance.schedule import price, schedule_frame
+from finance.simulated import deal_plan, jsonable, observation_values, price_paths, ratchet_kpis
+from finance.statement import Verifier
+from finance.statement_build import build_statement as _build
+from finance.valuation import value
+from index.ambition import ambition_report, verdicts
+from index.baseline import compute_baseline
+from index.engine import pinned  # deals that pin: the methodology and bundle agreed at signing
+from index.engine import score as _score
+from index.levers import check_dates
+from index.models import facility_from_dict
+from index.targets import meets, propose_plan
+from workflows.scoring import named
 from workflows.settings import DEFAULTS
-
-
-@contextlib.contextmanager
-def named(origin: str | None):
-    """Fill the ``file`` of an :class:`InputError` raised inside the block (when it names none) with
-    ``origin``: engines work on objects, the workflow knows where they came from."""
-    try:
-        yield
-    except InputErrors as exc:
-        if origin is None or all(e.file for e in exc.errors):
-            raise
-        raise InputErrors([_with_file(e, origin) for e in exc.errors]) from None
-    except InputError as exc:
-        if origin is None or exc.file:
-            raise
-        raise _with_file(exc, origin) from None
-
-
-def _with_file(e: InputError, origin: str) -> InputError:
-    if e.file:
-        return e
-    out = InputError(e.message, file=origin, field=e.field, row=e.row, unit=e.unit, value=e.value)
-    return out
-
-
-# ----------------------------------------------------------------------------------------- score
-
-
-def score(facility, methodology, period: str | None = None) -> list:
-    """Index results of a facility: every period, or the one labelled ``period``.
-
-    Parameters
-    ----------
-    facility : index.models.Facility
-    methodology : index.methodology.Methodology
-    period : str, optional
-
-    Returns
-    -------
-    list of index.result.IndexResult
-        One per period, in the facility's order.
-
-    Raises
-    ------
-    InputError
-        No such period, a facility without periods, or whatever :func:`index.engine.score` refuses.
-    """
-    from index.engine import score as _score
-
-    periods = [facility.period(period)] if period else list(facility.periods)
-    if not periods:
-        raise InputError("the facility has no periods to score", field="periods")
-    return [_score(facility, p, methodology) for p in periods]
 
 
 def facility_of(deal, source):
@@ -79,7 +43,6 @@ def facility_of(deal, source):
     InputError
         The deal names no facility, or ``source`` does not have it.
     """
-    from index.models import facility_from_dict
 
     if isinstance(deal.facility, dict):
         return facility_from_dict(deal.facility, file=source.origin("deal", deal.id))
@@ -102,12 +65,10 @@ def deal_scorer(deal, methodology):
     InputError
         The pinned methodology no longer has its pinned SHA-256, or the pinned bundle is unknown.
     """
-    from index.engine import score as _score
 
     pins = tuple(getattr(deal, k, None) for k in PIN_FIELDS)
     if not any(pins):
         return lambda f, p: _score(f, p, methodology)
-    from index.engine import pinned  # deals that pin: the methodology and bundle agreed at signing
 
     meth, ref = pinned(*pins)
     return lambda f, p: _score(f, p, meth, ref)
@@ -117,7 +78,6 @@ def observation_results(deal, facility, methodology) -> dict:
     """Index result of each facility period the deal's observations name (:func:`finance.deal.scored_periods`),
     by period label, scored as :func:`deal_scorer` says; periods the facility does not have are left out (the
     finance engine names them)."""
-    from finance.deal import scored_periods
 
     have = {p.label: p for p in facility.periods}
     todo = [label for label in scored_periods(deal) if label in have]
@@ -188,9 +148,6 @@ class DealEvaluation:
         return out
 
     def _recorded_run(self, scenarios: list[str]):
-        from finance.deal import DealRun
-        from finance.monitoring import recorded_run
-
         with named(self.origin):
             # on the record "actual" is what was recorded: no assumption for the observations still to come
             scenarios = ["none" if n == "actual" else n for n in scenarios]
@@ -201,11 +158,8 @@ class DealEvaluation:
         """:func:`finance.deal.deal_schedule` under ``scenario`` (default the deal's ``default_scenario``); on the
         record (:attr:`on_record`) the recorded, approved margins for the past and ``scenario`` for the future."""
         if self.on_record:
-            from finance.schedule import price, schedule_frame
-
             run = self._recorded_run([scenario or self.deal.default_scenario or "none"])
             return schedule_frame(run.plan, price(run.plan, run.regime_adj_bp), 0, run.notes[0])
-        from finance.deal import deal_schedule
 
         with named(self.origin):
             return deal_schedule(self.deal, scenario, results=self.results)
@@ -215,8 +169,6 @@ class DealEvaluation:
         """:func:`finance.deal.deal_valuation` (discount rate [% p.a.], None = the loan's own rate); on the record
         the recorded, approved margins for the past and the scenarios for the future."""
         if self.on_record:
-            from finance.valuation import value
-
             deal = self.deal
             names = scenarios or [s.name for s in deal.scenarios] or ["met", "missed"]
             probs = None
@@ -228,7 +180,6 @@ class DealEvaluation:
                              discount_rate_pct=discount_rate_pct, valuation_date=deal.valuation_date,
                              verification_cost_per_year=deal.verification_cost_per_year,
                              verification_dates=[o.certificate_due for o in deal.observations])
-        from finance.deal import deal_valuation
 
         with named(self.origin):
             return deal_valuation(self.deal, discount_rate_pct, results=self.results, scenarios=scenarios)
@@ -238,7 +189,6 @@ class DealEvaluation:
         :func:`finance.monitoring.recorded_run`)."""
         if self.on_record:
             return self._recorded_run(list(scenarios))
-        from finance.deal import run_deal
 
         with named(self.origin):
             return run_deal(self.deal, scenarios, self.results)
@@ -271,14 +221,17 @@ def evaluate_deal(deal, source=None, *, facility=None, methodology=None, as_of: 
     InputError
         The deal's facility cannot be found.
     """
-    from finance.deal import scored_periods
 
     store = getattr(source, "store", None)
     if store is not None and hasattr(store, "monitoring_records"):
         recs = store.monitoring_records(deal.id)
         if any(r.status == "verified" for r in recs) or store.margin_change_records(deal.id):
-            from finance.monitoring import margin_events_from_record
-            from workflows.monitoring import approved_changes, margin_changes, recorded_observations
+            # cycle: workflows.monitoring builds statements with this module's build_statement/targets
+            from workflows.monitoring import (  # noqa: PLC0415
+                approved_changes,
+                margin_changes,
+                recorded_observations,
+            )
 
             day = as_of or dt.date.today()
             origin = source.origin("deal", deal.id)
@@ -305,8 +258,6 @@ def _reported_observations(deal, source, recorded, facility=None, methodology=No
     """Indicative records of the observations the deal book has no record for but whose facility period holds
     figures that are not verified: scored as they stand (``status="reported"``), so that
     :func:`finance.monitoring.margin_events_from_record` shows them as *indicative* changes, never in force."""
-    from finance.deal import scored_periods
-    from finance.monitoring import RecordedObservation
 
     if not scored_periods(deal) or deal.facility is None:
         return []
@@ -410,13 +361,10 @@ class TargetsReport:
         return [rows[key] for key in sorted(rows)]
 
     def verdicts(self) -> dict:
-        from index.ambition import verdicts
-
         return {name: verdicts(cs) for name, cs in self.checks.items()}
 
     def to_dict(self) -> dict:
         """The JSON of ``dcsll targets --json``."""
-        from finance.simulated import jsonable
 
         return jsonable({
             "deal": self.deal.id, "facility": self.facility.id,
@@ -446,14 +394,8 @@ def targets(deal, source, *, paths: int = DEFAULTS.targets_paths, seed: int = DE
     InputError
         See :func:`load_target_inputs`; bad baseline or proposal settings (naming the targets settings).
     """
-    import numpy as np
-
-    from finance.simulated import deal_plan
-    from index.ambition import ambition_report
-    from index.baseline import compute_baseline
-    from index.simulate import fit_bau
-    from index.simulate import simulate as _simulate
-    from index.targets import meets, propose_plan
+    from index.simulate import fit_bau  # noqa: PLC0415 - index.simulate loads pandas (and statsmodels fits); dcsll score needs neither
+    from index.simulate import simulate as _simulate  # noqa: PLC0415 - as above
 
     inp = inputs or load_target_inputs(deal, source)
     facility, cfg, m, f = inp.facility, inp.settings, inp.methodology, inp.origin
@@ -534,9 +476,8 @@ def simulate_run(deal, facility, monthly, methodology, *, levers=(), paths: int 
     InputError
         A deal without an SPT ratchet, bad paths, an observation neither scored nor simulated.
     """
-    from finance.simulated import observation_values, price_paths, ratchet_kpis
-    from index.simulate import fit_bau
-    from index.simulate import simulate as _simulate
+    from index.simulate import fit_bau  # noqa: PLC0415 - index.simulate loads pandas (and statsmodels fits); dcsll score needs neither
+    from index.simulate import simulate as _simulate  # noqa: PLC0415 - as above
 
     kpis = ratchet_kpis(deal)
     bau = bau or fit_bau(monthly, facility, model=model)
@@ -562,7 +503,6 @@ class SimulationReport:
 
     def to_dict(self) -> dict:
         """The JSON of ``dcsll simulate --json``."""
-        from finance.simulated import jsonable
 
         runs = {name: r.to_dict() for name, r in self.runs.items()}
         out = {"deal": self.deal.id, "facility": self.facility.id, "paths": self.paths, "seed": self.seed,
@@ -586,9 +526,7 @@ def simulate(deal, source, *, levers=(), paths: int = DEFAULTS.simulate_paths, s
     InputError
         See :func:`load_target_inputs` and :func:`simulate_run`; a lever outside the loan's life.
     """
-    from finance.simulated import ratchet_kpis
-    from index.levers import check_dates
-    from index.simulate import fit_bau
+    from index.simulate import fit_bau  # noqa: PLC0415 - index.simulate loads pandas (and statsmodels fits); dcsll score needs neither
 
     inp = inputs or load_target_inputs(deal, source)
     levers = list(levers)
@@ -631,11 +569,6 @@ def build_statement(deal, source, period: str, verifier=None, engagement: dict |
     InputError
         Whatever the statement builder refuses (no observation for the period, no verified figures, ...).
     """
-    from pydantic import ValidationError
-
-    from common.errors import from_validation_error
-    from finance.statement import Verifier
-    from finance.statement_build import build_statement as _build
 
     fac = facility if facility is not None else facility_of(deal, source)
     meth = methodology if methodology is not None else source.methodology()

@@ -16,6 +16,10 @@ from typing import Protocol, runtime_checkable
 
 from common.errors import InputError
 from common.settings import data_dir as _default_data_dir
+from common.tomlio import read_toml
+from index.levers import load_levers, parse_levers
+from index.methodology import load_methodology
+from index.models import load_facility
 
 #: keys a targets settings mapping may have (data/targets/<deal id>.toml; ``deal`` and ``monthly`` only in files)
 TARGETS_KEYS = frozenset({"baseline", "regulatory_profile", "proposal", "facility"})
@@ -71,7 +75,7 @@ class FileSource:
 
     def deal(self, deal_id: str | None = None):
         """The deal of ``deal_file`` (any id when ``deal_id`` is None), else ``data_dir/deals/<id>.toml``."""
-        from finance.deal import load_deal
+        from finance.deal import load_deal  # noqa: PLC0415 - finance only for deal reads; every command builds a Source
 
         if self.deal_file is not None:
             deal = load_deal(self.deal_file)
@@ -98,7 +102,6 @@ class FileSource:
 
     def facility(self, facility_id: str | None = None):
         """The facility of ``facility_file`` (any id when ``facility_id`` is None), else found by id."""
-        from index.models import load_facility
 
         if self.facility_file is not None and facility_id is None:
             return load_facility(self.facility_file)
@@ -108,7 +111,6 @@ class FileSource:
 
     def methodology(self):
         """``methodology_file``, else the shipped default (:func:`index.methodology.load_methodology`)."""
-        from index.methodology import load_methodology
 
         return load_methodology(self.methodology_file)
 
@@ -129,7 +131,6 @@ class FileSource:
         InputError
             Unknown keys, settings for another deal, no ``monthly`` entry (naming the file).
         """
-        from common.tomlio import read_toml
 
         path = self._targets_path(deal_id)
         if path is None:
@@ -151,12 +152,14 @@ class FileSource:
     def monthly(self, facility_id: str):
         """Monthly metered data (:func:`index.forecast.load_monthly`) of the facility: the file the targets
         settings name (read them first), else ``data_dir/monthly/<facility id>.csv``, else None."""
-        from index.forecast import load_monthly
 
         path = self._monthly_files.get(facility_id)
         if path is None:
             cand = self.data_dir / "monthly" / f"{facility_id}.csv"
             path = cand if cand.exists() else None
+        # noqa reason: index.forecast loads pandas; every command builds a FileSource, few read monthly data
+        from index.forecast import load_monthly  # noqa: PLC0415
+
         return None if path is None else load_monthly(path)
 
     def levers(self, name: str | None = None, facility_id: str | None = None):
@@ -168,7 +171,6 @@ class FileSource:
         InputError
             No such preset, or an invalid lever (naming the file).
         """
-        from index.levers import load_levers
 
         if name is None:
             return [] if self.levers_file is None else load_levers(self.levers_file)
@@ -180,20 +182,18 @@ class FileSource:
 
     def lever_presets(self, facility_id: str | None = None) -> dict[str, dict]:
         """``data_dir/targets/*levers*.toml`` by file stem (documents with a ``levers`` array)."""
-        from common.tomlio import read_toml
 
         return {p.stem: read_toml(p) for p in sorted((self.data_dir / "targets").glob("*levers*.toml"))}
 
     def verifier(self, verifier_id: str | None = None) -> dict:
         """The ``[verifier]`` table of ``verifier_file`` (default ``data_dir/statements/sample_verifier.toml``)."""
-        from common.tomlio import read_toml
 
         path = self.verifier_file or self.data_dir / "statements" / "sample_verifier.toml"
         return dict(read_toml(path, "verifier file").get("verifier", {}))
 
     def engagement(self, deal_id: str, period: str) -> dict | None:
         """The engagement mapping of ``engagement_file``; None without one."""
-        from finance.statement_build import load_engagement
+        from finance.statement_build import load_engagement  # noqa: PLC0415 - finance only for deal reads; every command builds a Source
 
         return None if self.engagement_file is None else load_engagement(self.engagement_file)
 
@@ -225,7 +225,7 @@ class StoreSource:
 
     def deal(self, deal_id: str):
         """:func:`finance.deal.deal_from_dict` of the stored deal document."""
-        from finance.deal import deal_from_dict
+        from finance.deal import deal_from_dict  # noqa: PLC0415 - finance only for deal reads; every command builds a Source
 
         return deal_from_dict(self.store.load_deal_document(deal_id), file=self.origin("deal", deal_id))
 
@@ -234,8 +234,6 @@ class StoreSource:
         return self.store.load_facility(facility_id)
 
     def methodology(self):
-        from index.methodology import load_methodology
-
         shipped = load_methodology(self.methodology_file)
         if self.methodology_file is not None:
             return shipped
@@ -273,7 +271,6 @@ class StoreSource:
         InputError
             No such preset, or an invalid lever.
         """
-        from index.levers import parse_levers
 
         presets = self.lever_presets(facility_id)
         if name not in presets:

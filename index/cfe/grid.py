@@ -32,7 +32,7 @@ import pandas as pd
 
 from common.errors import InputError
 from index.cfe.settings import CFESettings, load_settings
-from index.reference import data_dir
+from index.reference import data_dir, province_info
 
 EIA930_FUELS = ("WND", "SUN", "WAT", "OIL", "NG", "COL", "NUC", "OTH")
 
@@ -228,7 +228,6 @@ def annual_fallback(region: str, year: int) -> GridCFE:
     InputError
         An unknown region.
     """
-    from index.reference import province_info
 
     rows = fallback_table()
     code = region.strip().lower()

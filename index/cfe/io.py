@@ -10,10 +10,12 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from common.errors import InputError
 from common.tomlio import read_toml
-from index.cfe.intervals import IntervalData, Meter, meters_from_dict, validate_intervals
+from index.cfe.intervals import _OFFSET, IntervalData, Meter, meters_from_dict, validate_intervals
 from index.cfe.settings import CFESettings
 
 INTERVAL_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq", ".xlsx", ".xlsm")
@@ -57,8 +59,8 @@ def read_interval_table(path: str | Path | bytes, *, name: str | None = None) ->
     name = p.name.lower()
     try:
         if name.endswith((".csv", ".csv.gz")):
-            import pyarrow as pa
-            import pyarrow.csv as pacsv
+            import pyarrow as pa  # noqa: PLC0415 - pyarrow is heavy, only CSV interval reads
+            import pyarrow.csv as pacsv  # noqa: PLC0415 - pyarrow is heavy, only CSV interval reads
 
             # text columns dictionary-encoded while parsing: a year of 15-min data repeats each timestamp once
             # per meter, so validation works on the (few) distinct values, not on every row
@@ -101,8 +103,6 @@ def _parse_dictionary_timestamps(col):
     datetime64[ns, UTC], offsets)``, or None when any value lacks an offset or does not parse — then the
     caller's slow path names every bad row.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     if not pa.types.is_dictionary(col.type):
         return None
@@ -114,7 +114,6 @@ def _parse_dictionary_timestamps(col):
             offsets |= set(pc.unique(pc.utf8_slice_codeunits(d, start=-6)).to_pylist()) - {None}
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    from index.cfe.intervals import _OFFSET
 
     arr = pa.chunked_array(parts, type=pa.timestamp("ns", tz="UTC"))
     # the last 6 characters of each distinct timestamp hold its offset (``+08:00``, ``00:00Z``, ``0+0800``)

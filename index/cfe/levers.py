@@ -16,7 +16,7 @@ so an SPT on the CFE score or the hourly matched share can be tested against a P
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -154,6 +154,4 @@ def simulate_levers(hourly: pd.DataFrame, grid: GridCFE, levers, *,
 
 
 def _with_note(r: CFEResult, note: str) -> CFEResult:
-    from dataclasses import replace
-
     return replace(r, notes=(*r.notes, note))
