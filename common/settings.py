@@ -18,8 +18,6 @@ import os
 from functools import cache
 from pathlib import Path
 
-import platformdirs
-
 #: repository / installation root (the folder holding ``data/`` in a source checkout; site-packages when installed)
 ROOT = Path(__file__).resolve().parent.parent
 DATA_ENV = "DCSLL_DATA"
@@ -80,6 +78,10 @@ def dcsll_home() -> Path:
     env = os.environ.get(HOME_ENV)
     if env:
         return Path(env)
+
+    # common stays standard-library-only at import time: data_dir() must work (and explain a missing data
+    # package) even without site-packages (tests/test_packaging.py runs it with ``python -S``)
+    import platformdirs  # noqa: PLC0415
 
     return Path(platformdirs.user_data_dir("dcsll", appauthor=False))
 
