@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 import workflows
 from app_support.engine import methodology
+from common.settings import data_dir
 from finance import ratchet as R
 from finance.deal import ObservationResult, deal_from_dict, period_results, scenario_outcomes
 from finance.ratchet import kpi_direction
@@ -37,8 +38,7 @@ from index.errors import InputError
 from index.models import Facility
 from index.tomlfile import read_toml
 
-ROOT = Path(__file__).resolve().parents[1]
-STATUS_FILE = ROOT / "data" / "finance" / "portfolio_status.toml"
+STATUS_FILE = data_dir() / "finance" / "portfolio_status.toml"
 #: status codes, best first (labels in the catalogue under ``portfolio.status.<code>``)
 STATUSES: tuple[str, ...] = ("on_track", "at_risk", "missed")
 #: columns of the portfolio frame shown as the table (and written to the Excel export), in order

@@ -20,7 +20,6 @@ The page (``app_pages/simulator.py``) stays thin; everything it shows comes from
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -42,10 +41,9 @@ from finance.simulated import ratchet_kpis as _ratchet_kpis
 from index import levers as L
 from index.engine import inputs_frame
 from index.errors import InputError
-from index.levers import KINDS, check_dates, parse_levers, pv_yield
+from index.levers import KINDS, check_dates, parse_levers, pv_yield, pv_yields
 from index.methodology import load_methodology
 from index.models import Facility
-from index.reference import data_dir
 from index.simulate import fit_bau
 from workflows import simulated_years as _years
 from workflows.settings import DEFAULTS
@@ -200,13 +198,6 @@ def _down(x: float, step: float) -> float:
     return round(math.floor(x / step + 1e-9) * step, 10)
 
 
-def _pv_yields() -> list[float]:
-    """Default PV yields of ``data/targets/pv_yield.csv`` [kWh/kWp/yr] (the table of :func:`index.levers.pv_yield`)."""
-
-    with open(data_dir() / "targets" / "pv_yield.csv", encoding="utf-8", newline="") as f:
-        return [float(r["pv_yield_kwh_per_kwp"]) for r in csv.DictReader(f)]
-
-
 def base_inputs(facility) -> dict[str, float]:
     """Engine inputs of the facility's latest period (the simulation's base period) used for lever ranges:
     ``total_energy_kwh``, ``it_energy_kwh`` [kWh], ``water_m3`` [m³], ``racks_ready`` [racks]; NaN when missing."""
@@ -244,10 +235,10 @@ def lever_specs(deal, facility) -> list[LeverSpec]:
         y_default, y_source = pv_yield(facility.province)
     except InputError:
         y_default, y_source = None, ""
-    kwp_max = b["total_energy_kwh"] / min(_pv_yields())
+    kwp_max = b["total_energy_kwh"] / min(pv_yields())
     upper = {
         ("cooling_retrofit", "pue_change"): (pue0 - 1.0, "sim.basis.pue", {"pue": pue0}),
-        ("onsite_pv", "kwp"): (kwp_max, "sim.basis.pv", {"mwh": energy_mwh, "y": min(_pv_yields())}),
+        ("onsite_pv", "kwp"): (kwp_max, "sim.basis.pv", {"mwh": energy_mwh, "y": min(pv_yields())}),
         ("rack_growth", "racks_per_year"): (b["racks_ready"], "sim.basis.racks", {"racks": b["racks_ready"]}),
         ("rack_growth", "ready_racks_per_year"): (b["racks_ready"], "sim.basis.racks", {"racks": b["racks_ready"]}),
         ("water_recycling", "m3_per_year"): (b["water_m3"], "sim.basis.water", {"m3": b["water_m3"]}),

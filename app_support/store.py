@@ -13,17 +13,14 @@ enforces the roles itself (``PermissionDenied``), the navigation only hides what
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import streamlit as st
 
 from app_support.pages import USER_KEY
+from common.settings import data_dir
 from finance.deal_book import deal_validator
 from store import db, open_store
 from store.demo import claim_demo, seed_demo
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = ROOT / "data"
 
 
 def database_url() -> str:
@@ -42,7 +39,7 @@ def _open(url: str):
         try:
             claim_demo(s)  # a deal book not created as a demo is refused, whatever it holds
             if not s.deal_ids():
-                seed_demo(s, DATA_DIR)
+                seed_demo(s, data_dir())
         except Exception:
             s.close()  # not cached: the next run tries again (and shows the same error)
             raise

@@ -238,6 +238,11 @@ def pv_yield(province: str) -> tuple[float, str]:
     return float(row["pv_yield_kwh_per_kwp"]), f"{row['source']} ({row['region_within_province']}){note}"
 
 
+def pv_yields() -> list[float]:
+    """Every province's default PV specific yield of the table behind :func:`pv_yield` [kWh/kWp/yr]."""
+    return [float(r["pv_yield_kwh_per_kwp"]) for r in _pv_table().values()]
+
+
 def annual_amount(levers, kind: str | tuple[str, ...], attr: str, years, scale: float = 1.0) -> np.ndarray:
     """Sum over the levers of ``kind`` of ``attr`` × active fraction of each year × ``scale``, shape (Y,)."""
     kinds = (kind,) if isinstance(kind, str) else kind

@@ -22,13 +22,13 @@ def _book():
 @pytest.fixture(scope="module")
 def seeded(app_database):
     """The module's deal book, seeded with the demo data (the app's first use)."""
-    from app_support.store import DATA_DIR
+    from common.settings import data_dir
     from store import open_store
     from store.demo import seed_demo
 
     s = open_store(app_database, migrate=True)
     if not s.deal_ids():
-        seed_demo(s, DATA_DIR)
+        seed_demo(s, data_dir())
     return s
 
 
