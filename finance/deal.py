@@ -31,7 +31,7 @@ from common.tomlio import read_toml
 from finance import conventions as C
 from finance import ratchet as R
 from finance.calendars import get_calendar
-from finance.deal_checks import plausibility_errors
+from finance.deal_checks import plausibility_errors, require_loan_test_usable
 from finance.monitoring import MonitoringTerms
 from finance.ratchet import kpi_direction
 from finance.schedule import build_plan, interest_periods, payment_period, price, schedule_frame
@@ -407,7 +407,8 @@ def period_results(deal: Deal, results: Mapping[str, object] | None) -> dict[int
     ------
     InputError
         An observation names a period without a result (the deal names no facility, or the facility has no
-        such period).
+        such period); a result that cannot serve a loan test (proxy figures, fewer than 12 months of measured
+        operation data: :func:`finance.deal_checks.require_loan_test_usable`).
     """
     todo = [(i, o) for i, o in enumerate(deal.observations) if o.period is not None]
     if not todo:
@@ -426,6 +427,7 @@ def period_results(deal: Deal, results: Mapping[str, object] | None) -> dict[int
         if res is None:
             raise InputError(f"facility has no period '{o.period}' (has {sorted(results)})",
                              field=f"observations[{i}].period", row=i + 1, value=o.period)
+        require_loan_test_usable(res, kpis, field=f"observations[{i}].period", row=i + 1)
         vals = {}
         for k in kpis:
             if k in ("index", "core"):

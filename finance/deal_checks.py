@@ -167,3 +167,33 @@ def plausibility_errors(deal, file: str | None = None, unit=None) -> list[InputE
         err("facility must be a facility id (lower-case letters, digits and dashes, e.g. 'demo-zjk-hyperscale'), "
             "not a path or file name", "facility", deal.facility)
     return errs
+
+
+def require_loan_test_usable(result, kpis, *, field: str, row: int | None = None, file: str | None = None) -> None:
+    """Refuse a loan test (observation, SPT test, statement) on an index result that cannot serve one.
+
+    Parameters
+    ----------
+    result : index.result.IndexResult
+        The scored facility period; its ``loan_test_usable`` is False under methodologies with the rules
+        ``proxy_not_for_loan_test`` (a figure tagged ``proxy``: a region's supply mix, a company-wide total) or
+        ``operation_min_days`` (fewer than 12 months of measured operation data; gcpi-2025, N279 (一)).
+    kpis : iterable of str
+        The KPIs the test reads (``index``, ``core`` or indicator ids), named in the message.
+    field, row, file : str, int, str
+        Where the test comes from (the deal's observation), named in the error.
+
+    Raises
+    ------
+    InputError
+        The result is not usable: the message names the facility, the period, the KPIs tested and why
+        (proxy figures and the indicators scored from them / the short period).
+    """
+
+    if getattr(result, "loan_test_usable", True):
+        return
+    tested = ", ".join(dict.fromkeys(kpis)) or "index"
+    raise InputError(f"facility '{result.facility_id}' period '{result.period}': indicator(s) {tested} cannot "
+                     f"serve a loan test under {result.methodology_id} — {'; '.join(result.loan_test_reasons())}. "
+                     "Give the facility's own measured figures for a full 12-month operation period",
+                     file=file, field=field, row=row, value=result.period)

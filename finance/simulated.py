@@ -11,6 +11,7 @@ import numpy as np
 from common.errors import InputError
 from finance import ratchet as R
 from finance.deal import loan_plan
+from finance.deal_checks import require_loan_test_usable
 from finance.terms import SptRatchet
 from finance.valuation import value
 from index.targets import KpiPath, Milestone, SptPlan, kpi_comparator
@@ -102,6 +103,7 @@ def observation_values(deal, facility, sim, kpis, results=None):
                 if res is None:
                     raise InputError(f"facility has no period '{o.period}'", field=f"observations[{o_i}].period",
                                      row=o_i + 1, value=o.period)
+                require_loan_test_usable(res, list(vals), field=f"observations[{o_i}].period", row=o_i + 1)
 
                 def get(k, res=res):
                     v = res.kpi(k)

@@ -32,6 +32,7 @@ from common.tomlio import read_toml
 from finance import ratchet as R
 from finance.calendars import get_calendar
 from finance.deal import ObservationResult, observation_adjustments, scenario_outcomes
+from finance.deal_checks import require_loan_test_usable
 from finance.schedule import interest_periods
 from finance.statement import (
     E_NO_VERIFIED,
@@ -202,7 +203,9 @@ def build_statement(deal, facility, period: str, verifier: Verifier, *, scorer,
     Raises
     ------
     InputError
-        No observation for ``period``; a period without verified figures; a methodology hash other than
+        No observation for ``period``; a result that cannot serve a loan test (proxy figures, fewer than 12
+        months of measured operation data: :func:`finance.deal_checks.require_loan_test_usable`); a period
+        without verified figures; a methodology hash other than
         the agreed one; a ratchet design other than SPT-based; any invalid statement field.
     """
 
@@ -225,6 +228,8 @@ def build_statement(deal, facility, period: str, verifier: Verifier, *, scorer,
         rep_res = scorer(facility, pd_)
         pd_ = verified_period(pd_, eng["verified"], f"verified by {verifier.name.en}")
     res = scorer(facility, pd_)
+    require_loan_test_usable(res, [k.kpi for k in deal.ratchet.kpis], file=f, field=f"observations[{idx}].period",
+                             row=idx + 1)
     if not any(i.status == "verified" and not i.missing for i in res.indicators.values()):
         raise InputError(E_NO_VERIFIED.format(period=period) + f" (the facility's {period} figures are "
                          f"'{pd_.status}')", file=f, field=f"observations[{idx}].period", value=str(period))

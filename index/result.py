@@ -139,6 +139,26 @@ class IndexResult(BaseModel):
     loan_test_usable: bool = True
     proxies: tuple[str, ...] = ()
 
+    def loan_test_reasons(self) -> tuple[str, ...]:
+        """Why this result cannot serve a loan test (empty when :attr:`loan_test_usable`).
+
+        One plain sentence per reason: the proxy figures and the indicators scored from them
+        (methodology rule ``proxy_not_for_loan_test``), or the operation-stage period shorter than 12 months of
+        measured data (rule ``operation_min_days``; N279 (一): 连续稳定运行1年以上).
+        """
+        if self.loan_test_usable:
+            return ()
+        out = []
+        if "proxy_inputs" in self.gates or self.proxies:
+            hit = [i for i, r in self.indicators.items() if r.status == "proxy"]
+            out.append(f"proxy figures (not the facility's own): {', '.join(self.proxies) or 'unnamed'}"
+                       + (f"; indicators scored from them: {', '.join(hit)}" if hit else ""))
+        if "operation_period_short" in self.gates:
+            days = (self.period_end - self.period_start).days + 1
+            out.append(f"short period: {days} days of measured operation data ({self.period_start} to "
+                       f"{self.period_end}), fewer than the 12 months {self.methodology_id} requires")
+        return tuple(out) or ("the result is marked not usable for a loan test",)
+
     def kpi(self, name: str) -> float | None:
         """A KPI value for SPTs: ``index`` (total), ``core``, ``addon`` or an indicator id (its raw value);
         also the extra quantities (``cue_location``, ``scope1_t``, ``scope2_location_t``, ``scope2_market_t``).
