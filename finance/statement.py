@@ -35,7 +35,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from common.errors import InputError, InputErrors, from_validation_error
 from common.settings import data_dir
@@ -122,18 +130,33 @@ class Period(_Model):
 
 
 class MethodologyRef(_Model):
-    """Methodology id and the SHA-256 of its file content (hex, 64 characters)."""
+    """Methodology id, version and the SHA-256 of its file content, and the SHA-256 of the reference-data bundle
+    (grid factors, GWPs, fuel factors, benchmarks: :class:`index.reference.ReferenceBundle`) the figures were
+    scored with (hex, 64 characters each).
+
+    ``version`` and ``reference_sha256`` are absent from statements issued before they were recorded; absent
+    fields are left out of the canonical JSON, so those statements keep their content hash.
+    """
 
     id: str = Field(min_length=1)
     sha256: str
+    version: str | None = None
+    reference_sha256: str | None = None
 
-    @field_validator("sha256")
+    @field_validator("sha256", "reference_sha256")
     @classmethod
-    def _hex(cls, v: str) -> str:
+    def _hex(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
         v = v.lower()
         if not re.fullmatch(r"[0-9a-f]{64}", v):
-            raise ValueError("methodology sha256 must be 64 hexadecimal characters")
+            raise ValueError("sha256 must be 64 hexadecimal characters")
         return v
+
+    @model_serializer(mode="wrap")
+    def _omit_absent(self, handler):
+        d = handler(self)
+        return {k: v for k, v in d.items() if v is not None or k not in ("version", "reference_sha256")}
 
 
 class IndicatorRow(_Model):

@@ -234,7 +234,8 @@ def build_statement(deal, facility, period: str, verifier: Verifier, *, scorer,
         raise InputError(E_NO_VERIFIED.format(period=period) + f" (the facility's {period} figures are "
                          f"'{pd_.status}')", file=f, field=f"observations[{idx}].period", value=str(period))
     agreed = eng.get("methodology_sha256")
-    methodology = MethodologyRef(id=res.methodology_id, sha256=res.methodology_sha256)
+    methodology = MethodologyRef(id=res.methodology_id, sha256=res.methodology_sha256,
+                                 version=res.methodology_version, reference_sha256=res.reference_sha256 or None)
 
     # baseline: an earlier verified period
     earlier = [p for p in facility.periods if p.end < pd_.start and p.status == "verified"]

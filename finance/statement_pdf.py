@@ -243,7 +243,13 @@ class _Builder:
             f" <font color='#5d6b75'>[{_esc(st.facility.id)}]</font>")
         if st.facility.location:
             facility += "<br/>" + self.bi(st.facility.location, " · ")
-        meth = f"{_esc(st.methodology.id)}<br/><font name='Courier' size='6.8'>{st.methodology.sha256}</font>"
+        mref = st.methodology
+        meth = (f"{_esc(mref.id)}" + (f" {self.label('methodology_version', ' / ')} {_esc(mref.version)}"
+                                      if mref.version else "")
+                + f"<br/><font name='Courier' size='6.8'>{mref.sha256}</font>")
+        if mref.reference_sha256:
+            meth += (f"<br/>{self.label('reference_hash', ' / ')}<br/>"
+                     f"<font name='Courier' size='6.8'>{mref.reference_sha256}</font>")
         rows = [
             ("verifier", self.bi(v.name, " · ")), ("accreditation", accred),
             ("borrower", self.bi(st.borrower, " · ")), ("facility", facility),

@@ -668,8 +668,10 @@ def inputs_frame(pairs: Iterable[tuple[Facility, PeriodData]], methodology: Meth
                  reference: ReferenceBundle | None = None):
     """One DataFrame row of engine inputs per facility-period (the layout :func:`score_frame` reads).
 
-    Columns: ``facility_id``, ``period``, every numeric input of :data:`NUMERIC_INPUTS` (nan when missing),
-    ``availability`` (category) and ``checklist.<indicator>.<item>`` (1 / 0, nan when the checklist is absent).
+    Columns: ``facility_id``, ``period``, ``lifecycle_stage``, every numeric input of :data:`NUMERIC_INPUTS`
+    (nan when missing), ``availability`` (category), ``checklist.<indicator>.<item>`` (1 / 0, nan when the
+    checklist is absent) and ``proxy.<figure>`` (1.0 for a figure tagged ``proxy``; the column exists only when
+    some row has one, nan elsewhere).
     """
     import pandas as pd  # noqa: PLC0415 - pandas is heavy; index.engine is on dcsll score path, which scores without frames
 
@@ -677,8 +679,9 @@ def inputs_frame(pairs: Iterable[tuple[Facility, PeriodData]], methodology: Meth
     rows = []
     for fac, per in pairs:
         inp, cat, _, _ = _period_inputs(fac, per, m, reference)
-        row = {"facility_id": fac.id, "period": per.label}
+        row = {"facility_id": fac.id, "period": per.label, "lifecycle_stage": fac.lifecycle_stage}
         row.update({k: float(v[0]) for k, v in inp.items()})
+        row.update({f"proxy.{k}": 1.0 for k in FIGURE_UNITS if _is_proxy(fac, per, k)})
         row.update({k: v[0] for k, v in cat.items()})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -705,13 +708,19 @@ def score_frame(df, methodology: Methodology | None = None, reference: Reference
     -------
     pandas.DataFrame
         Same index; columns ``total``, ``core``, ``addon``, ``grade``, ``score_grade``, ``pue_grade``,
-        ``completeness``, ``completeness_weighted``, ``cue_location``, ``cue_market``, and per indicator
-        ``raw.<id>``, ``score.<id>``, ``contrib.<id>``. Numbers equal :func:`score`'s for the same inputs.
+        ``completeness``, ``completeness_weighted``, ``cue_location``, ``cue_market``, per indicator
+        ``raw.<id>``, ``score.<id>``, ``contrib.<id>`` and ``proxy.<id>`` (bool: scored from a figure tagged
+        ``proxy``, as :attr:`IndicatorResult.status` ``"proxy"``), and per period the loan-test flags
+        ``period_short`` (operation stage with fewer days than the rule ``operation_min_days``),
+        ``proxy_inputs`` (some figure is a proxy, rule ``proxy_not_for_loan_test``) and ``loan_test_usable``.
+        Numbers and flags equal :func:`score`'s for the same inputs (flags are all False / usable True under
+        methodologies without those rules, e.g. gcpi-2024).
 
     Raises
     ------
     InputError
-        A column of the wrong type or an unknown category (row named).
+        A column of the wrong type or an unknown category (row named); no ``lifecycle_stage`` column under a
+        methodology with the rule ``operation_min_days``.
     """
     import pandas as pd  # noqa: PLC0415 - pandas is heavy; index.engine is on dcsll score path, which scores without frames
 
@@ -764,8 +773,39 @@ def score_frame(df, methodology: Methodology | None = None, reference: Reference
     for iid in m.indicators:
         for k in ("raw", "score", "contrib"):
             res[f"{k}.{iid}"] = out[f"{k}.{iid}"]
+    res.update(_frame_loan_flags(df, inp["hours"], out, m))
     frame = pd.DataFrame(res, index=df.index)
     for k in ("facility_id", "period"):
         if k in df.columns:
             frame.insert(0, k, df[k].to_numpy())
     return frame
+
+
+def _frame_loan_flags(df, hours: np.ndarray, out: Mapping[str, np.ndarray], m: Methodology) -> dict[str, np.ndarray]:
+    """The loan-test flags of :func:`score_frame` (same rules as :func:`score`): ``proxy.<indicator>``,
+    ``period_short``, ``proxy_inputs``, ``loan_test_usable`` (bool arrays)."""
+    n = len(hours)
+    prox = {k: np.nan_to_num(df[f"proxy.{k}"].to_numpy(dtype=float, na_value=np.nan), nan=0.0) > 0
+            for k in FIGURE_UNITS if f"proxy.{k}" in df.columns}
+    use_proxy = bool(m.rules) and bool(m.rule("proxy_not_for_loan_test"))
+    any_proxy = np.zeros(n, dtype=bool)
+    for v in prox.values():
+        any_proxy |= v
+    res: dict[str, np.ndarray] = {}
+    for iid in m.indicators:
+        hit = np.zeros(n, dtype=bool)
+        for k in INDICATOR_INPUTS.get(iid, ()):
+            if k in prox:
+                hit |= prox[k]
+        res[f"proxy.{iid}"] = hit & use_proxy & any_proxy & ~np.asarray(out[f"missing.{iid}"], dtype=bool)
+    short = np.zeros(n, dtype=bool)
+    min_days = m.rule("operation_min_days") if m.rules else None
+    if min_days:
+        if "lifecycle_stage" not in df.columns:
+            raise InputError("column 'lifecycle_stage' is needed: the methodology's rule operation_min_days "
+                             "flags operation-stage periods shorter than 12 months", field="lifecycle_stage")
+        short = (df["lifecycle_stage"].to_numpy(dtype=object) == "operation") & (hours / 24.0 < int(min_days))
+    res["period_short"] = short
+    res["proxy_inputs"] = any_proxy & use_proxy
+    res["loan_test_usable"] = ~(short | res["proxy_inputs"])
+    return res

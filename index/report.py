@@ -31,8 +31,17 @@ MISSING_INDICATOR = "missing, scored 0"
 MISSING_EXTRA = "— (inputs not reported)"
 
 
+def loan_test_line(r: IndexResult) -> str:
+    """``loan test: usable`` or ``loan test: NOT usable — <reasons>`` (proxy figures / short period)."""
+    if r.loan_test_usable:
+        return "loan test: usable (own figures, full period)"
+    return f"loan test: NOT usable (indicative only) — {'; '.join(r.loan_test_reasons())}"
+
+
 def format_result(r: IndexResult, m: Methodology) -> str:
-    """A readable breakdown: header, pillars → criteria → indicators, gates, missing data and notes.
+    """A readable breakdown: header (with the methodology version and SHA-256, the reference-data bundle SHA-256
+    and whether the result can serve a loan test), pillars → criteria → indicators (status ``proxy`` for an
+    indicator scored from a proxy figure), gates, missing data and notes.
 
     The indicator table's columns line up by display width (Chinese names take two cells a character,
     :func:`common.text.table`); names and units are printed whole.
@@ -42,8 +51,10 @@ def format_result(r: IndexResult, m: Methodology) -> str:
         f"{r.lifecycle_stage} stage",
         f"GCPI total {r.total:.2f} = core {r.core:.2f} / 100 + add-on {r.addon:.2f} / {m.addon_max_points:g}"
         f"   grade {r.grade} (score grade {r.score_grade}, PUE grade {r.pue_grade})",
-        f"completeness {r.completeness:.0%} of indicators, {r.completeness_weighted:.0%} of core weight   "
-        f"methodology {r.methodology_id} v{r.methodology_version} sha256 {r.methodology_sha256[:16]}…",
+        f"completeness {r.completeness:.0%} of indicators, {r.completeness_weighted:.0%} of core weight",
+        f"methodology {r.methodology_id} version {r.methodology_version} sha256 {r.methodology_sha256}",
+        f"reference-data bundle sha256 {r.reference_sha256 or '— (not recorded)'}",
+        loan_test_line(r),
         "",
     ]
     crit_by_pillar: dict[str, list] = {}

@@ -71,7 +71,7 @@ def run_score(args: argparse.Namespace) -> int:
     with workflows.named(origin):  # errors found while scoring name the facility's file or deal-book record
         results = workflows.score(fac, m, args.period)
     if args.json:
-        payload = [r.model_dump(mode="json") for r in results]
+        payload = [_json(r) for r in results]
         json.dump(payload[0] if len(payload) == 1 else payload, sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
@@ -79,3 +79,14 @@ def run_score(args: argparse.Namespace) -> int:
             print(format_result(r, m))
     return 0
 
+
+
+def _json(r) -> dict:
+    """The IndexResult as JSON (methodology version and SHA-256, reference-bundle SHA-256, ``loan_test_usable``
+    and ``proxies`` are its own fields) plus the loan-test flags spelled out: ``period_short``,
+    ``proxy_indicators`` (indicators scored from a proxy figure) and ``loan_test_reasons``."""
+    d = r.model_dump(mode="json")
+    d["period_short"] = "operation_period_short" in r.gates
+    d["proxy_indicators"] = [i for i, x in r.indicators.items() if x.status == "proxy"]
+    d["loan_test_reasons"] = list(r.loan_test_reasons())
+    return d

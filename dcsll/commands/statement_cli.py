@@ -99,6 +99,10 @@ def run_statement(args: argparse.Namespace) -> int:
 
     print(f"wrote {out} ({len(pdf):,} bytes)")
     print(f"content sha256: {content_sha256(signed)}")
+    mref = signed.methodology
+    print(f"methodology: {mref.id}" + (f" version {mref.version}" if mref.version else "") + f" sha256 {mref.sha256}")
+    if mref.reference_sha256:
+        print(f"reference-data bundle sha256: {mref.reference_sha256}")
     print(f"signed by: {identity.subject}")
     if identity.demo:
         import shlex

@@ -9,6 +9,8 @@ Hebei site with 100 GWh total and 80 GWh IT energy (PUE 1.25 by hand).
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -131,3 +133,18 @@ def test_cli_exits_non_zero_with_the_reason(tmp_path, capsys, cmd):
     good = tmp_path / "good.toml"
     good.write_bytes(tomli_w.dumps(_deal(_facility_dict(FULL))).encode())
     assert main([cmd, str(good)]) == 0
+
+
+def test_statement_records_methodology_version_and_both_hashes():
+    from finance.statement import canonical_json, statement_from_mapping
+    from index.reference import default_bundle
+
+    st = _statement(_facility_dict(FULL))
+    assert st.methodology.version == "2025.1"
+    assert st.methodology.sha256 == hashlib.sha256(methodology_path("gcpi-2025").read_bytes()).hexdigest()
+    assert st.methodology.reference_sha256 == default_bundle().sha256
+    # a statement issued before these fields existed keeps its canonical bytes (absent fields are left out)
+    data = json.loads(canonical_json(st))
+    del data["methodology"]["version"], data["methodology"]["reference_sha256"]
+    old = statement_from_mapping(data)
+    assert json.loads(canonical_json(old))["methodology"] == {"id": "gcpi-2025", "sha256": st.methodology.sha256}

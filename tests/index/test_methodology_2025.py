@@ -559,3 +559,32 @@ def test_pinned_resolves_methodology_and_bundle(tmp_path, monkeypatch):
         pinned("gcpi-2025", "0" * 64)
     with pytest.raises(InputError, match="neither the shipped bundle nor archived"):
         pinned(reference_sha256="f" * 64)
+
+
+@pytest.mark.parametrize("mid", ["gcpi-2024", "gcpi-2025"])
+def test_score_frame_shows_proxy_and_short_period_flags_as_score_does(mid):
+    """The vectorised frame carries the loan-test flags per indicator and period, equal to score()'s."""
+    from index.engine import inputs_frame, score_frame
+
+    m = M25 if mid == "gcpi-2025" else M24
+    pairs = []
+    for path in sorted((ROOT / "data" / "facilities").glob("*.toml")):
+        f = load_facility(path)
+        pairs += [(f, p) for p in f.periods]
+    proxy = _facility(total_energy_kwh={"value": 1.0e8, "proxy": True, "source": "company-wide total"})
+    pairs.append((proxy, proxy.periods[0]))
+    frame = score_frame(inputs_frame(pairs, m), m)
+    for (f, p), (_, row) in zip(pairs, frame.iterrows(), strict=True):
+        r = score(f, p, m)
+        assert bool(row["loan_test_usable"]) == r.loan_test_usable, (f.id, p.label)
+        assert bool(row["period_short"]) == ("operation_period_short" in r.gates), (f.id, p.label)
+        assert bool(row["proxy_inputs"]) == ("proxy_inputs" in r.gates), (f.id, p.label)
+        for iid, ind in r.indicators.items():
+            assert bool(row[f"proxy.{iid}"]) == (ind.status == "proxy"), (f.id, p.label, iid)
+    by = {(r.facility_id, r.period): r for _, r in frame.iterrows()}
+    hor = by[("hohhot-helinger-cluster", "2025")]  # 2025-01-01 .. 2025-06-30 = 181 days; 86 % is the region's
+    if mid == "gcpi-2025":
+        assert hor["period_short"] and hor["proxy.renewable_share"] and not hor["loan_test_usable"]
+        assert by[("t", "2023")]["proxy.pue"] and not by[("t", "2023")]["period_short"]
+    else:
+        assert frame["loan_test_usable"].all() and not frame.filter(like="proxy.").to_numpy().any()
