@@ -14,6 +14,7 @@ from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from index.models import Facility
+from store import gec
 from store.base import StoreBase, _now
 from store.errors import ImmutableRecordError, PermissionDenied, StaleWriteConflict
 from store.records import (
@@ -237,9 +238,27 @@ class FacilitiesMixin(StoreBase):
             res = s.execute(insert(PeriodRow.__table__).values(new_periods)
                             .returning(PeriodRow.__table__.c.label, PeriodRow.__table__.c.id))
             new_ids = {label: pid for label, pid in res}
+        gec_now = gec.current_items(s, [pid for pid, _, _ in pending if pid is not None])
         for pid, p, old_meta in pending:
             pid = new_ids[p.label] if pid is None else pid
             before, after = diff(pid, p.label, period_specs(p), locked=pid in locked_periods)
+            # GEC lot evidence (store.gec, table gec_lots): a new version when it changed
+            items = gec.period_items(p)
+            have_v, have = gec_now.get(pid, (0, []))
+            if items != have:
+                gec.check_no_double_claim(s, fid, p.label, pid, items)
+                if pid in locked_periods and not (reason and is_allowed(verifier.roles, "figure.verify")):
+                    raise ImmutableRecordError(
+                        f"{fid} period {p.label}: its GEC lot evidence belongs to a verified score; changing it is a "
+                        "restatement by a verifier with a reason")
+                needed.add("figure.verify" if pid in locked_periods or any(i[8] == "verified" for i in items)
+                           else "figure.report")
+                gec.append_version(s, fid, pid, have_v + 1, items, reason=reason, now=now, reporter=a.username,
+                                   verifier=verifier.username)
+                audits.append(("period.gec_evidence", "period", f"{fid}/{p.label}",
+                               {"gec": gec.item_json(have)} if have_v else None, {"gec": gec.item_json(items)}))
+                if old_meta is not None and not (old_meta or after):
+                    report_changed.append(p.label)
             if old_meta is None:
                 meta = {k: getattr(p, k) for k in PERIOD_META}
                 audits.append(("period.create", "period", f"{fid}/{p.label}", None, {**meta, "figures": after}))
@@ -306,9 +325,10 @@ class FacilitiesMixin(StoreBase):
                     if spec[2] == "proxy":  # store.tomlio.PROXY_TAG
                         data[field]["proxy"] = True
             periods = []
+            lots = gec.current_items(s, [p.id for p in prows])
             for p in prows:
                 meta = {"label": p.label, **{k: getattr(p, k) for k in PERIOD_META}}
                 meta = {k: v for k, v in meta.items() if v is not None}
-                periods.append(period_dict(meta, by_period.get(p.id, {})))
+                periods.append(period_dict(meta, by_period.get(p.id, {})) | gec.period_fields(lots.get(p.id, (0, []))[1]))
             data["periods"] = periods
         return Facility.model_validate(data)

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, text
 APPEND_ONLY = frozenset({"audit_log", "figures", "methodologies", "baselines", "spts", "observations",
                          "margin_changes", "targets_settings", "engagements", "interval_series",
                          "deal_versions", "monitoring_records", "margin_change_records", "margin_change_decisions",
-                         "margin_notices"})
+                         "margin_notices", "gec_lots"})
 #: tables the app deletes rows from (role changes, operator assignments, a deal's removed ratchet table)
 DELETABLE = frozenset({"user_roles", "facility_operators", "ratchet_terms"})
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -167,6 +167,47 @@ class FigureRow(Base):
     created_by: Mapped[str] = mapped_column(String(64))
 
 
+GEC_KINDS = ("lot", "green_trading_id", "onsite_sold_id", "empty")
+
+
+class GecLotRow(Base):
+    """A version of one period's green-certificate evidence (0008_gec_lots; append-only).
+
+    One row per item: an unbundled GEC lot (``kind = "lot"``: ``lot_id`` = registry serial / lot id, ``mwh``,
+    vintage ``generation_start``–``generation_end``, ``market``, ``retired_for``, ``evidence`` = cancellation
+    record), a certificate id settled in bundled green-power trading (``green_trading_id``) or sold from on-site
+    generation (``onsite_sold_id``), or ``empty`` (a version without any: the evidence was taken out). The
+    period's current evidence is its highest ``version``; ``seq`` keeps the file's order. A lot id may be
+    claimed by one facility period only (checked on save, :mod:`store.gec`).
+    """
+
+    __tablename__ = "gec_lots"
+    __table_args__ = (
+        UniqueConstraint("period_id", "version", "seq", name="uq_gec_lots_period_version_seq"),
+        CheckConstraint(_in("kind", GEC_KINDS), name="kind"),
+        CheckConstraint(_in("status", FIGURE_STATUSES), name="status"),
+        Index("ix_gec_lots_lot_id", "lot_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    facility_id: Mapped[str] = mapped_column(ForeignKey("facilities.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    lot_id: Mapped[str | None] = mapped_column(String(200))
+    mwh: Mapped[float | None] = mapped_column(Double)
+    generation_start: Mapped[dt.date | None] = mapped_column(Date)
+    generation_end: Mapped[dt.date | None] = mapped_column(Date)
+    market: Mapped[str | None] = mapped_column(String(20))
+    retired_for: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
 # ------------------------------------------------------------------------------------------ deals
 
 class DealRow(Base):

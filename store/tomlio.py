@@ -105,17 +105,9 @@ Spec = tuple[str, float | None, str | None, tuple | None, str, str | None]
 def period_specs(p: PeriodData) -> dict[str, Spec]:
     """The figures of one period, keyed by field (``checklists.<id>``, ``refrigerants[i]`` for the lists).
 
-    Raises
-    ------
-    InputError
-        If the period holds GEC lot evidence (``gec_certificates``, certificate id lists), which the deal book
-        has no table for yet: refused rather than silently dropped.
+    GEC lot evidence (``gec_certificates`` and the certificate id lists) is not a figure: it is stored in its
+    own table (:mod:`store.gec`).
     """
-    unstored = [n for n in ("gec_certificates", "green_trading_certificate_ids", "onsite_certificate_ids_sold")
-                if getattr(p, n, None)]
-    if unstored:
-        raise InputError(f"period {p.label}: the deal book cannot store {', '.join(unstored)} yet (GEC lot "
-                         "evidence); score this facility from its file", field=unstored[0], row=f"period {p.label}")
     out: dict[str, Spec] = {}
     for name in PERIOD_FIGURES:
         f = getattr(p, name)
@@ -252,6 +244,12 @@ def facility_to_toml(f: Facility) -> dict:
             elif name == "evidence":
                 if not v:
                     continue
+                v = list(v)
+            elif name == "gec_certificates":
+                # a lot does not take its period's status/source (GecCertificate defaults: reported, none)
+                v = [{k: x for k, x in lot.model_dump().items() if x is not None
+                      and not (k == "status" and x == "reported")} for lot in v]
+            elif name in ("green_trading_certificate_ids", "onsite_certificate_ids_sold"):
                 v = list(v)
             d[name] = v
         periods.append(d)

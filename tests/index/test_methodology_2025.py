@@ -532,7 +532,7 @@ def test_independent_recomputation_from_the_file_alone():
     assert r.total == pytest.approx(core + addon, abs=1e-12)
 
 
-def test_deal_book_keeps_proxy_tags_and_refuses_gec_lots():
+def test_deal_book_keeps_proxy_tags_and_stores_gec_lots_apart_from_figures():
     from store.tomlio import facility_to_toml, period_dict, period_specs
 
     f = load_facility(ROOT / "data" / "facilities" / "hohhot-helinger-cluster.toml")
@@ -541,10 +541,13 @@ def test_deal_book_keeps_proxy_tags_and_refuses_gec_lots():
                        period_specs(p))
     assert back["renewable_share"]["proxy"] is True and "proxy" not in back["pue"]
     assert facility_to_toml(f)["periods"][0]["renewable_share"]["proxy"] is True
-    from index.errors import InputError
+    from store.gec import period_fields, period_items
 
-    with pytest.raises(InputError, match="cannot store gec_certificates"):
-        period_specs(_facility(gec_certificates=[_lot(1, 10)]).periods[0])
+    # GEC lots are not figures: they go to their own table (store.gec, tests/store/test_store_gec_lots.py)
+    p = _facility(gec_certificates=[_lot(1, 10)], green_trading_certificate_ids=["X-1"]).periods[0]
+    assert not any(k.startswith("gec") for k in period_specs(p))
+    back = period_fields(period_items(p))
+    assert back["green_trading_certificate_ids"] == ("X-1",) and back["gec_certificates"][0]["id"] == "GEC-2023-000001"
 
 
 

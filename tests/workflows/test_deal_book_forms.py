@@ -131,3 +131,51 @@ def test_statement_deal_id_equals_file(book, monkeypatch, capsys, tmp_path):
     def sha(out):
         return next(line for line in out.splitlines() if line.startswith("content sha256:"))
     assert sha(a) == sha(b)
+
+
+GEC_FACILITY = """\
+# hand-made: grid-only Hebei site with three GEC lots (one outside the vintage, one also settled in bundled
+# green-power trading) and a PV certificate sold
+[facility]
+id = "hand-gec"
+name = "Hand-made GEC site"
+province = "hebei"
+design_it_power_kw = 12500
+lifecycle_stage = "operation"
+
+[[periods]]
+label = "2023"
+status = "reported"
+source = "test meter report"
+total_energy_kwh = 1.0e8
+it_energy_kwh = 8.0e7
+grid_kwh = 1.0e8
+diesel_l = { value = 0, source = "fuel log" }
+natural_gas_m3 = { value = 0, source = "no gas connection" }
+racks_ready = 5000
+racks_occupied = 4000
+green_trading_certificate_ids = ["GEC-2023-000003"]
+onsite_certificate_ids_sold = ["PV-2023-000009"]
+gec_certificates = [
+  { id = "GEC-2023-000001", mwh = 10000, generation_start = 2023-01-01, generation_end = 2023-12-31, market = "CN", retired_for = "hand-gec", evidence = "cancellation record 1" },
+  { id = "GEC-2023-000002", mwh = 5000, generation_start = 2022-06-01, generation_end = 2022-12-31, market = "CN", retired_for = "hand-gec", evidence = "cancellation record 2" },
+  { id = "GEC-2023-000003", mwh = 2000, generation_start = 2023-01-01, generation_end = 2023-12-31, market = "CN", retired_for = "hand-gec", evidence = "cancellation record 3" },
+]
+"""
+
+
+def test_gec_lots_imported_into_the_deal_book_score_as_the_file(tmp_path, monkeypatch, capsys):
+    """`dcsll db import` of a facility file with GEC lots; the deal-book score equals the file's byte for byte."""
+    path = tmp_path / "hand-gec.toml"
+    path.write_text(GEC_FACILITY, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'book.sqlite'}"
+    assert main(["db", "--url", url, "upgrade"]) == 0
+    assert main(["db", "--url", url, "import", "--as", "admin", str(path)]) == 0
+    capsys.readouterr()
+    m25 = str(DATA / "methodology" / "gcpi-2025.toml")
+    a, b = both(["score", str(path), "--methodology", m25, "--json"],
+                ["score", "--facility", "hand-gec", "--methodology", m25, "--json"], url, monkeypatch, capsys)
+    assert a == b
+    d = json.loads(b)
+    # lot 1 counts; lot 2 (vintage 2022) and lot 3 (also in a green-power settlement) do not: 7,000 MWh
+    assert d["extra"]["gec_qualified_mwh"] == 10000 and d["extra"]["gec_unqualified_mwh"] == 7000
