@@ -591,3 +591,65 @@ def test_score_frame_shows_proxy_and_short_period_flags_as_score_does(mid):
         assert by[("t", "2023")]["proxy.pue"] and not by[("t", "2023")]["period_short"]
     else:
         assert frame["loan_test_usable"].all() and not frame.filter(like="proxy.").to_numpy().any()
+
+
+# ------------------------------------------------------------------ N279 gates, one hand-made facility each
+# The hand facility's total is far below 4A, so the grade bands are lowered in a copy of the file (5A from 5
+# points ... 1A from 1) to show each gate's cap; the PUE guard still applies (PUE 1.25 -> 4A, GB 40879 bands).
+
+def _low_bands():
+    import copy
+
+    from index.methodology import parse_methodology
+
+    raw = copy.deepcopy(RAW25)
+    for g, cut in zip(raw["grades"], (5, 4, 3, 2, 1), strict=True):
+        g["min_total"] = cut
+    return parse_methodology(raw)
+
+
+@pytest.mark.parametrize("gate, ok, hit", [
+    # N279: PUE ≤ 1.30 (GB 40879-2021 level 2): 1.30e8 / 1.0e8 = 1.30 meets it, 1.31 does not
+    ("green_dc_pue", {"total_energy_kwh": 1.04e8, "grid_kwh": 0.84e8},
+     {"total_energy_kwh": 1.048e8, "grid_kwh": 0.848e8}),
+    # N279 (三): ≥ 3,000 standard racks of 2.5 kW: 7,500 kW / 2.5 = 3,000 meets it, 7,497.5 kW = 2,999 does not
+    # (IT energy 50 GWh = 5,708 kW average, within the design power; PUE 62.5 / 50 = 1.25)
+    ("green_dc_scale", {"_design_kw": 7500, "total_energy_kwh": 6.25e7, "it_energy_kwh": 5.0e7, "grid_kwh": 4.25e7},
+     {"_design_kw": 7497.5, "total_energy_kwh": 6.25e7, "it_energy_kwh": 5.0e7, "grid_kwh": 4.25e7}),
+    # N279 (三): occupancy ≥ 60 %: 3,000 / 5,000 = 60 % meets it, 2,999 / 5,000 = 59.98 % does not
+    ("green_dc_occupancy", {"racks_occupied": 3000}, {"racks_occupied": 2999}),
+    # N279: renewables ≥ Hebei's 2023 consumption-responsibility weight 19.1 % (发改办能源〔2023〕569号)
+    ("green_dc_renewables", {"grid_kwh": 8.09e7, "green_trading_kwh": 1.91e7},
+     {"grid_kwh": 8.1e7, "green_trading_kwh": 1.9e7}),
+])
+def test_each_national_green_dc_gate_on_a_hand_made_facility(gate, ok, hit):
+    m = _low_bands()
+
+    def fac(kw):
+        kw = dict(kw)
+        design = kw.pop("_design_kw", 12500)
+        base = {"grid_kwh": 8.0e7, "green_trading_kwh": 2.0e7} if gate != "green_dc_renewables" else {}
+        f = _facility(**{**base, **kw})
+        data = f.model_dump(exclude={"periods"}, exclude_none=True)
+        data["design_it_power_kw"] = {"value": design, "status": "design", "source": "test"}
+        return facility_from_dict({"facility": data, "periods": [f.periods[0].model_dump(exclude_none=True)]})
+
+    good, bad = score(fac(ok), "2023", m), score(fac(hit), "2023", m)
+    assert gate not in good.gates and gate in bad.gates
+    assert good.score_grade == "5A" and bad.score_grade == "5A"  # totals well above the lowered 5A cut-off
+    n279 = {"green_dc_pue", "green_dc_scale", "green_dc_occupancy", "green_dc_renewables"}
+    assert not (n279 & set(good.gates))
+    # met: capped only by the PUE guard (PUE ≤ 1.25 -> 4A; 1.30 -> 3A); missed: capped at 3A by the gate
+    # (PUE 1.31: the guard's 1.40 band, 2A, is lower still)
+    assert good.grade == ("3A" if gate == "green_dc_pue" else "4A")
+    assert bad.grade == ("2A" if gate == "green_dc_pue" else "3A")
+
+
+def test_gates_cite_n279_and_gb_40879():
+    by = {g["id"]: g for g in RAW25["gates"]}
+    assert by["green_dc_pue"]["value"] == 1.30 and "GB 40879" in by["green_dc_pue"]["source"]
+    assert by["green_dc_scale"]["value"] == 3000 and "3000个标准机架" in by["green_dc_scale"]["source"]
+    assert by["green_dc_occupancy"]["value"] == 0.60 and "上架率不低于60%" in by["green_dc_occupancy"]["source"]
+    assert "消纳责任权重" in by["green_dc_renewables"]["source"]
+    assert all(by[g]["cap_grade"] == "3A" and by[g]["missing"] == "hit" for g in
+               ("green_dc_pue", "green_dc_scale", "green_dc_occupancy", "green_dc_renewables"))
