@@ -86,14 +86,22 @@ for v in views:
         else:
             st.rerun()
 
-for obs in sorted({v.change.observation_date for v in views if v.state == "approved"}):
+# notices: one per approved change, kept in the deal book; each downloads again at any time
+kept = store.notices(deal_id)
+noticed = {n.change_id for n in kept}
+for obs in sorted({v.change.observation_date for v in views if v.state == "approved" and v.record is not None
+                   and v.record.id not in noticed}):
     if st.button(t("margin.notice", date=obs), key=f"mc_notice_{obs}"):
         try:
-            issued = workflows.notice(store, me, deal_id, obs, as_of=as_of)
+            with st.spinner(t("margin.notice_making")):
+                workflows.notice(store, me, deal_id, obs, as_of=as_of, only_new=True)
         except (PermissionDenied, StoreError, InputError) as exc:
             st.error(str(exc))
         else:
-            for n in issued:
-                st.download_button(t("margin.download", id=n.notice.notice_id), n.pdf,
-                                   file_name=f"{n.notice.notice_id}.pdf", mime="application/pdf",
-                                   key=f"mc_dl_{n.notice.notice_id}")
+            st.rerun()
+if kept:
+    st.subheader(t("margin.notices"))
+for n in kept:
+    st.download_button(t("margin.download", id=n.notice_id), store.notice_pdf(n.id),
+                       file_name=f"{n.notice_id}.pdf", mime="application/pdf", on_click="ignore",
+                       key=f"mc_dl_{n.id}")

@@ -304,12 +304,14 @@ class IssuedNotice:
 
 
 def notice(store, actor: str, deal_id: str, observation_date: dt.date, *, as_of: dt.date,
-           issue_date: dt.date | None = None, lang: str = "both", save: bool = True) -> list[IssuedNotice]:
+           issue_date: dt.date | None = None, lang: str = "both", save: bool = True,
+           only_new: bool = False) -> list[IssuedNotice]:
     """Margin-change notice(s) of one observation for loan operations, from the **approved** changes.
 
     The preparer and the approver come from the deal book (maker-checker), never from the caller. With
     ``save`` the notice (JSON and PDF with its SHA-256) is kept (:meth:`store.Store.save_notice`, ``actor`` a
-    credit officer).
+    credit officer). With ``only_new`` the changes that already have a kept notice are skipped (the app's
+    button, so a second click never sends a notice twice).
 
     Raises
     ------
@@ -326,6 +328,9 @@ def notice(store, actor: str, deal_id: str, observation_date: dt.date, *, as_of:
         raise InputError(f"no approved margin change for deal {deal_id!r} observation {observation_date} "
                          f"({states}); a second credit officer approves with `dcsll approve`",
                          field="observation", value=str(observation_date))
+    if only_new:
+        sent = {n.change_id for n in store.notices(deal_id)}
+        ok = [v for v in ok if v.record.id not in sent]
     out = []
     for v in sorted(ok, key=lambda v: (v.change.effective_date, v.change.regime)):
         n = notice_from_change(deal, v.change, prepared_by=v.record.prepared_by, approved_by=[v.record.decided_by],
