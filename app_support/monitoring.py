@@ -79,7 +79,10 @@ def due_frame(items, label: Label) -> tuple[pd.DataFrame, list[bool]]:
             label("due.col.days_left"): it.days_left,
             label("due.col.provisional"): label("due.yes") if it.provisional else label("due.no"),
         })
-    return pd.DataFrame(rows), [it.overdue for it in items]
+    frame = pd.DataFrame(rows)
+    if not any(it.provisional for it in items):      # the column only when a date rests on a fallback calendar
+        frame = frame.drop(columns=[label("due.col.provisional")], errors="ignore")
+    return frame, [it.overdue for it in items]
 
 
 def overdue_style(frame: pd.DataFrame, overdue: list[bool]):
@@ -169,7 +172,9 @@ def history_frames(h, chain: list[dict], label: Label) -> dict[str, pd.DataFrame
                            label("history.col.entity"): _entity(label, r["entity"]),
                            label("history.col.action"): r["action"],
                            label("history.col.key"): r["key"],
-                           label("history.col.summary"): r["summary"]} for r in h.rows],
+                           # a record with nothing more to say than its action shows "—", not the action twice
+                           label("history.col.summary"): None if r["summary"] == r["action"] else r["summary"]}
+                          for r in h.rows],
                          columns=[label(f"history.col.{c}") for c in ("at", "actor", "entity", "action", "key",
                                                                         "summary")])
     figures = pd.DataFrame([{label("history.col.period"): r["period"] or label("history.facility_level"),

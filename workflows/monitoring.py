@@ -409,7 +409,8 @@ def _summary(e) -> str:
     if e.entity == "monitoring_record":
         return f"{a.get('status')} KPIs {a.get('kpis')}; statement {a.get('statement_id')}"
     if e.entity == "deal":
-        return f"version {a.get('version', '')} {a.get('reason') or ''}".strip()
+        v = f"version {a['version']}" if a.get("version") is not None else ""
+        return f"{v} {a.get('reason') or ''}".strip() or e.action
     return e.action
 
 
