@@ -166,3 +166,37 @@ def test_history_of_the_deal_and_its_exports(run_as, media):
     at.selectbox(key="hist_facility").set_value("demo-zjk-hyperscale").run()
     assert not at.exception and not at.error
     assert _problems(at) == []
+
+
+def test_no_monitoring_page_raises_for_any_deal_or_facility(run_as):
+    """Every deal and facility of the demo deal book (data/deals: three deals): History, Margin changes and an
+    Amendments computation render without an exception element; a deal the recalculation cannot serve (e.g. no
+    targets settings) gets a guided message."""
+    from app_support.store import app_store
+
+    book = app_store()
+    deals = book.deal_ids()
+    assert len(deals) >= 3
+    at = run_as("credit_officer", HIST)
+    for d in deals:
+        at.selectbox(key="hist_deal").set_value(d).run()
+        assert not at.exception and not at.error, (d, [e.value for e in at.error])
+        assert _problems(at) == [], d
+    at.radio(key="hist_scope").set_value("a facility").run()
+    for f in book.facility_ids():
+        at.selectbox(key="hist_facility").set_value(f).run()
+        assert not at.exception and not at.error, (f, [e.value for e in at.error])
+        assert _problems(at) == [], f
+    at = run_as("credit_officer", "app_pages/margin_changes.py")
+    for d in deals:
+        at.selectbox(key="mc_deal").set_value(d).run()
+        assert not at.exception, (d, at.exception)
+        assert _problems(at) == [], d
+    at = run_as("credit_officer", AMEND)
+    at.selectbox(key="am_kind").set_value("Restatement").run()
+    at.text_input(key="am_reason").set_value("2024 IT energy restated after the meter audit").run()
+    for d in deals:
+        at.selectbox(key="am_deal").set_value(d).run()
+        at.button(key="am_compute").click().run()
+        assert not at.exception, (d, at.exception)
+        assert _problems(at) == [], d
