@@ -68,7 +68,7 @@ if st.button(t("amend.compute"), type="primary", key="am_compute"):
             st.session_state.pop(PREVIEW, None)
             st.error(t("amend.error", message=str(exc)))
 
-saved = st.session_state.get("amend_saved")
+saved = st.session_state.pop("amend_saved", None)   # shown once, after the save
 if saved:
     st.success(t("amend.saved", **saved))
 
