@@ -14,7 +14,9 @@ import workflows
 from app_support.i18n import t
 from app_support.pages import require
 from app_support.store import actor, app_store
+from app_support.tables import show
 from common.errors import InputError
+from common.text import fmt_date
 from store.errors import PermissionDenied, StoreError
 
 require("app_pages/margin_changes.py")
@@ -38,15 +40,15 @@ except InputError as exc:
     st.stop()
 
 rows = [{
-    t("margin.col.observation"): v.change.observation_date, t("margin.col.kind"): v.change.kind,
-    t("margin.col.effective"): v.change.effective_date, t("margin.col.before"): v.change.margin_before_bp,
+    t("margin.col.observation"): fmt_date(v.change.observation_date), t("margin.col.kind"): t(f"margin.kind.{v.change.kind}"),
+    t("margin.col.effective"): fmt_date(v.change.effective_date), t("margin.col.before"): v.change.margin_before_bp,
     t("margin.col.after"): v.change.margin_after_bp, t("margin.col.state"): t(f"margin.state.{v.state}"),
     t("margin.col.prepared_by"): v.record.prepared_by if v.record else "",
     t("margin.col.decided_by"): (v.record.decided_by or "") if v.record else "",
     t("margin.col.id"): v.record.id if v.record else None,
 } for v in views]
 if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="mc_table")
+    show(pd.DataFrame(rows), hide_index=True, key="mc_table")
 else:
     st.info(t("margin.none"))
 
@@ -65,7 +67,7 @@ for v in views:
     if r is None or v.state != "prepared":
         continue
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    c1.write(t("margin.pending", id=r.id, kind=r.kind, before=r.margin_before_bp, after=r.margin_after_bp,
+    c1.write(t("margin.pending", id=r.id, kind=t(f"margin.kind.{r.kind}"), before=r.margin_before_bp, after=r.margin_after_bp,
                date=r.effective_date, who=r.prepared_by))
     if c2.button(t("margin.approve"), key=f"mc_approve_{r.id}", disabled=r.prepared_by == me,
                  help=t("margin.four_eyes") if r.prepared_by == me else None):
@@ -84,14 +86,22 @@ for v in views:
         else:
             st.rerun()
 
-for obs in sorted({v.change.observation_date for v in views if v.state == "approved"}):
+# notices: one per approved change, kept in the deal book; each downloads again at any time
+kept = store.notices(deal_id)
+noticed = {n.change_id for n in kept}
+for obs in sorted({v.change.observation_date for v in views if v.state == "approved" and v.record is not None
+                   and v.record.id not in noticed}):
     if st.button(t("margin.notice", date=obs), key=f"mc_notice_{obs}"):
         try:
-            issued = workflows.notice(store, me, deal_id, obs, as_of=as_of)
+            with st.spinner(t("margin.notice_making")):
+                workflows.notice(store, me, deal_id, obs, as_of=as_of, only_new=True)
         except (PermissionDenied, StoreError, InputError) as exc:
             st.error(str(exc))
         else:
-            for n in issued:
-                st.download_button(t("margin.download", id=n.notice.notice_id), n.pdf,
-                                   file_name=f"{n.notice.notice_id}.pdf", mime="application/pdf",
-                                   key=f"mc_dl_{n.notice.notice_id}")
+            st.rerun()
+if kept:
+    st.subheader(t("margin.notices"))
+for n in kept:
+    st.download_button(t("margin.download", id=n.notice_id), store.notice_pdf(n.id),
+                       file_name=f"{n.notice_id}.pdf", mime="application/pdf", on_click="ignore",
+                       key=f"mc_dl_{n.id}")

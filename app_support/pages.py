@@ -35,6 +35,12 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/verification.py", "nav.verification", ":material/verified:", frozenset({"verifier"})),
     PageSpec("app_pages/margin_changes.py", "nav.margin_changes", ":material/approval:",
              frozenset({"credit_officer"})),
+    PageSpec("app_pages/due_dates.py", "nav.mon.due_dates", ":material/event_upcoming:", CREDIT),
+    PageSpec("app_pages/amendments.py", "nav.mon.amendments", ":material/published_with_changes:",
+             frozenset({"credit_officer"})),
+    # the store lets credit officers, verifiers and admins read the audit log (store.roles "audit.read")
+    PageSpec("app_pages/history.py", "nav.mon.history", ":material/history:",
+             frozenset({"credit_officer", "verifier", "admin"})),
     PageSpec("app_pages/methodology.py", "nav.methodology", ":material/menu_book:", EVERYONE),
 )
 

@@ -17,6 +17,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import HRFlowable
 
@@ -53,6 +54,7 @@ LABELS: dict[str, dict[str, str]] = {
     "statement": {"zh": "核证声明", "en": "Verification statement"},
     "statement_hash": {"zh": "核证声明 SHA-256", "en": "Statement SHA-256"},
     "none": {"zh": "无", "en": "none"},
+    "days_late": {"zh": "逾期{days}天", "en": "{days} days late"},
     "summary": {"zh": "利差调整", "en": "Margin change"},
     "old_margin": {"zh": "原利差", "en": "Old margin"},
     "change": {"zh": "调整", "en": "Change"},
@@ -86,6 +88,31 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: width of the notice id column in the header [pt]
+ID_WIDTH = 62 * mm
+#: no-break space: keeps a figure and its unit ("−4 bp") on one line (reportlab never breaks at U+00A0)
+NBSP = "\u00a0"
+
+
+def _wrap_id(text: str, font: str, size: float, width: float) -> str:
+    """An id as escaped Paragraph text broken after its hyphens where a line would exceed ``width`` [pt]
+    (reportlab otherwise cuts a long id with no space anywhere, mid-word)."""
+    lines, cur = [], ""
+    for part in [p + "-" for p in text.split("-")[:-1]] + [text.split("-")[-1]]:
+        if cur and stringWidth(cur + part, font, size) > width:
+            lines.append(cur)
+            cur = part
+        else:
+            cur += part
+    lines.append(cur)
+    return "<br/>".join(_esc(x) for x in lines)
+
+
+def _keep_units(text: str) -> str:
+    """``text`` with a no-break space before each ``bp`` unit."""
+    return text.replace(" bp", NBSP + "bp")
+
+
 class _Builder:
     def __init__(self, n: MarginChangeNotice, lang: str, font):
         self.n, self.lang, self.font = n, lang, font
@@ -96,6 +123,8 @@ class _Builder:
         self.s_h = ParagraphStyle("h", fontName=f, fontSize=11.5, leading=15, textColor=ACCENT, spaceBefore=9,
                                   spaceAfter=4)
         self.s_body = ParagraphStyle("b", fontName=f, fontSize=8.6, leading=12, textColor=INK)
+        # Chinese prose: line breaks between Chinese characters, never inside a date, id or number
+        self.s_body_zh = ParagraphStyle("bz", parent=self.s_body, wordWrap="CJK")
         self.s_small = ParagraphStyle("s", fontName=f, fontSize=7.6, leading=10, textColor=INK)
         self.s_grey = ParagraphStyle("g", parent=self.s_small, textColor=GREY)
         self.s_num = ParagraphStyle("n", parent=self.s_small, alignment=TA_RIGHT)
@@ -118,11 +147,11 @@ class _Builder:
             titles.append(Paragraph(_esc(LABELS["title"]["en"]), self.s_title_en))
         titles += [Spacer(1, 2), Paragraph(self.label("subtitle", "<br/>"), self.s_sub)]
         ident = [Paragraph(self.label("notice_id"), self.s_key),
-                 Paragraph(f"<b>{_esc(n.notice_id)}</b>", ParagraphStyle("id", parent=self.s_small,
-                                                                          fontName="Helvetica", fontSize=7.4)),
+                 Paragraph(f"<b>{_wrap_id(n.notice_id, 'Helvetica-Bold', 7.4, ID_WIDTH - 6)}</b>",
+                           ParagraphStyle("id", parent=self.s_small, fontName="Helvetica", fontSize=7.4)),
                  Spacer(1, 2), Paragraph(self.label("issue_date"), self.s_key),
                  Paragraph(n.issue_date.isoformat(), self.s_body)]
-        top = Table([[titles, ident]], colWidths=[112 * mm, 62 * mm])
+        top = Table([[titles, ident]], colWidths=[112 * mm, ID_WIDTH])
         top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         out += [top, HRFlowable(width="100%", thickness=1.6, color=ACCENT, spaceBefore=4, spaceAfter=6)]
         if not self.font.embedded:
@@ -130,6 +159,11 @@ class _Builder:
 
         cert = (f"{n.certificate_due.isoformat()} / "
                 + (n.certificate_delivered.isoformat() if n.certificate_delivered else self.label("not_delivered")))
+        late = (n.certificate_delivered - n.certificate_due).days if n.certificate_delivered else 0
+        if late > 0:
+            d = LABELS["days_late"]
+            zh, en = d["zh"].format(days=late), d["en"].format(days=late)
+            cert += f" ({ {'zh': zh, 'en': en}.get(self.lang, f'{zh} / {en}') })"
         rows = [
             ("deal", f"{_esc(n.deal_id)}<br/>{_esc(n.deal_name)}" if n.deal_name else _esc(n.deal_id)),
             ("borrower", _esc(n.borrower) or "—"), ("facility", _esc(n.facility_id or "—")),
@@ -170,11 +204,11 @@ class _Builder:
 
         out.append(Paragraph(self.label("reason"), self.s_h))
         if self.lang in ("zh", "both"):
-            out.append(Paragraph(_esc(n.reason_zh), self.s_body))
+            out.append(Paragraph(_esc(_keep_units(n.reason_zh)), self.s_body_zh))
         if self.lang == "both":
             out.append(Spacer(1, 3))
         if self.lang in ("en", "both"):
-            out.append(Paragraph(_esc(n.reason_en), self.s_body))
+            out.append(Paragraph(_esc(_keep_units(n.reason_en)), self.s_body))
 
         out.append(Paragraph(self.label("spts"), self.s_h))
         if n.spts:

@@ -49,6 +49,7 @@ from finance.statement_sign import issue_statement as _sign
 from finance.statement_sign import load_identity
 from index.ambition import ambition_report
 from index.baseline import recalculate
+from index.models import FIGURE_UNITS
 from index.targets import meets
 from workflows.pipeline import build_statement, facility_of, load_target_inputs, targets
 from workflows.settings import DEFAULTS
@@ -303,12 +304,14 @@ class IssuedNotice:
 
 
 def notice(store, actor: str, deal_id: str, observation_date: dt.date, *, as_of: dt.date,
-           issue_date: dt.date | None = None, lang: str = "both", save: bool = True) -> list[IssuedNotice]:
+           issue_date: dt.date | None = None, lang: str = "both", save: bool = True,
+           only_new: bool = False) -> list[IssuedNotice]:
     """Margin-change notice(s) of one observation for loan operations, from the **approved** changes.
 
     The preparer and the approver come from the deal book (maker-checker), never from the caller. With
     ``save`` the notice (JSON and PDF with its SHA-256) is kept (:meth:`store.Store.save_notice`, ``actor`` a
-    credit officer).
+    credit officer). With ``only_new`` the changes that already have a kept notice are skipped (the app's
+    button, so a second click never sends a notice twice).
 
     Raises
     ------
@@ -325,6 +328,9 @@ def notice(store, actor: str, deal_id: str, observation_date: dt.date, *, as_of:
         raise InputError(f"no approved margin change for deal {deal_id!r} observation {observation_date} "
                          f"({states}); a second credit officer approves with `dcsll approve`",
                          field="observation", value=str(observation_date))
+    if only_new:
+        sent = {n.change_id for n in store.notices(deal_id)}
+        ok = [v for v in ok if v.record.id not in sent]
     out = []
     for v in sorted(ok, key=lambda v: (v.change.effective_date, v.change.regime)):
         n = notice_from_change(deal, v.change, prepared_by=v.record.prepared_by, approved_by=[v.record.decided_by],
@@ -403,7 +409,8 @@ def _summary(e) -> str:
     if e.entity == "monitoring_record":
         return f"{a.get('status')} KPIs {a.get('kpis')}; statement {a.get('statement_id')}"
     if e.entity == "deal":
-        return f"version {a.get('version', '')} {a.get('reason') or ''}".strip()
+        v = f"version {a['version']}" if a.get("version") is not None else ""
+        return f"{v} {a.get('reason') or ''}".strip() or e.action
     return e.action
 
 
@@ -473,6 +480,42 @@ def facility_history(store, actor: str, facility_id: str) -> DealHistory:
     return DealHistory(",".join(deals), facility_id, rows, versions, changes)
 
 
+FIGURE_CHAIN_COLUMNS = ("period", "field", "unit", "step", "stage", "value", "source", "reason", "at", "by")
+
+
+def figure_chain(store, facility_id: str) -> list[dict]:
+    """Every figure of a facility with its chain reported → verified → restated, oldest step first.
+
+    Read from the append-only figure history (:meth:`store.Store.figure_history`) for each figure the facility
+    holds (:meth:`store.Store.load_facility`): facility-level figures (``period`` None) and each period's.
+
+    Returns
+    -------
+    list of dict
+        Keys :data:`FIGURE_CHAIN_COLUMNS`: ``field`` the figure's field name, ``unit`` from
+        :data:`index.models.FIGURE_UNITS`, ``step`` 1, 2, … along the chain, ``stage`` ``design`` / ``reported``
+        / ``verified`` / ``restated`` (a verified value that replaces an earlier verified one), ``value`` [unit],
+        ``source`` the evidence named, ``reason`` of a restatement, ``at`` (ISO time) and ``by`` (user).
+    """
+    fac = store.load_facility(facility_id)
+    wanted: list[tuple[str | None, str]] = [(None, f) for f in FIGURE_UNITS
+                                            if getattr(fac, f, None) is not None and hasattr(getattr(fac, f), "status")]
+    for p in fac.periods:
+        wanted += [(p.label, f) for f in FIGURE_UNITS if getattr(p, f, None) is not None]
+    rows = []
+    for period, fld in wanted:
+        seen_verified = False
+        for step, r in enumerate(store.figure_history(facility_id, period, fld), start=1):
+            stage = r.status
+            if r.status == "verified":
+                stage = "restated" if seen_verified else "verified"
+                seen_verified = True
+            rows.append(dict(period=period, field=fld, unit=FIGURE_UNITS[fld], step=step, stage=stage,
+                             value=r.value, source=r.source, reason=r.reason, at=r.created_at.isoformat(),
+                             by=r.created_by))
+    return rows
+
+
 # ----------------------------------------------------------------------------------------- amendments
 
 
@@ -490,6 +533,8 @@ class Amendment:
         ``{observation date: {kpi: (old, new)}}`` of the observations recalibrated [KPI unit].
     checks : list
         Ambition checks of the new SPT plan (:func:`index.ambition.ambition_report`).
+    saved : bool
+        A new deal version was written.
     """
 
     deal_id: str
@@ -498,14 +543,75 @@ class Amendment:
     new_version: int
     spts: dict
     checks: list
+    saved: bool = False
 
     @property
     def triggered(self) -> bool:
         return bool(self.recalculation.triggered)
 
 
-def amend_deal(store, actor: str, deal_id: str, event, *, facility_after=None, paths: int | None = None,
-               seed: int | None = None, source=None) -> Amendment:
+def pro_forma_facility(facility, capacity_change_kw: float, hall_pue: float, periods):
+    """The facility after acquiring (+) or disposing of (−) ``capacity_change_kw`` of design IT power, pro forma.
+
+    Pro-forma rule (the SLLP "recalculate the baseline as if the perimeter had always been the new one", LMA/APLMA/
+    LSTA *Guidance on the SLLP*, "Recalculations"), in its simplest form: the changed capacity ran at the campus's
+    IT load. With share = ``capacity_change_kw`` / design IT power before the event [fraction], in each of
+    ``periods`` (the baseline periods): IT energy × (1 + share) [kWh]; total energy + share × IT energy ×
+    ``hall_pue`` [kWh]; design IT power + ``capacity_change_kw`` [kW]. Every other figure stays as recorded
+    (enter a full pro-forma period on the Data submission page when they change too).
+
+    Parameters
+    ----------
+    facility : index.models.Facility
+        The facility as the deal book holds it (before the event).
+    capacity_change_kw : float
+        [kW]; negative for a disposal.
+    hall_pue : float
+        PUE of the acquired or disposed capacity [-], ≥ 1.
+    periods : iterable of str
+        Labels of the periods made pro forma.
+
+    Raises
+    ------
+    InputError
+        No design IT power; a PUE below 1; a disposal of all the capacity or more; an unknown period; a period
+        without IT or total energy.
+    """
+    dp = facility.design_it_power_kw
+    if dp is None or dp.value is None or dp.value <= 0:
+        raise InputError("design IT power is needed to weigh a capacity change", field="design_it_power_kw",
+                         unit="kW")
+    if hall_pue is None or not hall_pue >= 1.0:
+        raise InputError("the PUE of the acquired or disposed capacity must be 1 or more", field="hall_pue",
+                         unit="-", value=hall_pue)
+    share = float(capacity_change_kw) / float(dp.value)
+    if share <= -1.0:
+        raise InputError(f"a disposal of {-capacity_change_kw:g} kW leaves no capacity of the {dp.value:g} kW",
+                         field="capacity_change_kw", unit="kW", value=capacity_change_kw)
+    want = {str(p) for p in periods}
+    labels = {p.label for p in facility.periods}
+    missing = sorted(want - labels)
+    if missing:
+        raise InputError(f"period(s) {', '.join(missing)} not in facility {facility.id!r} "
+                         f"(it has {', '.join(sorted(labels))})", field="periods", value=missing)
+    out = []
+    for p in facility.periods:
+        if p.label in want:
+            if p.it_energy_kwh is None or p.total_energy_kwh is None:
+                raise InputError(f"period {p.label} of facility {facility.id!r} needs IT and total energy for a "
+                                 "pro-forma baseline", field="it_energy_kwh", unit="kWh")
+            it = p.it_energy_kwh.value * share
+            p = p.model_copy(update={
+                "it_energy_kwh": p.it_energy_kwh.model_copy(update={"value": p.it_energy_kwh.value + it}),
+                "total_energy_kwh": p.total_energy_kwh.model_copy(
+                    update={"value": p.total_energy_kwh.value + it * float(hall_pue)})})
+        out.append(p)
+    return facility.model_copy(update={
+        "design_it_power_kw": dp.model_copy(update={"value": dp.value + float(capacity_change_kw)}), "periods": out})
+
+
+def amend_deal(store, actor: str, deal_id: str, event, *, facility_after=None, hall_pue: float | None = None,
+               save: bool = True, paths: int | None = None, seed: int | None = None, source=None) -> Amendment:
     """Recalculate a deal's baseline and SPTs after an SLLP event and save the result as a new deal version.
 
     Steps: :func:`workflows.targets` (baseline, the deal's SPT plan, BAU) → :func:`index.baseline.recalculate`
@@ -520,11 +626,22 @@ def amend_deal(store, actor: str, deal_id: str, event, *, facility_after=None, p
     event : index.baseline.RecalculationEvent
     facility_after : index.models.Facility, optional
         The facility after the event (pro-forma perimeter, restated data); default the deal book's facility.
+    hall_pue : float, optional
+        Acquisition / disposal without ``facility_after``: make the deal book's facility pro forma over the
+        baseline periods with :func:`pro_forma_facility` (the changed capacity at this PUE [-]).
+    save : bool
+        False: compute only (the app's preview); nothing is written and ``new_version`` = ``old_version``.
 
     Returns
     -------
     Amendment
-        Nothing is saved when the event is below the threshold (``triggered`` False).
+        Nothing is saved when the event is below the threshold (``triggered`` False) or ``save`` is False.
+
+    Raises
+    ------
+    InputError
+        ``hall_pue`` with an event that is not an acquisition or disposal, or with ``facility_after``; see
+        :func:`index.baseline.recalculate` and :func:`pro_forma_facility`.
     """
 
     src = _source(store, source)
@@ -534,11 +651,19 @@ def amend_deal(store, actor: str, deal_id: str, event, *, facility_after=None, p
     rep = targets(deal, src, paths=paths or DEFAULTS.targets_paths, seed=DEFAULTS.seed if seed is None else seed,
                   inputs=inp)
     fac = facility_after if facility_after is not None else inp.facility
+    if hall_pue is not None:
+        if facility_after is not None or event.kind not in ("acquisition", "disposal"):
+            raise InputError("a pro-forma PUE goes with an acquisition or disposal and no facility file",
+                             field="hall_pue", unit="-", value=hall_pue)
+        if event.capacity_change_kw is None:
+            raise InputError(f"a {event.kind} needs the capacity change", field="capacity_change_kw", unit="kW")
+        change = event.capacity_change_kw
+        fac = pro_forma_facility(inp.facility, change, hall_pue, rep.baseline.periods)
     bcfg = inp.settings.get("baseline", {})
     rc = recalculate(rep.baseline, event, fac, methodology=inp.methodology, plan=rep.plans["deal"],
                      allow_reported=bool(bcfg.get("allow_reported", False)))
     if not rc.triggered:
-        return Amendment(deal_id, rc, info.version, info.version, {}, [])
+        return Amendment(deal_id, rc, info.version, info.version, {}, [], saved=False)
     new_plan = rc.new_plan
     verified = {r.observation_date for r in store.monitoring_records(deal_id) if r.status == "verified"}
     doc = store.load_deal_document(deal_id)
@@ -561,12 +686,15 @@ def amend_deal(store, actor: str, deal_id: str, event, *, facility_after=None, p
     bau = {}
     for kpi, path in new_plan.paths.items():
         for ms in path.milestones:
-            if (kpi, ms.year) in rep.bau:
-                b = dict(rep.bau[(kpi, ms.year)])
+            if (kpi, ms.year) in rep.bau["deal"]:      # TargetsReport.bau: {plan name: {(kpi, year): band}}
+                b = dict(rep.bau["deal"][(kpi, ms.year)])
+                b["spt"] = ms.value
                 b["p_meets"] = float(meets(rep.sim.kpi(kpi)[:, rep.sim.years.index(ms.year)], ms.value,
                                            path.comparator).mean())
                 bau[(kpi, ms.year)] = b
     checks = ambition_report(new_plan, fac, bau, **inp.settings.get("regulatory_profile", {}))
+    if not save:
+        return Amendment(deal_id, rc, info.version, info.version, spts, checks, saved=False)
     reason = f"{event.kind} on {event.date}: {event.reason} ({rc.note})"
     saved = store.save_deal(actor, doc, expected_version=info.version, reason=reason, kind="amended")
     have = {t.kpi for t in store.targets(deal_id) if t.observation_date is None}
@@ -575,4 +703,4 @@ def amend_deal(store, actor: str, deal_id: str, event, *, facility_after=None, p
         if kpi not in have:
             store.set_baseline(actor, deal_id, kpi, old_b, period_label=str(rc.old_baseline.base_year))
         store.set_baseline(actor, deal_id, kpi, new_b, period_label=str(rc.new_baseline.base_year), reason=reason)
-    return Amendment(deal_id, rc, info.version, saved.version, spts, checks)
+    return Amendment(deal_id, rc, info.version, saved.version, spts, checks, saved=True)

@@ -107,3 +107,20 @@ def test_pdf_with_the_cid_fallback_font_says_so(notices):
     with pdfplumber.open(io.BytesIO(render_notice_pdf(notices[1], cjk_font="cid", invariant=True))) as doc:
         text = doc.pages[0].extract_text()
     assert "not embedded" in text and "MCN-hand-sll-2026-06-30-cure" in text
+
+
+def test_pdf_long_id_breaks_at_hyphens_and_late_days_shown(notices):
+    """The demo deal's failure notice id "MCN-demo-zjk-sll-2025-2025-12-31-reporting_failure" is wider than its
+    62 mm header column in 7.4 pt Helvetica-Bold, so it breaks after a hyphen (never inside "reporting_failure");
+    the certificate row says it was 51 days late (2026-11-20 − 2026-09-30) in both languages."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    nid = "MCN-demo-zjk-sll-2025-2025-12-31-reporting_failure"
+    assert stringWidth(nid, "Helvetica-Bold", 7.4) > 62 * mm - 6
+    n = notices[0].model_copy(update={"notice_id": nid})
+    with pdfplumber.open(io.BytesIO(render_notice_pdf(n, invariant=True))) as doc:
+        lines = doc.pages[0].extract_text().splitlines()
+    assert any(line.rstrip().endswith("MCN-demo-zjk-sll-2025-2025-12-31-") for line in lines)
+    assert any(line.strip() == "reporting_failure" for line in lines)
+    assert any("2026-09-30 / 2026-11-20 (逾期51天 / 51 days late)" in line for line in lines)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import InputError
 from dcsll.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,7 +167,6 @@ def test_cash_flows_use_the_approved_margin(issued):
 
 def test_notice_only_after_approval(issued):
     import workflows
-    from common.errors import InputError
 
     book, out = issued
     with pytest.raises(InputError, match="no approved margin change"):
@@ -348,3 +348,47 @@ def workflows_source(book):
     import workflows
 
     return workflows.StoreSource(book)
+
+
+def test_figure_chain_reported_verified_restated(book):
+    """The 2025 IT energy of the demo facility: reported 357,408,000 kWh by the operator
+    (data/facilities/demo-zjk-hyperscale.toml), verified at 351,689,000 kWh (data/statements/sample_engagement.toml:
+    the meter reading), then restated to 351,700,000 kWh with a reason: three steps, the evidence of each kept."""
+    from workflows.monitoring import figure_chain
+
+    fac = "demo-zjk-hyperscale"
+    book.verify_figure("ver", fac, "2025", "it_energy_kwh", 351_689_000.0, source="meter report MR-2025-12")
+    book.restate_figure("ver", fac, "2025", "it_energy_kwh", 351_700_000.0, source="meter report MR-2025-12 rev 1",
+                        reason="meter 7 recalibrated")
+    chain = [r for r in figure_chain(book, fac) if r["period"] == "2025" and r["field"] == "it_energy_kwh"]
+    assert [(r["step"], r["stage"], r["value"], r["by"]) for r in chain] == [
+        (1, "reported", 357_408_000.0, "admin"), (2, "verified", 351_689_000.0, "ver"),
+        (3, "restated", 351_700_000.0, "ver")]
+    assert chain[1]["source"] == "meter report MR-2025-12" and chain[2]["reason"] == "meter 7 recalibrated"
+    assert {r["unit"] for r in chain} == {"kWh"}
+    # a facility-level figure has no period
+    assert any(r["period"] is None and r["field"] == "design_it_power_kw" for r in figure_chain(book, fac))
+
+
+def test_amendment_pro_forma_from_the_capacity_change(book):
+    """The same 6 % acquisition as above, the pro-forma facility built by the workflow from the capacity change
+    and the hall's PUE 1.45 (no facility file): the same baseline PUE 423,813,945.6 / 346,370,688 = 1.223585 and
+    the 2026 PUE SPT 1.19 × 1.223585 / 1.21; ``save=False`` writes nothing."""
+    import workflows.monitoring as wm
+    from index.baseline import RecalculationEvent
+
+    ev = RecalculationEvent(kind="acquisition", date=D(2026, 3, 1), reason="hall C acquired, 3,600 kW",
+                            capacity_change_kw=3600.0)
+    a = wm.amend_deal(book, "co.wang", DEMO, ev, hall_pue=1.45, save=False, paths=200)
+    assert a.triggered and not a.saved and a.new_version == a.old_version == 1
+    assert a.recalculation.share == pytest.approx(0.06)
+    pue_new = 423_813_945.6 / 346_370_688
+    assert a.recalculation.new_baseline.value("pue") == pytest.approx(pue_new, abs=1e-6)
+    assert a.spts["2026-12-31"]["pue"] == (1.19, pytest.approx(1.19 * pue_new / 1.21, abs=1e-4))
+    assert [v["version"] for v in book.deal_versions(DEMO)] == [1]
+    # the BAU ambition check runs on the new SPTs (P(BAU meets) in its evidence)
+    bau = [c for c in a.checks if c.check == "bau" and c.kpi == "pue" and c.year == 2026]
+    assert bau and bau[0].ambitious is not None and "P(BAU meets SPT)" in bau[0].evidence
+    with pytest.raises(InputError, match="pro-forma PUE"):
+        wm.amend_deal(book, "co.wang", DEMO, ev.model_copy(update={"kind": "restatement"}), hall_pue=1.45,
+                      save=False, paths=200)

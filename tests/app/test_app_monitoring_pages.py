@@ -1,0 +1,202 @@
+"""Due dates, Amendments and History pages (issue 12.1, 12.5, 12.6) through AppTest, as every role that may open
+them, in zh and en; tables checked with :func:`app_support.tables.table_problems`.
+
+Hand figures (demo deal, data/deals/demo-zjk-sll-2025.toml; conventions.toml ``[monitoring]`` report_lead_days 30,
+report due moved to the *preceding* business day of the Chinese calendar):
+
+* 2025 observation 2025-12-31: certificate due 2026-04-30 (Thu); report due 2026-04-30 − 30 days = 2026-03-31 (Tue,
+  a business day). On 2026-06-01 with no statement issued both are overdue: certificate by 32 days.
+* 2026 observation 2026-12-31: certificate due 2027-04-30 (Fri), report due 2027-03-31 (Wed); on 2026-06-01 it
+  is 333 days to the report, outside 90 days, inside 400.
+* Amendment: a 3,600 kW hall on the 60,000 kW campus = 6.00 % ≥ the 5.0 % threshold of
+  data/targets/recalculation.toml; the 2024 baseline made pro forma at PUE 1.45: IT 326,764,800 × 1.06 =
+  346,370,688 kWh, total 395,385,408 + 19,605,888 × 1.45 = 423,813,945.6 kWh → PUE 1.223585 (was 1.21); the 2026
+  PUE SPT 1.19 × 1.223585 / 1.21 = 1.2034 (the SLLP rebase keeps the ratio to the baseline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from app_support.tables import table_problems
+
+DUE = "app_pages/due_dates.py"
+AMEND = "app_pages/amendments.py"
+HIST = "app_pages/history.py"
+DEMO = "demo-zjk-sll-2025"
+ALLOWED = {DUE: {"credit_officer", "admin"}, AMEND: {"credit_officer"},
+           HIST: {"credit_officer", "verifier", "admin"}}
+ROLES = ("credit_officer", "operator", "verifier", "admin", "reader")
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """Files offered by st.download_button during AppTest runs: ``fetch(url) -> bytes`` (as in
+    tests/app/test_app_portfolio.py)."""
+    import streamlit.testing.v1.app_test as app_test_mod
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    stores = []
+
+    def make(prefix):
+        stores.append(MemoryMediaFileStorage(prefix))
+        return stores[-1]
+
+    monkeypatch.setattr(app_test_mod, "MemoryMediaFileStorage", make)
+    return lambda url: stores[-1].get_file(url.rsplit("/", 1)[-1]).content
+
+
+def _problems(at) -> list[str]:
+    return [p for i, d in enumerate(at.dataframe) for p in table_problems(d.value, f"table {i}")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", sorted(ALLOWED))
+def test_every_allowed_role_opens_the_page(run_as, page, lang):
+    for role in sorted(ALLOWED[page]):
+        at = run_as(role, page, lang)
+        assert not at.exception, (role, page, at.exception)
+        assert not at.error, (role, page, [e.value for e in at.error])
+        assert _problems(at) == [], (role, page)
+
+
+@pytest.mark.parametrize("page", sorted(ALLOWED))
+def test_other_roles_cannot_reach_the_page(run_as, page):
+    for role in sorted(set(ROLES) - ALLOWED[page]):
+        with pytest.raises(ValueError):      # st.navigation did not register the page for this role
+            run_as(role, page)
+
+
+def test_due_dates_overdue_in_red_and_ics(run_as, media):
+    import icalendar
+
+    at = run_as("credit_officer", DUE)
+    at.date_input(key="due_as_of").set_value(dt.date(2026, 6, 1)).run()
+    assert not at.exception and not at.error
+    df = at.dataframe[0].value
+    row = df[df["Observation date"] == "2025-12-31"].iloc[0]
+    assert (row["Report due"], row["Certificate due"]) == ("2026-03-31", "2026-04-30")
+    assert (row["Report"], row["Certificate"]) == ("OVERDUE", "OVERDUE")
+    assert row["Days left [days]"] == -32                       # 2026-04-30 − 2026-06-01
+    assert "2026-12-31" not in set(df["Observation date"])      # 333 days ahead, outside 90
+    assert any("overdue" in w.value for w in at.warning)
+    # the overdue row is painted red (the Styler's CSS travels with the element)
+    assert "#f8d7da" in str(at.dataframe[0].proto)
+    # a longer window brings the 2026 observation in
+    at.number_input(key="due_days").set_value(400).run()
+    df = at.dataframe[0].value
+    nxt = df[df["Observation date"] == "2026-12-31"].iloc[0]
+    assert (nxt["Report due"], nxt["Report"], nxt["Days left [days]"]) == ("2027-03-31", "upcoming", 303)
+    assert _problems(at) == []
+    # the .ics download parses back with the icalendar library: two all-day events per observation
+    (dl,) = at.get("download_button")
+    cal = icalendar.Calendar.from_ical(media(dl.proto.url))
+    starts = sorted((str(e["uid"]), e.decoded("dtstart")) for e in cal.walk("VEVENT"))
+    assert (f"{DEMO}/2025-12-31/certificate@dcsll", dt.date(2026, 4, 30)) in starts
+    assert (f"{DEMO}/2026-12-31/report@dcsll", dt.date(2027, 3, 31)) in starts
+    assert len(starts) == 2 * len(df)
+
+
+def test_due_dates_in_chinese(run_as):
+    at = run_as("credit_officer", DUE, "zh")
+    at.date_input(key="due_as_of").set_value(dt.date(2026, 6, 1)).run()
+    df = at.dataframe[0].value
+    assert "证书应交日" in df.columns and "已逾期" in set(df["证书"])
+
+
+def test_amendment_after_a_6pct_acquisition_saves_a_new_version(run_as):
+    from app_support.store import app_store
+
+    at = run_as("credit_officer", AMEND)
+    at.selectbox(key="am_deal").set_value(DEMO).run()
+    at.selectbox(key="am_kind").set_value("Acquisition").run()
+    at.date_input(key="am_date").set_value(dt.date(2026, 3, 1)).run()
+    at.button(key="am_compute").click().run()
+    assert any("reason" in w.value for w in at.warning)       # guided: no reason yet, nothing computed
+    at.text_input(key="am_reason").set_value("hall C acquired, 3,600 kW").run()
+    at.number_input(key="am_capacity").set_value(3600.0).run()
+    at.checkbox(key="am_pro_forma").check().run()
+    at.number_input(key="am_hall_pue").set_value(1.45).run()
+    at.button(key="am_compute").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _problems(at) == []
+    test = dict(at.dataframe[0].value.itertuples(index=False, name=None))
+    assert test["Share of design IT power"] == "6.00 %" and test["Recalculation threshold"] == "5.0 %"
+    assert test["Recalculation needed"] == "yes"
+    assert test["Baseline pue (old → new)"] == "1.21 → 1.224"          # 423,813,945.6 / 346,370,688
+    spts = at.dataframe[1].value
+    pue26 = spts[(spts["Observation"] == "2026-12-31") & (spts["KPI"] == "pue")].iloc[0]
+    assert (pue26["SPT before"], pue26["SPT after"]) == (1.19, pytest.approx(1.19 * 1.223585 / 1.21, abs=1e-4))
+    checks = at.dataframe[2].value
+    assert {"pue", "index"} <= set(checks["KPI"])
+    assert app_store().deal(DEMO).version == 1                  # nothing saved by the preview
+    at.button(key="am_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    versions = app_store().deal_versions(DEMO)
+    assert [(v["version"], v["kind"]) for v in versions] == [(1, "created"), (2, "amended")]
+    assert "hall C acquired" in versions[1]["reason"]
+    assert versions[0]["document"]["observations"][1]["spt"]["pue"] == 1.19      # old version kept
+    assert any("version 1 → 2" in s.value for s in at.success)
+
+
+def test_history_of_the_deal_and_its_exports(run_as, media):
+    import openpyxl
+
+    at = run_as("credit_officer", HIST)
+    at.selectbox(key="hist_deal").set_value(DEMO).run()
+    assert not at.exception and not at.error
+    trail = at.dataframe[0].value
+    assert "deal.create" in set(trail["Action"])
+    figures = at.dataframe[1].value
+    it = figures[(figures["Figure"] == "IT equipment energy [kWh]") & (figures["Period"] == "2024")].iloc[0]
+    assert (it["Stage"], it["Value"]) == ("verified", 326_764_800)        # data/facilities/demo-zjk-hyperscale.toml
+    assert _problems(at) == []
+    files = {b.proto.label: b.proto.url for b in at.get("download_button")}
+
+    def content(label):
+        return media(files[label])
+
+    wb = openpyxl.load_workbook(io.BytesIO(content("Download everything (Excel)")))
+    assert wb.sheetnames == ["Audit trail", "Figures", "Margin changes", "Deal versions"]
+    assert content("Download the audit trail (CSV)").decode("utf-8-sig").startswith("at,actor,action")
+    at.radio(key="hist_scope").set_value("a facility").run()
+    at.selectbox(key="hist_facility").set_value("demo-zjk-hyperscale").run()
+    assert not at.exception and not at.error
+    assert _problems(at) == []
+
+
+def test_no_monitoring_page_raises_for_any_deal_or_facility(run_as):
+    """Every deal and facility of the demo deal book (data/deals: three deals): History, Margin changes and an
+    Amendments computation render without an exception element; a deal the recalculation cannot serve (e.g. no
+    targets settings) gets a guided message."""
+    from app_support.store import app_store
+
+    book = app_store()
+    deals = book.deal_ids()
+    assert len(deals) >= 3
+    at = run_as("credit_officer", HIST)
+    for d in deals:
+        at.selectbox(key="hist_deal").set_value(d).run()
+        assert not at.exception and not at.error, (d, [e.value for e in at.error])
+        assert _problems(at) == [], d
+    at.radio(key="hist_scope").set_value("a facility").run()
+    for f in book.facility_ids():
+        at.selectbox(key="hist_facility").set_value(f).run()
+        assert not at.exception and not at.error, (f, [e.value for e in at.error])
+        assert _problems(at) == [], f
+    at = run_as("credit_officer", "app_pages/margin_changes.py")
+    for d in deals:
+        at.selectbox(key="mc_deal").set_value(d).run()
+        assert not at.exception, (d, at.exception)
+        assert _problems(at) == [], d
+    at = run_as("credit_officer", AMEND)
+    at.selectbox(key="am_kind").set_value("Restatement").run()
+    at.text_input(key="am_reason").set_value("2024 IT energy restated after the meter audit").run()
+    for d in deals:
+        at.selectbox(key="am_deal").set_value(d).run()
+        at.button(key="am_compute").click().run()
+        assert not at.exception, (d, at.exception)
+        assert _problems(at) == [], d
