@@ -24,7 +24,7 @@ HEAD = "head"
 #: the latest migration shipped with this code. The deal-book forms of the CLI compare a database with it at
 #: every start, so it is a constant rather than Alembic's script directory (importing Alembic costs ~0.6 s);
 #: tests/store/test_store_migrations.py checks it against Alembic's own ``ScriptDirectory`` head.
-HEAD_REVISION = "0006_integrity"
+HEAD_REVISION = "0007_verified_guard"
 #: execution option marking a connection used for a write transaction
 WRITE_OPTION = "dcsll_write"
 

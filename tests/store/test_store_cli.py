@@ -22,7 +22,7 @@ def _seed_dir(tmp_path: Path) -> Path:
 
 def test_upgrade_seed_export(db_url, tmp_path, capsys):
     assert main(["db", "--url", db_url, "upgrade"]) == 0
-    assert "0006_integrity" in capsys.readouterr().out
+    assert "0007_verified_guard" in capsys.readouterr().out
     data = _seed_dir(tmp_path)
     assert main(["db", "--url", db_url, "seed-demo", "--data", str(data)]) == 0
     assert "2 facilities, 2 deals, 1 methodologies, 0 inputs written" in capsys.readouterr().out

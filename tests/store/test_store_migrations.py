@@ -17,7 +17,7 @@ EXPECTED_TABLES = {
     "monthly_data", "targets_settings", "lever_presets", "verifiers", "engagements", "interval_series",
     "deal_versions", "monitoring_records", "margin_change_records", "margin_change_decisions", "margin_notices",
 }
-HEAD = "0006_integrity"
+HEAD = "0007_verified_guard"
 
 
 def test_revisions_form_a_chain():
@@ -25,7 +25,7 @@ def test_revisions_form_a_chain():
 
     script = ScriptDirectory.from_config(db.alembic_config())
     revs = [r.revision for r in script.walk_revisions()]
-    assert revs == ["0006_integrity", "0005_monitoring", "0004_intervals", "0003_deal_book_inputs", "0002_terms_results",
+    assert revs == ["0007_verified_guard", "0006_integrity", "0005_monitoring", "0004_intervals", "0003_deal_book_inputs", "0002_terms_results",
                     "0001_core"]
     assert db.head_revision() == HEAD
     # the constant the CLI start path uses is Alembic's own head (update store.db.HEAD_REVISION with a migration)
