@@ -66,7 +66,10 @@ def validate_upload(name: str, data: bytes, header: dict | None = None) -> tuple
             check_size(len(data), name)
             raw, errors = unreadable_figures(parse_toml(decode_text(data, name)[0], name), name)
             return build_facility(raw, name, errors)
-        periods, lines, errors = rows_to_periods(read_table(name, data), name)
+        table = read_table(name, data)
+        if table.empty:  # headers only: nothing to attach (never a silent "saved, nothing changed")
+            raise InputError("the table has headers but no period rows", file=name, code="no_rows")
+        periods, lines, errors = rows_to_periods(table, name)
         fac, rows = build_facility(dict(header or {}, periods=periods), name, errors)
     except InputErrors as exc:
         return None, exc.table()
@@ -155,10 +158,18 @@ def _num(v) -> float | None:
         return None
 
 
+#: a month cell: ``YYYY-MM``, or an Excel date cell (read as ``YYYY-MM-DD 00:00:00``) — nothing pandas would
+#: guess a year for (``"March"`` parses as March of the current year)
+MONTH_TEXT = re.compile(r"^\d{4}-\d{2}(-\d{2}( 00:00:00)?)?$")
+
+
 def _month_ok(v) -> bool:
-    """A month as :func:`index.forecast.monthly_from_rows` reads it (``YYYY-MM``, or an Excel date cell)."""
+    """A month written ``YYYY-MM`` (or an Excel date) that :func:`index.forecast.monthly_from_rows` reads."""
+    text = str(v).strip()
+    if not MONTH_TEXT.match(text):
+        return False
     try:
-        return isinstance(pd.Period(str(v).strip(), freq="M"), pd.Period)
+        return isinstance(pd.Period(text, freq="M"), pd.Period)
     except (ValueError, TypeError, OverflowError):
         return False
 
@@ -277,6 +288,8 @@ def check_monthly(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[dic
     """
     try:
         df = read_table(name, data)
+        if df.empty:
+            raise InputError("the table has headers but no month rows", file=name, code="no_rows")
         df.columns = [str(c).strip() for c in df.columns]
         rows = _month_failures(df, name)
         if rows:

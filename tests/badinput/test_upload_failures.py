@@ -72,10 +72,18 @@ def test_valid_monthly_upload_reads_as_the_engine_reads_the_file():
 
 
 def test_monthly_series_check_runs_once_the_cells_are_sound():
-    """No cell is wrong in a file with headers only; the series check of index.forecast refuses it (no rows)."""
+    """A headers-only file is refused as having no rows; a month of zero IT energy (every cell a valid number)
+    is refused by the frame-wide check, naming its row."""
     frame, rows = check_monthly("h.csv", b"month,total_energy_kwh,it_energy_kwh\n")
+    assert frame is None and [(r["file"], r["code"]) for r in rows] == [("h.csv", "no_rows")]
+    text = MONTHLY.read_text(encoding="utf-8").splitlines()
+    head = text[0].split(",")
+    cells = text[3].split(",")
+    cells[head.index("it_energy_kwh")] = "0"  # 2021-03, line 4: PUE undefined
+    frame, rows = check_monthly("z.csv", "\n".join([text[0], *text[1:3], ",".join(cells), *text[4:]]).encode())
     assert frame is None
-    assert [(r["file"], r["reason"]) for r in rows] == [("h.csv", "no monthly rows")]
+    assert [(r["row"], r["field"], r["code"]) for r in rows] == [("2021-03 (line 4)", "it_energy_kwh",
+                                                                   "it_above_total")]
 
 
 def _bad_facility_toml() -> bytes:
