@@ -64,8 +64,7 @@ def validate_upload(name: str, data: bytes, header: dict | None = None) -> tuple
     try:
         if name.lower().endswith(".toml"):
             check_size(len(data), name)
-            raw, errors = unreadable_figures(parse_toml(decode_text(data, name)[0], name), name)
-            return build_facility(raw, name, errors)
+            return build_facility(parse_toml(decode_text(data, name)[0], name), name)
         table = read_table(name, data)
         if table.empty:  # headers only: nothing to attach (never a silent "saved, nothing changed")
             raise InputError("the table has headers but no period rows", file=name, code="no_rows")
@@ -91,13 +90,43 @@ def _not_number(v) -> bool:
     return False
 
 
-def unreadable_figures(raw, name: str) -> tuple[object, list[InputError]]:
-    """(facility mapping without its unreadable figures, one coded error per such figure).
+def figure_problem(value, unit: str) -> tuple[str, dict] | None:
+    """(code, params) of a figure's value that no facility can have, or None.
 
-    A figure (a key of :data:`index.models.FIGURE_UNITS`, given bare or as ``{value = …}``) whose value is not a
-    number — text, a list, a table, a boolean, an integer too large for a float — is left out and listed
-    (code ``not_a_number``), so the rest of the file is still validated and every problem is listed at once
-    (the model itself stops a period at its first such figure).
+    ``not_a_number`` (text, a list, a table, a boolean, an integer too large for a float), ``not_finite``
+    (``inf``/``nan``), ``negative``, ``fraction_above_one`` (a share or utilisation above 1: per cent given
+    as a fraction, 35 for 0.35), ``above_plausible`` (above ``figure_max.<unit>`` of
+    data/validation/plausibility.toml). Cross-field rules (IT energy ≤ total energy, …) stay with the model.
+    """
+    if _not_number(value):
+        return "not_a_number", {}
+    x = float(value)
+    if not math.isfinite(x):
+        return "not_finite", {}
+    if x < 0:
+        return "negative", {}
+    if unit == "fraction" and x > 1:
+        return "fraction_above_one", {}
+    cap = PLAUSIBILITY.get(f"figure_max.{unit}")
+    if cap is not None and x > cap:
+        return "above_plausible", {"cap": f"{cap:g}", "unit": unit}
+    return None
+
+
+_FIGURE_TEXT = {"not_a_number": "expected a number", "not_finite": "must be a finite number",
+                "negative": "must not be negative", "fraction_above_one": "a fraction cannot exceed 1 (35 % is 0.35)",
+                "above_plausible": "above the largest plausible value for one facility "
+                                   "(data/validation/plausibility.toml)"}
+
+
+def unreadable_figures(raw, name: str) -> tuple[object, list[InputError]]:
+    """(facility mapping without its impossible figures, one coded error per such figure).
+
+    A figure (a key of :data:`index.models.FIGURE_UNITS`, given bare or as ``{value = …}``) whose value no
+    facility can have (:func:`figure_problem`) is left out and listed with its code and value, so the rest of
+    the file is still validated and every problem is listed at once (the model itself stops a period at its
+    first unreadable figure). A figure given with its own ``unit`` (``{value = 86, unit = "%"}``) is checked
+    for being a number only; the model converts it.
     """
     if not isinstance(raw, dict):
         return raw, []
@@ -106,15 +135,16 @@ def unreadable_figures(raw, name: str) -> tuple[object, list[InputError]]:
     def scan(table: dict, prefix: str, row) -> dict:
         out = dict(table)
         for key, v in table.items():
-            if key not in FIGURE_UNITS:
+            if key not in FIGURE_UNITS or v is None or (isinstance(v, dict) and "value" not in v):
                 continue
-            val = v.get("value") if isinstance(v, dict) and "value" in v else (None if isinstance(v, dict) else v)
-            if (isinstance(v, dict) and "value" not in v) or not _not_number(val):
+            val = v["value"] if isinstance(v, dict) else v
+            found = figure_problem(val, FIGURE_UNITS[key])
+            if found is None or (isinstance(v, dict) and "unit" in v and found[0] != "not_a_number"):
                 continue
+            code, params = found
             shown = val if isinstance(val, str | int | float) and not isinstance(val, bool) else None
-            errors.append(InputError(f"expected a number [{FIGURE_UNITS[key]}]", file=name, row=row,
-                                     field=f"{prefix}{key}", unit=FIGURE_UNITS[key], value=shown,
-                                     code="not_a_number"))
+            errors.append(InputError(_FIGURE_TEXT[code], file=name, row=row, field=f"{prefix}{key}",
+                                     unit=FIGURE_UNITS[key], value=shown, code=code, params=params))
             del out[key]
         return out
 
@@ -124,16 +154,18 @@ def unreadable_figures(raw, name: str) -> tuple[object, list[InputError]]:
     elif "facility" not in out:
         out = scan(out, "", None)
     if isinstance(out.get("periods"), list):
-        out["periods"] = [scan(p, f"periods[{i}].", f"period {p.get('label', f'#{i + 1}')}")
+        out["periods"] = [scan(p, f"periods[{i}].", f"period {p.get('label', p.get('year', f'#{i + 1}'))}")
                           if isinstance(p, dict) else p for i, p in enumerate(out["periods"])]
     return out, errors
 
 
 def build_facility(raw: dict, name: str, errors: list[InputError] = ()) -> tuple[object, list[dict]]:
     """(facility or None, failure rows) of a facility mapping; ``errors`` are cells already found unreadable
-    (those cells were left out, so the rest is still checked and every problem is listed at once)."""
+    (those cells were left out, so the rest is still checked and every problem is listed at once). Figures no
+    facility can have are listed and left out first (:func:`unreadable_figures`)."""
 
-    errors = list(errors)
+    raw, impossible = unreadable_figures(raw, name)
+    errors = list(errors) + impossible
     fac = None
     try:
         fac = facility_from_dict(raw, file=name)

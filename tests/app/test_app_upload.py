@@ -344,7 +344,10 @@ def test_entered_period_with_a_percentage_instead_of_a_fraction_is_refused_and_n
     assert [e.value for e in at.error][0].endswith("problem(s) found: nothing was saved.")
     table = next(d.value for d in at.dataframe if "Field" in d.value.columns)
     assert list(table["Field"]) == ["CPU utilisation"]
-    assert "a fraction cannot exceed 1" in table["Reason"].iloc[0]
+    from app_support.i18n import catalogue
+
+    assert list(table["Reason"]) == [catalogue("en")["upload.reason.fraction_above_one"]]
+    assert list(table["Value"]) == ["35"]
     assert not [b for b in at.button if b.key == "enter_save"]
     assert [p.label for p in _book().load_facility(fid).periods] == before
 

@@ -160,3 +160,20 @@ def test_reason_without_a_code_stays_english_in_en_and_is_listed_apart_in_zh():
     assert en["Reason"].iloc[0] == rows[0]["reason"]
     assert zh["原因"].iloc[0] == catalogue("zh")["upload.reason.other"]
     assert originals == [f"IT equipment energy: {rows[0]['reason']}"]
+
+
+def test_impossible_figures_are_listed_with_their_values_and_the_rest_still_checked():
+    """Per-figure bounds (definition 0–1 for fractions, 0 ≤ x, figure_max of plausibility.toml: 1e11 kWh) are
+    listed with the value; the cross-field rule of the model still runs on what is left (IT above total)."""
+    text = TEMPLATE.read_text(encoding="utf-8")
+    for old, new in (("cpu_utilisation = 0.35", "cpu_utilisation = 35"), ("water_m3 = ", "water_m3 = -3 #"),
+                     ("grid_kwh = ", "grid_kwh = 1e300 #"), ("it_energy_kwh = 56000000", "it_energy_kwh = 90000000")):
+        assert old in text
+        text = text.replace(old, new, 1)
+    fac, rows = validate_upload("bad.toml", text.encode())
+    got = {(r["field"], r["code"], r["value"]) for r in rows}
+    assert {("periods[0].cpu_utilisation", "fraction_above_one", "35"), ("periods[0].water_m3", "negative", "-3"),
+            ("periods[0].grid_kwh", "above_plausible", "1e+300")} <= got
+    assert any(r["field"].endswith("it_energy_kwh") and r["code"] is None for r in rows)  # the model's own rule
+    zh, _ = failure_frame(rows, "zh")
+    assert "超过单个设施的最大合理值（1e+11 kWh" in " ".join(zh["原因"])
