@@ -19,13 +19,13 @@ from app_support.pages import require
 from app_support.periods_table import (
     columns,
     periods_frame,
-    read_monthly,
     rows_to_periods,
     template_workbook,
 )
 from app_support.store import actor, app_store
+from app_support.tables import show
 from app_support.upload_check import build_facility as build_checked
-from app_support.upload_check import validate_upload
+from app_support.upload_check import check_monthly, failure_frame, reason_text, validate_upload
 from index.engine import score
 from index.errors import InputError, InputErrors
 from index.forecast import MONTHLY_UNITS
@@ -33,7 +33,6 @@ from index.models import facility_from_dict
 from store.errors import ImmutableRecordError, PermissionDenied, StaleWriteConflict, StoreError
 
 TEMPLATE = ROOT / "app_support" / "templates" / "facility_template.toml"
-FAILURE_COLUMNS = ["file", "row", "field", "unit", "value", "reason"]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: session-state key of the last save: (upload digest, FacilitySaveReport)
 SAVED_KEY = "upload_saved"
@@ -69,8 +68,13 @@ def _build(raw: dict, name: str, errors: list[InputError] = ()) -> tuple[object,
 
 
 def _failure_table(rows: list[dict], key: str) -> None:
-    table = pd.DataFrame(rows, columns=FAILURE_COLUMNS).fillna("")
-    st.dataframe(table.rename(columns={c: t(f"col.{c}") for c in table.columns}), hide_index=True, key=key)
+    """Every failure in one table: field by label and unit, reason translated from its code
+    (:func:`app_support.upload_check.failure_frame`); reasons without a translation listed apart (zh)."""
+    table, originals = failure_frame(rows, current_language())
+    show(table, hide_index=True, key=key)
+    if originals:
+        with st.expander(t("upload.reason.originals")):
+            st.markdown("\n".join(f"- {o}" for o in originals))
 
 
 def _refusal(exc: Exception, facility_id: str) -> tuple[str, list[dict]]:
@@ -157,7 +161,7 @@ def _check_and_save(name: str, fac, failures: list[dict], digest: str) -> None:
             rows.append({t("score.period"): p.label, t("score.total"): round(r.total, 2),
                          t("score.grade"): r.grade, t("score.completeness"): f"{r.completeness:.0%}"})
         except InputError as exc:
-            rows.append({t("score.period"): p.label, t("col.reason"): str(exc)})
+            rows.append({t("score.period"): p.label, t("col.reason"): reason_text(exc.as_row(), current_language())[0]})
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="preview" if name != ENTERED else "enter_preview")
     book = app_store()
     seen = book.facility_version(fac.id) if fac.id in book.facility_ids() else None  # what this preview is based on
@@ -185,8 +189,9 @@ def _upload_tab() -> None:
         fid = st.selectbox(t("upload.attach_to"), ids, key=f"upload_attach_{lang}", help=t("upload.attach_help"))
         header = app_store().load_facility(fid).model_dump(mode="json", exclude_none=True, exclude={"periods"})
     data = up.getvalue()
-    _check_and_save(up.name, *_validate(up.name, data, header),
-                    hashlib.sha256(data + repr(header).encode()).hexdigest())
+    with st.spinner(t("upload.checking")):
+        checked = _validate(up.name, data, header)
+    _check_and_save(up.name, *checked, hashlib.sha256(data + repr(header).encode()).hexdigest())
 
 
 def _enter_tab() -> None:
@@ -259,11 +264,11 @@ def _monthly_tab() -> None:
         return
     data = up.getvalue()
     digest = hashlib.sha256(data + fid.encode()).hexdigest()
-    try:
-        frame = read_monthly(up.name, data)
-    except InputError as exc:
-        st.error(t("upload.failures", n=1))
-        _failure_table([exc.as_row()], "monthly_failure_table")
+    with st.spinner(t("upload.checking")):
+        frame, failures = check_monthly(up.name, data)
+    if failures:
+        st.error(t("upload.failures", n=len(failures)))
+        _failure_table(failures, "monthly_failure_table")
         return
     st.success(t("upload.monthly_ok", n=len(frame), first=str(frame.index[0]), last=str(frame.index[-1])))
     show = frame[[c for c in ("total_energy_kwh", "it_energy_kwh", "pue") if c in frame.columns]].copy()

@@ -101,7 +101,11 @@ def read_monthly(name: str, data: bytes) -> pd.DataFrame:
         unit named; months may come in any order and replace stored ones, so gaps are checked on saving).
     """
 
-    df = read_table(name, data)
+    return monthly_from_frame(read_table(name, data), name)
+
+
+def monthly_from_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """:func:`read_monthly` after reading: the table's cells checked by :func:`index.forecast.monthly_from_rows`."""
     if "month" in df.columns:
         df = df.astype({"month": str})
     rows = [{str(k).strip(): (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in r.items()}
@@ -145,10 +149,12 @@ def rows_to_periods(df: pd.DataFrame, file: str) -> tuple[list[dict], dict[str, 
                     except ValueError:
                         errors.append(InputError(f"write refrigerants as gas{PAIR_SEP}kg pairs separated by "
                                                  f"'{LIST_SEP}'", file=file, row=where,
-                                                 field="refrigerants", unit="kg", value=pair))
+                                                 field="refrigerants", unit="kg", value=pair,
+                                                 code="refrigerant_pair"))
                 p["refrigerants"] = items
             elif col not in known:
-                errors.append(InputError("unknown column", file=file, row=where, field=col, value=v))
+                errors.append(InputError("unknown column", file=file, row=where, field=col, value=v,
+                                         code="unknown_column"))
             elif col in TEXT_FIELDS:
                 p[col] = v.date().isoformat() if col in ("start", "end") and hasattr(v, "date") else str(v).strip()
             else:
@@ -156,7 +162,7 @@ def rows_to_periods(df: pd.DataFrame, file: str) -> tuple[list[dict], dict[str, 
                 if x is None:
                     errors.append(InputError("not a number: leave the cell empty for a missing figure (text such "
                                              "as N/A is not read as missing)", file=file, row=where, field=col,
-                                             unit=FIGURE_UNITS.get(col), value=v))
+                                             unit=FIGURE_UNITS.get(col), value=v, code="not_a_number"))
                     continue
                 p[col] = x
         periods.append(p)

@@ -29,10 +29,20 @@ class InputError(DcsllError, ValueError):
         The unit the field expects, e.g. ``kWh``.
     value : object, optional
         The offending value as given.
+    code : str, optional
+        What kind of problem, as a code a user interface translates (the app's catalogue
+        ``upload.reason.<code>``): pydantic's error type (``missing``, ``float_parsing``, ``greater_than_equal``,
+        ...) or a reader's own (``unknown_column``, ``not_a_number``, ...). None: only ``message`` says it.
+    params : dict, optional
+        Values the code's text refers to (pydantic's ``ctx``: ``ge``, ``le``, ``expected``, ...; a limit and its
+        unit).
     """
 
     def __init__(self, message: str, *, file: str | None = None, field: str | None = None,
-                 row: int | str | None = None, unit: str | None = None, value: object = None):
+                 row: int | str | None = None, unit: str | None = None, value: object = None,
+                 code: str | None = None, params: dict | None = None):
+        self.code = code
+        self.params = dict(params or {})
         self.message = message
         self.file = file
         self.field = field
@@ -59,9 +69,10 @@ class InputError(DcsllError, ValueError):
         return f"{w}: {self.message}{v}" if w else f"{self.message}{v}"
 
     def as_row(self) -> dict:
-        """One row of a failure table (file, row, field, unit, value, reason) for the app."""
+        """One row of a failure table (file, row, field, unit, value, reason; code and params for translation)."""
         return {"file": self.file, "row": self.row, "field": self.field, "unit": self.unit,
-                "value": None if self.value is None else str(self.value), "reason": self.message}
+                "value": None if self.value is None else str(self.value), "reason": self.message,
+                "code": self.code, "params": dict(self.params)}
 
 
 class InputErrors(InputError):
@@ -71,7 +82,7 @@ class InputErrors(InputError):
         self.errors = list(errors)
         first = self.errors[0] if self.errors else InputError("no errors")
         super().__init__(first.message, file=first.file, field=first.field, row=first.row,
-                         unit=first.unit, value=first.value)
+                         unit=first.unit, value=first.value, code=first.code, params=first.params)
 
     def __str__(self) -> str:
         return "\n".join(f"- {InputError.__str__(e)}" for e in self.errors)
@@ -90,6 +101,11 @@ def _field(loc) -> tuple[str, int | None]:
         else:
             out += ("." if out else "") + str(part)
     return out, row
+
+
+def error_params(e: dict) -> dict:
+    """The scalar values of a pydantic error's ``ctx`` (``ge``, ``le``, ``expected``, ``min_length``, ...)."""
+    return {k: v for k, v in (e.get("ctx") or {}).items() if isinstance(v, str | int | float) and k != "error"}
 
 
 def from_validation_error(exc, *, file: str | None = None, units=None, union_tags=None,
@@ -129,7 +145,7 @@ def from_validation_error(exc, *, file: str | None = None, units=None, union_tag
         if isinstance(cause, InputError):
             full = ".".join(x for x in (field, cause.field) if x) or None
             errs.append(InputError(cause.message, file=file, field=full, row=row if cause.row is None else cause.row,
-                                   unit=cause.unit, value=cause.value))
+                                   unit=cause.unit, value=cause.value, code=cause.code, params=cause.params))
             continue
         value = e.get("input") if e.get("type") != "missing" else None
         if isinstance(value, dict | list | tuple):
@@ -140,5 +156,5 @@ def from_validation_error(exc, *, file: str | None = None, units=None, union_tag
         elif units is not None and field:
             unit = units.get(field.rsplit(".", 1)[-1].split("[")[0])
         errs.append(InputError(str(e.get("msg", "invalid")).removeprefix("Value error, "), file=file, field=field,
-                               row=row, unit=unit, value=value))
+                               row=row, unit=unit, value=value, code=e.get("type"), params=error_params(e)))
     return InputErrors(errs)

@@ -37,6 +37,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from common.errors import error_params
 from index.errors import InputError, InputErrors
 from index.reference import data_dir, province_info
 from index.tomlfile import read_toml
@@ -649,7 +650,8 @@ def facility_from_dict(data: dict, *, file: str | None = None) -> Facility:
                 val = None
             if isinstance(cause, InputError):
                 errors.append(InputError(cause.message, file=file, field=".".join(
-                    x for x in (field, cause.field) if x) or None, row=row, unit=cause.unit, value=cause.value))
+                    x for x in (field, cause.field) if x) or None, row=row, unit=cause.unit, value=cause.value,
+                    code=cause.code, params=cause.params))
                 continue
             items = cause.items if isinstance(cause, FieldErrors) else [("", e["msg"].removeprefix("Value error, "))]
             for sub, msg in items:
@@ -660,7 +662,9 @@ def facility_from_dict(data: dict, *, file: str | None = None) -> Facility:
                     _, r = _loc_to_field(("periods", int(mm.group(1))), merged)
                 leaf = full.split(".")[-1].split("[")[0] if full else ""
                 errors.append(InputError(msg, file=file, field=full or None, row=r, unit=FIGURE_UNITS.get(leaf),
-                                         value=None if isinstance(cause, FieldErrors) else val))
+                                         value=None if isinstance(cause, FieldErrors) else val,
+                                         code=None if isinstance(cause, FieldErrors) else e["type"],
+                                         params=error_params(e)))
         raise InputErrors(errors) from None
 
 

@@ -206,13 +206,26 @@ class FacilitiesMixin(StoreBase):
         pending: list[tuple[int | None, Any, dict | None]] = []
         locked_periods: set[int] = set()
         new_periods: list[dict] = []
+        def require_verifier() -> None:
+            """Only a verifier makes a figure or a period verified (importers name one with ``verified_by``)."""
+            if importer and verifier is a and not is_allowed(a.roles, "figure.verify"):
+                raise PermissionDenied(a.username, "figure.verify", (
+                    f"{fid}: the file holds verified periods or figures and only a verifier makes a figure "
+                    "verified; name the verifier whose attestation they carry (save_facility(..., "
+                    "verified_by=USER), `dcsll db import --verified-by USER`)"))
+            self._require(verifier, "figure.verify", fid)
+
         for p in facility.periods:
             meta = {k: getattr(p, k) for k in PERIOD_META}
             meta["evidence"] = list(meta["evidence"])
             prow = periods.get(p.label)
             if prow is None:
-                new_periods.append(dict(facility_id=fid, label=p.label, **meta))
-                # a period marked verified is the verifier's to create
+                # a period marked verified is the verifier's to create; the database (revision 0007) refuses a
+                # verified period whose verified_by is not a verifier, so check the role before writing
+                if meta["status"] == "verified":
+                    require_verifier()
+                new_periods.append(dict(facility_id=fid, label=p.label, **meta,
+                                        verified_by=verifier.username if meta["status"] == "verified" else None))
                 needed.add("figure.verify" if meta["status"] == "verified" else "figure.report")
                 pending.append((None, p, None))
                 report_created.append(p.label)
@@ -226,6 +239,9 @@ class FacilitiesMixin(StoreBase):
                             f"{fid} period {p.label} is verified; its {', '.join(mchange)} cannot change "
                             "(a verifier may restate it with a reason)")
                     needed.add("figure.verify" if "verified" in (prow.status, meta["status"]) else "figure.report")
+                    if mchange.get("status") == "verified":
+                        require_verifier()
+                        prow.verified_by = verifier.username
                     for k, v in mchange.items():
                         setattr(prow, k, v)
                 pending.append((prow.id, p, {k: old[k] for k in mchange} if mchange else {}))
@@ -269,12 +285,7 @@ class FacilitiesMixin(StoreBase):
                 report_changed.append(p.label)
         for action in sorted(needed):
             if action == "figure.verify":  # importers too: only a verifier makes a figure verified
-                if importer and verifier is a and not is_allowed(a.roles, action):
-                    raise PermissionDenied(a.username, action, (
-                        f"{fid}: the file holds verified periods or figures and only a verifier makes a figure "
-                        "verified; name the verifier whose attestation they carry (save_facility(..., "
-                        "verified_by=USER), `dcsll db import --verified-by USER`)"))
-                self._require(verifier, action, fid)
+                require_verifier()
             elif not importer:
                 self._require(a, action, fid)
         if audits:

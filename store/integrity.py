@@ -1,6 +1,6 @@
 """``dcsll db verify``: detect rewriting of the record, even by someone who owns the database (issue 13).
 
-Three checks, each reading the whole database once:
+Four checks, each reading the whole database once:
 
 * **audit chain** — every audit row's ``prev_hash`` is the ``row_hash`` of the row before it (by id) and its
   ``row_hash`` is the SHA-256 of its content (:mod:`store.auditchain`); a changed, deleted or inserted row breaks
@@ -10,7 +10,10 @@ Three checks, each reading the whole database once:
 * **verified figures** — each verified figure has an audit row written by its author (``actor`` or the
   ``verified_by`` of an import) for the same record (``<facility>/<period>/<field>`` of ``verify_figure`` /
   ``restate_figure``, ``<facility>/<period>`` of a saved file, ``<facility>`` for facility-level figures)
-  whose ``after`` holds the figure's value and the status ``verified``.
+  whose ``after`` holds the figure's value and the status ``verified``;
+* **verified periods** — each verified period names its verifier (``verified_by``, revision ``0007``) and has a
+  ``period.create`` / ``period.update`` audit row for ``<facility>/<period>`` whose ``after`` has the status
+  ``verified``, written by that verifier (``actor``, or the ``verified_by`` of an import).
 
 Forged rows that extend the chain correctly (someone who knows the algorithm appends a consistent row) are not
 detected by the chain: the database triggers and the least-privilege app role (:mod:`store.pgroles`) keep those
@@ -31,7 +34,8 @@ from store.schema import AuditRow, FigureRow, PeriodRow, StatementRow
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding of :func:`verify`: ``check`` (``audit_chain``, ``statement``, ``figure``), the row, what."""
+    """One finding of :func:`verify`: ``check`` (``audit_chain``, ``statement``, ``figure``, ``period``), the
+    row, what."""
 
     check: str
     row: str
@@ -98,6 +102,16 @@ def verify(engine: Engine) -> list[Problem]:
                                         f"verified {f.facility_id} {label or ''} {f.field} = "
                                         f"{f.value if f.value is not None else f.text!r} by {f.created_by!r} has "
                                         "no matching audit row"))
+
+        for p in s.scalars(select(PeriodRow).where(PeriodRow.status == "verified").order_by(PeriodRow.id)):
+            key = f"{p.facility_id}/{p.label}"
+            ok = p.verified_by is not None and any(
+                a.action in ("period.create", "period.update") and (a.after or {}).get("status") == "verified"
+                and p.verified_by in (a.actor, (a.after or {}).get("verified_by")) for a in by_key.get(key, []))
+            if not ok:
+                problems.append(Problem("period", f"periods id {p.id}",
+                                        f"verified period {key} (verified_by {p.verified_by!r}) has no matching "
+                                        "audit row by that verifier"))
     return problems
 
 

@@ -12,8 +12,11 @@ switches every immutability guard off. So production runs two roles:
   on the sequences — and never ``TRUNCATE``, ``REFERENCES``, ``TRIGGER`` or DDL.
 
 Not being the owner, the app role cannot disable or drop triggers, truncate or alter tables; the triggers
-(migrations ``0001``–``0006``) refuse what its ``INSERT`` / ``UPDATE`` grants would otherwise allow on immutable
-rows.
+(migrations ``0001``–``0007``) refuse what its ``INSERT`` / ``UPDATE`` grants would otherwise allow on immutable
+rows. Since ``0007_verified_guard`` it also cannot give a user the ``verifier`` or ``admin`` role (a trigger on
+``user_roles`` checks that the database user is a member of the tables' owner): grant those with
+``dcsll db add-user`` / ``dcsll db set-roles`` and the owner's URL. It can still create users, grant
+``operator`` / ``credit_officer``, remove roles and (de)activate users — docs/store.md, "Limits".
 """
 
 from __future__ import annotations

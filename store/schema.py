@@ -142,6 +142,9 @@ class PeriodRow(Base):
     gpu_utilisation_definition: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[list[Any]] = mapped_column(default=list)
     notes: Mapped[str | None] = mapped_column(Text)
+    #: the verifier whose record made the period verified (revision 0007; the database refuses a verified period
+    #: whose ``verified_by`` is not an active verifier)
+    verified_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class FigureRow(Base):

@@ -61,7 +61,7 @@ def test_bad_csv_rows_are_named_by_line(run_as):
     table = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
     # header is line 1, the good row line 2; both problems of line 3 are listed
     assert list(table["Row"]) == ["period 2025 (line 3)"] * 2
-    assert list(table["Field"]) == ["refrigerants", "periods[1].cpu_utilisation"]
+    assert list(table["Field"]) == ["Refrigerant top-ups", "CPU utilisation"]  # labels, not periods[1].…
     assert table["Value"][0] == "R134a-50"
 
 
@@ -72,7 +72,7 @@ def test_percent_in_csv_is_refused_with_line(run_as):
     at = _upload(run_as("operator", UPLOAD), "bad.csv", csv, "text/csv")
     table = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
     assert list(table["Row"]) == ["period 2025 (line 3)"]
-    assert list(table["Field"]) == ["periods[1].cpu_utilisation"]
+    assert list(table["Field"]) == ["CPU utilisation"]
 
 
 def test_excel_template_round_trips_to_the_toml_template(methodology):

@@ -68,7 +68,9 @@ def test_bad_upload_shows_failure_table_and_saves_nothing(run_as):
     assert at.error[0].value.startswith("2 problem(s) found")
     table = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
     assert list(table.columns) == ["File", "Row", "Field", "Unit", "Value", "Reason"]
-    assert set(table["Field"]) == {"periods[0].cpu_utilisation", "periods[0].it_energy_kwh"}
+    # fields by their label (catalogue upload.field) and unit, never the internal path periods[0].…
+    assert set(zip(table["Field"], table["Unit"], strict=True)) == {("CPU utilisation", "fraction 0–1"),
+                                                                    ("IT equipment energy", "kWh")}
     assert set(table["Row"]) == {"period 2024"}
     assert (table["File"] == "bad.toml").all()
     assert not at.success
@@ -91,7 +93,7 @@ def test_bad_csv_row_lists_failures_and_saves_nothing(run_as):
     at.selectbox(key="upload_attach_en").set_value("test-upload-badcsv").run()
     table = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
     assert list(table["Row"]) == ["period 2026 (line 2)"]
-    assert list(table["Field"]) == ["periods[0].it_energy_kwh"]
+    assert list(table["Field"]) == ["IT equipment energy"]
     assert not [b for b in at.button if b.key == "upload_save"]
     assert _book().audit_count() == n
 
@@ -341,7 +343,65 @@ def test_entered_period_with_a_percentage_instead_of_a_fraction_is_refused_and_n
     assert not at.exception
     assert [e.value for e in at.error][0].endswith("problem(s) found: nothing was saved.")
     table = next(d.value for d in at.dataframe if "Field" in d.value.columns)
-    assert list(table["Field"]) == ["periods[0].cpu_utilisation"]
-    assert "a fraction cannot exceed 1" in table["Reason"].iloc[0]
+    assert list(table["Field"]) == ["CPU utilisation"]
+    from app_support.i18n import catalogue
+
+    assert list(table["Reason"]) == [catalogue("en")["upload.reason.fraction_above_one"]]
+    assert list(table["Value"]) == ["35"]
     assert not [b for b in at.button if b.key == "enter_save"]
     assert [p.label for p in _book().load_facility(fid).periods] == before
+
+
+# --------------------------------------------------------------------------------- every failure, in Chinese too
+
+
+def test_chinese_failure_table_shows_labels_and_translated_reasons(run_as):
+    """zh: a facility file with four problems lists all four, each field by its label (catalogue upload.field),
+    reasons from their codes — no "Input should be …", no "Extra inputs …", no ``periods[0].…``."""
+    from app_support.i18n import catalogue
+    from app_support.tables import table_problems
+
+    text = TEMPLATE.read_text(encoding="utf-8")
+    for old, new in (('province = "hebei"', "province = 5"), ("it_energy_kwh = 56000000", 'it_energy_kwh = "lots"'),
+                     ("cpu_utilisation = 0.35", "cpu_utilisation = [0.35]"), ("[[periods]]", "[[periods]]\nfoo = 1")):
+        text = text.replace(old, new, 1)
+    n = _book().audit_count()
+    at = run_as("operator", UPLOAD, lang="zh")
+    at = _upload(at, "bad.toml", text.encode())
+    assert not at.exception
+    zh = catalogue("zh")
+    assert at.error[0].value == zh["upload.failures"].format(n=4)
+    table = next(d.value for d in at.dataframe if "原因" in d.value.columns)
+    assert table_problems(table) == []
+    assert dict(zip(table["字段"], table["原因"], strict=True)) == {
+        "省份": zh["upload.reason.string_type"],
+        "IT 设备能耗": zh["upload.reason.not_a_number"],
+        "CPU 利用率": zh["upload.reason.not_a_number"],
+        "foo": zh["upload.reason.extra_forbidden"],
+    }
+    assert set(table["行"]) == {"—", "报告期 2024"}
+    assert not [b for b in at.button if b.key == "upload_save"] and _book().audit_count() == n
+
+
+def test_monthly_upload_lists_every_bad_row_and_saves_nothing(run_as):
+    import pandas as pd
+
+    fid = "test-upload-monthly-bad"
+    _own_facility(fid)
+    df = pd.read_csv(ROOT / "data/monthly/demo-zjk-hyperscale.csv", dtype=str)
+    df.loc[2, "it_energy_kwh"] = "abc"      # 2021-03, line 4
+    df.loc[5, "water_m3"] = "-1"            # 2021-06, line 7
+    df.loc[8, "total_energy_kwh"] = "inf"   # 2021-09, line 10
+    at = run_as("operator", UPLOAD)
+    at.selectbox(key="monthly_facility_en").set_value(fid).run()
+    at.file_uploader(key="monthly_file").upload("bad.csv", df.to_csv(index=False).encode(), "text/csv")
+    at.run()
+    assert not at.exception
+    assert at.error[0].value.startswith("3 problem(s) found")
+    table = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
+    assert list(zip(table["Row"], table["Field"], table["Unit"], table["Value"], strict=True)) == [
+        ("2021-03 (line 4)", "IT equipment energy", "kWh", "abc"),
+        ("2021-06 (line 7)", "Water use", "m3", "-1"),
+        ("2021-09 (line 10)", "Total facility energy", "kWh", "inf")]
+    assert not [b for b in at.button if b.key == "monthly_save"]
+    assert _book().monthly(fid) is None

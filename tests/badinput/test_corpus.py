@@ -21,7 +21,7 @@ def test_corpus_has_at_least_300_named_cases():
     assert len(CASES) >= 300
     names = [(c.reader, c.name) for c in CASES]
     assert len(set(names)) == len(names), "every mutation has its own name"
-    assert {c.reader for c in CASES} == {"facility", "deal", "levers", "monthly", "upload"}
+    assert {c.reader for c in CASES} == {"facility", "deal", "levers", "monthly", "upload", "monthly_upload"}
 
 
 def test_every_bad_input_is_refused_naming_the_field(tmp_path, capsys):

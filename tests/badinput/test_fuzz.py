@@ -7,6 +7,7 @@ traceback, never a silent ``inf`` or ``1e300``).
 
 from __future__ import annotations
 
+import collections
 import copy
 import io
 import math
@@ -35,6 +36,17 @@ ANY_VALUE = st.one_of(
 )
 
 
+#: (property, outcome) -> examples: ``refused`` (an InputError / failure rows naming the field or file) or
+#: ``accepted`` (and within bounds), or ``skipped`` (a generated cell openpyxl cannot write: no workbook exists);
+#: a traceback or a silent out-of-bounds acceptance fails the property instead.
+#: tests/badinput/counts.py prints it.
+OUTCOMES: collections.Counter = collections.Counter()
+
+
+def _seen(name: str, refused: bool) -> None:
+    OUTCOMES[(name, "refused" if refused else "accepted")] += 1
+
+
 def _errors(exc: InputError) -> list[InputError]:
     return exc.errors if isinstance(exc, InputErrors) else [exc]
 
@@ -53,7 +65,9 @@ def test_facility_figure_fuzz(field, value, period):
         fac = facility_from_dict(doc, file="fuzz.toml")
     except InputError as exc:  # the field itself, or a cross-field rule naming its partner (supply channels)
         assert all(e.field and e.file == "fuzz.toml" for e in _errors(exc)), str(exc)
+        _seen("facility", True)
         return
+    _seen("facility", False)
     figs = [getattr(fac, field, None)] + [getattr(p, field, None) for p in fac.periods]
     for f in figs:
         if f is not None:
@@ -80,7 +94,9 @@ def test_deal_field_fuzz(field, value):
         leaf = field.rsplit(".", 1)[-1]
         assert all(e.file == "fuzz.toml" for e in _errors(exc))
         assert any(e.field and (leaf in e.field or field.split(".")[0] in e.field) for e in _errors(exc)), str(exc)
+        _seen("deal", True)
         return
+    _seen("deal", False)
     L = limits()
     assert math.isfinite(deal.loan.amount) and 0 < deal.loan.amount <= L["amount.max"]
     assert 0 <= deal.loan.margin_bp <= L["margin_bp.max"]
@@ -105,7 +121,9 @@ def test_lever_fuzz(kind, key, value):
         levers = parse_levers([item], file="fuzz.toml")
     except InputError as exc:
         assert all(e.field and e.field.startswith("levers") for e in _errors(exc)), str(exc)
+        _seen("levers", True)
         return
+    _seen("levers", False)
     for name in ("mwh_per_year", "kwp", "m3_per_year", "racks_per_year"):
         v = getattr(levers[0], name, None)
         if v is not None:
@@ -120,6 +138,8 @@ def test_upload_arbitrary_bytes_never_traceback(data, suffix):
     fac, rows = validate_upload(f"fuzz{suffix}", data, corpus._upload_header())
     assert (fac is None) == bool(rows)
     assert all(r["file"] == f"fuzz{suffix}" for r in rows)
+    assert rows or fac.periods, "a file without a single period is refused, not accepted as 'nothing to save'"
+    _seen(f"upload bytes {suffix}", bool(rows))
 
 
 @SETTINGS
@@ -149,6 +169,7 @@ def test_period_table_fuzz(cells, as_xlsx):
         try:
             wb.active.append([v if not isinstance(v, str) else v.replace("\x00", "") for v in vals])
         except Exception:  # openpyxl refuses control characters in a cell: that workbook cannot exist
+            OUTCOMES[("period table xlsx", "skipped")] += 1
             return
         buf = io.BytesIO()
         wb.save(buf)
@@ -156,9 +177,12 @@ def test_period_table_fuzz(cells, as_xlsx):
     else:
         name, data = "fuzz.csv", corpus._csv_bytes(cols, [["" if v is None else v for v in vals]])
     fac, rows = validate_upload(name, data, corpus._upload_header())
+    kind = "period table " + ("xlsx" if as_xlsx else "csv")
     if rows:
         assert fac is None and all(r["file"] == name for r in rows)
+        _seen(kind, True)
         return
+    _seen(kind, False)
     for p in fac.periods:
         for f in FIGURE_UNITS:
             fig = getattr(p, f, None)
@@ -177,6 +201,9 @@ def test_toml_text_never_traceback(text, tmp_path_factory):
         load_facility(p)
     except InputError as exc:
         assert all(e.file == str(p) for e in _errors(exc))
+        _seen("facility TOML text", True)
+        return
+    _seen("facility TOML text", False)
 
 
 @SETTINGS
@@ -192,6 +219,45 @@ def test_monthly_rows_fuzz(value, col):
         df = monthly_from_rows(recs, file="fuzz.csv")
     except InputError as exc:
         assert exc.field and (col in exc.field or exc.field == "it_energy_kwh"), str(exc)
+        _seen("monthly rows", True)
         return
+    _seen("monthly rows", False)
     assert all(math.isfinite(x) for x in df[[c for c in ("total_energy_kwh", "it_energy_kwh", "water_m3")]]
                .to_numpy().ravel())
+
+
+@SETTINGS
+@given(cells=st.lists(st.tuples(st.integers(0, 59), st.sampled_from(["total_energy_kwh", "it_energy_kwh", "water_m3",
+                                                                    "month", "grid_kwh"]),
+                                ANY_VALUE.map(str)), min_size=1, max_size=5),
+       as_xlsx=st.booleans())
+def test_monthly_upload_fuzz(cells, as_xlsx):
+    """The app's monthly upload (CSV or Excel) with fuzzed cells: every failure row names a column of the file
+    (or the file), or the series is read finite and within ``figure_max``."""
+    import pandas as pd
+
+    from app_support.upload_check import check_monthly
+
+    df = pd.read_csv(corpus.MONTHLY, dtype=str)
+    for i, c, v in cells:
+        df.loc[i, c] = v
+    if as_xlsx:
+        buf = io.BytesIO()
+        try:
+            df.to_excel(buf, index=False)
+        except Exception:  # openpyxl refuses control characters in a cell: that workbook cannot exist
+            OUTCOMES[("monthly upload xlsx", "skipped")] += 1
+            return
+        name, data = "fuzz.xlsx", buf.getvalue()
+    else:
+        name, data = "fuzz.csv", df.to_csv(index=False).encode()
+    frame, rows = check_monthly(name, data)
+    kind = "monthly upload " + ("xlsx" if as_xlsx else "csv")
+    if rows:
+        assert frame is None and all(r["file"] == name for r in rows)
+        assert all(r["field"] in df.columns for r in rows if r["field"]), rows
+        _seen(kind, True)
+        return
+    _seen(kind, False)
+    vals = frame[["total_energy_kwh", "it_energy_kwh", "water_m3", "grid_kwh"]].to_numpy().ravel()
+    assert all(math.isfinite(x) and 0 <= x <= 1e11 for x in vals)

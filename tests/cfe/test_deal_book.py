@@ -116,5 +116,5 @@ def test_schema_head_is_0004(book):
 
     from store import db
 
-    assert db.head_revision() == "0006_integrity"  # 0004_intervals followed by issue 13's 0006_integrity
+    assert db.head_revision() == db.HEAD_REVISION  # issue 13: 0007_verified_guard; issue 14: 0008_gec_lots
     assert "interval_series" in inspect(book.engine).get_table_names()

@@ -26,7 +26,7 @@ def test_revisions_form_a_chain():
 
     script = ScriptDirectory.from_config(db.alembic_config())
     revs = [r.revision for r in script.walk_revisions()]
-    assert revs == ["0008_gec_lots", "0006_integrity", "0005_monitoring", "0004_intervals", "0003_deal_book_inputs", "0002_terms_results",
+    assert revs == ["0008_gec_lots", "0007_verified_guard", "0006_integrity", "0005_monitoring", "0004_intervals", "0003_deal_book_inputs", "0002_terms_results",
                     "0001_core"]
     assert db.head_revision() == HEAD
     # the constant the CLI start path uses is Alembic's own head (update store.db.HEAD_REVISION with a migration)

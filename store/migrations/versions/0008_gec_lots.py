@@ -7,7 +7,7 @@ engine checks, ``index.engine.gec_lot_problems``). Rows are never updated or del
 figures; SQLite REPLACE-proof, PostgreSQL TRUNCATE-proof as in 0006_integrity).
 
 Revision ID: 0008_gec_lots
-Revises: 0006_integrity  (the lead re-chains it after 0007_verified_guard when merging)
+Revises: 0007_verified_guard
 Create Date: 2026-12-02
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from store.migrations._guards import MARKER, PG_FUNCTION, create_guard, drop_guard
 
 revision = "0008_gec_lots"
-down_revision = "0006_integrity"
+down_revision = "0007_verified_guard"
 branch_labels = None
 depends_on = None
 
