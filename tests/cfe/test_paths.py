@@ -146,6 +146,13 @@ def test_bad_ppa_profile_and_zone():
     with pytest.raises(InputError) as e:
         parse_levers([{**BATTERY, "round_trip_efficiency": 1.2}])
     assert "round_trip_efficiency" in str(e.value)
+    for bad, field, words in (({**PPA, "profile": "XYZ"}, "levers[0].profile", "'SUN', 'WND' or 'stored'"),
+                              ({**PPA, "mw": -1}, "levers[0].mw", "unit [MW]: Input should be greater than 0"),
+                              ({k: v for k, v in BATTERY.items() if k != "mw"}, "levers[0].mw", "Field required"),
+                              ({**PPA, "mw": 2e7}, "levers[0].mw", "above the largest plausible power")):
+        with pytest.raises(InputError) as e:
+            parse_levers([bad], file="levers.toml")
+        assert "levers.toml, row 1" in str(e.value) and field in str(e.value) and words in str(e.value)
 
 
 # ----------------------------------------------------------------------------- through index.simulate / workflows
