@@ -16,6 +16,7 @@ from index.cfe.levers import dispatch_storage
 from index.errors import InputError
 from index.levers import parse_levers
 from index.reference import data_dir
+from tests.cfe.test_deal_book import book  # noqa: F401 - the deal-book fixture
 
 MONTHS_2027 = pd.period_range("2027-01", "2027-12", freq="M")
 # one day of the stored solar-like shape: night 00–05, day 06–17 at twice the mean, night 18–23 (mean 1)
@@ -224,3 +225,24 @@ def test_deal_with_cfe_spt_gets_p_met_and_levers_raise_it(demo_inputs, cfe_deal)
         bau_run.sim.kpi("cfe_score")[:, sim.years.index(2027)])
     d = lev_run.to_dict()
     assert [r["year"] for r in d["cfe"]["cfe_score"]] == sim.years
+
+
+def test_hourly_inputs_from_the_deal_book(book):  # noqa: F811 - the fixture imported from test_deal_book
+    """Stored interval data (one day, 2025-07-01 CST: load 10 kWh every hour, PPA 20 kWh in local hours 8–15)
+    become the typical year's shapes: the day is repeated by hour of day, and a 'stored' PPA profile has
+    relative output 24 / 8 = 3 in those hours and 0 otherwise."""
+    import workflows
+    from index.cfe import validate_intervals
+    from tests.cfe.test_deal_book import _frame
+
+    book.save_intervals("op", "cfe-dc", "2025-07-01", validate_intervals(_frame()), source="day.csv")
+    fac = book.load_facility("cfe-dc")
+    base = workflows.hourly_inputs(fac, workflows.StoreSource(book))
+    assert base.source == "interval data (deal book interval data, period 2025-07-01)"
+    assert np.array_equal(base.load, np.full(P.HOURS, 10.0))
+    hod = np.arange(P.HOURS) % 24
+    assert np.array_equal(base.stored["ppa"], np.where((hod >= 8) & (hod <= 15), 20.0, 0.0))
+    rel, how = P._relative(parse_levers([{**PPA, "profile": "stored"}])[0], base, P.load_settings())
+    assert np.allclose(rel, np.where((hod >= 8) & (hod <= 15), 3.0, 0.0)) and how == "stored interval channel ppa"
+    assert any("cover 24 of the typical year's 8760 h" in n for n in base.notes)
+    assert workflows.hourly_inputs(fac).source == "flat (no interval data)"  # no source: flat
