@@ -18,6 +18,7 @@ import streamlit as st
 from app_support.i18n import t
 from app_support.tables import show as show_table
 from common.errors import InputError, InputErrors
+from common.text import fmt_date
 from index.cfe import annual_fallback, grid_from_frame, read_interval_table, validate_intervals
 from index.cfe.report import evaluate
 from store.errors import StoreError
@@ -109,6 +110,14 @@ def monthly_frame(result, tz: str) -> pd.DataFrame:
 PCT_COLUMNS = ("measured_share", "filled_share", "missing_share", "rel_diff", "tolerance")
 
 
+def _field_label(name: str) -> str:
+    """A period figure by its label (``verification.field.*``), the field name when it has none."""
+    try:
+        return t(f"verification.field.{name}")
+    except KeyError:
+        return name
+
+
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
     """A report table as a reader sees it: column names by label and unit (``cfe.col.*``), channel names by
     label (``cfe.channel.*``), shares in per cent."""
@@ -119,7 +128,8 @@ def labelled(df: pd.DataFrame) -> pd.DataFrame:
     if "channel" in out.columns:
         out["channel"] = [t(f"cfe.channel.{v}") if isinstance(v, str) and v else v for v in out["channel"]]
     if "fields" in out.columns:
-        out["fields"] = [", ".join(v) if isinstance(v, (list, tuple)) else v for v in out["fields"]]
+        out["fields"] = [", ".join(_field_label(f) for f in v) if isinstance(v, (list, tuple)) else v
+                         for v in out["fields"]]
     return out.rename(columns={c: t(f"cfe.col.{c}") for c in out.columns})
 
 
@@ -230,7 +240,7 @@ def verifier_panel(book, fid: str, period: str) -> None:
             st.caption(t("cfe.none_stored"))
             return
         v = versions[-1]
-        st.caption(t("cfe.version", version=v.version, rows=f"{v.rows:,}", by=v.created_by, at=v.created_at,
+        st.caption(t("cfe.version", version=v.version, rows=f"{v.rows:,}", by=v.created_by, at=fmt_date(v.created_at),
                      sha=v.sha256[:16], source=v.source or "—"))
         try:
             with st.spinner(t("cfe.checking", file=v.source or "—")):
