@@ -11,6 +11,7 @@ from app_support.engine import methodology
 from app_support.i18n import current_language, name, t
 from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
+from app_support.tables import show as show_table
 from store.errors import PermissionDenied
 
 require("app_pages/simulator.py")
@@ -61,13 +62,15 @@ st.caption(t("sim.deal_caption", name=deal.name or deal.id, facility=facility.id
 def kpi_label(k: str) -> str:
     if k == "index":
         return t("sim.kpi_index")
+    if k in S.CFE_KPIS:
+        return t(f"sim.kpi_{k}")
     ind = methodology().indicators.get(k)
     return name(ind, lang) if ind is not None else k
 
 
 with st.expander(t("sim.spts")):
-    st.dataframe(spt_frame.rename(columns={"date": t("sim.date"), **{k: kpi_label(k) for k in kpis}}),
-                 hide_index=True, key="sim_spts")
+    show_table(spt_frame.rename(columns={"date": t("sim.date"), **{k: kpi_label(k) for k in kpis}}),
+               hide_index=True, key="sim_spts")
 
 # ------------------------------------------------------------------ settings and levers
 defaults = S.cli_defaults()
@@ -118,16 +121,24 @@ def lever_set(s: str, box) -> list[dict]:
             row = box.columns(per_row)
         cell = row[i % per_row].container(border=True)
         cell.markdown(f"**{t('sim.lever.' + spec.kind)}**")
-        cols = cell.columns(3)
+        if spec.kind in ("ppa", "storage"):
+            cell.caption(t(f"sim.lever_help.{spec.kind}"))
+        cols = cell.columns(max(3, len(spec.fields) + 1))
         v = {}
         for j, f in enumerate(spec.fields):
             v[f.name] = cols[j].number_input(
-                t(f"sim.field.{f.name}", unit=f.unit), min_value=f.min_value, max_value=f.max_value, step=f.step,
-                key=wkey(s, spec.kind, f.name), format="%.3f" if f.step < 1 else "%.0f",
+                t(f"sim.field.{f.label or f.name}", unit=f.unit), min_value=f.min_value, max_value=f.max_value,
+                step=f.step, key=wkey(s, spec.kind, f.name), format="%.3f" if f.step < 1 else "%.0f",
                 help=t(f.basis, **f.basis_args))
-        v["start"] = cols[2].date_input(t("sim.start"), min_value=spec.start_min, max_value=spec.start_max,
-                                        key=wkey(s, spec.kind, "start"),
-                                        help=t("sim.start_help", lo=spec.start_min, hi=spec.start_max))
+        v["start"] = cols[len(cols) - 1].date_input(t("sim.start"), min_value=spec.start_min,
+                                                    max_value=spec.start_max, key=wkey(s, spec.kind, "start"),
+                                                    help=t("sim.start_help", lo=spec.start_min, hi=spec.start_max))
+        if spec.choices:
+            ccols = cell.columns(len(spec.choices))
+            for j, (c, opts) in enumerate(spec.choices.items()):
+                shown = {o: t(f"sim.choice.{c}.{o}") if c == "profile" else o for o in opts}
+                v[c] = ccols[j].selectbox(t(f"sim.choice.{c}.label"), opts, key=wkey(s, spec.kind, c),
+                                          format_func=shown.get, help=t(f"sim.choice.{c}.help"))
         values[spec.kind] = v
     return S.levers_from_values(values)
 
@@ -155,7 +166,8 @@ if st.button(t("sim.run"), type="primary", key="sim_run_button"):
         try:
             for s in sets:
                 status.update(label=t("sim.running", paths=n_paths, set=s))
-                S.cached_simulation(*current[s])
+                with st.spinner(t("sim.running", paths=n_paths, set=s)):
+                    S.cached_simulation(*current[s])
         except Exception as exc:  # engine input errors name the lever, field and unit
             status.update(label=t("sim.failed", detail=str(exc)), state="error")
             st.session_state.pop("sim_last", None)
@@ -177,13 +189,34 @@ ccy = first["currency"]
 
 
 def short_label(k: str) -> str:
-    """Short KPI name for the half-width tables: 'Index' or the indicator id in capitals (PUE, WUE)."""
-    return t("sim.kpi_short_index") if k == "index" else k.upper()
+    """Short KPI name for the half-width tables: 'Index', a CFE KPI's short name, or the indicator id in capitals
+    (PUE, WUE)."""
+    if k == "index" or k in S.CFE_KPIS:
+        return t(f"sim.kpi_short_{k}")
+    return k.upper()
 
 
 labels = {k: kpi_label(k) for k in first["kpis"]}  # format_func may run outside the script run (AppTest)
 chart_kpi = st.radio(t("sim.chart_kpi"), first["kpis"], format_func=labels.get, horizontal=True, key="sim_chart_kpi")
 PCT = ("p_met", "p_band", "p_missed")
+
+
+CFE_CHART = {k: kpi_label(k) for k in S.CFE_KPIS}  # format_func may run outside the script run (AppTest)
+
+
+def show_cfe(s: str, r: dict, box) -> None:
+    """24/7 CFE KPIs of one lever set, simulated hour by hour: fan chart of the chosen KPI and the yearly table."""
+    box.markdown(f"**{t('sim.cfe_title')}**")
+    box.caption(t("sim.cfe_caption"))
+    k = box.radio(t("sim.cfe_chart_kpi"), list(S.CFE_KPIS), format_func=CFE_CHART.get, horizontal=True,
+                  key=f"sim_cfe_kpi_{s}")
+    box.altair_chart(S.fan_chart(r, k, {"year": t("sim.year"), "value": kpi_label(k)}))
+    df = S.cfe_frame(r)
+    cols = {"year": t("sim.year")}
+    for kk in S.CFE_KPIS:
+        for q in ("p50", "p05", "p95"):
+            cols[f"{kk}_{q}"] = t(f"sim.cfe_col.{q}", kpi=t(f"sim.kpi_short_{kk}"))
+    show_table(df.rename(columns=cols), decimals=1, hide_index=True, key=f"sim_cfe_table_{s}")
 
 
 def show(s: str, r: dict, box, narrow: bool) -> None:
@@ -206,11 +239,13 @@ def show(s: str, r: dict, box, narrow: bool) -> None:
     df = df.drop(columns=["period", "adjustment_bp"])  # the adjustment is the margin minus the loan's margin
     if narrow:  # half width: SPTs and margins are in the comparison table below
         df = df[["date", "kpi", *PCT]]
-    box.dataframe(df.rename(columns={"date": t("sim.date"), **{c: t(f"sim.col.{c}") for c in (
+    show_table(df.rename(columns={"date": t("sim.date"), **{c: t(f"sim.col.{c}") for c in (
         "kpi", "spt", *PCT, "source")}, "margin_bp": t("sim.col.margin")}),
         hide_index=True, key=f"sim_prob_{s}", column_config={
             **{t(f"sim.col.{c}"): st.column_config.NumberColumn(format="%.1f") for c in PCT},
             t("sim.col.margin"): st.column_config.NumberColumn(format="%.2f")})
+    if r.get("cfe"):
+        show_cfe(s, r, box)
     with box.expander(t("sim.notes")):
         for n in r["notes"]:
             st.markdown(f"- {n}")
@@ -241,7 +276,7 @@ else:
     for c in ("p_met_a", "p_met_b", "p_met_diff"):
         cf[c] = cf[c] * 100
     cf["kpi"] = cf["kpi"].map(kpi_label)
-    st.dataframe(cf.rename(columns={"date": t("sim.date"), **{c: t(f"sim.col.{c}") for c in (
+    show_table(cf.rename(columns={"date": t("sim.date"), **{c: t(f"sim.col.{c}") for c in (
         "kpi", "spt", "p_met_a", "p_met_b", "p_met_diff", "margin_a", "margin_b", "margin_diff")}}),
         hide_index=True, key="sim_compare_table", column_config={
             **{t(f"sim.col.{c}"): st.column_config.NumberColumn(format="%.1f") for c in ("p_met_a", "p_met_b")},

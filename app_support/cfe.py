@@ -16,7 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from app_support.i18n import t
+from app_support.tables import show as show_table
 from common.errors import InputError, InputErrors
+from common.text import fmt_date
 from index.cfe import annual_fallback, grid_from_frame, read_interval_table, validate_intervals
 from index.cfe.report import evaluate
 from store.errors import StoreError
@@ -104,6 +106,33 @@ def monthly_frame(result, tz: str) -> pd.DataFrame:
     return out
 
 
+#: columns shown as percentages (fractions × 100) in the report tables
+PCT_COLUMNS = ("measured_share", "filled_share", "missing_share", "rel_diff", "tolerance")
+
+
+def _field_label(name: str) -> str:
+    """A period figure by its label (``verification.field.*``), the field name when it has none."""
+    try:
+        return t(f"verification.field.{name}")
+    except KeyError:
+        return name
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """A report table as a reader sees it: column names by label and unit (``cfe.col.*``), channel names by
+    label (``cfe.channel.*``), shares in per cent."""
+    out = df.copy()
+    for c in PCT_COLUMNS:
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c], errors="coerce") * 100.0
+    if "channel" in out.columns:
+        out["channel"] = [t(f"cfe.channel.{v}") if isinstance(v, str) and v else v for v in out["channel"]]
+    if "fields" in out.columns:
+        out["fields"] = [", ".join(_field_label(f) for f in v) if isinstance(v, (list, tuple)) else v
+                         for v in out["fields"]]
+    return out.rename(columns={c: t(f"cfe.col.{c}") for c in out.columns})
+
+
 def show_report(rep, tz: str, key: str) -> None:
     """The three shares, completeness, gap-fills, reconciliation and the two charts."""
     r = rep.result
@@ -118,17 +147,16 @@ def show_report(rep, tz: str, key: str) -> None:
     (st.success if rep.loan_grade else st.warning)(t("cfe.loan_grade") if rep.loan_grade else t("cfe.indicative"))
     st.markdown(f"**{t('cfe.completeness')}**")
     comp = rep.completeness.reset_index()
-    st.dataframe(comp, hide_index=True, key=f"{key}_completeness", column_config={
-        c: st.column_config.NumberColumn(format="%.2f%%") for c in ()})
+    show_table(labelled(comp), decimals=2, hide_index=True, key=f"{key}_completeness")
     warn = rep.data.issues[rep.data.issues["severity"] == "warning"]
     st.markdown(f"**{t('cfe.gap_fills', n=len(warn))}**")
     if len(warn):
-        st.dataframe(warn[["meter", "channel", "value", "reason"]], hide_index=True, key=f"{key}_gaps")
+        show_table(labelled(warn[["meter", "channel", "value", "reason"]]), hide_index=True, key=f"{key}_gaps")
     st.markdown(f"**{t('cfe.reconciliation', tol=f'{rep.settings.tolerance:.1%}')}**")
     if rep.reconciliation.empty:
         st.caption(t("cfe.no_bills"))
     else:
-        st.dataframe(rep.reconciliation, hide_index=True, key=f"{key}_recon")
+        show_table(labelled(rep.reconciliation), decimals=3, hide_index=True, key=f"{key}_recon")
     st.markdown(f"**{t('cfe.heatmap')}**")
     hm = heatmap_frame(r, tz)
     st.altair_chart(alt.Chart(hm).mark_rect().encode(
@@ -136,7 +164,9 @@ def show_report(rep, tz: str, key: str) -> None:
         color=alt.Color("matched:Q", title=t("cfe.hourly_matched"), scale=alt.Scale(domain=[0, 1])),
         tooltip=["day:T", "hour:O", alt.Tooltip("matched:Q", format=".0%")]), key=f"{key}_heatmap")
     st.markdown(f"**{t('cfe.monthly')}**")
-    st.altair_chart(alt.Chart(monthly_frame(r, tz)).mark_bar().encode(
+    mo = monthly_frame(r, tz)
+    mo["kind"] = [t(f"cfe.kind_{k}") for k in mo["kind"]]
+    st.altair_chart(alt.Chart(mo).mark_bar().encode(
         x=alt.X("month:N", title=t("cfe.month")), y=alt.Y("kwh:Q", title="kWh"),
         color=alt.Color("kind:N", title=t("cfe.kind")),
         tooltip=["month", "kind", alt.Tooltip("kwh:Q", format=",.0f")]), key=f"{key}_monthly")
@@ -160,11 +190,12 @@ def interval_tab(book, actor: str, facility_ids: list[str], lang: str) -> None:
         return
     content = up.getvalue()
     grid_bytes = grid_up.getvalue() if grid_up is not None else None
-    data, rep, failures = evaluate_upload(up.name, content, fac, period, book.monthly(fid),
-                                          grid_name=grid_up.name if grid_up else None, grid_bytes=grid_bytes)
+    with st.spinner(t("cfe.checking", file=up.name)):
+        data, rep, failures = evaluate_upload(up.name, content, fac, period, book.monthly(fid),
+                                              grid_name=grid_up.name if grid_up else None, grid_bytes=grid_bytes)
     if failures:
         st.error(t("upload.failures", n=len(failures)))
-        st.dataframe(pd.DataFrame(failures, columns=FAILURE_COLUMNS), hide_index=True, key="cfe_failures")
+        show_table(labelled(pd.DataFrame(failures, columns=FAILURE_COLUMNS)), hide_index=True, key="cfe_failures")
         return
     show_report(rep, facility_zone(fac), "cfe_upload")
     digest = hashlib.sha256(content + (grid_bytes or b"") + f"{fid}/{period}".encode()).hexdigest()
@@ -209,10 +240,11 @@ def verifier_panel(book, fid: str, period: str) -> None:
             st.caption(t("cfe.none_stored"))
             return
         v = versions[-1]
-        st.caption(t("cfe.version", version=v.version, rows=f"{v.rows:,}", by=v.created_by, at=v.created_at,
+        st.caption(t("cfe.version", version=v.version, rows=f"{v.rows:,}", by=v.created_by, at=fmt_date(v.created_at),
                      sha=v.sha256[:16], source=v.source or "—"))
         try:
-            rep = stored_report(book, fid, period)
+            with st.spinner(t("cfe.checking", file=v.source or "—")):
+                rep = stored_report(book, fid, period)
         except InputError as exc:
             st.error(str(exc))
             return

@@ -34,11 +34,12 @@ import streamlit as st
 import workflows
 from app_support.designer import _monthly, monthly_frame
 from app_support.engine import methodology
-from app_support.store import database_url
+from app_support.store import app_store, database_url
 from finance.deal import Deal, deal_from_dict
 from finance.simulated import jsonable as _jsonable
 from finance.simulated import ratchet_kpis as _ratchet_kpis
 from index import levers as L
+from index.cfe.settings import load_settings as load_cfe_settings
 from index.engine import inputs_frame
 from index.errors import InputError
 from index.levers import KINDS, check_dates, parse_levers, pv_yield, pv_yields
@@ -47,6 +48,7 @@ from index.models import Facility
 from index.simulate import fit_bau
 from workflows import simulated_years as _years
 from workflows.settings import DEFAULTS
+from workflows.sources import StoreSource
 
 ROOT = Path(__file__).resolve().parents[1]
 #: quantiles of the fan chart [fraction]: 5–95 % and 25–75 % bands and the median (issue 7)
@@ -138,23 +140,27 @@ class FieldSpec:
     default: float | None
     basis: str
     basis_args: dict = field(default_factory=dict)
+    label: str = ""  #: catalogue key under ``sim.field`` when not ``name`` (e.g. a PPA's MW vs a battery's MW)
 
 
 @dataclass(frozen=True)
 class LeverSpec:
-    """A lever kind as widgets: its start date range and fields (the first is the amount; 0 = not used)."""
+    """A lever kind as widgets: its start date range and fields (the first is the amount; 0 = not used), and
+    its text choices (``{field: options}``, e.g. a PPA's profile and zone)."""
 
     kind: str
     fields: tuple[FieldSpec, ...]
     start_min: date
     start_max: date
     start_default: date
+    choices: dict = field(default_factory=dict)
 
 
 def _model(kind: str):
     return {"cooling_retrofit": L.CoolingRetrofit, "green_trading": L.GreenPower, "direct_supply": L.GreenPower,
             "gec": L.GreenPower, "onsite_pv": L.OnsitePV, "rack_growth": L.RackGrowth,
-            "waste_heat": L.WasteHeat, "water_recycling": L.WaterRecycling}[kind]
+            "waste_heat": L.WasteHeat, "water_recycling": L.WaterRecycling, "ppa": L.HourlyPPA,
+            "storage": L.Storage}[kind]
 
 
 #: numeric fields shown per lever kind, amount first (the fields of the lever models in index/levers.py)
@@ -162,8 +168,27 @@ LEVER_FIELDS: dict[str, tuple[str, ...]] = {
     "cooling_retrofit": ("pue_change",), "green_trading": ("mwh_per_year",), "direct_supply": ("mwh_per_year",),
     "gec": ("mwh_per_year",), "onsite_pv": ("kwp", "yield_kwh_per_kwp"),
     "rack_growth": ("racks_per_year", "ready_racks_per_year"), "waste_heat": ("mwh_per_year",),
-    "water_recycling": ("m3_per_year",),
+    "water_recycling": ("m3_per_year",), "ppa": ("mw", "capacity_factor"),
+    "storage": ("mwh", "mw", "round_trip_efficiency"),
 }
+#: optional fields: empty = the engine's default (shown in the widget's help with its source)
+OPTIONAL_FIELDS = {("onsite_pv", "yield_kwh_per_kwp"), ("ppa", "capacity_factor"), ("storage", "round_trip_efficiency")}
+#: catalogue keys of fields whose name means different things in different levers
+FIELD_LABELS = {("ppa", "mw"): "ppa_mw", ("storage", "mw"): "storage_mw"}
+#: the 24/7 CFE KPIs simulated hour by hour (index.cfe.paths), in the order the page shows them
+CFE_KPIS = ("cfe_score", "hourly_matched_share", "annual_volumetric_share")
+
+
+def lever_choices(kind: str) -> dict[str, tuple[str, ...]]:
+    """Text fields of a lever as choices: a PPA's ``profile`` (EIA-930 solar, wind, or the stored interval data)
+    and ``zone`` (balancing authorities of ``data/cfe/profiles_eia930.csv``, the default zone first)."""
+    if kind != "ppa":
+        return {}
+    st_ = load_cfe_settings()
+    cols = pd.read_csv(st_.profiles_file, nrows=0).columns
+    zones = sorted({c.rsplit("_", 1)[0] for c in cols if c != "hour_of_year"})
+    zones.remove(st_.default_profile_zone)
+    return {"profile": ("SUN", "WND", "stored"), "zone": (st_.default_profile_zone, *zones)}
 
 
 def field_unit(kind: str, name: str) -> str:
@@ -222,7 +247,11 @@ def lever_specs(deal, facility) -> list[LeverSpec]:
       yield of ``data/targets/pv_yield.csv``; ``yield_kwh_per_kwp``: the model's bounds, default the province's
       yield (:func:`index.levers.pv_yield`; none when the province is not in the table);
     - rack growth ``racks_per_year`` and ``ready_racks_per_year``: 0 to the period's racks ready;
-    - water recycling ``m3_per_year``: 0 to the period's water use.
+    - water recycling ``m3_per_year``: 0 to the period's water use;
+    - hourly PPA ``mw``: 0 to the capacity that would deliver the period's total energy at the lowest default PV
+      yield (MWh per MW = kWh per kWp); ``capacity_factor``: (0, 1], empty = the engine's default;
+    - battery ``mwh``: 0 to one day of the period's average consumption; ``mw``: 0 to its average power;
+      ``round_trip_efficiency``: (0, 1], empty = ``data/cfe/cfe.toml``'s.
 
     A lever whose bound is missing in the data (e.g. no water figure) is left out. Start dates range over the
     loan (:func:`index.levers.check_dates`); the default start is 1 January of the first simulated year.
@@ -245,6 +274,16 @@ def lever_specs(deal, facility) -> list[LeverSpec]:
     }
     for k in ("green_trading", "direct_supply", "gec", "waste_heat"):
         upper[(k, "mwh_per_year")] = (energy_mwh, "sim.basis.energy", {"mwh": energy_mwh})
+    upper[("ppa", "mw")] = (energy_mwh / min(pv_yields()), "sim.basis.ppa", {"mwh": energy_mwh, "y": min(pv_yields())})
+    upper[("storage", "mwh")] = (energy_mwh / 365, "sim.basis.storage_mwh", {"mwh": energy_mwh / 365})
+    upper[("storage", "mw")] = (energy_mwh / 8760, "sim.basis.storage_mw", {"mw": energy_mwh / 8760})
+    cfe_st = load_cfe_settings()
+    optional = {("onsite_pv", "yield_kwh_per_kwp"): (y_default, "sim.basis.yield", {"source": y_source or "—"}),
+                ("ppa", "capacity_factor"): (None, "sim.basis.cf", {
+                    "solar": cfe_st.solar_capacity_factor, "wind": cfe_st.wind_capacity_factor}),
+                ("storage", "round_trip_efficiency"): (None, "sim.basis.rte", {
+                    "rte": cfe_st.storage_round_trip_efficiency,
+                    "source": cfe_st.sources.get("levers.storage_round_trip_efficiency", "")})}
     years = simulated_years(deal)
     start_min, start_max = deal.loan.start_date, deal.loan.maturity_date
     start_default = min(max(date(years[0], 1, 1), start_min), start_max) if years else start_min
@@ -253,10 +292,11 @@ def lever_specs(deal, facility) -> list[LeverSpec]:
         fields = []
         for name in LEVER_FIELDS[kind]:
             lo, hi = field_bounds(kind, name)
-            if (kind, name) == ("onsite_pv", "yield_kwh_per_kwp"):
+            if (kind, name) in OPTIONAL_FIELDS:  # empty = the engine's default
                 step = _step(hi)
-                fields.append(FieldSpec(name, field_unit(kind, name), step, _down(hi - step, step), step, y_default,
-                                        "sim.basis.yield", {"source": y_source or "—"}))
+                top = _down(hi - step, step) if (kind, name) == ("onsite_pv", "yield_kwh_per_kwp") else hi  # lt / le
+                default, basis, args = optional[(kind, name)]
+                fields.append(FieldSpec(name, field_unit(kind, name), step, top, step, default, basis, args))
                 continue
             bound, basis, args = upper[(kind, name)]
             if not (bound > 0 and math.isfinite(bound)):
@@ -266,9 +306,10 @@ def lever_specs(deal, facility) -> list[LeverSpec]:
                 mn = max(_up(-bound, step), _up(lo, step) if lo is not None else -math.inf)
                 fields.append(FieldSpec(name, field_unit(kind, name), mn, 0.0, step, 0.0, basis, args))
             else:
-                fields.append(FieldSpec(name, field_unit(kind, name), 0.0, _up(bound, step), step, 0.0, basis, args))
+                fields.append(FieldSpec(name, field_unit(kind, name), 0.0, _up(bound, step), step, 0.0, basis, args,
+                                        FIELD_LABELS.get((kind, name), "")))
         else:
-            specs.append(LeverSpec(kind, tuple(fields), start_min, start_max, start_default))
+            specs.append(LeverSpec(kind, tuple(fields), start_min, start_max, start_default, lever_choices(kind)))
     return specs
 
 
@@ -288,7 +329,8 @@ def preset_values(specs: list[LeverSpec], document: dict | None) -> tuple[dict[s
         The preset is not a valid levers document (:func:`index.levers.parse_levers`).
     """
 
-    values = {s.kind: {"start": s.start_default, **{f.name: f.default for f in s.fields}} for s in specs}
+    values = {s.kind: {"start": s.start_default, **{f.name: f.default for f in s.fields},
+                       **{c: opts[0] for c, opts in s.choices.items()}} for s in specs}
     notes: list[str] = []
     if document is None:
         return values, notes
@@ -306,6 +348,9 @@ def preset_values(specs: list[LeverSpec], document: dict | None) -> tuple[dict[s
         for f in LEVER_FIELDS[lv.kind]:
             if getattr(lv, f) is not None:
                 v[f] = float(getattr(lv, f))
+        for c in lever_choices(lv.kind):
+            if getattr(lv, c) is not None:
+                v[c] = getattr(lv, c)
         if lv.end is not None:
             notes.append(f"{lv.kind}: end date {lv.end} dropped (the widgets run levers to the loan's maturity)")
     return values, notes
@@ -327,6 +372,9 @@ def levers_from_values(values: dict[str, dict]) -> list[dict]:
         for n in names:
             if v.get(n) is not None:
                 item[n] = float(v[n])
+        for c in lever_choices(kind):
+            if v.get(c):
+                item[c] = str(v[c])
         out.append(item)
     return out
 
@@ -335,7 +383,7 @@ def levers_from_values(values: dict[str, dict]) -> list[dict]:
 
 
 def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: int, model: str = "ets",
-                  bau=None, methodology=None) -> dict:
+                  bau=None, methodology=None, hourly=None) -> dict:
     """One target-path simulation of a deal, as ``dcsll simulate`` computes a run.
 
     Parameters
@@ -352,6 +400,8 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
     bau : index.simulate.BauModels, optional
         Pre-fitted on all monthly data with ``model`` (fitted here when not given).
     methodology : Methodology, optional
+    hourly : index.cfe.paths.HourlyBase, optional
+        Hourly shapes of the 24/7 CFE KPIs (:func:`workflows.hourly_inputs`; flat load when not given).
 
     Returns
     -------
@@ -363,7 +413,9 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
         ``expected_adjustment_bp``, ``margin_bp_expected`` [bp]), ``expected_pv_saving``, ``pv_saving_p05``,
         ``pv_saving_p95``, ``net_pv``, ``break_even_cost_per_year`` [currency], ``currency``, ``discount``,
         ``distinct_outcomes``, ``observation_source``, ``notes``, ``models``; ``observation_kind`` (per
-        observation ``{"kind": "verified" | "period" | "simulated", "period": label}``).
+        observation ``{"kind": "verified" | "period" | "simulated", "period": label}``); ``cfe`` (per 24/7 CFE
+        KPI simulated hour by hour, :data:`CFE_KPIS`: per year ``mean`` and ``p05`` … ``p95`` [fraction]) when
+        the deal sets SPTs on them or a lever is a PPA or battery.
 
     Raises
     ------
@@ -378,7 +430,7 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
     kpis = _ratchet_kpis(deal)
     check_dates(levers, deal.loan.start_date, deal.loan.maturity_date)
     run = workflows.simulate_run(deal, facility, monthly, m, levers=levers, paths=n_paths, seed=seed, bau=bau,
-                                 model=model)
+                                 model=model, hourly=hourly)
     sim, vals, source, fin = run.sim, run.values, run.observation_source, run.finance
     observed = [{"date": o.date.isoformat(), "year": o.date.year, **{k.kpi: float(vals[k.kpi][0, i]) for k in kpis}}
                 for i, o in enumerate(deal.observations) if o.date.year not in sim.years]
@@ -390,7 +442,9 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
         "observed": observed, "index": sim.distribution("index"), "notes": sim.notes,
         "observation_source": source, "models": sim.models,
         "observation_kind": [{"kind": "verified"} if o.verified is not None else {"kind": "period", "period": o.period}
-                             if o.period is not None else {"kind": "simulated"} for o in deal.observations], **fin})
+                             if o.period is not None else {"kind": "simulated"} for o in deal.observations],
+        **({"cfe": {k: sim.distribution(k, FAN_QUANTILES) for k in CFE_KPIS if k in sim.values}}
+           if "cfe_score" in sim.values else {}), **fin})
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -415,8 +469,19 @@ def cached_simulation(deal_json: str, facility_json: str, monthly: str, levers_j
     deal = Deal.model_validate_json(deal_json)
     facility = Facility.model_validate_json(facility_json)
     levers = parse_levers(json.loads(levers_json))
+    hourly = cached_hourly(facility_json, monthly) if workflows.needs_hourly(deal, levers) else None
     return simulate_deal(deal, facility, monthly_of(monthly), levers, n_paths=n_paths, seed=seed,
-                         model=model, bau=cached_bau(facility_json, monthly, model), methodology=methodology())
+                         model=model, bau=cached_bau(facility_json, monthly, model), methodology=methodology(),
+                         hourly=hourly)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_hourly(facility_json: str, monthly: str):
+    """Hourly shapes of a facility's 24/7 CFE KPIs (:func:`workflows.hourly_inputs` on the deal book: its
+    latest stored interval data, else a flat load), once per facility and deal-book state (:func:`monthly_key`
+    changes with every write)."""
+
+    return workflows.hourly_inputs(Facility.model_validate_json(facility_json), StoreSource(app_store()))
 
 
 # ------------------------------------------------------------------------------------------ tables, chart
@@ -459,9 +524,10 @@ def compare_frame(a: dict, b: dict) -> pd.DataFrame:
 def fan_frames(result: dict, kpi: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Chart data of one KPI: (fan: year, p05 … p95 per simulated year; spt: year, spt per observation;
     observed: year, value per observation with a result)."""
-    fan = pd.DataFrame(result["distribution"][kpi])
-    spt = pd.DataFrame([{"year": int(o["date"][:4]), "spt": o[kpi]["spt"]} for o in result["per_observation"]])
-    obs = pd.DataFrame([{"year": o["year"], "value": o[kpi]} for o in result["observed"]],
+    fan = pd.DataFrame(result["distribution"][kpi] if kpi in result["distribution"] else result["cfe"][kpi])
+    spt = pd.DataFrame([{"year": int(o["date"][:4]), "spt": o[kpi]["spt"]} for o in result["per_observation"]
+                        if kpi in o], columns=["year", "spt"])
+    obs = pd.DataFrame([{"year": o["year"], "value": o[kpi]} for o in result["observed"] if kpi in o],
                        columns=["year", "value"])
     return fan, spt, obs
 
@@ -473,7 +539,7 @@ def fan_chart(result: dict, kpi: str, labels: dict[str, str]):
 
     fan, spt, obs = fan_frames(result, kpi)
     years = sorted(set(fan["year"]) | set(spt["year"]))
-    vals = pd.concat([fan["p05"], fan["p95"], spt["spt"], obs["value"]]).dropna()
+    vals = pd.concat([fan["p05"], fan["p95"], spt["spt"].astype(float), obs["value"].astype(float)]).dropna()
     pad = CHART_PAD * (float(vals.max() - vals.min()) or abs(float(vals.max())) or 1.0)
     y_scale = alt.Scale(domain=[float(vals.min()) - pad, float(vals.max()) + pad], zero=False, nice=False)
     x = alt.X("year:Q", title=labels["year"], scale=alt.Scale(domain=[years[0] - 0.3, years[-1] + 0.3]),
@@ -488,8 +554,21 @@ def fan_chart(result: dict, kpi: str, labels: dict[str, str]):
         x=x, y="p50:Q", tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("p50:Q", format=".3f")])
     sp = alt.Chart(spt).mark_point(shape="triangle-down", size=140, filled=True, color="#d62728").encode(
         x=x, y="spt:Q", tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("spt:Q", format=".3f")])
-    layers = [wide, mid, med, sp]
+    layers = [wide, mid, med, sp] if len(spt) else [wide, mid, med]
     if len(obs):
         layers.append(alt.Chart(obs).mark_point(size=90, filled=True, color="black").encode(
             x=x, y="value:Q", tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".3f")]))
     return alt.layer(*layers).properties(height=320)
+
+
+def cfe_frame(result: dict) -> pd.DataFrame:
+    """Per simulated year: median and 5–95 % of each 24/7 CFE KPI of a run [%] (columns ``year``,
+    ``<kpi>_p50``, ``<kpi>_p05``, ``<kpi>_p95``); empty when the run has no CFE KPIs."""
+    cfe = result.get("cfe") or {}
+    rows = {}
+    for k in CFE_KPIS:
+        for r in cfe.get(k, []):
+            row = rows.setdefault(r["year"], {"year": r["year"]})
+            for q in ("p50", "p05", "p95"):
+                row[f"{k}_{q}"] = 100.0 * r[q]
+    return pd.DataFrame(list(rows.values()))

@@ -8,6 +8,11 @@
    resident memory is measured alone: target ≤ 10 s and ≤ 2 GB for 100 meters.
 3. The same 3.5 million rows as Parquet (zstd): file size against CSV, and write / read time (how the deal
    book keeps interval series).
+4. The hourly Monte Carlo of a deal (:mod:`index.cfe.paths`): one simulated year of 1,000 and 10,000 paths ×
+   8,760 hours with a PPA, its matched sums by the sorted-ratio method against the dense (paths × hours) form,
+   the battery's hour-by-hour dispatch vectorised over paths, and a whole ``index.simulate.simulate`` of the demo
+   deal (10,000 paths, 3 years) without and with the PPA and battery levers. No target in issue 15; the cost
+   is stated.
 
 Prints one line per timing and exits 1 if a target is missed. Timings are the best of 3 runs (CFE) or one run
 in a fresh process (ingestion, so that memory is that of one ingestion).
@@ -58,6 +63,49 @@ def bench_cfe(n_fac: int) -> float:
     r = run()
     assert r["cfe_score"].shape == (n_fac,)
     return best(run)
+
+
+def bench_paths() -> None:
+    """Section 4 of the module docstring: prints one line per timing."""
+    from datetime import date
+
+    import numpy as np
+    import pandas as pd
+
+    from index.cfe import paths as P
+    from index.forecast import load_monthly
+    from index.levers import parse_levers
+    from index.models import load_facility
+    from index.reference import data_dir
+    from index.simulate import fit_bau, simulate
+
+    months = pd.period_range("2027-01", "2027-12", freq="M")
+    base = P.hourly_base("hebei")
+    lv = parse_levers([{"kind": "ppa", "start": date(2027, 1, 1), "mw": 40},
+                       {"kind": "storage", "start": date(2027, 1, 1), "mwh": 80, "mw": 20}])
+    vol = {"green_trading_kwh": np.array([30e6])}
+    for n in (1_000, 10_000):
+        total_m = np.random.default_rng(0).uniform(0.9, 1.1, (n, 12)) * 20e3 * 730
+        pos, moh, _ = P.year_hours(2027)
+        w = base.load[pos] / np.bincount(moh - 1, weights=base.load[pos])[moh - 1]
+        c = P.ppa_hourly(lv[:1], 2027, base)[0] + 30e6 / len(pos)
+        g = np.full(len(pos), 0.3)
+        t_sorted = best(lambda total_m=total_m, w=w, c=c, g=g, moh=moh: P._matched_sums(total_m, moh - 1, w, c, g))
+        t_dense = best(lambda total_m=total_m, w=w, c=c, g=g, moh=moh: P._matched_sums_dense(total_m, moh - 1, w, c,
+                                                                                              g), 1)
+        t_ppa = best(lambda total_m=total_m: P.cfe_paths(base, [2027], total_m, months, vol, lv[:1]))
+        t_bat = best(lambda total_m=total_m: P.cfe_paths(base, [2027], total_m, months, vol, lv), 1)
+        print(f"hourly Monte Carlo, {n:>6,} paths × 8,760 h, one year: matched sums sorted {t_sorted:.3f} s vs "
+              f"dense (paths × hours) {t_dense:.3f} s; with a PPA {t_ppa:.3f} s; PPA + battery {t_bat:.3f} s")
+    fac = load_facility(data_dir() / "facilities" / "demo-zjk-hyperscale.toml")
+    monthly = load_monthly(data_dir() / "monthly" / "demo-zjk-hyperscale.csv")
+    bau = fit_bau(monthly, fac)
+    lv3 = parse_levers([{"kind": "ppa", "start": date(2027, 1, 1), "mw": 100},
+                        {"kind": "storage", "start": date(2027, 1, 1), "mwh": 100, "mw": 25}])
+    for name, kw in (("no CFE KPIs", {}), ("CFE KPIs, no hourly lever", {"cfe": True}),
+                     ("PPA + battery levers", {"levers": lv3})):
+        t = best(lambda kw=kw: simulate(fac, monthly, [2026, 2027, 2028], n_paths=10_000, seed=0, bau=bau, **kw), 1)
+        print(f"index.simulate.simulate, demo facility, 10,000 paths × 3 years, {name}: {t:.2f} s")
 
 
 def write_csv(path: Path, meters: int) -> int:
@@ -143,6 +191,7 @@ def main() -> int:
                 r = _ingest(pq)
                 print(f"ingest + validate + hourly from that Parquet file: {r['seconds']:.2f} s "
                       f"(CPU {r['cpu_seconds']:.2f} s), peak RSS {r['peak_rss_mb']:,.0f} MB")
+    bench_paths()
     print("OK" if ok else "TARGET MISSED")
     return 0 if ok else 1
 

@@ -34,6 +34,21 @@ A levers file is TOML with one ``[[levers]]`` table per action::
     start = 2026-01-01
     m3_per_year = 40000            # [m³/yr]
 
+    [[levers]]
+    kind = "ppa"                   # a PPA simulated hour by hour (24/7 CFE KPIs, index.cfe.paths)
+    start = 2027-01-01
+    mw = 20                        # [MW] contracted capacity
+    profile = "SUN"                # "SUN" / "WND" (data/cfe/profiles_eia930.csv) or "stored" (the deal book's
+    zone = "ERCO"                  #   interval data of the facility); zone: EIA-930 balancing authority
+    capacity_factor = 0.24         # [fraction] optional; default data/cfe/cfe.toml [levers] / province PV yield
+
+    [[levers]]
+    kind = "storage"               # a battery dispatched hour by hour from clean surplus (index.cfe.paths)
+    start = 2027-01-01
+    mwh = 40                       # [MWh] usable energy
+    mw = 10                        # [MW] charge / discharge power
+    round_trip_efficiency = 0.85   # [fraction] optional; default data/cfe/cfe.toml [levers]
+
 Every lever may have an ``end`` date (exclusive). Annual quantities are pro-rated by the days a lever is
 active in a year; a cooling retrofit applies to whole months from its start month. Lever dates must fall
 within the loan (:func:`check_dates`).
@@ -120,11 +135,39 @@ class WaterRecycling(_Lever):
     m3_per_year: float = Field(gt=0, description="Water saved [m³/yr]")
 
 
-Lever = Annotated[CoolingRetrofit | GreenPower | OnsitePV | RackGrowth | WasteHeat | WaterRecycling,
-                  Field(discriminator="kind")]
+class HourlyPPA(_Lever):
+    """A PPA simulated hour by hour: ``mw`` × annual capacity factor × the profile's relative output per hour.
+
+    Its annual energy also counts as direct supply / PPA in the annual index inputs (``direct_supply_kwh``).
+    """
+
+    kind: Literal["ppa"]
+    mw: float = Field(gt=0, description="Contracted capacity [MW]")
+    profile: Literal["SUN", "WND", "stored"] = Field(
+        "SUN", description="Hourly shape: EIA-930 solar / wind of a zone, or the facility's stored interval data")
+    zone: str | None = Field(None, description="EIA-930 balancing authority of the profile (default in cfe.toml)")
+    capacity_factor: float | None = Field(None, gt=0, le=1, description="Annual capacity factor [fraction]")
+
+
+class Storage(_Lever):
+    """A battery simulated hour by hour: charges from clean surplus only, discharges into unmatched load.
+
+    It changes no annual index input (the battery is metered apart from the facility's load).
+    """
+
+    kind: Literal["storage"]
+    mwh: float = Field(gt=0, description="Usable energy [MWh]")
+    mw: float = Field(gt=0, description="Charge and discharge power [MW]")
+    round_trip_efficiency: float | None = Field(None, gt=0, le=1, description="Round-trip efficiency [fraction]")
+
+
+Lever = Annotated[CoolingRetrofit | GreenPower | OnsitePV | RackGrowth | WasteHeat | WaterRecycling | HourlyPPA
+                  | Storage, Field(discriminator="kind")]
 _LEVERS = TypeAdapter(list[Lever])
 KINDS = ("cooling_retrofit", "green_trading", "direct_supply", "gec", "onsite_pv", "rack_growth", "waste_heat",
-         "water_recycling")
+         "water_recycling", "ppa", "storage")
+#: lever kinds simulated hour by hour (they move the 24/7 CFE KPIs, index.cfe.paths)
+HOURLY_KINDS = ("ppa", "storage")
 
 
 def parse_levers(items: list[dict], file: str | None = None) -> list:
@@ -136,7 +179,8 @@ def parse_levers(items: list[dict], file: str | None = None) -> list:
         Every invalid lever, naming file, lever number, field and unit.
     """
     units = {"pue_change": "-", "mwh_per_year": "MWh/yr", "kwp": "kWp", "yield_kwh_per_kwp": "kWh/kWp/yr",
-             "racks_per_year": "racks/yr", "ready_racks_per_year": "racks/yr", "m3_per_year": "m3/yr"}
+             "racks_per_year": "racks/yr", "ready_racks_per_year": "racks/yr", "m3_per_year": "m3/yr",
+             "mw": "MW", "mwh": "MWh", "capacity_factor": "fraction", "round_trip_efficiency": "fraction"}
     if not isinstance(items, list):
         raise InputError("levers must be an array of tables ([[levers]])", file=file, field="levers")
     for i, it in enumerate(items):
@@ -155,7 +199,7 @@ def parse_levers(items: list[dict], file: str | None = None) -> list:
                                     prefix="levers") from None
 
     caps = {"mwh_per_year": "MWh", "kwp": "kW", "racks_per_year": "racks", "ready_racks_per_year": "racks",
-            "m3_per_year": "m3"}  # yearly amounts bounded like one period's figure (plausibility.toml figure_max)
+            "m3_per_year": "m3", "mwh": "MWh"}  # bounded like one period's figure (plausibility.toml figure_max)
     lo, hi = int(PLAUSIBILITY["period.min_year"]), int(PLAUSIBILITY["period.max_year"])
     for i, lv in enumerate(levers):
         for name, u in caps.items():
@@ -164,6 +208,11 @@ def parse_levers(items: list[dict], file: str | None = None) -> list:
                 raise InputError(f"{v:g} is above the largest plausible value {PLAUSIBILITY[f'figure_max.{u}']:g} "
                                  "(data/validation/plausibility.toml)", file=file, field=f"levers[{i}].{name}",
                                  row=i + 1, unit=units[name], value=v)
+        mw = getattr(lv, "mw", None)
+        if mw is not None and mw * 1000.0 > PLAUSIBILITY["figure_max.kW"]:
+            raise InputError(f"{mw:g} MW is above the largest plausible power {PLAUSIBILITY['figure_max.kW']:g} kW "
+                             "(data/validation/plausibility.toml)", file=file, field=f"levers[{i}].mw", row=i + 1,
+                             unit="MW", value=mw)
         for name in ("start", "end"):
             d = getattr(lv, name)
             if d is not None and not lo <= d.year <= hi:

@@ -14,6 +14,10 @@ What is simulated (business as usual, then levers on top):
 - **renewable supply** by channel — BAU holds the last data year's contracted volumes (on-site PV,
   source-grid-load-storage, direct supply, green trading, GECs); levers add volumes; the grid purchase is the
   rest of the total energy;
+- **24/7 CFE KPIs** (with an hourly base, a ``ppa`` or ``storage`` lever, or ``cfe=True``): each path's
+  monthly total energy spread over the hours and matched hour by hour with the contracted clean supply, the
+  PPA and the battery levers (:mod:`index.cfe.paths`); a PPA lever's energy also counts as direct supply in the
+  annual inputs;
 - everything else (checklists, availability, diesel, refrigerants, CPU/GPU utilisation, grid emission
   factors) is held at the base period (the facility's latest period). Rated IT power and compute capacity
   scale with IT energy (constant IT load rate and compute per kWh), so growth alone does not move those
@@ -37,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from index import levers as L
+from index.cfe.paths import HourlyBase, cfe_paths, hourly_base, ppa_annual_kwh
 from index.engine import inputs_frame, score_frame
 from index.errors import InputError
 from index.forecast import FittedModel, fit_annual, fit_monthly
@@ -220,7 +225,8 @@ def _month_hours(months) -> np.ndarray:
 
 
 def simulate(facility, monthly, years, *, n_paths: int = 10_000, seed: int = 0, levers=(), methodology=None,
-             bau: BauModels | None = None, model: str = "ets", base_period: str | None = None) -> Simulation:
+             bau: BauModels | None = None, model: str = "ets", base_period: str | None = None,
+             hourly: HourlyBase | None = None, cfe: bool = False) -> Simulation:
     """Simulate ``n_paths`` KPI paths of a facility and score them through the index.
 
     Parameters
@@ -242,6 +248,12 @@ def simulate(facility, monthly, years, *, n_paths: int = 10_000, seed: int = 0, 
     model : {"ets", "sarimax"}
     base_period : str, optional
         Label of the period whose inputs are held (default the facility's latest period).
+    hourly : index.cfe.paths.HourlyBase, optional
+        Hourly shapes and grid of the facility (:func:`index.cfe.paths.hourly_base`); default flat load and the
+        province's annual grid fallback.
+    cfe : bool
+        Simulate the 24/7 CFE KPIs (``cfe_score``, ``hourly_matched_share``, ``annual_volumetric_share``)
+        hour by hour; they are also simulated whenever ``hourly`` or a ``ppa`` / ``storage`` lever is given.
 
     Returns
     -------
@@ -318,6 +330,21 @@ def simulate(facility, monthly, years, *, n_paths: int = 10_000, seed: int = 0, 
     pv, used = L.pv_kwh(levers, ys, facility.province)
     ch["onsite_renewable_kwh"] = ch["onsite_renewable_kwh"] + pv
     notes += used
+    # 24/7 CFE KPIs hour by hour (index.cfe.paths): with an hourly base, hourly levers, or when asked
+    hourly_levers = [lv for lv in levers if lv.kind in L.HOURLY_KINDS]
+    cfe_vals = None
+    if hourly is not None or hourly_levers or cfe:
+        hb = hourly if hourly is not None else hourly_base(facility.province)
+        volumes = {c: ch[c] for c in CHANNELS if c != "gec_mwh"}  # the PPA levers are shaped by their profile
+        cfe_vals, cfe_notes = cfe_paths(hb, ys, total_m, months, volumes, hourly_levers)
+        notes += cfe_notes
+        ppa_y = ppa_annual_kwh(hourly_levers, ys, hb)
+        if ppa_y.any():
+            ch["direct_supply_kwh"] = ch["direct_supply_kwh"] + ppa_y
+            notes.append("PPA levers counted as direct supply / PPA in the annual index inputs: "
+                         + ", ".join(f"{y} {v / 1000:,.0f} MWh" for y, v in zip(ys, ppa_y, strict=True)))
+        for k in ("cfe_score", "hourly_matched_share"):  # a methodology that weights them scores the paths
+            inp[k] = cfe_vals[k]
     phys = sum(ch[c] for c in CHANNELS if c != "gec_mwh")
     grid = total_y - phys[None, :]
     if (grid < 0).any():
@@ -384,6 +411,8 @@ def simulate(facility, monthly, years, *, n_paths: int = 10_000, seed: int = 0, 
         "cue_location": scored["cue_location"].to_numpy().reshape(n, ny)}
     for iid in m.indicators:
         values[iid] = scored[f"raw.{iid}"].to_numpy().reshape(n, ny)
+    if cfe_vals is not None:
+        values.update(cfe_vals)
     with np.errstate(divide="ignore", invalid="ignore"):
         values["erf"] = np.where(total_y > 0, inp["waste_heat_reused_kwh"] / total_y, np.nan)
     notes.append(f"held at the base period {base.label}: checklists, availability, CPU/GPU utilisation, diesel, "

@@ -41,6 +41,8 @@ inputs=None, levers_origin=None) -> SimulationReport``
 ``simulate_run(deal, facility, monthly, methodology, *, levers=(), paths=, seed=, bau=None, model=,
 results=None) -> SimulationRun``    one run (``.sim``, ``.values``, ``.observation_source``, ``.finance``)
 ``simulated_years(deal) -> list[int]``
+``needs_hourly(deal, levers=()) -> bool``  the 24/7 CFE KPIs are simulated hour by hour (SPTs on them, PPA / battery)
+``hourly_inputs(facility, source=None) -> index.cfe.paths.HourlyBase``  stored interval shapes (deal book) or flat
 ``build_statement(deal, source, period, verifier=None, engagement=None, *, facility=None, methodology=None,
 today=None) -> finance.statement.VerificationStatement``
 ``evaluate_deal(..., as_of=None)`` on the deal book with verified records: the recorded, *approved* margins for
@@ -100,7 +102,9 @@ if TYPE_CHECKING:  # the names for type checkers and import-linter; at run time 
         deal_scorer,
         evaluate_deal,
         facility_of,
+        hourly_inputs,
         load_target_inputs,
+        needs_hourly,
         observation_results,
         simulate,
         simulate_run,
@@ -142,6 +146,8 @@ _EXPORTS: dict[str, str] = {
     "deal_scorer": "workflows.pipeline",
     "evaluate_deal": "workflows.pipeline",
     "facility_of": "workflows.pipeline",
+    "hourly_inputs": "workflows.pipeline",
+    "needs_hourly": "workflows.pipeline",
     "load_target_inputs": "workflows.pipeline",
     "named": "workflows.scoring",
     "observation_results": "workflows.pipeline",
@@ -160,7 +166,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "DEFAULTS", "DealEvaluation", "Defaults", "FileSource", "SimulationReport", "SimulationRun", "Source",
     "StoreSource", "TargetInputs", "TargetsReport", "build_statement", "deal_scorer", "evaluate_deal", "facility_of",
-    "load_target_inputs", "named", "observation_results", "score", "simulate", "simulate_run", "simulated_years",
+    "load_target_inputs", "named", "observation_results", "hourly_inputs", "needs_hourly", "score", "simulate", "simulate_run", "simulated_years",
     "targets",
     "Amendment", "ChangeView", "DealHistory", "IssuedNotice", "IssuedStatement", "amend_deal", "approve",
     "deal_history", "due", "facility_history", "issue_statement", "margin_changes", "notice", "prepare_changes",

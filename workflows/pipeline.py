@@ -451,13 +451,45 @@ class SimulationRun:
 
     def to_dict(self) -> dict:
         """A run of ``dcsll simulate --json`` (``runs.bau`` / ``runs.levers``)."""
+        cfe = {k: self.sim.distribution(k) for k in (*CFE_KPIS, "annual_volumetric_share") if k in self.sim.values}
         return {"index": self.sim.distribution("index"), "grades": self.sim.grade_shares(), "notes": self.sim.notes,
-                "observation_source": self.observation_source, **self.finance}
+                "observation_source": self.observation_source, **({"cfe": cfe} if cfe else {}), **self.finance}
+
+
+#: KPIs computed hour by hour from interval data (index.cfe): a deal with SPTs on them simulates them hourly
+CFE_KPIS = ("cfe_score", "hourly_matched_share")
+
+
+def hourly_inputs(facility, source=None):
+    """The hourly shapes a simulation of ``facility`` builds its 24/7 CFE KPIs on
+    (:func:`index.cfe.paths.hourly_base`): the facility's latest stored interval data when ``source`` has
+    some (``source.intervals``), else a flat load; grid: the province's annual fallback.
+
+    Raises
+    ------
+    InputError
+        Stored interval data without a load channel or not covering every hour of the day.
+    """
+    from index.cfe.paths import hourly_base  # noqa: PLC0415 - loads pandas; dcsll score needs it not
+
+    found = source.intervals(facility.id) if source is not None and hasattr(source, "intervals") else None
+    if found is None:
+        return hourly_base(facility.province)
+    period, data = found
+    return hourly_base(facility.province, data.hourly(), source=f"deal book interval data, period {period}")
+
+
+def needs_hourly(deal, levers=()) -> bool:
+    """Whether a simulation of ``deal`` with ``levers`` simulates the 24/7 CFE KPIs hour by hour: an SPT
+    ratchet on :data:`CFE_KPIS` or a ``ppa`` / ``storage`` lever."""
+    from index.levers import HOURLY_KINDS  # noqa: PLC0415 - as above
+
+    return any(k.kpi in CFE_KPIS for k in ratchet_kpis(deal)) or any(lv.kind in HOURLY_KINDS for lv in levers)
 
 
 def simulate_run(deal, facility, monthly, methodology, *, levers=(), paths: int = DEFAULTS.simulate_paths,
                  seed: int = DEFAULTS.seed, bau=None, model: str = DEFAULTS.model,
-                 results: dict | None = None) -> SimulationRun:
+                 results: dict | None = None, hourly=None) -> SimulationRun:
     """Simulate the deal's open observation years and price the ratchet over the paths.
 
     Steps: :func:`index.simulate.simulate` over :func:`simulated_years` → :func:`finance.simulated.
@@ -470,6 +502,9 @@ def simulate_run(deal, facility, monthly, methodology, *, levers=(), paths: int 
         Fitted on all monthly data with ``model`` (fitted here when not given).
     results : dict of str to IndexResult, optional
         Results of the periods the observations name (scored here when not given).
+    hourly : index.cfe.paths.HourlyBase, optional
+        Hourly shapes for the 24/7 CFE KPIs (:func:`hourly_inputs`); built from a flat load when the deal
+        needs them (:func:`needs_hourly`) and none is given.
 
     Raises
     ------
@@ -483,8 +518,10 @@ def simulate_run(deal, facility, monthly, methodology, *, levers=(), paths: int 
     bau = bau or fit_bau(monthly, facility, model=model)
     if results is None:
         results = observation_results(deal, facility, methodology)
+    if hourly is None and needs_hourly(deal, levers):
+        hourly = hourly_inputs(facility)
     sim = _simulate(facility, monthly, simulated_years(deal), n_paths=paths, seed=seed, levers=list(levers),
-                    methodology=methodology, bau=bau)
+                    methodology=methodology, bau=bau, hourly=hourly)
     vals, src = observation_values(deal, facility, sim, kpis, results)
     return SimulationRun(sim, vals, src, price_paths(deal, vals))
 
@@ -519,7 +556,9 @@ def simulate(deal, source, *, levers=(), paths: int = DEFAULTS.simulate_paths, s
              levers_origin: str | None = None) -> SimulationReport:
     """Monte Carlo of the deal's KPIs from models fitted on all its monthly data: per observation date
     P(SPT met / no change / missed), the index distribution, the expected margin and PV of the ratchet;
-    with ``levers``, also the same run with the levers (same seed).
+    with ``levers``, also the same run with the levers (same seed). The 24/7 CFE KPIs are simulated hour by
+    hour (both runs on the same :func:`hourly_inputs`) when the deal sets SPTs on them or a lever is a
+    ``ppa`` or ``storage``.
 
     Raises
     ------
@@ -536,10 +575,11 @@ def simulate(deal, source, *, levers=(), paths: int = DEFAULTS.simulate_paths, s
     with named(inp.origin):
         bau = fit_bau(inp.monthly, inp.facility, model=model)
         results = observation_results(deal, inp.facility, inp.methodology)
+        hourly = hourly_inputs(inp.facility, source) if needs_hourly(deal, levers) else None
         runs = {}
         for name, lv in (("bau", []), ("levers", levers)) if levers else (("bau", []),):
             runs[name] = simulate_run(deal, inp.facility, inp.monthly, inp.methodology, levers=lv, paths=paths,
-                                      seed=seed, bau=bau, results=results)
+                                      seed=seed, bau=bau, results=results, hourly=hourly)
     return SimulationReport(deal, inp.facility, paths, seed, bau, levers, runs)
 
 

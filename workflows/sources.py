@@ -292,5 +292,14 @@ class StoreSource:
         """:meth:`store.Store.engagement` (latest version), or None."""
         return self.store.engagement(deal_id, str(period))
 
+    def intervals(self, facility_id: str):
+        """``(period, IntervalData)`` of the facility's stored interval data ending last (latest version), or
+        None when it has none (:meth:`store.Store.intervals`)."""
+        versions = self.store.interval_versions(facility_id)
+        if not versions:
+            return None
+        last = max(versions, key=lambda v: (v.window_end, v.version))
+        return last.period, self.store.intervals(facility_id, last.period)
+
     def origin(self, kind: str, key: str) -> str:
         return f"deal book: {kind} {key}"

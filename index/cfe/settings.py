@@ -35,6 +35,11 @@ class CFESettings:
     electricitymaps_column: str
     reconcile_fields: dict[str, tuple[str, ...]]
     storage_round_trip_efficiency: float
+    solar_capacity_factor: float
+    wind_capacity_factor: float
+    default_profile_zone: str
+    facility_utc_offset_hours: float
+    profiles_file: str
     sources: dict[str, str]
     file: str
     sha256: str
@@ -87,6 +92,11 @@ def _load(path: str) -> CFESettings:
         electricitymaps_column=str(get("grid", "electricitymaps_column")),
         reconcile_fields=fields, sources=sources, file=path,
         storage_round_trip_efficiency=float(get("levers", "storage_round_trip_efficiency")),
+        solar_capacity_factor=float(get("levers", "solar_capacity_factor")),
+        wind_capacity_factor=float(get("levers", "wind_capacity_factor")),
+        default_profile_zone=str(get("levers", "default_profile_zone")),
+        facility_utc_offset_hours=float(get("levers", "facility_utc_offset_hours")),
+        profiles_file=str(Path(path).parent / str(get("profiles", "file"))),
         sha256=hashlib.sha256(raw).hexdigest(),
     )
 

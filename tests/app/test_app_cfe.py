@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
+
 from index.models import facility_from_dict
 from tests.cfe.conftest import long_frame
 from tests.cfe.test_deal_book import FACILITY
@@ -53,8 +55,18 @@ def test_operator_uploads_sees_report_and_saves(run_as):
     assert metrics["Hourly matched share"] == "33.3%"
     assert metrics["Annual volumetric share"] == "66.7%"
     assert any("Grid basis: annual" in c.value for c in at.caption)
-    recon = next(d.value for d in at.dataframe if "bill_kwh" in d.value.columns)
-    assert recon["ok"].all() and list(recon["channel"]) == ["load", "ppa"]
+    recon = next(d.value for d in at.dataframe if "Bill [kWh]" in d.value.columns)
+    assert recon["Within tolerance"].all() and list(recon["Channel"]) == ["Facility load", "PPA / direct supply"]
+    # 240 kWh of intervals vs 241 kWh billed: −1 kWh, |−1| / 241 = 0.415 % (per cent, 3 decimals), tolerance 1 %
+    assert list(recon["Difference [kWh]"]) == [-1.0, 0.0]
+    assert recon["Difference [%]"].iloc[0] == pytest.approx(100 / 241, abs=0.0005)
+    assert list(recon["Tolerance [%]"]) == [1.0, 1.0]
+    from app_support.tables import table_problems
+
+    mine = [d.value for d in at.dataframe if {"Channel", "Bill [kWh]", "Measured [%]"} & set(d.value.columns)]
+    assert len(mine) == 2  # completeness and reconciliation (no gap-fill in this file)
+    for table in mine:
+        assert table_problems(table) == []
     assert _book().interval_versions(FID) == []          # nothing saved before the button
     at.button(key="cfe_save").click().run()
     assert not at.exception
@@ -69,8 +81,8 @@ def test_bad_interval_file_lists_failures_and_saves_nothing(run_as):
     before = len(_book().interval_versions(FID)) if FID in _book().facility_ids() else 0
     at = _open(run_as, bad)
     assert not at.exception
-    table = next(d.value for d in at.dataframe if "reason" in d.value.columns and "meter" in d.value.columns)
-    assert table.loc[0, "row"] == 1 and "negative reading" in table.loc[0, "reason"]
+    table = next(d.value for d in at.dataframe if "Reason" in d.value.columns and "Meter" in d.value.columns)
+    assert table.loc[0, "Row"] == 1 and "negative reading" in table.loc[0, "Reason"]
     assert len(_book().interval_versions(FID)) == before
 
 
