@@ -154,9 +154,9 @@ if picked:
 st.subheader(t("portfolio.totals"))
 totals = P.exposure_totals(shown)
 show(totals, decimals={"amount": 0}, hide_index=True, key="portfolio_totals", width="content", column_config={
-    "currency": labels["currency"],
-    "deals": t("portfolio.col.deals"),
-    "amount": st.column_config.NumberColumn(labels["amount"], format="localized")})
+    "currency": st.column_config.TextColumn(labels["currency"], width=90),
+    "deals": st.column_config.NumberColumn(t("portfolio.col.deals"), width=80),
+    "amount": st.column_config.NumberColumn(labels["amount"], format="localized", width=160)})
 
 with st.expander(t("portfolio.rule_title")):
     rules = P.status_rules()

@@ -28,8 +28,8 @@ TABLE_COLUMNS: tuple[str, ...] = ("deal_id", "borrower", "status", "margin_bp", 
                                   "next_observation", "headroom")
 #: column widths [px] of the table: 945 px plus the ~30 px row-selection column fit Streamlit's 978 px centred
 #: box; every header fits in both languages (tests/app/test_app_portfolio.py checks, the browser test looks)
-WIDTHS: dict[str, int] = {"deal_id": 150, "borrower": 100, "status": 75, "margin_bp": 110, "index": 95,
-                          "completeness": 105, "basis": 95, "next_observation": 105, "headroom": 110}
+WIDTHS: dict[str, int] = {"deal_id": 145, "borrower": 100, "status": 75, "margin_bp": 105, "index": 95,
+                          "completeness": 105, "basis": 95, "next_observation": 105, "headroom": 120}
 #: columns of the Excel export, in order
 EXPORT_COLUMNS: tuple[str, ...] = (
     "deal_id", "name", "borrower", "facility", "currency", "amount", "status", "detail", "margin_bp",
