@@ -108,7 +108,8 @@ notes = [(t("portfolio.note.as_of"), as_of.isoformat()),
                  (t("portfolio.filter_text"), [text] if text else [])) if v) or t("portfolio.note.none")),
          (t("portfolio.note.rules"), "dcsll_data/finance/" + P.STATUS_FILE.name),
          (t("portfolio.note.engines"), f"GCPI {m.id}; workflows.portfolio")]
-st.download_button(t("portfolio.export"), P.excel_bytes(P.export_frame(view, labels), notes),
+# written on click (a callable): the workbook of 1,000 deals takes about a second, not paid on every rerun
+st.download_button(t("portfolio.export"), lambda: P.excel_bytes(P.export_frame(view, labels), notes),
                    file_name=f"portfolio_{as_of.isoformat()}.xlsx", mime=XLSX_MIME, help=t("portfolio.export_help"),
                    key="portfolio_export", icon=":material/download:")
 

@@ -191,6 +191,8 @@ def _date(v) -> dt.date:
 #: append-only in the deal book), kept across calls in this process. Bounded: cleared past :data:`CACHE_MAX`.
 _TERMS: dict[tuple[str, int], tuple] = {}
 _SCORES: dict[tuple, dict] = {}
+#: the long frames of the last call's deal versions (reused while no deal was added, changed or removed)
+_FRAMES: dict = {}
 CACHE_MAX = 200_000
 
 
@@ -198,6 +200,7 @@ def clear_cache() -> None:
     """Forget the parsed deal terms and scored periods (the next call reads and scores everything)."""
     _TERMS.clear()
     _SCORES.clear()
+    _FRAMES.clear()
 
 
 def _parse_terms(did: str, doc: dict, kpi_table: dict) -> tuple:
@@ -233,12 +236,8 @@ def _parse_terms(did: str, doc: dict, kpi_table: dict) -> tuple:
     return str(doc.get("name", "")), obs, spts, kpis
 
 
-def _terms(deals: pd.DataFrame, spt_records: pd.DataFrame):
-    """Names, observations (deal, i, date, certificate_due), SPTs (deal, date, kpi, spt) and ratchet KPIs (deal,
-    order, kpi, band, direction) of every deal; the deal book's current SPT records replace the document's.
-    A document missing a field goes to ``problems``."""
-    if len(_TERMS) > CACHE_MAX:
-        _TERMS.clear()
+def _build_terms(deals: pd.DataFrame):
+    """The long frames of :func:`_terms` from the documents (parsed ones taken from :data:`_TERMS`)."""
     kpi_table = conventions().kpi
     names, obs, spts, kpis, problems = {}, [], [], [], []
     for did, ver, doc in zip(deals["deal_id"], deals["version"], deals["document"], strict=True):
@@ -257,6 +256,23 @@ def _terms(deals: pd.DataFrame, spt_records: pd.DataFrame):
     obs = pd.DataFrame(obs, columns=["deal_id", "i", "date", "certificate_due"])
     spts = pd.DataFrame(spts, columns=["deal_id", "date", "kpi", "spt"])
     kpis = pd.DataFrame(kpis, columns=["deal_id", "order", "kpi", "band", "direction"])
+    return names, obs, spts, kpis, problems
+
+
+def _terms(deals: pd.DataFrame, spt_records: pd.DataFrame):
+    """Names, observations (deal, i, date, certificate_due), SPTs (deal, date, kpi, spt) and ratchet KPIs (deal,
+    order, kpi, band, direction) of every deal; the deal book's current SPT records replace the document's.
+    A document missing a field goes to ``problems``."""
+    if len(_TERMS) > CACHE_MAX:
+        _TERMS.clear()
+    key = tuple(zip(deals["deal_id"], deals["version"], strict=True))
+    if _FRAMES.get("key") == key and deals["document"].isna().all():  # the same deal versions as last time
+        names, obs, spts, kpis = _FRAMES["value"]
+        obs, spts, problems = obs.copy(), spts.copy(), []
+    else:
+        names, obs, spts, kpis, problems = _build_terms(deals)
+        if not problems:
+            _FRAMES.update(key=key, value=(names, obs.copy(), spts.copy(), kpis))
     if not spt_records.empty:  # the deal book's SPT recalculations (Store.set_spt) win over the document
         rec = spt_records.rename(columns={"observation_date": "date"})[["deal_id", "date", "kpi", "spt"]]
         spts = pd.concat([spts, rec], ignore_index=True).drop_duplicates(["deal_id", "date", "kpi"], keep="last")

@@ -260,18 +260,19 @@ def test_exposure_totals_by_currency():
 
 @pytest.fixture
 def media(monkeypatch):
-    """Files offered by st.download_button during AppTest runs: ``fetch(url) -> bytes``."""
+    """Files offered by st.download_button during AppTest runs: ``fetch(proto) -> bytes``, the workbook written on
+    click through the button's deferred callable (as the server does when the user clicks)."""
     import streamlit.testing.v1.app_test as app_test_mod
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-    stores = []
+    managers = []
+    real = app_test_mod.MediaFileManager
 
-    def make(prefix):
-        stores.append(MemoryMediaFileStorage(prefix))
-        return stores[-1]
+    def make(*args, **kwargs):
+        managers.append(real(*args, **kwargs))
+        return managers[-1]
 
-    monkeypatch.setattr(app_test_mod, "MemoryMediaFileStorage", make)
-    return lambda url: stores[-1].get_file(url.rsplit("/", 1)[-1]).content
+    monkeypatch.setattr(app_test_mod, "MediaFileManager", make)
+    return lambda proto: managers[-1]._deferred_callables[proto.deferred_file_id]["callable"]()
 
 
 def _page(run_as, lang="en", role="credit_officer"):
@@ -350,7 +351,7 @@ def test_excel_export_is_rounded_and_has_no_server_path(run_as, media):
     at = _page(run_as)
     at.multiselect(key="portfolio_currency").set_value(["CNY"]).run()
     button = next(b for b in at.get("download_button") if b.proto.label == "Download the table as Excel")
-    wb = load_workbook(io.BytesIO(media(button.proto.url)))
+    wb = load_workbook(io.BytesIO(media(button.proto)))
     rows = list(wb["portfolio"].iter_rows(values_only=True))
     head, body = rows[0], {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert head[:4] == ("Deal", "Deal name", "Borrower", "Facility") and set(body) == {DEMO, HORINGER}
