@@ -256,20 +256,29 @@ def bench_page(url: str, n: int) -> float:
         with sync_playwright() as pw:
             b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = b.new_page(viewport={"width": 1440, "height": 1000})
-            times = []
-            for _ in range(2):  # the first visit warms the server (imports); the second is measured too
+            times, ready = [], []
+            for _ in range(2):  # the first visit warms the server (imports, caches); the second is the figure
                 page.goto(base)
                 sign_in(page, "credit_officer")
                 switch_language(page, "en")
                 t0 = time.perf_counter()
                 open_page(page, "Portfolio")
                 page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=120_000)
-                settled(page)
+                page.wait_for_timeout(100)  # the rerun has started (counted in the figure)
+                page.wait_for_function(  # the script has finished: table drawn, nothing running
+                    """() => { const a = document.querySelector("[data-testid='stApp']");
+                               return a && a.getAttribute("data-test-script-state") !== "running"
+                                      && !document.querySelector("[data-testid='stStatusWidget']")
+                                      && !document.querySelector("[data-testid='stSpinner']"); }""",
+                    polling=50, timeout=120_000)
+                ready.append(time.perf_counter() - t0)
+                settled(page)  # + its idle window: 8 polls of 100 ms and 300 ms (tests/app/browser_util.py)
                 times.append(time.perf_counter() - t0)
             page.screenshot(path=str(ROOT / "artifacts" / f"bench_portfolio_{n}.png"))
             b.close()
-        print(f"  page visits: {', '.join(f'{t:.2f} s' for t in times)}")
-        return times[-1]
+        print(f"  page visits, script finished: {', '.join(f'{t:.2f} s' for t in ready)}; settled (with the "
+              f"1.1 s idle window of settled()): {', '.join(f'{t:.2f} s' for t in times)}")
+        return ready[-1]
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -303,7 +312,7 @@ def main(argv=None) -> int:
             url = f"sqlite:///{Path(tmp) / 'page.sqlite'}"
             build_book(url, 1000, demo_dir=ROOT / "data").close()
             s = bench_page(url, 1000)
-            print(f"app portfolio page, 1,000 deals (+3 demo): settled in {s:.2f} s "
+            print(f"app portfolio page, 1,000 deals (+3 demo): drawn and idle in {s:.2f} s "
                   f"(target ≤ {PAGE_TARGET_S:g} s: {'OK' if s <= PAGE_TARGET_S else 'MISSED'})")
     return 0
 
