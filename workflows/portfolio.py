@@ -22,6 +22,7 @@ observation is read from the latest stored simulation of the deal, where one was
 Functions
 ---------
 ``portfolio(source_or_store, as_of, *, actor="admin", rules=None, methodology=None) -> PortfolioFrame``
+    (exported as ``workflows.portfolio_of``: ``workflows.portfolio`` is this module)
 ``load_status_rules(path=STATUS_FILE) -> StatusRules``
 """
 
@@ -266,13 +267,14 @@ def _terms(deals: pd.DataFrame, spt_records: pd.DataFrame):
     if len(_TERMS) > CACHE_MAX:
         _TERMS.clear()
     key = tuple(zip(deals["deal_id"], deals["version"], strict=True))
-    if _FRAMES.get("key") == key and deals["document"].isna().all():  # the same deal versions as last time
-        names, obs, spts, kpis = _FRAMES["value"]
+    memo = _FRAMES.get("last")  # (key, frames), replaced as one value (sessions run in threads)
+    if memo is not None and memo[0] == key and deals["document"].isna().all():  # the same deal versions
+        names, obs, spts, kpis = memo[1]
         obs, spts, problems = obs.copy(), spts.copy(), []
     else:
         names, obs, spts, kpis, problems = _build_terms(deals)
         if not problems:
-            _FRAMES.update(key=key, value=(names, obs.copy(), spts.copy(), kpis))
+            _FRAMES["last"] = (key, (names, obs.copy(), spts.copy(), kpis))
     if not spt_records.empty:  # the deal book's SPT recalculations (Store.set_spt) win over the document
         rec = spt_records.rename(columns={"observation_date": "date"})[["deal_id", "date", "kpi", "spt"]]
         spts = pd.concat([spts, rec], ignore_index=True).drop_duplicates(["deal_id", "date", "kpi"], keep="last")
@@ -327,8 +329,11 @@ def portfolio(source_or_store, as_of: dt.date, *, actor: str = "admin", rules: S
     ------
     store.PermissionDenied
         ``actor`` may not read the portfolio.
-    InputError
-        A ratchet KPI without a headroom in ``rules`` (names the file and the entry to add).
+
+    Notes
+    -----
+    A deal whose document lacks a field, or whose ratchet KPI has no headroom in ``rules``, is left out and listed
+    in :attr:`PortfolioFrame.problems` with an :class:`InputError` naming the deal / file and the field to fix.
     """
     store = getattr(source_or_store, "store", source_or_store)
     rules = rules or load_status_rules()
@@ -337,10 +342,17 @@ def portfolio(source_or_store, as_of: dt.date, *, actor: str = "admin", rules: S
                      known_periods=[k[:3] for k in _SCORES if k[3] == m.sha256])
     deals = view.deals
     names, obs, spts, kpis, problems = _terms(deals, view.spts)
+    for k in kpis["kpi"].unique():  # a KPI without a status threshold: its deals are left out, the rule named
+        try:
+            rules.headroom_for(k)
+        except InputError as exc:
+            problems.extend((d, exc) for d in kpis.loc[kpis["kpi"] == k, "deal_id"].unique())
     bad = {d for d, _ in problems}
     deals = deals[~deals["deal_id"].isin(bad)].drop(columns=["document", "version"]).reset_index(drop=True)
-    for k in kpis["kpi"].unique():
-        rules.headroom_for(k)
+    if bad:
+        obs, spts, kpis = (f[~f["deal_id"].isin(bad)] for f in (obs, spts, kpis))
+    if deals.empty:
+        return PortfolioFrame(pd.DataFrame(columns=list(COLUMNS)), problems, as_of)
     ts = pd.Timestamp(as_of)
 
     out = deals.copy()
