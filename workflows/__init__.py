@@ -61,6 +61,14 @@ Monitoring loop (:mod:`workflows.monitoring`, issue 12)
 ``amend_deal(store, actor, deal_id, event, *, facility_after=None) -> Amendment``   SLLP recalculation
 ``margin_changes(store, deal, as_of) -> list[ChangeView]``, ``recorded_observations(store, deal_id)``
 
+Portfolio (:mod:`workflows.portfolio`, issue 12 item 7)
+--------------------------------------------------------
+``portfolio_of(source_or_store, as_of, *, actor="admin", rules=None, methodology=None) -> PortfolioFrame``
+    one row per deal from the record (margin in force from approved changes, last observation, status),
+    the forward part (headroom to the next SPT, completeness, P(met) of a stored simulation) vectorised;
+    ``load_status_rules(path=None) -> StatusRules``. (``workflows.portfolio`` is the module: its function
+    ``portfolio`` is exported as ``portfolio_of`` so the two names never shadow each other.)
+
 Settings (:mod:`workflows.settings`)
 ------------------------------------
 ``DEFAULTS``: ``targets_paths`` 5000, ``simulate_paths`` 10000, ``seed`` 0, ``model`` "ets", ``models``,
@@ -111,13 +119,15 @@ if TYPE_CHECKING:  # the names for type checkers and import-linter; at run time 
         simulated_years,
         targets,
     )
+    from workflows.portfolio import PortfolioFrame, StatusRules, load_status_rules
+    from workflows.portfolio import portfolio as portfolio_of
     from workflows.scoring import named, score
     from workflows.settings import DEFAULTS, Defaults
     from workflows.sources import FileSource, Source, StoreSource
 
 #: public name -> defining module; loaded on first access (PEP 562) so that ``import workflows.settings``
 #: (the CLI parser reads DEFAULTS) does not pull the pipeline's engines, pandas and the deal book into start-up
-_SUBMODULES = frozenset({"monitoring", "pipeline", "scoring", "settings", "sources"})
+_SUBMODULES = frozenset({"monitoring", "pipeline", "portfolio", "scoring", "settings", "sources"})
 _EXPORTS: dict[str, str] = {
     "Amendment": "workflows.monitoring",
     "ChangeView": "workflows.monitoring",
@@ -150,6 +160,10 @@ _EXPORTS: dict[str, str] = {
     "needs_hourly": "workflows.pipeline",
     "load_target_inputs": "workflows.pipeline",
     "named": "workflows.scoring",
+    "PortfolioFrame": "workflows.portfolio",
+    "StatusRules": "workflows.portfolio",
+    "load_status_rules": "workflows.portfolio",
+    "portfolio_of": "workflows.portfolio",
     "observation_results": "workflows.pipeline",
     "score": "workflows.scoring",
     "simulate": "workflows.pipeline",
@@ -171,7 +185,10 @@ __all__ = [
     "Amendment", "ChangeView", "DealHistory", "IssuedNotice", "IssuedStatement", "amend_deal", "approve",
     "deal_history", "due", "facility_history", "issue_statement", "margin_changes", "notice", "prepare_changes",
     "record_late_certificates", "record_statement", "recorded_observations", "reject",
+    "PortfolioFrame", "StatusRules", "load_status_rules", "portfolio_of",
 ]
+#: exported names defined under another name in their module
+_ALIASES = {"portfolio_of": "portfolio"}
 
 
 def __getattr__(name: str):
@@ -181,7 +198,7 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'workflows' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), _ALIASES.get(name, name))
     globals()[name] = value
     return value
 

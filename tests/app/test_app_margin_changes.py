@@ -61,22 +61,16 @@ def test_prepare_then_second_officer_approves_and_notice(run_as, own_book, monke
     # the portfolio's margin in force now comes from the record: 40 bp on 2026-06-01 (the approved step-up)
     from app_support import portfolio as P
 
-    doc = app_store().load_deal_document(DEMO)
-    row = P.on_record(app_store(), {"deal_id": DEMO, "margin_bp": 0.0}, doc, dt.date(2026, 6, 1))
+    pf = P.load_portfolio(app_store(), "credit", dt.date(2026, 6, 1))
+    row = pf.frame.set_index("deal_id").loc[DEMO]
     assert (row["margin_bp"], row["adjustment_bp"], row["margin_source"]) == (40.0, 10.0, "record")
 
 
-def test_portfolio_flags_reported_figures_as_indicative():
+def test_portfolio_flags_reported_figures_as_indicative(own_book):
     """The demo facility's 2025 period is *reported* (data/facilities/demo-zjk-hyperscale.toml, status =
     "reported"): on 2026-06-01 the portfolio row rests on it and says so."""
     from app_support import portfolio as P
-    from app_support.engine import methodology
-    from index.models import load_facility
-    from index.tomlfile import read_toml
-    from tests.app.conftest import ROOT
+    from app_support.store import app_store
 
-    doc = read_toml(ROOT / "data" / "deals" / f"{DEMO}.toml")
-    fac = load_facility(ROOT / "data" / "facilities" / "demo-zjk-hyperscale.toml")
-    rules = P.load_status_rules()
-    row = P.deal_row(doc, fac, dt.date(2026, 6, 1), rules, methodology())
+    row = P.load_portfolio(app_store(), "credit", dt.date(2026, 6, 1)).frame.set_index("deal_id").loc[DEMO]
     assert (row["period"], row["period_status"], row["indicative"]) == ("2025", "reported", True)
