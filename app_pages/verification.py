@@ -100,12 +100,12 @@ def _discard() -> None:
 st.subheader(t("verification.edit.heading"))
 e1, e2, e3 = st.columns([2, 1, 2])
 field = e1.selectbox(t("verification.edit.pick"), [r.field for r in rows], key=f"ver_field_{lang}",
-                     format_func=lambda f: f"{labels['verification.field.' + f]} ({f})")
+                     format_func=lambda f: labels["verification.field." + f])
 row = by_field[field]
 base = row.recorded if row.recorded is not None else row.reported
 vkey, ekey = _widget_keys(field)
 fraction = row.unit in ("fraction", "-")
-value = e2.number_input(t("verification.edit.value", unit=row.unit), min_value=0.0,
+value = e2.number_input(t("verification.edit.value", unit=term(labels, "unit", row.unit)), min_value=0.0,
                         value=float(draft[field].value if field in draft else base or 0.0),
                         step=0.001 if fraction else 1.0, format="%.4f" if fraction else "%.2f", key=vkey)
 evidence = e3.text_input(t("verification.edit.evidence"), value=draft[field].evidence if field in draft else "",
