@@ -46,7 +46,9 @@ def test_ahp_inconsistent_matrix_shows_error(run_as):
 def _set_editor(at, df):
     """Change the AHP data editor's cells through its widget state (edited_rows), then rerun."""
     edits = {i: {str(c): float(df.iloc[i, j]) for j, c in enumerate(df.columns)} for i in range(len(df))}
-    at.session_state["ahp_matrix"] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+    gen = at.session_state["madm_gen"] if "madm_gen" in at.session_state else 1  # the page's edit generation
+    key = "ahp_matrix" if gen == 1 else f"ahp_matrix_{gen}"
+    at.session_state[key] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
     at.run()
 
 

@@ -150,3 +150,31 @@ def test_verification_page_scores_the_pinned_deal_with_its_version(book, run_as)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert _outcome_total(at) == pytest.approx(new, abs=0.005)
     assert any(f"current version gcpi-2024@{NEW_VERSION}" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_facility_score_chart_one_colour_per_pillar_and_clean_table(book, run_as, lang):
+    """Issue 17: bars per indicator, sorted by contribution, coloured by pillar (the demo's 4 pillars), legend
+    labels not cut; the breakdown table has no nan/None/unrounded floats."""
+    import json
+
+    from app_support.tables import table_problems
+
+    at = run_as("credit_officer", SCORE, lang)
+    assert not at.exception and not at.error
+    (chart,) = at.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    bars = spec["layer"][0]
+    assert bars["mark"]["type"] == "bar"
+    assert bars["encoding"]["color"]["field"] == "pillar"
+    assert bars["encoding"]["color"]["legend"]["labelLimit"] == 0
+    assert len(bars["encoding"]["color"]["sort"]) == 4  # secure/efficient, green/low-carbon, smart, lifecycle
+    assert bars["encoding"]["y"]["field"] == "indicator"
+    table = next(d.value for d in at.dataframe if len(d.value) > 10)
+    assert not table_problems(table), table_problems(table)
+    ind, con = {"zh": ("指标", "贡献 [分]"), "en": ("Indicator", "Contribution [points]")}[lang]
+    # the bars' order: every indicator of the table once, by contribution, largest first (shown values rounded)
+    order = list(bars["encoding"]["y"]["sort"])
+    assert sorted(order) == sorted(table[ind])
+    shown = table.set_index(ind)[con]
+    assert all(shown[a] >= shown[b] for a, b in zip(order, order[1:], strict=False))

@@ -241,3 +241,21 @@ def test_outcome_headline_from_statement_dict():
                     "effect_bp": 4.0}]}
     o = outcome(json.loads(json.dumps(st)))
     assert o["spts"][0]["outcome"] == "missed" and o["margin_after_bp"] == 28.0 and o["total"] == 90.5
+
+
+def test_zh_outcome_and_issue_labels_have_no_english(run_as, own_book):
+    """Issue 17: in zh the outcome rows name the KPIs in Chinese (no "SPT index" / "SPT pue"), the accept box has
+    no "(accept_reported)", grades and units come from the catalogue; every table passes table_problems."""
+    import re
+
+    from app_support.tables import table_problems
+
+    at = run_as("verifier", VER, "zh")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    tab = next(d.value for d in at.dataframe if "项目" in d.value.columns)
+    for label in tab["项目"]:
+        assert re.search(r"[\u4e00-\u9fff]", label), label
+        assert not re.search(r"\b(index|pue|SPT)\b", label), label
+    assert all("accept_reported" not in c.label for c in at.checkbox)
+    for d in at.dataframe:
+        assert not table_problems(d.value), table_problems(d.value)
