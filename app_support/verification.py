@@ -2,7 +2,8 @@
 issuing (render + sign + store) and checking uploaded statements as ``dcsll verify-statement`` does.
 
 The statement is built by :func:`workflows.build_statement` (the code path of ``dcsll statement``) on the
-deal book's deal and facility, without files. The facility period handed to it carries the operator's
+deal book's deal and facility, without files, scored with what the deal pins in the deal book (methodology
+version and reference-data bundle, :meth:`workflows.StoreSource.pinned`), else the book's current methodology. The facility period handed to it carries the operator's
 *reported* figures; the verifier's figures go in as the engagement's ``[verified]`` table with
 ``accept_reported = true`` (DESIGN.md §5, ``docs/statements.md``).
 

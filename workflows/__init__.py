@@ -11,7 +11,9 @@ Sources (:mod:`workflows.sources`)
                                   ``monthly(facility_id)``, ``targets_settings(deal_id)``,
                                   ``lever_presets(facility_id=None)``, ``levers(name, facility_id=None)``
                                   (validated levers of a preset), ``verifier(verifier_id=None)``,
-                                  ``engagement(deal_id, period)``, ``origin(kind, key)`` (for error messages)
+                                  ``engagement(deal_id, period)``, ``origin(kind, key)`` (for error messages),
+                                  ``pinned(methodology_id, methodology_sha256, reference_sha256)`` (what a deal
+                                  pinned: FileSource from the shipped files, StoreSource from the deal book)
 ``FileSource(data_dir=None, *, deal_file=, facility_file=, methodology_file=, targets_file=, levers_file=,
 verifier_file=, engagement_file=)``   the CLI's file form (``FileSource.levers()`` reads ``levers_file``;
                                   lever presets are ``data/targets/*levers*.toml`` by stem)
