@@ -28,6 +28,9 @@ from app_support.store import app_store
 from app_support.tables import show
 from index.errors import InputError
 
+#: height of one indicator's bar row in the chart [px] (every label shown: none dropped for overlap)
+BAR_PX = 24
+
 require("app_pages/facility_score.py")
 lang = current_language()
 cat = catalogue(lang)
@@ -120,8 +123,8 @@ chart = (base.mark_bar().encode(
              alt.Tooltip("weight", title=t("col.weight"), format=".3f"),
              alt.Tooltip("contribution", title=t("col.contribution"), format=".2f")])
          + base.mark_text(align="left", dx=3).encode(text=alt.Text("contribution:Q", format=".2f"))
-         ).properties(height=22 * len(bars) + 20)
-st.altair_chart(chart)
+         )
+st.altair_chart(chart, height=BAR_PX * len(bars) + 110)  # room for every indicator label and the legend
 
 st.subheader(t("score.breakdown"))
 cols = {"pillar": t("col.pillar"), "criterion": t("col.criterion"), "indicator": t("col.indicator"),
