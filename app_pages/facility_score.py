@@ -1,25 +1,49 @@
-"""Facility score page (credit officer; start of the deal designer): one facility-period's GCPI result."""
+"""Facility score page (credit officer; start of the deal designer): one facility-period's GCPI result.
+
+Scored with the deal book's methodologies only: for a deal on the facility, what the deal pins (methodology
+version and reference-data bundle, :func:`app_support.engine.deal_basis`); without a deal, the version of the
+book picked on the page (default the book's current one). The methodology's SHA-256 and the reference bundle's
+hash the result carries are shown under the headline figures.
+"""
 
 import altair as alt
 import streamlit as st
 
-from app_support.engine import book_facilities, facility_label, indicator_frame, methodology, score_period
+from app_support.engine import (
+    basis_of,
+    book_facilities,
+    book_methodologies,
+    current_key,
+    deal_basis,
+    facility_deals,
+    facility_label,
+    indicator_frame,
+    no_methodology_stop,
+    score_period,
+)
 from app_support.i18n import catalogue, current_language, name, t
 from app_support.methodology_admin import term
 from app_support.pages import require
 from app_support.store import app_store
+from app_support.tables import show
 from index.errors import InputError
+
+#: height of one indicator's bar row in the chart [px] (every label shown: none dropped for overlap)
+BAR_PX = 24
 
 require("app_pages/facility_score.py")
 lang = current_language()
 cat = catalogue(lang)
-m = methodology()
 st.title(t("score.title"))
 
-facilities = book_facilities(app_store())  # the deal book, as stored (created and verified in the app included)
+store = app_store()
+facilities = book_facilities(store)  # the deal book, as stored (created and verified in the app included)
 if not facilities:
     st.info(t("score.no_facilities"))
     st.stop()
+versions = book_methodologies(store)
+if not versions:
+    no_methodology_stop()
 ids = list(facilities)
 default = ids.index("demo-zjk-hyperscale") if "demo-zjk-hyperscale" in ids else 0
 c1, c2 = st.columns([3, 1])
@@ -31,11 +55,29 @@ if not periods:
     st.info(t("score.no_periods", id=fid))
     st.stop()
 period = c2.selectbox(t("score.period"), periods, index=len(periods) - 1, key="score_period")
+
+# ---------------------------------------------------------------- what the period is scored with
+deals = facility_deals(store, fid)
+NO_DEAL = ""
+b1, b2 = st.columns([2, 2])
+deal_id = b1.selectbox(t("score.basis_deal"), [NO_DEAL, *deals], key=f"score_deal_{fid}",
+                       format_func=lambda d: cat["score.basis_no_deal"] if d == NO_DEAL else d,
+                       help=t("score.basis_deal_help"))
 try:
-    r = score_period(fac, period)
-except InputError as exc:  # a period the engine refuses: say what is wrong, not a traceback
+    if deal_id == NO_DEAL:
+        keys, cur = list(versions), current_key(store)
+        pick = b2.selectbox(t("score.basis_version"), keys, index=keys.index(cur), key="score_version",
+                            format_func=lambda k: k + (f" · {cat['score.current_mark']}" if k == cur else ""),
+                            help=t("score.basis_version_help"))
+        basis = basis_of(pick, store)
+    else:
+        basis = deal_basis(deals[deal_id], store)
+        b2.caption(t("score.basis_pinned" if basis.pinned else "score.basis_unpinned", id=deal_id, version=basis.key))
+    r = score_period(fac, period, basis)
+except InputError as exc:  # a period the engine refuses, a pin the book cannot resolve: say what, no traceback
     st.error(t("score.cannot_score", id=fid, period=period, message=str(exc)))
     st.stop()
+m = basis.methodology
 
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric(t("score.total"), f"{r.total:.2f}")
@@ -43,6 +85,7 @@ m2.metric(t("score.grade"), term(cat, "grade", r.grade))
 m3.metric(t("score.completeness"), f"{r.completeness:.0%}")
 m4.metric(t("score.core"), f"{r.core:.2f}")
 m5.metric(t("score.addon"), f"{r.addon:.2f}")
+st.caption(t("score.basis_caption", version=basis.key, sha=r.methodology_sha256, ref=r.reference_sha256))
 if r.grade != r.score_grade:
     st.info(t("score.pue_guard", score_grade=term(cat, "grade", r.score_grade),
               pue_grade=term(cat, "grade", r.pue_grade)))
@@ -66,24 +109,30 @@ df = indicator_frame(r, lang)
 df["status"] = df["status"].map(lambda v: term(cat, "status", v))
 df["unit"] = df["unit"].map(lambda v: term(cat, "unit", v))
 st.subheader(t("score.by_pillar"))
-chart = alt.Chart(df).mark_bar().encode(
-    x=alt.X("contribution:Q", title=t("col.contribution")),
-    y=alt.Y("pillar:N", title=t("col.pillar"), sort=None),
-    color=alt.Color("indicator:N", title=t("col.indicator")),
-    tooltip=[alt.Tooltip("indicator", title=t("col.indicator")), alt.Tooltip("score", title=t("col.score"), format=".1f"),
+# one colour per pillar, one bar per indicator sorted by contribution, its value written at the bar's end
+pillar_order = list(dict.fromkeys(df["pillar"]))
+bars = df.sort_values("contribution", ascending=False)
+base = alt.Chart(bars).encode(
+    y=alt.Y("indicator:N", title=None, sort=list(bars["indicator"]), axis=alt.Axis(labelLimit=360)),
+    x=alt.X("contribution:Q", title=t("col.contribution")))
+chart = (base.mark_bar().encode(
+    color=alt.Color("pillar:N", title=t("col.pillar"), sort=pillar_order,
+                    legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=0, columns=2)),
+    tooltip=[alt.Tooltip("pillar", title=t("col.pillar")), alt.Tooltip("indicator", title=t("col.indicator")),
+             alt.Tooltip("score", title=t("col.score"), format=".1f"),
              alt.Tooltip("weight", title=t("col.weight"), format=".3f"),
              alt.Tooltip("contribution", title=t("col.contribution"), format=".2f")])
-st.altair_chart(chart)
+         + base.mark_text(align="left", dx=3).encode(text=alt.Text("contribution:Q", format=".2f"))
+         )
+st.altair_chart(chart, height=BAR_PX * len(bars) + 110)  # room for every indicator label and the legend
 
 st.subheader(t("score.breakdown"))
 cols = {"pillar": t("col.pillar"), "criterion": t("col.criterion"), "indicator": t("col.indicator"),
         "raw_value": t("col.raw_value"), "unit": t("col.unit"), "score": t("col.score"),
         "weight": t("col.weight"), "contribution": t("col.contribution"), "status": t("col.status"),
         "source": t("col.source")}
-st.dataframe(df.drop(columns="id").rename(columns=cols), hide_index=True, column_config={
-    t("col.score"): st.column_config.NumberColumn(format="%.1f"),
-    t("col.weight"): st.column_config.NumberColumn(format="%.3f"),
-    t("col.contribution"): st.column_config.NumberColumn(format="%.2f")})
+show(df.drop(columns="id").rename(columns=cols), hide_index=True, key="score_breakdown",
+     decimals={t("col.score"): 1, t("col.weight"): 3, t("col.contribution"): 2})
 if r.notes:
     with st.expander(t("score.notes")):
         if lang == "zh":

@@ -1,6 +1,6 @@
 """Methodology page (everyone reads, the admin edits).
 
-Sections: version picker (the shipped file or a stored version), indicator tree and weights, scoring curves
+Sections: version picker (the deal book's stored versions only, with SHA-256; the current one first chosen), indicator tree and weights, scoring curves
 with their sources, AHP, sensitivity (±20 % per weight), the admin's edit (weights, point-curve anchors →
 checks → old-vs-new preview → saved as a new version) and the stored versions with their SHA-256.
 """
@@ -11,12 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from app_support import methodology_admin as ma
-from app_support.engine import SENSITIVITY_STEP, curve_frame
+from app_support.engine import SENSITIVITY_STEP, current_key, curve_frame
 from app_support.i18n import catalogue, current_language, name, t
 from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
 from index.errors import InputError
 from index.methodology import MAX_CONSISTENCY_RATIO, ahp_weights
+from index.reference import default_bundle
 from store.errors import PermissionDenied
 
 require("app_pages/methodology.py")
@@ -40,17 +41,34 @@ def _term(kind: str, value: str) -> str:
 
 st.title(t("meth.title"))
 
-# ---------------------------------------------------------------- which methodology
-shipped = ma.shipped_content()
-shipped_sha = ma.methodology_of(shipped).sha256
+# ---------------------------------------------------------------- which methodology (the deal book's versions)
 stored = app_store().methodologies()
-keys = ([] if shipped_sha in {s.sha256 for s in stored} else [ma.SHIPPED]) + [f"{s.id}@{s.version}" for s in stored]
-shipped_key = next((f"{s.id}@{s.version}" for s in stored if s.sha256 == shipped_sha), ma.SHIPPED)
-view_labels = {k: (t("meth.shipped") if k == ma.SHIPPED else k)
-               + (f" · {t('meth.shipped_mark')}" if k == shipped_key and k != ma.SHIPPED else "") for k in keys}
-view = st.selectbox(t("meth.version_pick"), keys, index=keys.index(shipped_key), key="meth_view",
-                    format_func=view_labels.get)  # labels computed in the run's language
-content = shipped if view == ma.SHIPPED else ma.stored_content(*view.split("@", 1))
+if not stored:
+    st.info(t("meth.stored_none"))
+    if is_admin:  # a fresh deal book: the admin publishes a shipped methodology file to it (seeding)
+        shipped = ma.shipped_files()
+        first = st.selectbox(t("meth.seed_pick"), list(shipped), key="meth_seed_pick")
+
+        def _seed(path) -> None:
+            try:
+                app_store().save_methodology(actor(), path.read_bytes(), file=f"data/methodology/{path.name}")
+            except (InputError, PermissionDenied) as exc:
+                st.session_state["meth_seed_msg"] = t("madm.save_failed", reason=getattr(exc, "message", str(exc)))
+
+        st.button(t("meth.seed"), key="meth_seed", on_click=_seed, args=(shipped[first],), type="primary")
+        if st.session_state.get("meth_seed_msg"):
+            st.error(st.session_state.pop("meth_seed_msg"))
+    st.stop()
+keys = [f"{s.id}@{s.version}" for s in stored]
+infos = dict(zip(keys, stored, strict=True))
+cur = current_key()
+view_labels = {k: f"{k} · SHA-256 {infos[k].sha256[:12]}…" + (f" · {t('meth.current_mark')}" if k == cur else "")
+               for k in keys}
+if st.session_state.get("meth_view") not in keys:
+    st.session_state.pop("meth_view", None)
+view = st.selectbox(t("meth.version_pick"), keys, index=keys.index(cur), key="meth_view",
+                    format_func=view_labels.get, help=t("meth.version_help"))  # labels computed in the run's language
+content = ma.stored_content(*view.split("@", 1))
 m = ma.methodology_of(content)
 if st.session_state.get(f"{EDIT}base") != m.sha256:
     # A new base (first run, another version picked, or a version just saved): the edit starts again from it.
@@ -63,7 +81,7 @@ if st.session_state.get(f"{EDIT}base") != m.sha256:
     if f"{EDIT}base" in st.session_state:
         st.session_state[f"{EDIT}gen"] = st.session_state.get(f"{EDIT}gen", 1) + 1
     st.session_state[f"{EDIT}base"] = m.sha256
-st.caption(t("meth.caption", id=m.id, version=m.version, sha=m.sha256[:12]))
+st.caption(t("meth.caption", id=m.id, version=m.version, sha=m.sha256, ref=default_bundle().sha256))
 
 # ---------------------------------------------------------------- tree and weights
 st.header(t("meth.tree"))

@@ -10,11 +10,15 @@ import streamlit as st
 
 from app_support import verification as V
 from app_support.cfe import verifier_panel
-from app_support.engine import book_facilities, facility_label
-from app_support.i18n import catalogue, current_language, t
+from app_support.engine import book_facilities, book_source, deal_basis, facility_label
+from app_support.i18n import catalogue, current_language, name, t
+from app_support.methodology_admin import term
 from app_support.pages import require
 from app_support.store import actor, app_store
+from app_support.tables import show
+from common.text import fmt_date
 from finance.statement import load_catalogue  # noqa: E402 (the statement catalogue lists the standards)
+from index.errors import InputError
 from store.errors import ImmutableRecordError, PermissionDenied, StoreError
 
 require("app_pages/verification.py")
@@ -96,12 +100,12 @@ def _discard() -> None:
 st.subheader(t("verification.edit.heading"))
 e1, e2, e3 = st.columns([2, 1, 2])
 field = e1.selectbox(t("verification.edit.pick"), [r.field for r in rows], key=f"ver_field_{lang}",
-                     format_func=lambda f: f"{labels['verification.field.' + f]} ({f})")
+                     format_func=lambda f: labels["verification.field." + f])
 row = by_field[field]
 base = row.recorded if row.recorded is not None else row.reported
 vkey, ekey = _widget_keys(field)
 fraction = row.unit in ("fraction", "-")
-value = e2.number_input(t("verification.edit.value", unit=row.unit), min_value=0.0,
+value = e2.number_input(t("verification.edit.value", unit=term(labels, "unit", row.unit)), min_value=0.0,
                         value=float(draft[field].value if field in draft else base or 0.0),
                         step=0.001 if fraction else 1.0, format="%.4f" if fraction else "%.2f", key=vkey)
 evidence = e3.text_input(t("verification.edit.evidence"), value=draft[field].evidence if field in draft else "",
@@ -127,7 +131,7 @@ st.subheader(t("verification.figures.heading"))
 st.caption(t("verification.figures.caption"))
 table = pd.DataFrame([{
     t("verification.figures.field"): t("verification.field." + r.field),
-    t("verification.figures.unit"): r.unit,
+    t("verification.figures.unit"): term(labels, "unit", r.unit),
     t("verification.figures.reported"): V.fmt_value(r.reported),
     t("verification.figures.recorded"): V.fmt_value(r.recorded),
     t("verification.figures.draft"): V.fmt_value(draft[r.field].value) if r.field in draft else "",
@@ -135,7 +139,7 @@ table = pd.DataFrame([{
         "draft" if r.field in draft else "verified" if r.recorded is not None else "pending")),
     t("verification.figures.evidence"): draft[r.field].evidence if r.field in draft else r.source,
 } for r in rows])
-st.dataframe(table, hide_index=True, key="ver_figures")
+show(table, hide_index=True, key="ver_figures")
 verifier_panel(store, fid, period)  # interval data behind the CFE figures (issue 15)
 
 # --- the period as a whole ---------------------------------------------------------------------------------
@@ -163,8 +167,19 @@ else:
 st.subheader(t("verification.outcome.heading"))
 rep_facility = V.reported_facility(facility, rows, period)
 outcomes, draft_error, outcome_ready, base_period = {}, None, False, None
+basis = None
+if doc is not None:
+    try:  # what the deal is scored with: its pinned methodology version and reference bundle in the deal book
+        basis = deal_basis(doc, store)
+    except InputError as exc:
+        st.error(t("verification.outcome.no_basis", id=deal_id, message=exc.message))
+    else:
+        st.caption(t("verification.outcome.basis_pinned" if basis.pinned else "verification.outcome.basis_current",
+                     version=basis.key, sha=basis.methodology.sha256, ref=basis.reference_sha256))
 if doc is None:
     st.info(t("verification.outcome.no_deal", id=fid, period=period))
+elif basis is None:
+    pass
 else:
     candidates = V.baseline_candidates(facility, period)
     if not candidates:
@@ -183,8 +198,9 @@ else:
         for version in V.VERSIONS:
             over = V.overrides(rows, version, draft_values)
             try:
-                outcomes[version] = V.outcome(V.cached_build(deal_json, fac_json, period,
-                                                             json.dumps(over, sort_keys=True), eng_json))
+                outcomes[version] = V.outcome(V.cached_build(
+                    deal_json, fac_json, period, json.dumps(over, sort_keys=True), eng_json,
+                    f"{basis.methodology.sha256}/{basis.reference_sha256}", book_source(store), basis.methodology))
             except Exception as exc:  # noqa: BLE001 - InputError(s) of the engines: named, never a traceback
                 problems[version] = getattr(exc, "message", str(exc))
         draft_error = problems.get("draft")
@@ -199,20 +215,27 @@ if outcome_ready:
     cols = [v for v in V.VERSIONS if v in outcomes]
     head = {"reported": t("verification.figures.reported"), "recorded": t("verification.figures.recorded"),
             "draft": t("verification.figures.draft")}
+    def _kpi(k: str) -> str:
+        """A ratchet KPI by its label: the index parts from the catalogue, an indicator by its name."""
+        if f"verification.kpi.{k}" in labels:
+            return labels[f"verification.kpi.{k}"]
+        ind = basis.methodology.indicators.get(k)
+        return name(ind) if ind is not None else k
+
     items = [(t("verification.outcome.index"), lambda o: f"{o['total']:.2f}"),
-             (t("verification.outcome.grade"), lambda o: o["grade"])]
+             (t("verification.outcome.grade"), lambda o: term(labels, "grade", o["grade"]))]
     for k, spt in enumerate(outcomes["recorded"]["spts"]):
-        items.append((t("verification.outcome.spt", kpi=spt["kpi"], target=f"{spt['target']:g}"),
-                      lambda o, k=k: "" if o["spts"][k]["value"] is None else f"{o['spts'][k]['value']:g}"))
-        items.append((t("verification.outcome.spt_outcome", kpi=spt["kpi"]),
+        items.append((t("verification.outcome.spt", kpi=_kpi(spt["kpi"]), target=f"{spt['target']:g}"),
+                      lambda o, k=k: "—" if o["spts"][k]["value"] is None else f"{o['spts'][k]['value']:g}"))
+        items.append((t("verification.outcome.spt_outcome", kpi=_kpi(spt["kpi"])),
                       lambda o, k=k: f"{t('verification.result.' + o['spts'][k]['outcome'])} "
                                      f"({o['spts'][k]['effect_bp']:+g})"))
     items += [(t("verification.outcome.adjustment"), lambda o: f"{o['adjustment_bp']:+g}"),
               (t("verification.outcome.margin_before"), lambda o: f"{o['margin_before_bp']:g}"),
               (t("verification.outcome.margin_after"), lambda o: f"{o['margin_after_bp']:g}"),
               (t("verification.outcome.effective"), lambda o: str(o["effective_date"]))]
-    st.dataframe(pd.DataFrame([{t("verification.outcome.item"): name, **{head[v]: fn(outcomes[v]) for v in cols}}
-                               for name, fn in items]), hide_index=True, key="ver_outcome")
+    show(pd.DataFrame([{t("verification.outcome.item"): label, **{head[v]: fn(outcomes[v]) for v in cols}}
+                       for label, fn in items]), hide_index=True, key="ver_outcome")
     if "draft" in outcomes:
         d, r = outcomes["draft"], outcomes["recorded"]
         m1, m2 = st.columns(2)
@@ -340,39 +363,39 @@ def _issue_section() -> None:
         st.caption(t("verification.issue.need_standard"))
     accept = st.checkbox(t("verification.issue.accept"), key="ver_accept")
     st.warning(t("verification.issue.demo_identity"), icon=":material/warning:")
-    if draft:
+    exists = sid.strip() in set(store.statement_ids())
+    issued = st.session_state.get(ISSUED_KEY)
+    if issued is not None and issued.statement_id != sid.strip():
+        issued = None  # the message of a statement issued earlier belongs to that statement id only
+    if exists and issued is None:
+        # one clear message: that id is taken (statements are immutable); the list below downloads it
+        st.info(t("verification.issue.exists", id=sid.strip()))
+    elif draft:
         st.info(t("verification.issue.unsaved"))
     elif not accept:
         st.caption(t("verification.issue.need_accept"))
     if st.button(t("verification.issue.button"), type="primary", key="ver_issue",
-                 disabled=bool(draft) or not accept or not sid.strip() or not standards):
+                 disabled=bool(draft) or not accept or not sid.strip() or not standards or exists):
         engagement = {"statement_id": sid.strip(), "standards": standards, "assurance_level": level,
                       "conclusion": kind, "baseline_period": base_period, "verifier_id": vid, "notes": notes}
-        steps = {"build": 0.1, "sign": 0.3, "check": 0.8, "save": 0.9}
-        with st.status(t("verification.issue.progress"), expanded=True) as status:
-            bar = st.progress(0.0)
-
-            def _progress(step: str) -> None:
-                bar.progress(steps[step], text=t("verification.issue.step_" + step))
-
+        st.session_state.pop(ISSUED_KEY, None)
+        issued, failure = None, None
+        with st.spinner(t("verification.issue.progress")):
             try:  # the engagement as decided is kept in the deal book; issued on the signing day
                 store.save_engagement(actor(), deal_id, period, engagement)
-                done = V.issue(store, actor(), doc, rep_facility, period, V.overrides(rows, "recorded"),
-                               {**engagement, "issue_date": dt.date.today()}, verifiers[vid], progress=_progress)
+                issued = V.issue(store, actor(), doc, rep_facility, period, V.overrides(rows, "recorded"),
+                                 {**engagement, "issue_date": dt.date.today()}, verifiers[vid],
+                                 methodology=basis.methodology)
             except ImmutableRecordError:
-                status.update(label=t("verification.issue.failed", message=sid), state="error")
-                st.error(t("verification.issue.immutable", id=sid.strip()))
+                failure = t("verification.issue.immutable", id=sid.strip())
             except PermissionDenied as exc:
-                status.update(label=t("verification.issue.failed", message=sid), state="error")
-                st.error(t("verification.error.permission", message=str(exc)))
-            except Exception as exc:  # InputError from the engines, a failed self-check
-                status.update(label=t("verification.issue.failed", message=sid), state="error")
-                st.error(t("verification.issue.failed", message=getattr(exc, "message", str(exc))))
-            else:
-                bar.progress(1.0, text=t("verification.issue.done"))
-                status.update(label=t("verification.issue.done"), state="complete", expanded=False)
-                st.session_state[ISSUED_KEY] = done
-    issued = st.session_state.get(ISSUED_KEY)
+                failure = t("verification.error.permission", message=str(exc))
+            except Exception as exc:  # noqa: BLE001 - InputError from the engines, a failed self-check: named
+                failure = t("verification.issue.failed", message=getattr(exc, "message", str(exc)))
+        if failure:
+            st.error(failure)
+        else:
+            st.session_state[ISSUED_KEY] = issued
     if issued is not None:
         st.success(t("verification.issue.issued", id=issued.statement_id, sha=issued.content_sha256,
                      build=f"{issued.build_s:.2f}", sign=f"{issued.sign_s:.2f}"))
@@ -394,11 +417,12 @@ listed = V.issued_statements(store, deal_id=deal_id, facility_id=fid)
 if not listed:
     st.caption(t("verification.list.none"))
 else:
-    st.dataframe(pd.DataFrame([{t("verification.list.id"): i.id, t("verification.list.deal"): i.deal_id or "",
-                                t("verification.list.period"): i.period_label or "",
-                                t("verification.list.issued_at"): i.issued_at, t("verification.list.status"): i.status,
-                                t("verification.list.sha"): i.sha256} for i in listed]),
-                 hide_index=True, key="ver_statements")
+    show(pd.DataFrame([{t("verification.list.id"): i.id, t("verification.list.deal"): i.deal_id or "—",
+                        t("verification.list.period"): i.period_label or "—",
+                        t("verification.list.issued_at"): fmt_date(i.issued_at) if i.issued_at else "—",
+                        t("verification.list.status"): labels.get(f"verification.list.status_{i.status}", i.status),
+                        t("verification.list.sha"): i.sha256} for i in listed]),
+         hide_index=True, key="ver_statements")
     again = st.selectbox(t("verification.list.pick"), [i.id for i in listed], key="ver_list_pick")
     st.download_button(t("verification.list.download", id=again), data=store.statement_pdf(again),
                        file_name=f"{again}.pdf", mime="application/pdf", key="ver_list_download", on_click="ignore")

@@ -25,7 +25,7 @@ import streamlit as st
 from dateutil.relativedelta import relativedelta
 
 import workflows
-from app_support.engine import ROOT, methodology, score_json
+from app_support.engine import ROOT, book_source, methodology, score_json
 from app_support.i18n import catalogue
 from app_support.store import app_store, database_url
 from common.errors import InputError, InputErrors
@@ -225,13 +225,15 @@ def _observation_results(deal, facility_json: str) -> dict:
     facility, the periods the observations name and the deal's methodology pins (:data:`workflows.pipeline.
     PIN_FIELDS`), not the loan terms."""
 
-    pins = json.dumps([str(getattr(deal, k, None)) for k in PIN_FIELDS])
+    # the pins resolved in the deal book, and the book's current methodology for a deal that pins nothing
+    pins = json.dumps([str(getattr(deal, k, None)) for k in PIN_FIELDS] + [methodology().sha256])
     return _results_cached(pins, facility_json, tuple(scored_periods(deal)), deal)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _results_cached(pins: str, facility_json: str, periods: tuple[str, ...], _deal) -> dict:
-    return workflows.observation_results(_deal, Facility.model_validate_json(facility_json), methodology())
+    return workflows.observation_results(_deal, Facility.model_validate_json(facility_json), methodology(),
+                                         book_source())
 
 
 def margin_interest_frame(schedules: dict[str, pd.DataFrame]) -> pd.DataFrame:

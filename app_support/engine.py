@@ -1,32 +1,152 @@
 """Cached calls into the engines, and the pure table-building the pages share.
 
-Facilities come from the deal book (:mod:`app_support.store`); scoring is cached on the facility's JSON, so a
-rerun re-scores nothing unless a figure changed.
+Facilities and methodologies come from the deal book (:mod:`app_support.store`, through
+:class:`workflows.StoreSource`): a facility without a deal is scored with a methodology version of the book
+(the book's current one unless the page picks another); a deal's periods with what the deal pins (methodology
+version and reference-data bundle, :func:`deal_basis`). Scoring is cached on the facility's JSON and the SHA-256
+of the methodology and of the reference bundle, so a rerun re-scores nothing unless a figure or a basis changed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+import workflows
+from app_support.i18n import t
+from app_support.store import app_store
 from index.engine import score
 from index.errors import InputError
-from index.methodology import Curve, Methodology, load_methodology
+from index.methodology import Curve, Methodology
 from index.models import Facility
+from index.reference import ReferenceBundle, default_bundle
 from index.result import IndexResult
+from workflows.pipeline import PIN_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 #: relative change applied to one weight at a time in the sensitivity view (±20 %, issue 7)
 SENSITIVITY_STEP = 0.20
 
 
-@st.cache_resource
-def methodology() -> Methodology:
-    """The shipped methodology (``data/methodology/gcpi-2024.toml``), loaded once per process."""
-    return load_methodology()
+def book_source(store=None) -> workflows.StoreSource:
+    """:class:`workflows.StoreSource` on the app's deal book (or on ``store``)."""
+    return workflows.StoreSource(store if store is not None else app_store())
+
+
+def version_key(info) -> str:
+    """``id@version`` of a stored methodology (:class:`store.records.MethodologyInfo` or a Methodology)."""
+    return f"{info.id}@{info.version}"
+
+
+def book_methodologies(store=None) -> dict[str, object]:
+    """The deal book's methodology versions as ``{"id@version": MethodologyInfo}``, in the book's order."""
+    return {version_key(i): i for i in book_source(store).methodologies()}
+
+
+def current_key(store=None) -> str | None:
+    """``id@version`` of the deal book's current methodology (:meth:`workflows.StoreSource.
+    current_methodology_info`), None when the book holds none."""
+    info = book_source(store).current_methodology_info()
+    return None if info is None else version_key(info)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _parsed(_source, methodology_id: str, version: str, sha256: str) -> Methodology:
+    """A stored version parsed once per process (stored versions are immutable; keyed on their SHA-256)."""
+    return _source.book_methodology(methodology_id, version)
+
+
+def book_methodology(key: str, store=None) -> Methodology:
+    """The stored methodology ``id@version`` of the deal book.
+
+    Raises
+    ------
+    KeyError
+        The book holds no such version.
+    """
+    src = book_source(store)
+    info = book_methodologies(store)[key]
+    return _parsed(src, info.id, info.version, info.sha256)
+
+
+def no_methodology_stop() -> None:
+    """A guided message when the deal book holds no methodology (an admin publishes one), then stop the page."""
+    st.info(t("score.no_methodology"))
+    st.stop()
+
+
+def methodology(store=None) -> Methodology:
+    """The deal book's current methodology (:func:`current_key`): what scores a facility or a deal that pins
+    nothing. A book without methodologies shows :func:`no_methodology_stop`'s guided message and stops the page."""
+    key = current_key(store)
+    if key is None:
+        no_methodology_stop()
+    return book_methodology(key, store)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a result is scored with: a methodology version of the deal book and a reference-data bundle.
+
+    Attributes
+    ----------
+    methodology : Methodology
+    reference : ReferenceBundle or None
+        The bundle a deal pinned; None = the shipped bundle (:func:`index.reference.default_bundle`).
+    deal_id : str or None
+        The deal whose pins chose the basis; None for a facility scored without a deal.
+    pinned : bool
+        True when the deal pins a methodology or a bundle (else the book's current methodology).
+    """
+
+    methodology: Methodology
+    reference: ReferenceBundle | None = None
+    deal_id: str | None = None
+    pinned: bool = False
+
+    @property
+    def key(self) -> str:
+        """``id@version`` of the methodology."""
+        return version_key(self.methodology)
+
+    @property
+    def reference_sha256(self) -> str:
+        """SHA-256 of the reference-data bundle used (the pinned one, else the shipped one)."""
+        return (self.reference or default_bundle()).sha256
+
+
+def basis_of(key: str | None = None, store=None) -> Basis:
+    """The basis of a facility scored without a deal: the book's version ``key`` (default the current one) and
+    the shipped reference bundle."""
+    return Basis(book_methodology(key, store) if key else methodology(store))
+
+
+def deal_basis(deal_doc: dict, store=None) -> Basis:
+    """The basis of a deal's periods: what the deal document pins (:data:`workflows.pipeline.PIN_FIELDS`,
+    resolved in the deal book by :meth:`workflows.StoreSource.pinned_info`), else the book's current methodology.
+
+    Raises
+    ------
+    InputError
+        The deal pins a methodology the deal book does not hold, or an unknown reference bundle.
+    """
+    pins = [deal_doc.get(k) or None for k in PIN_FIELDS]
+    if not any(pins):
+        return Basis(methodology(store), None, deal_doc.get("id"), False)
+    src = book_source(store)
+    info = src.pinned_info(pins[0], pins[1])
+    _, ref = src.pinned(*pins) if pins[2] else (None, None)
+    return Basis(_parsed(src, info.id, info.version, info.sha256), ref, deal_doc.get("id"), True)
+
+
+def facility_deals(store, facility_id: str) -> dict[str, dict]:
+    """The deal documents of the deal book whose facility is ``facility_id``, by deal id."""
+    docs = {d: store.load_deal_document(d) for d in store.deal_ids()}
+    return {d: doc for d, doc in docs.items() if str(doc.get("facility")) == facility_id}
 
 
 def book_facilities(store) -> dict[str, Facility]:
@@ -44,26 +164,40 @@ def facility_label(f: Facility, lang: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def score_json(facility_json: str, period: str) -> IndexResult:
-    """GCPI result of one period of a facility given as its JSON (``Facility.model_dump_json()``), with the
-    shipped methodology; cached on that text, so a changed figure in the deal book is a new key."""
-    return score(Facility.model_validate_json(facility_json), period, methodology())
+def _score_cached(facility_json: str, period: str, methodology_sha256: str, reference_sha256: str,
+                  _basis: Basis) -> IndexResult:
+    return score(Facility.model_validate_json(facility_json), period, _basis.methodology, _basis.reference)
 
 
-def score_period(f: Facility, period: str) -> IndexResult:
+def score_json(facility_json: str, period: str, basis: Basis | None = None) -> IndexResult:
+    """GCPI result of one period of a facility given as its JSON (``Facility.model_dump_json()``) on ``basis``
+    (default :func:`basis_of`: the book's current methodology, the shipped bundle); cached on that text and the
+    two SHA-256 (methodology, reference bundle), so a changed figure or basis is a new key.
+
+    Raises
+    ------
+    InputError
+        Whatever :func:`index.engine.score` refuses (not cached).
+    """
+    b = basis if basis is not None else basis_of()
+    return _score_cached(facility_json, period, b.methodology.sha256, b.reference_sha256, b)
+
+
+def score_period(f: Facility, period: str, basis: Basis | None = None) -> IndexResult:
     """:func:`score_json` of a facility object."""
-    return score_json(f.model_dump_json(), period)
+    return score_json(f.model_dump_json(), period, basis)
 
 
-def all_results(facilities) -> list[IndexResult]:
+def all_results(facilities, basis: Basis | None = None) -> list[IndexResult]:
     """Results of every period of the given facilities (for the sensitivity view); periods the engine
     refuses are left out (the facility score page names why)."""
 
+    b = basis if basis is not None else basis_of()
     out = []
     for f in facilities:
         for p in f.periods:
             try:
-                out.append(score_period(f, p.label))
+                out.append(score_period(f, p.label, b))
             except InputError:
                 continue
     return out
@@ -170,5 +304,7 @@ def sensitivity(results: list[IndexResult], m: Methodology, step: float = SENSIT
 
 
 def sensitivity_table(facilities) -> pd.DataFrame:
-    """:func:`sensitivity` of every period of ``facilities`` (the deal book's) with the shipped methodology."""
-    return sensitivity(all_results(facilities), methodology())
+    """:func:`sensitivity` of every period of ``facilities`` (the deal book's) with the book's current
+    methodology."""
+    b = basis_of()
+    return sensitivity(all_results(facilities, b), b.methodology)

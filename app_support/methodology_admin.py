@@ -26,6 +26,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -40,8 +41,6 @@ from index.models import Facility
 
 #: curve types whose anchors the app edits: type -> (list key, x key) as in the methodology file
 POINT_CURVES: dict[str, tuple[str, str]] = {"piecewise": ("anchors", "x"), "steps": ("steps", "from")}
-#: option of the version picker that stands for the methodology file shipped in ``data/methodology``
-SHIPPED = "file"
 
 
 @dataclass(frozen=True)
@@ -313,10 +312,12 @@ def parse_content(content: bytes, label: str) -> Methodology:
 # ---------------------------------------------------------------- cached wrappers
 
 
-@st.cache_data(show_spinner=False)
-def shipped_content() -> bytes:
-    """Bytes of the shipped methodology file (``data/methodology/gcpi-2024.toml``)."""
-    return default_methodology_path().read_bytes()
+def shipped_files() -> dict[str, Path]:
+    """The methodology files shipped in ``data/methodology`` by file stem, the product default first: what an
+    admin publishes to a deal book that holds no methodology yet (the app never scores with them directly)."""
+    default = default_methodology_path()
+    files = sorted(default.parent.glob("*.toml"), key=lambda p: (p != default, p.name))
+    return {p.stem: p for p in files}
 
 
 @st.cache_data(show_spinner=False)

@@ -2,7 +2,8 @@
 issuing (render + sign + store) and checking uploaded statements as ``dcsll verify-statement`` does.
 
 The statement is built by :func:`workflows.build_statement` (the code path of ``dcsll statement``) on the
-deal book's deal and facility, without files. The facility period handed to it carries the operator's
+deal book's deal and facility, without files, scored with what the deal pins in the deal book (methodology
+version and reference-data bundle, :meth:`workflows.StoreSource.pinned`), else the book's current methodology. The facility period handed to it carries the operator's
 *reported* figures; the verifier's figures go in as the engagement's ``[verified]`` table with
 ``accept_reported = true`` (DESIGN.md §5, ``docs/statements.md``).
 
@@ -30,7 +31,6 @@ from finance.deal import deal_from_dict
 from finance.statement import content_sha256
 from finance.statement_sign import dcsll_home, issue_statement, load_identity, verify_statement
 from index.errors import InputError
-from index.methodology import load_methodology
 from index.models import FIGURE_UNITS, Facility
 from workflows.monitoring import record_statement
 
@@ -232,7 +232,7 @@ def engagement_defaults(store, deal_id: str, period: str) -> dict:
 
 
 def build(deal_doc: dict, facility, period: str, verified: dict[str, float], engagement: dict | None = None,
-          verifier: dict | None = None):
+          verifier: dict | None = None, *, source=None, methodology=None):
     """The verification statement of one observation (:func:`workflows.build_statement` on the deal-book
     objects; no file is written).
 
@@ -251,6 +251,11 @@ def build(deal_doc: dict, facility, period: str, verified: dict[str, float], eng
         Further engagement keys (statement id, standards, assurance level, conclusion ...).
     verifier : dict, optional
         The verifier identity (``Store.verifiers()[id]``); default :data:`DRAFT_VERIFIER` (outcome only).
+    source : workflows.StoreSource
+        The deal book: resolves what the deal pins (methodology version and reference bundle,
+        :meth:`workflows.StoreSource.pinned`); its current methodology scores a deal that pins nothing.
+    methodology : index.methodology.Methodology, optional
+        The methodology of a deal that pins nothing (default ``source.methodology()``).
 
     Returns
     -------
@@ -265,17 +270,23 @@ def build(deal_doc: dict, facility, period: str, verified: dict[str, float], eng
 
     eng = {**(engagement or {}), "verified": {"accept_reported": True, **verified}}
     deal = deal_from_dict(deal_doc, file=f"deal book: deal {deal_doc.get('id')}")
-    return workflows.build_statement(deal, None, str(period), dict(verifier or DRAFT_VERIFIER), eng,
-                                     facility=facility, methodology=load_methodology())
+    if methodology is None and source is None:
+        raise ValueError("build() needs the deal book (source) or a methodology to score with")
+    meth = methodology if methodology is not None else source.methodology()
+    return workflows.build_statement(deal, source, str(period), dict(verifier or DRAFT_VERIFIER), eng,
+                                     facility=facility, methodology=meth)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_build(deal_json: str, facility_json: str, period: str, verified_json: str, engagement_json: str):
+def cached_build(deal_json: str, facility_json: str, period: str, verified_json: str, engagement_json: str,
+                 basis_key: str, _source=None, _methodology=None):
     """:func:`build` on JSON arguments (hashable for ``st.cache_data``); returns the statement as a dict
-    (``model_dump(mode="json")``). Errors propagate (and are not cached)."""
+    (``model_dump(mode="json")``). ``basis_key`` names what the deal is scored with (methodology and reference
+    bundle SHA-256, :class:`app_support.engine.Basis`): a newly published current version is a new key.
+    Errors propagate (and are not cached)."""
 
     st_ = build(json.loads(deal_json), Facility.model_validate_json(facility_json), period,
-                json.loads(verified_json), json.loads(engagement_json))
+                json.loads(verified_json), json.loads(engagement_json), source=_source, methodology=_methodology)
     return st_.model_dump(mode="json")
 
 
@@ -408,11 +419,12 @@ class Issued:
 
 
 def issue(store, actor: str, deal_doc: dict, facility, period: str, verified: dict[str, float],
-          engagement: dict, verifier: dict, progress=lambda step: None) -> Issued:
+          engagement: dict, verifier: dict, progress=lambda step: None, *, methodology=None) -> Issued:
     """Build, render, sign, check and store a statement (``save_statement(..., issue=True)``), then record the
     observation it certifies in the deal book (:func:`workflows.monitoring.record_statement`).
 
-    ``progress(step)`` is called with ``"build"``, ``"sign"``, ``"check"``, ``"save"`` before each step.
+    ``progress(step)`` is called with ``"build"``, ``"sign"``, ``"check"``, ``"save"`` before each step. The deal
+    is scored with what it pins in the deal book, else with ``methodology`` (default the book's current one).
 
     Raises
     ------
@@ -428,7 +440,8 @@ def issue(store, actor: str, deal_doc: dict, facility, period: str, verified: di
 
     progress("build")
     t0 = time.perf_counter()
-    st_ = build(deal_doc, facility, period, verified, engagement, verifier)
+    st_ = build(deal_doc, facility, period, verified, engagement, verifier, source=workflows.StoreSource(store),
+                methodology=methodology)
     t1 = time.perf_counter()
     progress("sign")
     identity = load_identity(None)  # the deal book never holds keys: the local demo identity (docs/app.md)

@@ -11,20 +11,27 @@ Sources (:mod:`workflows.sources`)
                                   ``monthly(facility_id)``, ``targets_settings(deal_id)``,
                                   ``lever_presets(facility_id=None)``, ``levers(name, facility_id=None)``
                                   (validated levers of a preset), ``verifier(verifier_id=None)``,
-                                  ``engagement(deal_id, period)``, ``origin(kind, key)`` (for error messages)
+                                  ``engagement(deal_id, period)``, ``origin(kind, key)`` (for error messages),
+                                  ``pinned(methodology_id, methodology_sha256, reference_sha256)`` (what a deal
+                                  pinned: FileSource from the shipped files, StoreSource from the deal book)
 ``FileSource(data_dir=None, *, deal_file=, facility_file=, methodology_file=, targets_file=, levers_file=,
 verifier_file=, engagement_file=)``   the CLI's file form (``FileSource.levers()`` reads ``levers_file``;
                                   lever presets are ``data/targets/*levers*.toml`` by stem)
 ``StoreSource(store, *, methodology_file=None)``   the deal book (:class:`store.Store`), e.g.
-                                  ``StoreSource(open_store(url))``
+                                  ``StoreSource(open_store(url))``; ``methodologies()``,
+                                  ``current_methodology_info()`` (newest version of the default id),
+                                  ``book_methodology(id, version)``, ``pinned_info(id, sha256)``,
+                                  ``pinned(id, sha256, reference_sha256)`` (a deal's pins, from the book)
 
 Steps (:mod:`workflows.pipeline`)
 ---------------------------------
 ``score(facility, methodology, period=None) -> list[IndexResult]``
 ``facility_of(deal, source) -> Facility``                the deal's facility (inline or by id)
-``observation_results(deal, facility, methodology) -> {period: IndexResult}``   what the deal's observations name
-``deal_scorer(deal, methodology) -> scorer(facility, period)``   scores with what the deal pins (methodology id /
-    SHA-256, reference bundle; ``index.engine.pinned``), else with ``methodology``
+``observation_results(deal, facility, methodology, source=None) -> {period: IndexResult}``   what the deal's
+    observations name
+``deal_scorer(deal, methodology, source=None) -> scorer(facility, period)``   scores with what the deal pins
+    (methodology id / SHA-256, reference bundle; ``source.pinned``: the deal book's stored version for a
+    StoreSource, ``index.engine.pinned`` of the shipped files without one), else with ``methodology``
 ``evaluate_deal(deal, source=None, *, facility=None, methodology=None) -> DealEvaluation``
     ``.schedule(scenario=None) -> finance.schedule.Schedule``,
     ``.valuation(discount_rate_pct=None, scenarios=None) -> finance.valuation.Valuation``,

@@ -56,9 +56,11 @@ def facility_of(deal, source):
 PIN_FIELDS = ("methodology", "methodology_sha256", "reference_sha256")
 
 
-def deal_scorer(deal, methodology):
+def deal_scorer(deal, methodology, source=None):
     """``scorer(facility, period) -> IndexResult`` for a deal's periods: with what the deal pins
-    (:func:`index.engine.pinned` of :data:`PIN_FIELDS`), else with ``methodology`` and the shipped reference data.
+    (:data:`PIN_FIELDS`, resolved by ``source.pinned``: the deal book's stored version for a
+    :class:`~workflows.sources.StoreSource`; :func:`index.engine.pinned` of the shipped files without a source),
+    else with ``methodology`` and the shipped reference data.
 
     Raises
     ------
@@ -70,20 +72,21 @@ def deal_scorer(deal, methodology):
     if not any(pins):
         return lambda f, p: _score(f, p, methodology)
 
-    meth, ref = pinned(*pins)
+    resolve = getattr(source, "pinned", None) or pinned
+    meth, ref = resolve(*pins)
     return lambda f, p: _score(f, p, meth, ref)
 
 
-def observation_results(deal, facility, methodology) -> dict:
+def observation_results(deal, facility, methodology, source=None) -> dict:
     """Index result of each facility period the deal's observations name (:func:`finance.deal.scored_periods`),
-    by period label, scored as :func:`deal_scorer` says; periods the facility does not have are left out (the
-    finance engine names them)."""
+    by period label, scored as :func:`deal_scorer` says (pins resolved by ``source``); periods the facility does
+    not have are left out (the finance engine names them)."""
 
     have = {p.label: p for p in facility.periods}
     todo = [label for label in scored_periods(deal) if label in have]
     if not todo:
         return {}
-    scorer = deal_scorer(deal, methodology)
+    scorer = deal_scorer(deal, methodology, source)
     return {label: scorer(facility, have[label]) for label in todo}
 
 
@@ -249,7 +252,7 @@ def evaluate_deal(deal, source=None, *, facility=None, methodology=None, as_of: 
         with named(origin):
             fac = facility if facility is not None else facility_of(deal, source)
             meth = methodology if methodology is not None else source.methodology()
-            results = observation_results(deal, fac, meth)
+            results = observation_results(deal, fac, meth, source)
             status = {p.label: p.status for p in fac.periods}
     return DealEvaluation(deal, results, origin, period_status=status)
 
@@ -268,7 +271,7 @@ def _reported_observations(deal, source, recorded, facility=None, methodology=No
             and have[o.period].status != "verified"]
     if not todo:
         return []
-    scorer = deal_scorer(deal, methodology if methodology is not None else source.methodology())
+    scorer = deal_scorer(deal, methodology if methodology is not None else source.methodology(), source)
     out = []
     for o in todo:
         res = scorer(fac, have[o.period])
@@ -574,7 +577,7 @@ def simulate(deal, source, *, levers=(), paths: int = DEFAULTS.simulate_paths, s
         check_dates(levers, deal.loan.start_date, deal.loan.maturity_date, file=levers_origin)
     with named(inp.origin):
         bau = fit_bau(inp.monthly, inp.facility, model=model)
-        results = observation_results(deal, inp.facility, inp.methodology)
+        results = observation_results(deal, inp.facility, inp.methodology, source)
         hourly = hourly_inputs(inp.facility, source) if needs_hourly(deal, levers) else None
         runs = {}
         for name, lv in (("bau", []), ("levers", levers)) if levers else (("bau", []),):
@@ -622,6 +625,6 @@ def build_statement(deal, source, period: str, verifier=None, engagement: dict |
     eng = engagement if engagement is not None or source is None else source.engagement(deal.id, str(period))
     eng_origin = source.origin("engagement", f"{deal.id} {period}") if eng is not None and source else None
     with named(source.origin("deal", deal.id) if source else None):
-        scorer = deal_scorer(deal, meth)
+        scorer = deal_scorer(deal, meth, source)
     return _build(deal, fac, str(period), vf, scorer=scorer, engagement=eng,
                   engagement_file=eng_origin, today=today, file=source.origin("deal", deal.id) if source else None)

@@ -10,6 +10,7 @@ Both sources give the same objects for the same inputs: a deal imported into the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -17,9 +18,11 @@ from typing import Protocol, runtime_checkable
 from common.errors import InputError
 from common.settings import data_dir as _default_data_dir
 from common.tomlio import read_toml
+from index.engine import pinned as _file_pinned
 from index.levers import load_levers, parse_levers
-from index.methodology import load_methodology
+from index.methodology import DEFAULT_METHODOLOGY_ID, load_methodology
 from index.models import load_facility
+from index.reference import pinned_bundle
 
 #: keys a targets settings mapping may have (data/targets/<deal id>.toml; ``deal`` and ``monthly`` only in files)
 TARGETS_KEYS = frozenset({"baseline", "regulatory_profile", "proposal", "facility"})
@@ -34,6 +37,8 @@ class Source(Protocol):
     def facility(self, facility_id: str): ...                       # -> index.models.Facility
     def deal(self, deal_id: str): ...                               # -> finance.deal.Deal
     def methodology(self): ...                                      # -> index.methodology.Methodology
+    def pinned(self, methodology_id=None, methodology_sha256=None,
+               reference_sha256=None): ...                          # -> (Methodology, ReferenceBundle | None)
     def monthly(self, facility_id: str): ...                        # -> pandas.DataFrame | None
     def targets_settings(self, deal_id: str) -> dict | None: ...
     def lever_presets(self, facility_id: str | None = None) -> dict[str, dict]: ...
@@ -113,6 +118,12 @@ class FileSource:
         """``methodology_file``, else the shipped default (:func:`index.methodology.load_methodology`)."""
 
         return load_methodology(self.methodology_file)
+
+    def pinned(self, methodology_id: str | None = None, methodology_sha256: str | None = None,
+               reference_sha256: str | None = None):
+        """What a deal pinned at signing, from the shipped files: :func:`index.engine.pinned`."""
+
+        return _file_pinned(methodology_id, methodology_sha256, reference_sha256)
 
     def _targets_path(self, deal_id: str) -> Path | None:
         if self.targets_file is not None:
@@ -214,9 +225,11 @@ class FileSource:
 class StoreSource:
     """Inputs from the deal book (:class:`store.Store`), read through its public methods only.
 
-    The methodology is ``methodology_file`` when given, else the stored version of the shipped methodology
-    with the same SHA-256 (the one the deal book seeded from ``data/methodology``), else the latest stored
-    version of its id, else the shipped file itself.
+    Methodologies are the deal book's stored versions (``Store.methodologies``): the book's *current* one
+    (:meth:`current_methodology_info`) scores what pins nothing; a deal that pins a methodology (id and
+    SHA-256) is scored with that stored version and its pinned reference-data bundle (:meth:`pinned`).
+    ``methodology_file`` (CLI ``--methodology``) overrides the current one; a deal book that holds no
+    methodology at all falls back to the shipped default file (the CLI on an empty book).
     """
 
     def __init__(self, store, *, methodology_file=None):
@@ -233,16 +246,103 @@ class StoreSource:
         """:meth:`store.Store.load_facility` (the figures as they stand, restatements applied)."""
         return self.store.load_facility(facility_id)
 
+    def methodologies(self) -> list:
+        """The deal book's stored methodologies (:class:`store.records.MethodologyInfo`: id, version, sha256,
+        title), by id and version."""
+        return list(self.store.methodologies())
+
+    def current_methodology_info(self):
+        """The deal book's current methodology: the newest version (:func:`version_key` order) of the product
+        default id (:data:`index.methodology.DEFAULT_METHODOLOGY_ID`), else the newest stored version of any
+        id; None when the book holds no methodology. Publishing a new version of the default id makes it
+        current; deals that pin a version are not affected (:meth:`pinned`)."""
+        infos = self.methodologies()
+        if not infos:
+            return None
+        pool = [m for m in infos if m.id == DEFAULT_METHODOLOGY_ID] or infos
+        return max(pool, key=lambda m: (version_key(m.version), m.id))
+
+    def book_methodology(self, methodology_id: str, version: str):
+        """A stored version parsed (:meth:`store.Store.load_methodology`, checked against its SHA-256; parsed
+        once per process and SHA-256, stored versions being immutable).
+
+        Raises
+        ------
+        store.errors.NotFound
+            No such version in the deal book.
+        store.errors.StoreError
+            The stored bytes no longer match their hash.
+        """
+        info = next((m for m in self.methodologies() if m.id == methodology_id and m.version == version), None)
+        if info is not None and info.sha256 in _PARSED:
+            return _PARSED[info.sha256]
+        m = self.store.load_methodology(methodology_id, version)
+        _PARSED[m.sha256] = m
+        return m
+
     def methodology(self):
-        shipped = load_methodology(self.methodology_file)
+        """``methodology_file`` when given, else the deal book's current methodology
+        (:meth:`current_methodology_info`), else (a book without methodologies) the shipped default file."""
         if self.methodology_file is not None:
-            return shipped
-        stored = [m for m in self.store.methodologies() if m.id == shipped.id]
-        if not stored:
-            return shipped
-        same = [m for m in stored if m.sha256 == shipped.sha256]
-        m = same[-1] if same else stored[-1]
-        return self.store.load_methodology(m.id, m.version)
+            return load_methodology(self.methodology_file)
+        info = self.current_methodology_info()
+        if info is None:
+            return load_methodology()
+        return self.book_methodology(info.id, info.version)
+
+    def pinned_info(self, methodology_id: str | None = None, methodology_sha256: str | None = None):
+        """The stored version a deal's pins name (:data:`workflows.pipeline.PIN_FIELDS`): the one with the
+        pinned SHA-256 (and id, when given); pinned by id only, the newest version of that id; nothing pinned,
+        the current one (:meth:`current_methodology_info`).
+
+        Raises
+        ------
+        InputError
+            The deal book holds no version with the pinned SHA-256 / id (``field`` names the pin).
+        """
+        infos = self.methodologies()
+        if methodology_sha256:
+            found = [m for m in infos if m.sha256 == methodology_sha256.lower()
+                     and (not methodology_id or m.id == methodology_id)]
+            if not found:
+                raise InputError(f"the deal pins methodology {methodology_id or ''} with SHA-256 "
+                                 f"{methodology_sha256}, which the deal book does not hold: an admin publishes that "
+                                 "file to the deal book (Methodology page, or dcsll db import FILE)",
+                                 field="methodology_sha256", value=methodology_sha256)
+            return found[0]
+        if methodology_id:
+            found = [m for m in infos if m.id == methodology_id]
+            if not found:
+                raise InputError(f"the deal pins methodology {methodology_id!r}, which the deal book does not hold "
+                                 f"(has {sorted({m.id for m in infos})})", field="methodology", value=methodology_id)
+            return max(found, key=lambda m: version_key(m.version))
+        info = self.current_methodology_info()
+        if info is None:
+            raise InputError("the deal book holds no methodology: an admin publishes one (Methodology page, or "
+                             "dcsll db import data/methodology/gcpi-2024.toml)", field="methodology")
+        return info
+
+    def pinned(self, methodology_id: str | None = None, methodology_sha256: str | None = None,
+               reference_sha256: str | None = None):
+        """What a deal pinned at signing, from the deal book: the stored methodology version of
+        :meth:`pinned_info` and the reference-data bundle of ``reference_sha256``
+        (:func:`index.reference.pinned_bundle`: the shipped bundle or its archived snapshot; None = the shipped
+        bundle). ``methodology_file`` given: as :meth:`FileSource.pinned` (the CLI's explicit file wins).
+
+        Returns
+        -------
+        (index.methodology.Methodology, index.reference.ReferenceBundle or None)
+
+        Raises
+        ------
+        InputError
+            See :meth:`pinned_info`; a bundle neither shipped nor archived.
+        """
+        if self.methodology_file is not None:
+            return _file_pinned(methodology_id, methodology_sha256, reference_sha256)
+        info = self.pinned_info(methodology_id, methodology_sha256)
+        meth = self.book_methodology(info.id, info.version)
+        return meth, (pinned_bundle(reference_sha256) if reference_sha256 else None)
 
     def monthly(self, facility_id: str):
         """:meth:`store.Store.monthly` (the frame :func:`index.forecast.load_monthly` gives), or None."""
@@ -303,3 +403,12 @@ class StoreSource:
 
     def origin(self, kind: str, key: str) -> str:
         return f"deal book: {kind} {key}"
+
+
+#: parsed stored methodologies by SHA-256 (stored versions are immutable; the first load checks the hash)
+_PARSED: dict[str, object] = {}
+
+
+def version_key(version: str) -> tuple:
+    """Natural sort key of a version label: numeric parts as numbers (``2024.2`` < ``2024.10``)."""
+    return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in re.split(r"(\d+)", str(version)) if x)

@@ -46,7 +46,9 @@ def test_ahp_inconsistent_matrix_shows_error(run_as):
 def _set_editor(at, df):
     """Change the AHP data editor's cells through its widget state (edited_rows), then rerun."""
     edits = {i: {str(c): float(df.iloc[i, j]) for j, c in enumerate(df.columns)} for i in range(len(df))}
-    at.session_state["ahp_matrix"] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+    gen = at.session_state["madm_gen"] if "madm_gen" in at.session_state else 1  # the page's edit generation
+    key = "ahp_matrix" if gen == 1 else f"ahp_matrix_{gen}"
+    at.session_state[key] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
     at.run()
 
 
@@ -75,6 +77,17 @@ def test_sensitivity_pue_plus_20_for_demo_2024_by_hand(run_as, methodology):
 EDITORS = ["credit_officer", "operator", "verifier", "reader"]
 SHIPPED = Path(__file__).resolve().parents[2] / "data/methodology/gcpi-2024.toml"
 FACILITIES = sorted((Path(__file__).resolve().parents[2] / "data/facilities").glob("*.toml"))
+
+
+#: the seeded (shipped) version in the picker: tests of this module publish newer versions, which become current
+SHIPPED_KEY = "gcpi-2024@2024.1"
+
+
+def _admin_on_shipped(run_as):
+    """The page as admin, on the seeded version (edits in these tests are based on the shipped weights)."""
+    at = run_as("admin", PAGE)
+    at.selectbox(key="meth_view").set_value(SHIPPED_KEY).run()
+    return at
 
 
 def _stored(url):
@@ -156,7 +169,7 @@ def test_admin_valid_edit_is_previewed_like_the_engine_and_saved_as_a_new_versio
 
 def test_admin_edit_with_weights_not_adding_up_shows_the_table_and_saves_nothing(run_as, app_database):
     before = _stored(app_database)
-    at = run_as("admin", PAGE)
+    at = _admin_on_shipped(run_as)
     at.number_input(key="madm_w_pue").set_value(0.20)
     at.text_input(key="madm_version").set_value(_version())
     at.text_area(key="madm_note").set_value("unit test").run()
@@ -201,7 +214,7 @@ def test_admin_edit_with_non_monotone_anchor_in_chinese(run_as, methodology):
 def test_ahp_weights_applied_to_the_edit(run_as, methodology):
     import pandas as pd
 
-    at = run_as("admin", PAGE)
+    at = _admin_on_shipped(run_as)
     labels = list(_table_with(at, "AHP weight")["Pillar"])
     # Consistent matrix 1 : 2 : 4 (a = 2b = 4c): weights 4/7, 2/7, 1/7 and CR 0 by hand.
     _set_editor(at, pd.DataFrame([[1, 2, 4], [1 / 2, 1, 2], [1 / 4, 1 / 2, 1]], index=labels, columns=labels))

@@ -46,7 +46,8 @@ def test_score_page_matches_engine_for_demo_2024(run_as, methodology):
     assert _metric(at, "Completeness") == f"{expected.completeness:.0%}"
     table = next(d.value for d in at.dataframe if "Contribution [points]" in d.value.columns)
     assert len(table) == len(expected.indicators)
-    assert table["Contribution [points]"].sum() == pytest.approx(expected.total, abs=1e-6)
+    # each contribution is shown to 2 decimals (app_support.tables): the sum is within n × 0.005 of the total
+    assert table["Contribution [points]"].sum() == pytest.approx(expected.total, abs=0.005 * len(table))
 
 
 def test_score_page_demo_2024_pue_row_from_the_file(run_as):

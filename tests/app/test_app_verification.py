@@ -34,6 +34,9 @@ PUE_REPORTED, PUE_VERIFIED = 418_167_360 / 357_408_000, 418_167_360 / 340_000_00
 # as reported: both met -> 0.6 x -10 + 0.4 x -10 = -10 bp -> 20 bp;
 # verified: index met, PUE missed -> 0.6 x -10 + 0.4 x +10 = -2 bp -> 28 bp.
 MARGIN_REPORTED, MARGIN_VERIFIED = 20.0, 28.0
+# outcome rows of the PUE SPT: the KPI by its indicator name (issue 17: no internal ids on the page)
+PUE_VALUE = "SPT Power usage effectiveness (PUE): value (target 1.2)"
+PUE_OUTCOME = "SPT Power usage effectiveness (PUE): outcome"
 
 
 @pytest.fixture
@@ -82,9 +85,9 @@ def test_draft_edit_moves_index_pue_and_margin_as_the_engines_say(run_as, own_bo
     rep, draft = tab["Reported"], tab["Verified (draft)"]
     assert float(rep["GCPI index [points]"]) == pytest.approx(_engine_total(None, methodology), abs=0.005)
     assert float(draft["GCPI index [points]"]) == pytest.approx(_engine_total(IT_VERIFIED, methodology), abs=0.005)
-    assert float(rep["SPT pue: value (target 1.2)"]) == pytest.approx(PUE_REPORTED, abs=0.0005)
-    assert float(draft["SPT pue: value (target 1.2)"]) == pytest.approx(PUE_VERIFIED, abs=0.0005)
-    assert draft["SPT pue: outcome"] == "missed (+4)" and rep["SPT pue: outcome"] == "met (-4)"
+    assert float(rep[PUE_VALUE]) == pytest.approx(PUE_REPORTED, abs=0.0005)
+    assert float(draft[PUE_VALUE]) == pytest.approx(PUE_VERIFIED, abs=0.0005)
+    assert draft[PUE_OUTCOME] == "missed (+4)" and rep[PUE_OUTCOME] == "met (-4)"
     assert float(rep["Margin after [bp]"]) == MARGIN_REPORTED
     assert float(draft["Margin after [bp]"]) == MARGIN_VERIFIED
     assert float(draft["Margin adjustment [bp]"]) == -2.0
@@ -178,9 +181,18 @@ def test_record_issue_download_and_check(run_as, own_book, tmp_path):
     assert issued.margin.margin_after_bp == MARGIN_VERIFIED  # 418,167,360 / 341,000,000 = 1.2263 > 1.22: missed
     assert issued.signature.demo_identity
 
-    # issuing the same id again: the store's ImmutableRecordError, translated; nothing replaced
-    at.button(key="ver_issue").click().run()
-    assert "has already been issued and cannot be replaced" in " ".join(e.value for e in at.error)
+    # the same id again: the issue button is disabled and the page shows one message, no error above an old
+    # success (issue 17); a fresh session on the same observation sees the id taken
+    at.run()
+    assert at.button(key="ver_issue").disabled and not at.error
+    assert [s.value for s in at.success if sid in s.value]  # this session's own issue message stays
+    again_at = run_as("verifier", VER)
+    again_at.checkbox(key="ver_accept").check().run()
+    assert again_at.button(key="ver_issue").disabled
+    assert not again_at.error and not again_at.success, [e.value for e in again_at.error]
+    assert [i.value for i in again_at.info if sid in i.value] == [
+        f"Statement {sid} is already issued (issued statements never change): download it from the list below, "
+        "or give a new statement ID to issue a correction."]
     assert app_store().statement_pdf(sid) == pdf
     # listed among the deal's issued statements, and downloadable again (the same bytes)
     listed = next(d.value for d in at.dataframe if "SHA-256 of the PDF" in d.value.columns)
@@ -229,3 +241,21 @@ def test_outcome_headline_from_statement_dict():
                     "effect_bp": 4.0}]}
     o = outcome(json.loads(json.dumps(st)))
     assert o["spts"][0]["outcome"] == "missed" and o["margin_after_bp"] == 28.0 and o["total"] == 90.5
+
+
+def test_zh_outcome_and_issue_labels_have_no_english(run_as, own_book):
+    """Issue 17: in zh the outcome rows name the KPIs in Chinese (no "SPT index" / "SPT pue"), the accept box has
+    no "(accept_reported)", grades and units come from the catalogue; every table passes table_problems."""
+    import re
+
+    from app_support.tables import table_problems
+
+    at = run_as("verifier", VER, "zh")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    tab = next(d.value for d in at.dataframe if "项目" in d.value.columns)
+    for label in tab["项目"]:
+        assert re.search(r"[\u4e00-\u9fff]", label), label
+        assert not re.search(r"\b(index|pue|SPT)\b", label), label
+    assert all("accept_reported" not in c.label for c in at.checkbox)
+    for d in at.dataframe:
+        assert not table_problems(d.value), table_problems(d.value)

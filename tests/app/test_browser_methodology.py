@@ -21,7 +21,7 @@ def test_methodology_page_in_english(server, browser):
     page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=UI_TIMEOUT_MS)  # the PUE... curve
     page.get_by_text("Consistency ratio CR").first.wait_for(timeout=UI_TIMEOUT_MS)
     shot(page, "methodology_en")
-    heading = page.get_by_text("Sensitivity of the shipped facilities to each weight").first
+    heading = page.get_by_text("Sensitivity of the deal book's facilities to each weight").first
     heading.scroll_into_view_if_needed()
     page.locator("[data-testid='stVegaLiteChart']").last.wait_for(timeout=UI_TIMEOUT_MS)
     settled(page)
@@ -56,7 +56,7 @@ def test_admin_edits_a_weight_previews_saves_and_switches_language(server, brows
     _fill(page, "新版本号", version)
     _fill(page, "修改说明及依据（必填）", "浏览器测试：PUE 权重 0.16 → 0.20，WUE −0.04（虚构）", multiline=True)
     page.get_by_text("已通过评价方法加载器校验：修改了 2 个权重、0 条曲线。").first.wait_for(timeout=UI_TIMEOUT_MS)
-    preview = page.get_by_text("预览：已收录设施调整前后的得分").first
+    preview = page.get_by_text("预览：台账中各设施调整前后的得分").first
     preview.scroll_into_view_if_needed()
     settled(page)
     shot(page, "methodology_edit_preview_zh")

@@ -184,7 +184,7 @@ def test_new_borrower_end_to_end(page, tmp_path):
     _select(page, "ver_facility", f"{NAME} ({FID})")
     for period in (BASE, OBS):
         _select(page, "ver_fperiod", period)
-        _select(page, "ver_field_en", "IT equipment energy (it_energy_kwh)")
+        _select(page, "ver_field_en", "IT equipment energy")
         value, evidence = EDITS[period]
         box = page.get_by_label("Verified value [kWh]", exact=True)
         box.fill(str(value))

@@ -82,7 +82,7 @@ def test_verifier_edits_issues_downloads_and_checks(server, browser, methodology
 
     # edit IT energy: draft, live outcome
     page.get_by_label("Figure to edit").click()
-    page.get_by_role("option", name="IT equipment energy (it_energy_kwh)").click()
+    page.get_by_role("option", name="IT equipment energy", exact=True).click()
     settled(page)
     # the IT energy input (the previous figure's input may linger while the rerun finishes)
     box = page.locator("input[aria-label='Verified value [kWh]'][value='357408000.00']")
