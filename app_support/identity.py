@@ -28,6 +28,7 @@ import streamlit as st
 from streamlit import auth_util
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from app_support.i18n import catalogue, current_language
 from app_support.store import app_store
 from store.demo import NotADemoDealBook
 from store.errors import PermissionDenied
@@ -36,12 +37,14 @@ from store.errors import PermissionDenied
 ROLES: tuple[str, ...] = ("credit_officer", "operator", "verifier", "admin")
 #: role of an OIDC user whose e-mail is not in ``[dcsll.roles]``: reads the methodology only
 DEFAULT_OIDC_ROLE = "reader"
-#: demo identities for the local sign-in: role → (display name, store username of store.demo.DEMO_USERS)
+#: demo identities for the local sign-in: role → (display name, store username of store.demo.DEMO_USERS). The
+#: picker shows the name in the page's language (catalogue ``identity.demo_user.<role>``): one language per label
+#: keeps it inside the sidebar's select box (issue 17: "演示信贷经…" was cut).
 DEMO_USERS: dict[str, tuple[str, str]] = {
-    "credit_officer": ("Demo credit officer / 演示信贷经理", "credit"),
-    "operator": ("Demo operator / 演示运营方", "operator"),
-    "verifier": ("Demo verifier / 演示核查机构", "verifier"),
-    "admin": ("Demo administrator / 演示管理员", "admin"),
+    "credit_officer": ("Demo credit officer", "credit"),
+    "operator": ("Demo operator", "operator"),
+    "verifier": ("Demo verifier", "verifier"),
+    "admin": ("Demo administrator", "admin"),
 }
 #: session-state key of the demo identity picker
 DEMO_KEY = "demo_identity"
@@ -303,15 +306,21 @@ def _store_role(username: str) -> str | None:
     return next((r for r in ROLES if r in roles), None)
 
 
+def demo_name(role: str, lang: str) -> str:
+    """Display name of a role's demo identity in ``lang`` (catalogue ``identity.demo_user.<role>``)."""
+    return catalogue(lang)[f"identity.demo_user.{role}"]
+
+
 def _demo_user(label) -> User:
     options = list(DEMO_USERS)
     key = st.session_state.get(DEMO_KEY, options[0])
     if key not in DEMO_USERS:
         key = options[0]
+    lang = current_language()  # bound now: format_func may run outside the script run (AppTest)
     key = st.sidebar.selectbox(label("identity.demo_pick"), options, index=options.index(key),
-                               format_func=lambda k: DEMO_USERS[k][0], key=DEMO_KEY)
-    name, username = DEMO_USERS[key]
-    return User(name=name, role=key, mode="demo", username=username)
+                               format_func=lambda k, lang=lang: demo_name(k, lang), key=DEMO_KEY)
+    _, username = DEMO_USERS[key]
+    return User(name=demo_name(key, lang), role=key, mode="demo", username=username)
 
 
 def _demo_book() -> None:
