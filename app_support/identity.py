@@ -48,6 +48,8 @@ DEMO_USERS: dict[str, tuple[str, str]] = {
 }
 #: session-state key of the demo identity picker
 DEMO_KEY = "demo_identity"
+#: session-state key keeping the demo role picked across language switches (the picker is rebuilt then)
+DEMO_ROLE_KEY = "demo_identity_role"
 #: environment variable that asks for the local demo sign-in and the demo deal book: "1" (on) or unset/"0"
 DEMO_ENV = "DCSLL_DEMO"
 #: keys ``st.login()`` (default provider) needs in ``[auth]``: Streamlit's ``validate_auth_credentials``
@@ -311,14 +313,22 @@ def demo_name(role: str, lang: str) -> str:
     return catalogue(lang)[f"identity.demo_user.{role}"]
 
 
+def _remember_demo_role() -> None:
+    st.session_state[DEMO_ROLE_KEY] = st.session_state[DEMO_KEY]
+
+
 def _demo_user(label) -> User:
     options = list(DEMO_USERS)
-    key = st.session_state.get(DEMO_KEY, options[0])
+    # The picker's label and choices change with the language, which makes it a new widget whose state
+    # Streamlit resets: the role picked is kept apart (DEMO_ROLE_KEY) and put back, so switching the language
+    # does not sign the user in as somebody else.
+    key = st.session_state.get(DEMO_ROLE_KEY) or st.session_state.get(DEMO_KEY) or options[0]
     if key not in DEMO_USERS:
         key = options[0]
+    st.session_state[DEMO_ROLE_KEY] = st.session_state[DEMO_KEY] = key
     lang = current_language()  # bound now: format_func may run outside the script run (AppTest)
-    key = st.sidebar.selectbox(label("identity.demo_pick"), options, index=options.index(key),
-                               format_func=lambda k, lang=lang: demo_name(k, lang), key=DEMO_KEY)
+    key = st.sidebar.selectbox(label("identity.demo_pick"), options, key=DEMO_KEY, on_change=_remember_demo_role,
+                               format_func=lambda k, lang=lang: demo_name(k, lang))
     _, username = DEMO_USERS[key]
     return User(name=demo_name(key, lang), role=key, mode="demo", username=username)
 

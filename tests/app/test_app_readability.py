@@ -197,3 +197,26 @@ def test_page_reads_well(run_as, seeded, allowed, case):
             if bad:
                 problems.append(f"{kind}: {text[:160]!r} (untranslated: {', '.join(dict.fromkeys(bad))})")
     assert not problems, f"{path} as {role} in {lang}:\n" + "\n".join(problems)
+
+
+def test_switching_the_language_keeps_the_demo_identity_and_names_it_uncut(seeded):
+    """The demo picker names each identity in the page's language only ("演示运营方", not "Demo operator /
+    演示运营方", which the sidebar cut to "演示信贷经…"), and switching the language keeps the identity picked.
+    (In a browser the rebuilt picker used to fall back to the credit officer; AppTest keeps widget state either
+    way, so that regression is caught by test_browser_screenshots, which signs in before switching language.)"""
+    from conftest import APP
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["lang"] = "zh"
+    at.run()
+    picker = at.sidebar.selectbox[0]
+    assert picker.options == ["演示信贷经理", "演示运营方", "演示核查机构", "演示管理员"]
+    picker.set_value("operator").run()
+    assert at.session_state["dcsll_user"].role == "operator"
+    at.sidebar.radio[0].set_value("en").run()
+    assert not at.exception
+    assert at.session_state["dcsll_user"].role == "operator"
+    assert at.sidebar.selectbox[0].value == "operator"
+    assert at.sidebar.selectbox[0].options == ["Demo credit officer", "Demo operator", "Demo verifier",
+                                               "Demo administrator"]
