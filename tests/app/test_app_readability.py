@@ -170,6 +170,35 @@ def test_latin_only_finds_an_english_label_and_passes_a_chinese_one():
     assert latin_only("(accept_reported)", words, patterns) == ["accept_reported"]
 
 
+#: one line of app_support.tables.table_problems
+PROBLEM = re.compile(r"^(?P<where>.*?) row (?P<row>\d+) column (?P<col>.*?): (?P<what>missing cell shown as \S+|"
+                     r"unrounded float|text)(?P<example>.*)$")
+
+
+def summarise(problems: list[str]) -> list[str]:
+    """``table_problems`` lines grouped per table, column and kind: ``"<table> column 'c': <kind> in n row(s),
+    e.g. <example>"`` (one line per column instead of one per cell)."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    other = []
+    for p in problems:
+        m = PROBLEM.match(p)
+        if m is None:
+            other.append(p)
+            continue
+        groups.setdefault((m["where"], m["col"], m["what"]), []).append(m["example"].strip())
+    return [f"{w} column {c}: {what} in {len(ex)} row(s){', e.g. ' + ex[0] if ex[0] else ''}"
+            for (w, c, what), ex in groups.items()] + other
+
+
+def test_summarise_groups_cells_of_a_column():
+    lines = ["table key='x' row 0 column 'a': unrounded float 0.30000000000000004",
+             "table key='x' row 3 column 'a': unrounded float 1.8333333333333333",
+             "table key='x' row 1 column 'b': missing cell shown as None"]
+    assert summarise(lines) == [
+        "table key='x' column 'a': unrounded float in 2 row(s), e.g. 0.30000000000000004",
+        "table key='x' column 'b': missing cell shown as None in 1 row(s)"]
+
+
 def _tables(at):
     for d in at.dataframe:
         has_placeholder = d.proto.HasField("placeholder") and d.proto.placeholder.strip().lower() not in (
@@ -186,10 +215,9 @@ def test_page_reads_well(run_as, seeded, allowed, case):
     assert not at.exception, (path, role, lang, [e.message for e in at.exception])
     problems = []
     for where, df, has_placeholder in _tables(at):
-        for p in table_problems(df, where):
-            if has_placeholder and "missing cell" in p:
-                continue  # drawn as the table's placeholder, not as None
-            problems.append(p)
+        found = [p for p in table_problems(df, where)
+                 if not (has_placeholder and "missing cell" in p)]  # drawn as the placeholder, not as None
+        problems += summarise(found)
     if lang == "zh":
         words, patterns = allowed
         for kind, text in _texts(at):

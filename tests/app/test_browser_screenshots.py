@@ -3,9 +3,11 @@
 ``streamlit run app.py`` in demo mode on the test deal book (fixture ``server``), Debian's chromium through
 Playwright (fixture ``browser``). Each role signs in with its demo identity, switches language and opens each of
 its pages from the sidebar navigation (``app_support.pages.pages_for``); the whole main area is captured to
-``artifacts/screens/<page>__<role>__<lang>.png`` (``browser_util.shot``), for a person to look at. The test
-itself checks what a screenshot cannot prove by eye alone: the page rendered without an exception box and the
-window is the 1440 px asked for.
+``artifacts/screens/<page>__<role>__<lang>.png`` (``browser_util.shot``), and each further tab of the page's
+first tab bar to ``..._tab<n>.png``, for a person to look at. The test
+itself checks what a screenshot cannot prove by eye alone: the page rendered without an exception box, the
+window is the 1440 px asked for, and the demo identity picked is still shown after the language switch, uncut
+in the sidebar.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ HEIGHT = 900
 #: sub-folder of the test artifacts for these screenshots
 FOLDER = "screens"
 ROLES = ("credit_officer", "operator", "verifier", "admin")
+#: JS on the picker's text box: [text shown, its full width, the width of its box] [px]; wider = cut ("演示信贷经…")
+CLIPPED = "e => [e.value, e.scrollWidth, e.clientWidth]"
 
 
 def screenshot_path(page_path: str, role: str, lang: str) -> Path:
@@ -43,6 +47,10 @@ def test_every_page_of_the_role_renders_and_is_captured(server, browser, role, l
         page.goto(server)
         sign_in(page, role)
         switch_language(page, lang)
+        name = labels[f"identity.demo_user.{role}"]  # the identity is kept across the language switch, uncut
+        value, full, box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox'] input").first.evaluate(
+            CLIPPED)
+        assert value == name and full <= box, (role, lang, value, full, box)
         for spec in pages_for(role):
             title = labels[spec.title_key]
             page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True).click()
@@ -53,5 +61,15 @@ def test_every_page_of_the_role_renders_and_is_captured(server, browser, role, l
             assert out.exists() and out.stat().st_size > 0, out
             errors = page.locator("[data-testid='stException']")
             assert errors.count() == 0, (spec.path, role, lang, errors.first.inner_text()[:500])
+            bars = page.locator("[data-testid='stMain'] [data-baseweb='tab-list']")
+            if bars.count():
+                tabs = bars.first.locator("[role='tab']")
+                for i in range(1, tabs.count()):  # the first tab is on the page's shot already
+                    tabs.nth(i).click()
+                    settled(page)
+                    shot(page, f"{FOLDER}/{out.stem}__tab{i + 1}")
+                    assert page.locator("[data-testid='stException']").count() == 0, (spec.path, role, lang, i)
+                tabs.first.click()
+                settled(page)
     finally:
         page.close()
