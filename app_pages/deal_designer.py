@@ -170,7 +170,8 @@ with tab_base:
             st.altair_chart(alt.Chart(df).mark_bar().encode(
                 x=alt.X("contribution:Q", title=t("col.contribution")),
                 y=alt.Y("indicator:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
-                color=alt.Color("pillar:N", title=t("col.pillar"), legend=alt.Legend(orient="bottom", columns=2)),
+                color=alt.Color("pillar:N", title=t("col.pillar"),
+                                legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),  # names uncut
                 tooltip=["indicator", "pillar", "raw_value", "unit", "score", "weight", "contribution"]),
                 key="dz_chart_indicators")
         with b2:
@@ -179,7 +180,7 @@ with tab_base:
             st.altair_chart(alt.Chart(pf).mark_bar().encode(
                 x=alt.X("score:Q", title=t("designer.pillar_score"), scale=alt.Scale(domain=[0, 100])),
                 y=alt.Y("pillar:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
-                color=alt.Color("group:N", title=None, legend=alt.Legend(orient="bottom")),
+                color=alt.Color("group:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
                 tooltip=["pillar", "score", "weight", "contribution"]), key="dz_chart_pillars")
         with st.expander(t("score.breakdown")):
             cols = {"pillar": t("col.pillar"), "criterion": t("col.criterion"), "indicator": t("col.indicator"),

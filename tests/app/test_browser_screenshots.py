@@ -61,7 +61,7 @@ def test_every_page_of_the_role_renders_and_is_captured(server, browser, role, l
             assert out.exists() and out.stat().st_size > 0, out
             errors = page.locator("[data-testid='stException']")
             assert errors.count() == 0, (spec.path, role, lang, errors.first.inner_text()[:500])
-            bars = page.locator("[data-testid='stMain'] [data-baseweb='tab-list']")
+            bars = page.locator("[data-testid='stMain'] [role='tablist']")
             if bars.count():
                 tabs = bars.first.locator("[role='tab']")
                 for i in range(1, tabs.count()):  # the first tab is on the page's shot already
