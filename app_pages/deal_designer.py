@@ -19,7 +19,7 @@ from app_support.i18n import catalogue, current_language, t
 from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
 from app_support.tables import show
-from common.text import MISSING
+from common.text import MISSING, fmt_pct
 from store.errors import NotFound
 from store.roles import is_allowed
 
@@ -334,12 +334,12 @@ with tab_spts:
         if amb is not None:
             summary = D.ambition_summary(amb, spt_rows, base, lang)
             st.markdown(f"**{t('designer.ambition')}**")
-            show(summary.rename(columns={c: t(f"designer.amb.{c}") for c in summary.columns}), hide_index=True,
-                 key="dz_ambition", column_config={
-                             t("designer.amb.year"): st.column_config.NumberColumn(format="%d"),
-                             t("designer.amb.baseline"): st.column_config.NumberColumn(format="%.4g"),
-                             t("designer.amb.bau_mean"): st.column_config.NumberColumn(format="%.4g"),
-                             t("designer.amb.p_bau_meets"): st.column_config.NumberColumn(format="percent")})
+            no_bau, no_rule = t("designer.ui.cell_no_bau"), t("designer.ui.cell_no_rule")
+            summary["p_bau_meets"] = summary["p_bau_meets"].map(lambda v, m=no_bau: fmt_pct(v, 1, missing=m))
+            heads = {c: t(f"designer.amb.{c}") for c in summary.columns}
+            show(summary.rename(columns=heads), hide_index=True, key="dz_ambition",
+                 missing={heads["bau_mean"]: no_bau, heads["regulation"]: no_rule},
+                 column_config={heads["year"]: st.column_config.NumberColumn(format="%d")})
             note = (t("designer.ui.bau_model", **amb["bau_model"]) if amb.get("bau_model")
                     else amb["bau_note"] or t("designer.no_bau"))
             st.caption(t("designer.bau_note", note=note))

@@ -173,6 +173,8 @@ def test_ambition_checks_flag_spts_bau_already_reaches(designer):
     assert pue.loc[2025, "SPT"] == 1.20 and pue.loc[2025, "Verdict"] == "flagged: not ambitious"
     assert pue.loc[2029, "Verdict"] == "ambitious"
     assert (amb["Baseline"][amb["KPI"] == "PUE"] == 1.21).all()  # 2024 verified PUE of the facility file
+    # probabilities as percentages to one decimal (common.text.fmt_pct), a missing one with its reason
+    assert amb["P(BAU meets SPT)"].str.fullmatch(r"\d{1,3}\.\d %|— \(no BAU forecast\)").all()
     ev = _table(at, "Engine evidence and sources (English)")
     assert ev["Engine evidence and sources (English)"].str.contains("BAU forecast 2025").any()
     assert set(ev["Check"]) == {"Business as usual (BAU)", "Regulation", "Peers"}
