@@ -336,9 +336,10 @@ with tab_spts:
             st.markdown(f"**{t('designer.ambition')}**")
             no_bau, no_rule = t("designer.ui.cell_no_bau"), t("designer.ui.cell_no_rule")
             summary["p_bau_meets"] = summary["p_bau_meets"].map(lambda v, m=no_bau: fmt_pct(v, 1, missing=m))
+            summary["bau_mean"] = D.text_if_missing(summary["bau_mean"].astype(float), no_bau)
+            summary["regulation"] = D.text_if_missing(summary["regulation"].astype(float), no_rule)
             heads = {c: t(f"designer.amb.{c}") for c in summary.columns}
             show(summary.rename(columns=heads), hide_index=True, key="dz_ambition",
-                 missing={heads["bau_mean"]: no_bau, heads["regulation"]: no_rule},
                  column_config={heads["year"]: st.column_config.NumberColumn(format="%d")})
             note = (t("designer.ui.bau_model", **amb["bau_model"]) if amb.get("bau_model")
                     else amb["bau_note"] or t("designer.no_bau"))
@@ -409,7 +410,8 @@ with tab_value:
             st.altair_chart(alt.Chart(mi).mark_line(point=True).encode(
                 x=alt.X("payment_date:T", title=t("designer.payment_date"), axis=alt.Axis(format="%Y-%m")),
                 y=alt.Y("interest:Q", title=t("designer.interest_axis", ccy=ccy)),
-                color=alt.Color("scenario:N", title=t("designer.scenario"), legend=alt.Legend(orient="bottom")),
+                color=alt.Color("scenario:N", title=t("designer.scenario"),
+                                    legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
                 tooltip=["scenario", "payment_date:T", "margin_bp", "interest"]), key="dz_chart_interest")
         st.markdown(f"**{t('designer.ui.cash_flows')}**")
         scen = st.selectbox(t("designer.schedule_of"), res["scenarios"], key="dz_schedule_scenario",
@@ -417,12 +419,16 @@ with tab_value:
         frame = res["schedules"][scen]
         st.caption(t("designer.ui.convention", text=D.convention_text(res["convention_parts"], lang)))
         heads = D.cash_flow_headers(ccy, lang)
-        view = D.cash_flow_view(frame, res["why"][scen], lang).rename(columns=heads)
-        cc = {heads[c]: MONEY for c in D.MONEY_COLUMNS}
-        cc.update({heads[c]: st.column_config.DateColumn(format="YYYY-MM-DD", width="small") for c in D.DATE_COLUMNS})
-        cc.update({heads["period"]: st.column_config.NumberColumn(width="small"),
-                   heads["days"]: st.column_config.NumberColumn(width="small"),
-                   heads["why"]: st.column_config.TextColumn(width="large")})
+        regimes = D.margin_regimes_view(frame, res["why"][scen], lang)
+        show(regimes.rename(columns=heads), hide_index=True, key="dz_margin_regimes", column_config={
+            heads["from"]: st.column_config.DateColumn(format="YYYY-MM-DD", width="small"),
+            heads["margin_total_bp"]: st.column_config.NumberColumn(width="small")})
+        view = D.cash_flow_view(frame, lang).rename(columns=heads)
+        cc = {heads[c]: st.column_config.NumberColumn(format="%,.0f") for c in D.MONEY_WHOLE}
+        cc.update({heads[c]: MONEY for c in D.MONEY_CENTS})
+        cc.update({heads[c]: st.column_config.DateColumn(format="YYYY-MM-DD") for c in D.DATE_COLUMNS})
+        cc.update({heads[c]: st.column_config.NumberColumn(width="small")
+                   for c in ("period", "days", "margin_total_bp", "all_in_rate_pct")})
         show(view, hide_index=True, column_config=cc, key="dz_cash_flows", decimals=4)
         st.markdown(t("designer.totals", interest=frame["interest"].sum(), principal=frame["principal"].sum(), ccy=ccy))
         st.download_button(t("designer.ui.download"), frame.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8"),

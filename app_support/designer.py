@@ -676,40 +676,61 @@ def convention_text(parts: dict, lang: str) -> str:
                                           bdc=parts["bdc"], index=parts["index"], reprice=rp, fix=fix)
 
 
-#: columns of the compact cash-flow table, in order (the rest of the engine's schedule is in the CSV download)
-CASH_FLOW_COLUMNS = ("period", "start", "end", "payment_date", "days", "outstanding", "drawdown", "base_rate_pct",
-                     "margin_total_bp", "all_in_rate_pct", "interest", "principal", "payment", "why")
-#: money columns of the cash-flow table [loan currency]
-MONEY_COLUMNS = ("outstanding", "drawdown", "interest", "principal", "payment")
+#: columns of the compact cash-flow table, in order (the rest of the engine's schedule is in the CSV download;
+#: why the margin is what it is in :func:`margin_regimes_view`)
+CASH_FLOW_COLUMNS = ("period", "start", "payment_date", "days", "outstanding", "drawdown", "margin_total_bp",
+                     "all_in_rate_pct", "interest", "principal", "payment")
+#: money columns of the cash-flow table [loan currency]: whole units, and with cents
+MONEY_WHOLE = ("outstanding", "drawdown", "principal")
+MONEY_CENTS = ("interest", "payment")
 #: date columns of the cash-flow table
-DATE_COLUMNS = ("start", "end", "payment_date")
+DATE_COLUMNS = ("start", "payment_date")
 
 
-def cash_flow_view(frame: pd.DataFrame, reasons: list[dict], lang: str) -> pd.DataFrame:
+def cash_flow_view(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The compact cash-flow table a reader scans: :data:`CASH_FLOW_COLUMNS` of a schedule frame
-    (:func:`finance.schedule.schedule_frame`), dates as dates, the margin in force (contractual + ratchet) [bp],
-    rates rounded to 4 decimals [%], and why the margin is what it is (:func:`why_text`) instead of the
-    engine's English reason. Column names are still the ids; :func:`cash_flow_headers` gives their labels."""
+    (:func:`finance.schedule.schedule_frame`) — accrual start and payment date as dates, days, outstanding and
+    drawdown, the margin in force (contractual + ratchet) [bp], the all-in rate [%] to 4 decimals, interest,
+    principal and payment [loan currency] to the cent. Headers from :func:`cash_flow_headers`."""
     out = pd.DataFrame({
         "period": frame["period"].astype(int),
         **{c: pd.to_datetime(frame[c]).dt.date for c in DATE_COLUMNS},
         "days": frame["days"].astype(int),
-        **{c: frame[c].astype(float) for c in ("outstanding", "drawdown")},
-        "base_rate_pct": frame["base_rate_pct"].astype(float).round(4),
+        **{c: frame[c].astype(float).round(2) for c in ("outstanding", "drawdown")},
         "margin_total_bp": (frame["margin_bp"] + frame["ratchet_bp"]).astype(float).round(4),
         "all_in_rate_pct": frame["all_in_rate_pct"].astype(float).round(4),
         **{c: frame[c].astype(float).round(2) for c in ("interest", "principal", "payment")},
-        "why": [why_text(r, lang) for r in reasons],
     })
-    out["outstanding"] = out["outstanding"].round(2)
-    out["drawdown"] = out["drawdown"].round(2)
     return out[list(CASH_FLOW_COLUMNS)]
 
 
 def cash_flow_headers(ccy: str, lang: str) -> dict[str, str]:
     """Column id → header with its unit (catalogue ``designer.cf.*``; money in ``ccy``)."""
     c = catalogue(lang)
-    return {col: c[f"designer.cf.{col}"].format(ccy=ccy) for col in CASH_FLOW_COLUMNS}
+    return {col: c[f"designer.cf.{col}"].format(ccy=ccy) for col in (*CASH_FLOW_COLUMNS, "why", "from")}
+
+
+def margin_regimes_view(frame: pd.DataFrame, reasons: list[dict], lang: str) -> pd.DataFrame:
+    """When the margin changes and why: one row per run of accrual rows with the same reason
+    (:func:`_row_reasons`) — ``from`` (first accrual day), ``margin_total_bp`` [bp] and ``why``
+    (:func:`why_text`). Said once here instead of on every row of the cash-flow table."""
+    rows, last = [], None
+    margin = (frame["margin_bp"] + frame["ratchet_bp"]).astype(float).round(4).tolist()
+    for start, m, r in zip(pd.to_datetime(frame["start"]).dt.date, margin, reasons, strict=True):
+        if r != last:
+            rows.append({"from": start, "margin_total_bp": m, "why": why_text(r, lang)})
+            last = r
+    return pd.DataFrame(rows, columns=["from", "margin_total_bp", "why"])
+
+
+def text_if_missing(values: pd.Series, missing: str, digits: int = 4) -> pd.Series:
+    """``values`` unchanged when none is missing; else every cell as text (:func:`common.text.fmt_num` to
+    ``digits`` significant digits, ``missing`` — the reason — for a missing one). One type per column: Streamlit
+    sends a mixed numbers-and-text column only after a failed Arrow conversion and a retry, which costs a rerun
+    time (issue 7's budget)."""
+    if not values.isna().any():
+        return values
+    return values.map(lambda v: fmt_num(None if pd.isna(v) else v, digits, missing=missing)).astype(object)
 
 
 def evidence_frame(checks: list[dict], lang: str) -> pd.DataFrame:
@@ -728,5 +749,6 @@ def evidence_frame(checks: list[dict], lang: str) -> pd.DataFrame:
         rows.append({"kpi": kpi_label(x["kpi"], lang), "year": int(x["year"]), "spt": x["spt"],
                      "check": check, "ambitious": verdict, "reference": ref,
                      "summary": summary, "evidence": x["evidence"]})
-    return pd.DataFrame(rows, columns=["kpi", "year", "spt", "check", "ambitious", "reference", "summary",
-                                       "evidence"])
+    out = pd.DataFrame(rows, columns=["kpi", "year", "spt", "check", "ambitious", "reference", "summary", "evidence"])
+    out["reference"] = text_if_missing(out["reference"].astype(float), c["designer.ui.cell_none"])
+    return out

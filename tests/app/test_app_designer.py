@@ -115,7 +115,15 @@ def test_cash_flows_first_period_by_hand(designer):
     assert cf.iloc[0]["Interest [CNY]"] == pytest.approx(300_000_000 * 0.033 * 63 / 360, abs=0.01)
     assert cf["Principal [CNY]"].sum() == pytest.approx(800_000_000)
     assert cf.iloc[0]["Margin in force [bp]"] == 30 and cf.iloc[0]["Payment date"] == dt.date(2025, 9, 22)
-    assert cf.iloc[0]["Why this margin"] == "Contractual margin (no certificate has taken effect yet)"
+    # why the margin moves, once per change: contractual 30 bp from the start; the 2025-12-31 observation's
+    # certificate, delivered 2026-04-24 (deal file), takes effect 5 business days later on the CN calendar
+    # (27–30 April, 6 May: 1–5 May are the Labour Day holiday) at 30 − 10 = 20 bp (index SPT met, on_track)
+    why = _table(at, "Why this margin")
+    assert why.iloc[0]["From"] == dt.date(2025, 7, 21) and why.iloc[0]["Margin in force [bp]"] == 30
+    assert why.iloc[0]["Why this margin"] == "Contractual margin (no certificate has taken effect yet)"
+    assert why.iloc[1]["From"] == dt.date(2026, 5, 6) and why.iloc[1]["Margin in force [bp]"] == 20
+    assert why.iloc[1]["Why this margin"] == ("Observation 2025-12-31: certificate delivered 2026-04-24, "
+                                              "adjustment -10 bp")
 
 
 def test_margin_change_reruns_the_numbers_within_budget(designer):
