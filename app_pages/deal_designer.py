@@ -385,11 +385,11 @@ with tab_value:
                          be=v["break_even_cost_per_year"], ccy=ccy))
         pv = pd.DataFrame(v["scenarios"])[["name", "probability", "pv_saving", "pv_interest_delta"]]
         pv["name"] = pv["name"].map(lambda n, lang=lang: D.scenario_label(n, lang))
-        show(pv.rename(columns={"name": t("designer.scenario"), "probability": t("designer.probability"),
-                                        "pv_saving": t("designer.pv_saving", ccy=ccy),
-                                        "pv_interest_delta": t("designer.pv_interest_delta", ccy=ccy)}),
-             hide_index=True, key="dz_pv", decimals=2, column_config={t("designer.pv_saving", ccy=ccy): MONEY,
-                                                                      t("designer.pv_interest_delta", ccy=ccy): MONEY})
+        pv_heads = {"name": t("designer.scenario"), "probability": t("designer.probability"),
+                    "pv_saving": t("designer.pv_saving", ccy=ccy),
+                    "pv_interest_delta": t("designer.pv_interest_delta", ccy=ccy)}
+        show(pv.rename(columns=pv_heads), hide_index=True, key="dz_pv", decimals=2,
+             column_config={pv_heads["pv_saving"]: MONEY, pv_heads["pv_interest_delta"]: MONEY})
         st.caption(t("designer.discount", discount=D.discount_text(res["discount_rate_pct"], lang),
                      date=v["valuation_date"]))
         mi = D.margin_interest_frame(res["schedules"])
