@@ -412,7 +412,8 @@ with tab_value:
                 y=alt.Y("interest:Q", title=t("designer.interest_axis", ccy=ccy)),
                 color=alt.Color("scenario:N", title=t("designer.scenario"),
                                     legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
-                tooltip=["scenario", "payment_date:T", "margin_bp", "interest"]), key="dz_chart_interest")
+                tooltip=["scenario", "payment_date:T", "margin_bp", "interest"]).properties(height=300),
+                key="dz_chart_interest")
         st.markdown(f"**{t('designer.ui.cash_flows')}**")
         scen = st.selectbox(t("designer.schedule_of"), res["scenarios"], key="dz_schedule_scenario",
                             format_func=lambda n, lang=lang: D.scenario_label(n, lang))
@@ -427,8 +428,7 @@ with tab_value:
         cc = {heads[c]: st.column_config.NumberColumn(format="%,.0f") for c in D.MONEY_WHOLE}
         cc.update({heads[c]: MONEY for c in D.MONEY_CENTS})
         cc.update({heads[c]: st.column_config.DateColumn(format="YYYY-MM-DD") for c in D.DATE_COLUMNS})
-        cc.update({heads[c]: st.column_config.NumberColumn(width="small")
-                   for c in ("period", "days", "margin_total_bp", "all_in_rate_pct")})
+        cc.update({heads[c]: st.column_config.NumberColumn(width="small") for c in ("period", "days")})
         show(view, hide_index=True, column_config=cc, key="dz_cash_flows", decimals=4)
         st.markdown(t("designer.totals", interest=frame["interest"].sum(), principal=frame["principal"].sum(), ccy=ccy))
         st.download_button(t("designer.ui.download"), frame.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8"),

@@ -591,11 +591,16 @@ def observations_from_frame(frame: pd.DataFrame, base: list[dict], kpis: list[st
     return out
 
 
+def kpi_short(kpi: str, lang: str) -> str:
+    """A KPI's short name for inline text (catalogue ``designer.kpi_short.<kpi>``, else :func:`kpi_label`)."""
+    return catalogue(lang).get(f"designer.kpi_short.{kpi}") or kpi_label(kpi, lang)
+
+
 def outcome_text(o: dict, lang: str = "en") -> str:
-    """An inline scenario outcome in words, each KPI by its label (:func:`kpi_label`), e.g. ``GCPI index 89,
+    """An inline scenario outcome in words, each KPI by its short name (:func:`kpi_short`), e.g. ``index 89,
     PUE 1.2``."""
-    parts = [f"{kpi_label('index', lang)} {o['index_total']:g}"] if o.get("index_total") is not None else []
-    parts += [f"{kpi_label(k, lang)} {v:g}" for k, v in o.get("kpis", {}).items()]
+    parts = [f"{kpi_short('index', lang)} {o['index_total']:g}"] if o.get("index_total") is not None else []
+    parts += [f"{kpi_short(k, lang)} {v:g}" for k, v in o.get("kpis", {}).items()]
     return ", ".join(parts)
 
 
