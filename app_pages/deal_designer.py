@@ -19,7 +19,7 @@ from app_support.i18n import catalogue, current_language, t
 from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
 from app_support.tables import show
-from common.text import MISSING, fmt_pct
+from common.text import MISSING, fmt_money, fmt_pct
 from store.errors import NotFound
 from store.roles import is_allowed
 
@@ -198,6 +198,7 @@ with tab_loan:
     loan["amount"] = c1.number_input(t("designer.amount", ccy=loan["currency"]), min_value=0.0,
                                      value=float(base_doc["loan"]["amount"]), step=10_000_000.0, format="%.0f",
                                      key=k("amount"))
+    c1.caption(fmt_money(loan["amount"], loan["currency"]))  # the input box cannot group thousands
     loan["margin_bp"] = c2.number_input(t("designer.margin"), min_value=0.0, value=float(base_doc["loan"]["margin_bp"]),
                                         step=1.0, key=k("margin"))
     loan["start_date"] = c3.date_input(t("designer.start_date"), _date(base_doc["loan"]["start_date"]), key=k("start"))
@@ -221,6 +222,7 @@ with tab_loan:
                          value=float(base_doc.get("verification_cost_per_year") or 0.0), step=10_000.0, format="%.0f",
                          key=k("verification_cost"))
     doc["verification_cost_per_year"] = vc
+    c4.caption(fmt_money(vc, loan["currency"]))
     with st.expander(t("designer.drawdowns")):
         dd0 = pd.DataFrame([{"date": _date(d["date"]), "amount": float(d["amount"])}
                             for d in base_doc["loan"].get("drawdowns", [])], columns=["date", "amount"])
