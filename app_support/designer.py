@@ -29,6 +29,8 @@ from app_support.engine import ROOT, book_source, methodology, score_json
 from app_support.i18n import catalogue
 from app_support.store import app_store, database_url
 from common.errors import InputError, InputErrors
+from common.text import fmt_date, fmt_num
+from finance import ratchet as R
 from finance.conventions import conventions
 from finance.deal import deal_from_dict, scored_periods
 from finance.schedule import price, schedule_frame
@@ -195,7 +197,9 @@ def evaluate(key: str, facility_json: str | None = None) -> dict:
         valid; then ``valuation`` (:meth:`finance.valuation.Valuation.to_dict`, the deal's own scenarios with
         their probabilities, else ``met`` and ``missed``), ``scenarios`` (names priced: the deal's, then
         ``met`` and ``missed``), ``schedules`` (name → schedule frame, see :class:`finance.schedule.Schedule`),
-        ``convention`` and ``currency``.
+        ``why`` (name → :func:`_row_reasons`), ``discount_rate_pct`` used by the valuation [% p.a.] (None = the
+        loan's own all-in rate without ratchet), ``convention`` (in English), ``convention_parts``
+        (:func:`_convention_parts`) and ``currency``.
     """
     doc = json.loads(key)
     fac = Facility.model_validate_json(facility_json) if facility_json is not None else None
@@ -210,14 +214,48 @@ def evaluate(key: str, facility_json: str | None = None) -> dict:
         run = ev.run(names)
         priced = price(run.plan, run.regime_adj_bp)
         schedules = {n: schedule_frame(run.plan, priced, i, run.notes[i]).frame for i, n in enumerate(names)}
+        why = {n: _row_reasons(run.plan, deal, run.regime_adj_bp[i]) for i, n in enumerate(names)}
         val = ev.valuation().to_dict()
     except InputErrors as exc:
         return {"errors": exc.table()}
     except (InputError, ValueError) as exc:
         row = exc.as_row() if isinstance(exc, InputError) else InputError(str(exc)).as_row()
         return {"errors": [row]}
-    return {"errors": [], "valuation": val, "scenarios": names, "schedules": schedules,
-            "convention": run.plan.convention, "currency": run.plan.loan.currency}
+    return {"errors": [], "valuation": val, "scenarios": names, "schedules": schedules, "why": why,
+            "discount_rate_pct": DEFAULTS.discount_rate_pct,
+            "convention": run.plan.convention, "convention_parts": _convention_parts(run.plan),
+            "currency": run.plan.loan.currency}
+
+
+def _row_reasons(plan, deal, regime_adj) -> list[dict]:
+    """Why each accrual row of a schedule carries its margin, as data (the page words it in its language).
+
+    One dict per row: ``kind`` = ``contractual`` (no certificate has taken effect yet), ``result`` (the
+    certificate of observation ``obs_date`` took effect; delivered on ``delivered``, else assumed on its due
+    date ``due``) or ``failure`` (certificate due ``due`` not delivered: every target counts as missed), and
+    ``adj_bp`` [bp], the regime's total adjustment (:attr:`finance.deal.DealRun.regime_adj_bp`).
+    """
+    out = []
+    for ev in plan.row_event:
+        if ev is None:
+            out.append({"kind": "contractual"})
+            continue
+        o = deal.observations[ev.observation]
+        out.append({"kind": "failure" if ev.regime == R.regime_failure(ev.observation) else "result",
+                     "obs_date": o.date, "due": o.certificate_due, "delivered": o.certificate_delivered,
+                     "adj_bp": float(regime_adj[ev.regime])})
+    return out
+
+
+def _convention_parts(plan) -> dict:
+    """The pieces of :attr:`finance.schedule.Plan.convention` as data, for the page to word in its language."""
+    ln = plan.loan
+    lag, fcal = ln.base_rate.fixing_convention()
+    return {"repayment": ln.repayment, "day_count": ln.day_count, "basis": plan.basis,
+            "periodic": ln.repayment == "annuity" and ln.annuity_convention == "periodic",
+            "periods_per_year": plan.periods_per_year, "calendar": ln.calendar, "bdc": ln.business_day_convention,
+            "index": ln.base_rate.index, "repricing": ln.base_rate.repricing, "fixing_lag": lag,
+            "fixing_calendar": fcal}
 
 
 def _observation_results(deal, facility_json: str) -> dict:
@@ -328,7 +366,8 @@ def bau_simulation(facility_json: str, monthly: pd.DataFrame, base_year: int, ba
     model_of = {d["series"]: d["model"] for d in sim.models}
     bands = {(k, y): sim.bau_band(k, y, alpha=BAU_ALPHA) for k in sim.values if k != "grade" for y in sim.years}
     return {"bands": bands, "paths": {k: v for k, v in sim.values.items() if k != "grade"}, "years": list(sim.years),
-            "model": f"Monte Carlo of {BAU_PATHS} BAU paths scored through the index (PUE: {model_of.get('pue', '?')})"}
+            "model": f"Monte Carlo of {BAU_PATHS} BAU paths scored through the index (PUE: {model_of.get('pue', '?')})",
+            "n_paths": BAU_PATHS, "pue_model": model_of.get("pue")}
 
 
 @st.cache_data(show_spinner=False)
@@ -368,7 +407,7 @@ def ambition(facility_json: str, periods: tuple[str, ...], spts_key: str, profil
                              baseline_year=b.base_year, method="manual", milestones=ms)
     plan = SptPlan(facility_id=b.facility_id, baseline=b, years=tuple(sorted({int(r[1]) for r in rows})),
                    paths=paths)
-    bau, note = {}, ""
+    bau, note, model = {}, "", None
     if monthly is not None:
         try:
             sim = bau_simulation(facility_json, monthly, b.base_year, b.periods[-1], plan.years)
@@ -376,6 +415,7 @@ def ambition(facility_json: str, periods: tuple[str, ...], spts_key: str, profil
             note = str(exc)
         else:
             note = sim["model"]
+            model = {"n_paths": sim.get("n_paths"), "pue_model": sim.get("pue_model")}
             for kpi, p in paths.items():
                 for ms in p.milestones:
                     band = sim["bands"].get((kpi, ms.year))
@@ -384,7 +424,7 @@ def ambition(facility_json: str, periods: tuple[str, ...], spts_key: str, profil
                         bau[(kpi, ms.year)] = {**band, "model": sim["model"], "p_meets": float(
                             np.mean(meets(sim["paths"][kpi][:, col], ms.value, p.comparator)))}
     checks = ambition_report(plan, Facility.model_validate_json(facility_json), bau, **json.loads(profile_key))
-    return {"checks": [c.to_dict() for c in checks], "bau_note": note,
+    return {"checks": [c.to_dict() for c in checks], "bau_note": note, "bau_model": model,
             "bau": [{"kpi": kk, "year": y, **{f: b[f] for f in ("mean", "lower", "upper", "p_meets")}}
                     for (kk, y), b in bau.items()],
             "verdicts": [{"kpi": k, "year": y, "ambitious": v} for (k, y), v in verdicts(checks).items()]}
@@ -553,11 +593,25 @@ def observations_from_frame(frame: pd.DataFrame, base: list[dict], kpis: list[st
     return out
 
 
-def outcome_text(o: dict) -> str:
-    """An inline scenario outcome in words, e.g. ``index 89 · pue 1.2``."""
-    parts = [f"index {o['index_total']:g}"] if o.get("index_total") is not None else []
-    parts += [f"{k} {v:g}" for k, v in o.get("kpis", {}).items()]
+def kpi_short(kpi: str, lang: str) -> str:
+    """A KPI's short name for inline text (catalogue ``designer.kpi_short.<kpi>``, else :func:`kpi_label`)."""
+    return catalogue(lang).get(f"designer.kpi_short.{kpi}") or kpi_label(kpi, lang)
+
+
+def outcome_text(o: dict, lang: str = "en") -> str:
+    """An inline scenario outcome in words, each KPI by its short name (:func:`kpi_short`), e.g. ``index 89,
+    PUE 1.2``."""
+    parts = [f"{kpi_short('index', lang)} {o['index_total']:g}"] if o.get("index_total") is not None else []
+    parts += [f"{kpi_short(k, lang)} {v:g}" for k, v in o.get("kpis", {}).items()]
     return ", ".join(parts)
+
+
+def outcome_label(o, lang: str) -> str:
+    """A scenario's outcome at one observation in ``lang``: ``actual`` / ``met`` / ``missed`` from the catalogue
+    (``designer.outcome.*``), an inline outcome through :func:`outcome_text`."""
+    if isinstance(o, str):
+        return catalogue(lang).get(f"designer.outcome.{o}", o)
+    return outcome_text(o, lang)
 
 
 def ambition_summary(amb: dict, spt_rows: list, base, lang: str) -> pd.DataFrame:
@@ -568,8 +622,140 @@ def ambition_summary(amb: dict, spt_rows: list, base, lang: str) -> pd.DataFrame
     for kpi, year, spt in spt_rows:
         bau = next((b for b in amb["bau"] if b["kpi"] == kpi and b["year"] == year), None)
         reg = next((c for c in checks if c["kpi"] == kpi and c["year"] == year and c["check"] == "regulation"), None)
-        rows.append({"kpi": kpi, "year": year, "spt": spt, "baseline": base.kpis.get(kpi),
+        rows.append({"kpi": kpi_label(kpi, lang), "year": year, "spt": spt, "baseline": base.kpis.get(kpi),
                      "bau_mean": bau["mean"] if bau else None, "p_bau_meets": bau["p_meets"] if bau else None,
                      "regulation": reg["reference"] if reg else None,
                      "verdict": label(f"designer.verdict.{verdict.get((kpi, year))}", lang)})
     return pd.DataFrame(rows).sort_values(["kpi", "year"], kind="stable", ignore_index=True)
+
+
+# ------------------------------------------------------------------------------------------- words and tables
+
+
+def kpi_label(kpi: str, lang: str) -> str:
+    """A KPI as a reader calls it (catalogue ``designer.kpi_name.<kpi>``; ids not listed are shown as given)."""
+    return catalogue(lang).get(f"designer.kpi_name.{kpi}", kpi)
+
+
+def scenario_label(name: str, lang: str) -> str:
+    """A scenario's name in ``lang``: the built-in ``met`` / ``missed`` and the demo deals' scenario ids from the
+    catalogue (``designer.scenario_name.<name>``); a name the user typed is shown as typed."""
+    return catalogue(lang).get(f"designer.scenario_name.{name}", name)
+
+
+def _bp(v: float) -> str:
+    return f"{v:+g} bp"
+
+
+def why_text(reason: dict, lang: str) -> str:
+    """One row of :func:`_row_reasons` in words (catalogue ``designer.why.*``)."""
+    c = catalogue(lang)
+    if reason["kind"] == "contractual":
+        return c["designer.why.contractual"]
+    if reason["kind"] == "failure":
+        return c["designer.why.failure"].format(obs=fmt_date(reason["obs_date"]), due=fmt_date(reason["due"]),
+                                                adj=_bp(reason["adj_bp"]))
+    if reason.get("delivered") is not None:
+        return c["designer.why.delivered"].format(obs=fmt_date(reason["obs_date"]),
+                                                  delivered=fmt_date(reason["delivered"]), adj=_bp(reason["adj_bp"]))
+    return c["designer.why.assumed"].format(obs=fmt_date(reason["obs_date"]), due=fmt_date(reason["due"]),
+                                            adj=_bp(reason["adj_bp"]))
+
+
+def discount_text(rate_pct: float | None, lang: str) -> str:
+    """How the valuation discounts (``finance.valuation.value``: the loan's all-in rate without ratchet when
+    ``rate_pct`` is None, else a flat rate [% p.a.]), in ``lang`` (catalogue ``designer.disc.*``)."""
+    c = catalogue(lang)
+    return c["designer.disc.loan_rate"] if rate_pct is None else c["designer.disc.flat"].format(rate=rate_pct)
+
+
+def convention_text(parts: dict, lang: str) -> str:
+    """How the schedule computes interest and repays, in ``lang`` (:func:`_convention_parts`; catalogue
+    ``designer.conv.*``)."""
+    c = catalogue(lang)
+    rep = c.get(f"designer.repay.{parts['repayment']}", parts["repayment"])
+    interest = (c["designer.conv.interest_periodic"].format(ppy=parts["periods_per_year"]) if parts["periodic"]
+                else c["designer.conv.interest_days"].format(basis=parts["basis"], day_count=parts["day_count"]))
+    fix = (c["designer.conv.fix_same_day"] if not parts["fixing_lag"]
+           else c["designer.conv.fix_lag"].format(lag=parts["fixing_lag"], calendar=parts["fixing_calendar"]))
+    rp = c["designer.conv.reprice_period" if parts["repricing"] == "interest_period" else "designer.conv.reprice_year"]
+    return c["designer.conv.text"].format(repayment=rep, interest=interest, calendar=parts["calendar"],
+                                          bdc=parts["bdc"], index=parts["index"], reprice=rp, fix=fix)
+
+
+#: columns of the compact cash-flow table, in order (the rest of the engine's schedule is in the CSV download;
+#: why the margin is what it is in :func:`margin_regimes_view`)
+CASH_FLOW_COLUMNS = ("period", "start", "payment_date", "days", "outstanding", "drawdown", "margin_total_bp",
+                     "all_in_rate_pct", "interest", "principal", "payment")
+#: money columns of the cash-flow table [loan currency]: whole units, and with cents
+MONEY_WHOLE = ("outstanding", "drawdown", "principal")
+MONEY_CENTS = ("interest", "payment")
+#: date columns of the cash-flow table
+DATE_COLUMNS = ("start", "payment_date")
+
+
+def cash_flow_view(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The compact cash-flow table a reader scans: :data:`CASH_FLOW_COLUMNS` of a schedule frame
+    (:func:`finance.schedule.schedule_frame`) — accrual start and payment date as dates, days, outstanding and
+    drawdown, the margin in force (contractual + ratchet) [bp], the all-in rate [%] to 4 decimals, interest,
+    principal and payment [loan currency] to the cent. Headers from :func:`cash_flow_headers`."""
+    out = pd.DataFrame({
+        "period": frame["period"].astype(int),
+        **{c: pd.to_datetime(frame[c]).dt.date for c in DATE_COLUMNS},
+        "days": frame["days"].astype(int),
+        **{c: frame[c].astype(float).round(2) for c in ("outstanding", "drawdown")},
+        "margin_total_bp": (frame["margin_bp"] + frame["ratchet_bp"]).astype(float).round(4),
+        "all_in_rate_pct": frame["all_in_rate_pct"].astype(float).round(4),
+        **{c: frame[c].astype(float).round(2) for c in ("interest", "principal", "payment")},
+    })
+    return out[list(CASH_FLOW_COLUMNS)]
+
+
+def cash_flow_headers(ccy: str, lang: str) -> dict[str, str]:
+    """Column id → header with its unit (catalogue ``designer.cf.*``; money in ``ccy``)."""
+    c = catalogue(lang)
+    return {col: c[f"designer.cf.{col}"].format(ccy=ccy) for col in (*CASH_FLOW_COLUMNS, "why", "from")}
+
+
+def margin_regimes_view(frame: pd.DataFrame, reasons: list[dict], lang: str) -> pd.DataFrame:
+    """When the margin changes and why: one row per run of accrual rows with the same reason
+    (:func:`_row_reasons`) — ``from`` (first accrual day), ``margin_total_bp`` [bp] and ``why``
+    (:func:`why_text`). Said once here instead of on every row of the cash-flow table."""
+    rows, last = [], None
+    margin = (frame["margin_bp"] + frame["ratchet_bp"]).astype(float).round(4).tolist()
+    for start, m, r in zip(pd.to_datetime(frame["start"]).dt.date, margin, reasons, strict=True):
+        if r != last:
+            rows.append({"from": start, "margin_total_bp": m, "why": why_text(r, lang)})
+            last = r
+    return pd.DataFrame(rows, columns=["from", "margin_total_bp", "why"])
+
+
+def text_if_missing(values: pd.Series, missing: str, digits: int = 4) -> pd.Series:
+    """``values`` unchanged when none is missing; else every cell as text (:func:`common.text.fmt_num` to
+    ``digits`` significant digits, ``missing`` — the reason — for a missing one). One type per column: Streamlit
+    sends a mixed numbers-and-text column only after a failed Arrow conversion and a retry, which costs a rerun
+    time (issue 7's budget)."""
+    if not values.isna().any():
+        return values
+    return values.map(lambda v: fmt_num(None if pd.isna(v) else v, digits, missing=missing)).astype(object)
+
+
+def evidence_frame(checks: list[dict], lang: str) -> pd.DataFrame:
+    """Every ambition check in ``lang``: KPI, year, SPT, check (BAU / regulation / peers), result, value
+    compared with [KPI unit], a summary worded here from those fields (catalogue ``designer.ev.*``) and the
+    engine's evidence with its sources (``index.ambition`` writes it in English)."""
+    c = catalogue(lang)
+    rows = []
+    for x in checks:
+        verdict = c[f"designer.verdict.{x['ambitious']}"]
+        ref = x.get("reference")
+        check = c[f"designer.check.{x['check']}"]
+        summary = (c["designer.ev.compared"].format(check=check, ref=fmt_num(ref), spt=fmt_num(x["spt"]),
+                                                    verdict=verdict)
+                   if ref is not None else c["designer.ev.no_reference"].format(check=check))
+        rows.append({"kpi": kpi_label(x["kpi"], lang), "year": int(x["year"]), "spt": x["spt"],
+                     "check": check, "ambitious": verdict, "reference": ref,
+                     "summary": summary, "evidence": x["evidence"]})
+    out = pd.DataFrame(rows, columns=["kpi", "year", "spt", "check", "ambitious", "reference", "summary", "evidence"])
+    out["reference"] = text_if_missing(out["reference"].astype(float), c["designer.ui.cell_none"])
+    return out

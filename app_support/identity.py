@@ -28,6 +28,7 @@ import streamlit as st
 from streamlit import auth_util
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from app_support.i18n import catalogue, current_language
 from app_support.store import app_store
 from store.demo import NotADemoDealBook
 from store.errors import PermissionDenied
@@ -36,15 +37,19 @@ from store.errors import PermissionDenied
 ROLES: tuple[str, ...] = ("credit_officer", "operator", "verifier", "admin")
 #: role of an OIDC user whose e-mail is not in ``[dcsll.roles]``: reads the methodology only
 DEFAULT_OIDC_ROLE = "reader"
-#: demo identities for the local sign-in: role → (display name, store username of store.demo.DEMO_USERS)
+#: demo identities for the local sign-in: role → (display name, store username of store.demo.DEMO_USERS). The
+#: picker shows the name in the page's language (catalogue ``identity.demo_user.<role>``): one language per label
+#: keeps it inside the sidebar's select box (issue 17: "演示信贷经…" was cut).
 DEMO_USERS: dict[str, tuple[str, str]] = {
-    "credit_officer": ("Demo credit officer / 演示信贷经理", "credit"),
-    "operator": ("Demo operator / 演示运营方", "operator"),
-    "verifier": ("Demo verifier / 演示核查机构", "verifier"),
-    "admin": ("Demo administrator / 演示管理员", "admin"),
+    "credit_officer": ("Demo credit officer", "credit"),
+    "operator": ("Demo operator", "operator"),
+    "verifier": ("Demo verifier", "verifier"),
+    "admin": ("Demo administrator", "admin"),
 }
 #: session-state key of the demo identity picker
 DEMO_KEY = "demo_identity"
+#: session-state key keeping the demo role picked across language switches (the picker is rebuilt then)
+DEMO_ROLE_KEY = "demo_identity_role"
 #: environment variable that asks for the local demo sign-in and the demo deal book: "1" (on) or unset/"0"
 DEMO_ENV = "DCSLL_DEMO"
 #: keys ``st.login()`` (default provider) needs in ``[auth]``: Streamlit's ``validate_auth_credentials``
@@ -303,15 +308,29 @@ def _store_role(username: str) -> str | None:
     return next((r for r in ROLES if r in roles), None)
 
 
+def demo_name(role: str, lang: str) -> str:
+    """Display name of a role's demo identity in ``lang`` (catalogue ``identity.demo_user.<role>``)."""
+    return catalogue(lang)[f"identity.demo_user.{role}"]
+
+
+def _remember_demo_role() -> None:
+    st.session_state[DEMO_ROLE_KEY] = st.session_state[DEMO_KEY]
+
+
 def _demo_user(label) -> User:
     options = list(DEMO_USERS)
-    key = st.session_state.get(DEMO_KEY, options[0])
+    # The picker's label and choices change with the language, which makes it a new widget whose state
+    # Streamlit resets: the role picked is kept apart (DEMO_ROLE_KEY) and put back, so switching the language
+    # does not sign the user in as somebody else.
+    key = st.session_state.get(DEMO_ROLE_KEY) or st.session_state.get(DEMO_KEY) or options[0]
     if key not in DEMO_USERS:
         key = options[0]
-    key = st.sidebar.selectbox(label("identity.demo_pick"), options, index=options.index(key),
-                               format_func=lambda k: DEMO_USERS[k][0], key=DEMO_KEY)
-    name, username = DEMO_USERS[key]
-    return User(name=name, role=key, mode="demo", username=username)
+    st.session_state[DEMO_ROLE_KEY] = st.session_state[DEMO_KEY] = key
+    lang = current_language()  # bound now: format_func may run outside the script run (AppTest)
+    key = st.sidebar.selectbox(label("identity.demo_pick"), options, key=DEMO_KEY, on_change=_remember_demo_role,
+                               format_func=lambda k, lang=lang: demo_name(k, lang))
+    _, username = DEMO_USERS[key]
+    return User(name=demo_name(key, lang), role=key, mode="demo", username=username)
 
 
 def _demo_book() -> None:

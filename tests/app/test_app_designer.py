@@ -87,7 +87,8 @@ def test_demo_deal_value_is_the_finance_engines(designer):
     assert _metric(at, "PV of verification costs") == f"{v['pv_verification_cost']:,.2f}"
     assert _metric(at, "Net PV to the borrower") == f"{v['net_pv']:,.2f}"
     pv = _table(at, "Probability")
-    assert list(pv["Scenario"]) == ["on_track", "pue_slips", "stalls"]  # the deal file's scenarios
+    # the deal file's scenarios on_track, pue_slips, stalls, by their labels (designer.scenario_name.*)
+    assert list(pv["Scenario"]) == ["on track", "PUE slips", "stalls"]
     assert list(pv["Probability"]) == [0.5, 0.3, 0.2]
     assert list(pv["PV saving to the borrower [CNY]"]) == [s["pv_saving"] for s in v["scenarios"]]
 
@@ -102,16 +103,27 @@ def test_demo_baseline_is_the_index_engines(designer, methodology):
     assert _metric(at, "Baseline index") == f"{b.kpis['index']:.2f}"
     assert _metric(at, "Grade") == b.grade
     breakdown = _table(at, "Contribution [points]")
-    assert breakdown["Contribution [points]"].sum() == pytest.approx(b.kpis["index"], abs=1e-9)
+    # contributions are shown to 4 decimals (app_support.tables.DEFAULT_DECIMALS): each off by at most 0.00005
+    assert breakdown["Contribution [points]"].sum() == pytest.approx(b.kpis["index"], abs=len(breakdown) * 5e-5)
 
 
 def test_cash_flows_first_period_by_hand(designer):
     at = designer()
-    cf = _table(at, "interest")
+    cf = _table(at, "Interest [CNY]")
     # 300m drawn 2025-07-21, paid 2025-09-22 (63 days), 1Y LPR 3.00 % + 30 bp, ACT/360 (deal file, lpr.csv).
-    assert cf.iloc[0]["days"] == 63
-    assert cf.iloc[0]["interest"] == pytest.approx(300_000_000 * 0.033 * 63 / 360, abs=0.01)
-    assert cf["principal"].sum() == pytest.approx(800_000_000)
+    assert cf.iloc[0]["Days"] == 63
+    assert cf.iloc[0]["Interest [CNY]"] == pytest.approx(300_000_000 * 0.033 * 63 / 360, abs=0.01)
+    assert cf["Principal [CNY]"].sum() == pytest.approx(800_000_000)
+    assert cf.iloc[0]["Margin in force [bp]"] == 30 and cf.iloc[0]["Payment date"] == dt.date(2025, 9, 22)
+    # why the margin moves, once per change: contractual 30 bp from the start; the 2025-12-31 observation's
+    # certificate, delivered 2026-04-24 (deal file), takes effect 5 business days later on the CN calendar
+    # (27–30 April, 6 May: 1–5 May are the Labour Day holiday) at 30 − 10 = 20 bp (index SPT met, on_track)
+    why = _table(at, "Why this margin")
+    assert why.iloc[0]["From"] == dt.date(2025, 7, 21) and why.iloc[0]["Margin in force [bp]"] == 30
+    assert why.iloc[0]["Why this margin"] == "Contractual margin (no certificate has taken effect yet)"
+    assert why.iloc[1]["From"] == dt.date(2026, 5, 6) and why.iloc[1]["Margin in force [bp]"] == 20
+    assert why.iloc[1]["Why this margin"] == ("Observation 2025-12-31: certificate delivered 2026-04-24, "
+                                              "adjustment -10 bp")
 
 
 def test_margin_change_reruns_the_numbers_within_budget(designer):
@@ -126,7 +138,8 @@ def test_margin_change_reruns_the_numbers_within_budget(designer):
     doc["loan"]["margin_bp"] = 40.0
     assert _metric(at, "Expected PV saving") == f"{_value(doc)['expected_pv_saving']:,.2f}" != before
     # first period by hand with the new margin: 300m × (3.00 % + 40 bp) × 63 / 360
-    assert _table(at, "interest").iloc[0]["interest"] == pytest.approx(300_000_000 * 0.034 * 63 / 360, abs=0.01)
+    assert _table(at, "Interest [CNY]").iloc[0]["Interest [CNY]"] == pytest.approx(300_000_000 * 0.034 * 63 / 360,
+                                                                               abs=0.01)
     assert rerun <= RERUN_BUDGET_S
 
 
@@ -163,13 +176,16 @@ def test_score_grid_design_prices_like_the_engine(designer, methodology):
 def test_ambition_checks_flag_spts_bau_already_reaches(designer):
     at = designer()
     amb = _table(at, "Verdict")
-    pue = amb[amb["KPI"] == "pue"].set_index("Year")
+    pue = amb[amb["KPI"] == "PUE"].set_index("Year")
     # 2025 SPT 1.20 and 2026 SPT 1.19: BAU of the demo facility reaches them (docs/targets.md, dcsll targets)
     assert pue.loc[2025, "SPT"] == 1.20 and pue.loc[2025, "Verdict"] == "flagged: not ambitious"
     assert pue.loc[2029, "Verdict"] == "ambitious"
-    assert (amb["Baseline"][amb["KPI"] == "pue"] == 1.21).all()  # 2024 verified PUE of the facility file
-    ev = _table(at, "Evidence")
-    assert ev["Evidence"].str.contains("BAU forecast 2025").any()
+    assert (amb["Baseline"][amb["KPI"] == "PUE"] == 1.21).all()  # 2024 verified PUE of the facility file
+    # probabilities as percentages to one decimal (common.text.fmt_pct), a missing one with its reason
+    assert amb["P(BAU meets SPT)"].str.fullmatch(r"\d{1,3}\.\d %|— \(no BAU forecast\)").all()
+    ev = _table(at, "Engine evidence and sources (English)")
+    assert ev["Engine evidence and sources (English)"].str.contains("BAU forecast 2025").any()
+    assert set(ev["Check"]) == {"Business as usual (BAU)", "Regulation", "Peers"}
 
 
 def test_invalid_terms_show_every_error_as_a_table_and_block_saving(designer):
@@ -229,12 +245,18 @@ def test_stale_write_is_refused_with_a_clear_message_and_nothing_lost(designer):
 
 
 def test_admin_may_open_but_not_save_permission_shown(designer):
+    """The admin is told before editing that only a credit officer saves (store.roles: deal.save), and its Save
+    button is disabled with that reason rather than refusing after the edits (issue 17)."""
     at = designer("admin")
+    assert any("only a credit officer saves them" in i.value for i in at.info)
     at.radio(key="dz_mode").set_value("template").run()
     at.text_input(key=_key("id", "template:demo-zjk-sll-2025")).set_value("test-designer-admin").run()
-    at.button(key="dz_save").click().run()
-    assert not at.exception
-    assert [e.value for e in at.error] == ["Your role may not save deals to the deal book."]
+    assert not at.exception and not at.error
+    assert at.button(key="dz_save").disabled
+    assert "Saving needs the credit officer role; you are signed in as Administrator." in [c.value for c in at.caption]
+    from app_support.store import app_store
+
+    assert "test-designer-admin" not in app_store().deal_ids()
 
 
 def test_new_deal_without_a_verified_period_cannot_be_saved(designer):

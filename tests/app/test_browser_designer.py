@@ -35,6 +35,15 @@ def _section(page, heading: str, name: str) -> None:
     shot(page, name)
 
 
+def _tab(page, label: str, name: str | None = None) -> None:
+    """Open the designer's step tab ``label`` (and screenshot the page with it when ``name`` is given)."""
+    page.get_by_role("tab", name=label).click()
+    settled(page)
+    if name:
+        page.wait_for_timeout(700)  # charts draw once their tab is shown
+        shot(page, name)
+
+
 def test_design_a_deal_end_to_end_and_save_it(server, browser):
     from app_support.store import app_store
 
@@ -43,9 +52,11 @@ def test_design_a_deal_end_to_end_and_save_it(server, browser):
     sign_in(page, "credit_officer")
     page.goto(f"{server}/deal_designer")
     settled(page)
+    shot(page, "designer_zh")
+    _tab(page, "6 · 情景、现金流与价值")
     page.get_by_text(_expected_pv()).first.wait_for(timeout=UI_TIMEOUT_MS)  # the demo deal from the deal book
     settled(page)
-    shot(page, "designer_zh")
+    shot(page, "designer_zh_value")
 
     switch_language(page, "en")
     page.get_by_text("Copy of a deal (template)").click()
@@ -55,19 +66,21 @@ def test_design_a_deal_end_to_end_and_save_it(server, browser):
     box.fill(deal_id)
     box.press("Enter")
     settled(page)
+    _tab(page, "3 · Loan terms")
     margin = page.get_by_label("Margin [bp]", exact=True).and_(page.locator("input"))
     margin.fill("40")
     margin.press("Enter")
     settled(page)
+    _tab(page, "6 · Scenarios, cash flows and value")
     page.get_by_text(_expected_pv(40.0)).first.wait_for(timeout=UI_TIMEOUT_MS)  # the numbers moved
-    _section(page, "4 · Ratchet design", "designer_en_ratchet")
-    _section(page, "5 · SPTs per observation date", "designer_en_spts")
-    _section(page, "7 · Cash flows and value", "designer_en_value_margin40")
+    shot(page, "designer_en_value_margin40")
     _section(page, "Cash-flow table of scenario", "designer_en_cash_flows")
+    _tab(page, "4 · Ratchet design", "designer_en_ratchet")
+    _tab(page, "5 · SPTs and their ambition", "designer_en_spts")
 
     page.get_by_role("button", name="Save to the deal book").click()
     page.get_by_text(f"Saved deal {deal_id} as version 1").first.wait_for(timeout=UI_TIMEOUT_MS)
     settled(page)
-    _section(page, "8 · Save to the deal book", "designer_en_saved")
+    _section(page, "7 · Save to the deal book", "designer_en_saved")
     page.close()
     assert app_store().load_deal_document(deal_id)["loan"]["margin_bp"] == 40.0
