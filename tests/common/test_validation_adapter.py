@@ -50,7 +50,9 @@ def test_rows_fields_units_and_values():
     rows = out.table()
     # the second drawdown (row 2) and the ratchet without its union tag in the field name
     assert rows[0] == {"file": "deal.toml", "row": 2, "field": "drawdowns[1].amount", "unit": "CNY", "value": "-1",
-                       "reason": "Input should be greater than 0"}
+                       "reason": "Input should be greater than 0",
+                       # pydantic's error type and context, which the app translates (issue 17)
+                       "code": "greater_than", "params": {"gt": 0.0}}
     assert rows[1]["field"] == "ratchet.step_down_bp" and rows[1]["unit"] == "bp" and rows[1]["value"] == "3"
     assert len(rows) == 2
 
