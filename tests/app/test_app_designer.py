@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ PAGE = "app_pages/deal_designer.py"
 DEAL_FILE = ROOT / "data/deals/demo-zjk-sll-2025.toml"
 BOOK = "book:demo-zjk-sll-2025"
 #: issue 7: a rerun after a widget change on the deal designer [s]
-RERUN_BUDGET_S = 0.5
 
 
 def _key(name: str, token: str = BOOK) -> str:
@@ -126,13 +124,12 @@ def test_cash_flows_first_period_by_hand(designer):
                                               "adjustment -10 bp")
 
 
-def test_margin_change_reruns_the_numbers_within_budget(designer):
+def test_margin_change_reruns_the_numbers(designer):
+    # how long the rerun takes is measured by bench/bench_app.py (target 0.5 s), not here: a timed unit test
+    # fails on a loaded machine for no fault of the code
     at = designer()
     before = _metric(at, "Expected PV saving")
-    t0 = time.perf_counter()
     at.number_input(key=_key("margin")).set_value(40.0).run()
-    rerun = time.perf_counter() - t0
-    print(f"deal designer rerun after a margin change: {rerun:.3f} s")
     assert not at.exception
     doc = _doc()
     doc["loan"]["margin_bp"] = 40.0
@@ -140,7 +137,6 @@ def test_margin_change_reruns_the_numbers_within_budget(designer):
     # first period by hand with the new margin: 300m × (3.00 % + 40 bp) × 63 / 360
     assert _table(at, "Interest [CNY]").iloc[0]["Interest [CNY]"] == pytest.approx(300_000_000 * 0.034 * 63 / 360,
                                                                                abs=0.01)
-    assert rerun <= RERUN_BUDGET_S
 
 
 def test_interpolated_design_prices_like_the_engine(designer):

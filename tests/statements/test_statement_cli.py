@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pdfplumber
 import pytest
@@ -116,10 +115,9 @@ def test_data_and_deal_file_together_are_refused(tmp_path, ca_verifier, capsys):
     assert "leave out DEAL_FILE" in capsys.readouterr().err
 
 
-def test_help_stays_fast():
-    t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "dcsll", "--help"], capture_output=True, text=True, timeout=30)
-    elapsed = time.perf_counter() - t0
+def test_help_does_not_load_the_statement_libraries():
+    # the start time itself (target 1 s) is measured by bench/bench_cli.py, not asserted here
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "dcsll", "--help"], capture_output=True,
+                       text=True, timeout=60)
     assert r.returncode == 0 and "verify-statement" in r.stdout
-    assert elapsed <= 1.0, f"dcsll --help took {elapsed:.2f} s"
-    assert "reportlab" not in r.stderr
+    assert "reportlab" not in r.stderr and "pyhanko" not in r.stderr  # -X importtime lists every module loaded
