@@ -37,11 +37,13 @@ from store.errors import PermissionDenied
 ROLES: tuple[str, ...] = ("credit_officer", "operator", "verifier", "admin")
 #: role of an OIDC user whose e-mail is not in ``[dcsll.roles]``: reads the methodology only
 DEFAULT_OIDC_ROLE = "reader"
-#: demo identities for the local sign-in: role → (display name, store username of store.demo.DEMO_USERS). The
-#: picker shows the name in the page's language (catalogue ``identity.demo_user.<role>``): one language per label
-#: keeps it inside the sidebar's select box (issue 17: "演示信贷经…" was cut).
+#: demo identities for the local sign-in: key (the role, or ``<role>_2`` for a second user of it) → (display name,
+#: store username of store.demo.DEMO_USERS). The picker shows the name in the page's language (catalogue
+#: ``identity.demo_user.<key>``): one language per label keeps it inside the sidebar's select box (issue 17:
+#: "演示信贷经…" was cut). The second credit officer approves what the first prepared (maker-checker, issue 12).
 DEMO_USERS: dict[str, tuple[str, str]] = {
     "credit_officer": ("Demo credit officer", "credit"),
+    "credit_officer_2": ("Second demo credit officer", "credit2"),
     "operator": ("Demo operator", "operator"),
     "verifier": ("Demo verifier", "verifier"),
     "admin": ("Demo administrator", "admin"),
@@ -308,9 +310,15 @@ def _store_role(username: str) -> str | None:
     return next((r for r in ROLES if r in roles), None)
 
 
-def demo_name(role: str, lang: str) -> str:
-    """Display name of a role's demo identity in ``lang`` (catalogue ``identity.demo_user.<role>``)."""
-    return catalogue(lang)[f"identity.demo_user.{role}"]
+def demo_name(key: str, lang: str) -> str:
+    """Display name of a demo identity (a key of :data:`DEMO_USERS`) in ``lang`` (catalogue
+    ``identity.demo_user.<key>``)."""
+    return catalogue(lang)[f"identity.demo_user.{key}"]
+
+
+def demo_role(key: str) -> str:
+    """The role of a demo identity: the key itself, or the role before ``_2`` (``credit_officer_2``)."""
+    return key if key in ROLES else key.rsplit("_", 1)[0]
 
 
 def _remember_demo_role() -> None:
@@ -330,7 +338,7 @@ def _demo_user(label) -> User:
     key = st.sidebar.selectbox(label("identity.demo_pick"), options, key=DEMO_KEY, on_change=_remember_demo_role,
                                format_func=lambda k, lang=lang: demo_name(k, lang))
     _, username = DEMO_USERS[key]
-    return User(name=demo_name(key, lang), role=key, mode="demo", username=username)
+    return User(name=demo_name(key, lang), role=demo_role(key), mode="demo", username=username)
 
 
 def _demo_book() -> None:

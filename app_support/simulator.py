@@ -383,7 +383,7 @@ def levers_from_values(values: dict[str, dict]) -> list[dict]:
 
 
 def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: int, model: str = "ets",
-                  bau=None, methodology=None, hourly=None) -> dict:
+                  bau=None, methodology=None, hourly=None, source=None) -> dict:
     """One target-path simulation of a deal, as ``dcsll simulate`` computes a run.
 
     Parameters
@@ -402,6 +402,9 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
     methodology : Methodology, optional
     hourly : index.cfe.paths.HourlyBase, optional
         Hourly shapes of the 24/7 CFE KPIs (:func:`workflows.hourly_inputs`; flat load when not given).
+    source : workflows.sources.StoreSource, optional
+        Where the deal's pinned methodology version and reference bundle are resolved for its observed periods
+        (:func:`workflows.observation_results`); the app passes the deal book. Without it, the shipped files.
 
     Returns
     -------
@@ -429,8 +432,9 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
     m = methodology or load_methodology()
     kpis = _ratchet_kpis(deal)
     check_dates(levers, deal.loan.start_date, deal.loan.maturity_date)
+    results = workflows.observation_results(deal, facility, m, source)
     run = workflows.simulate_run(deal, facility, monthly, m, levers=levers, paths=n_paths, seed=seed, bau=bau,
-                                 model=model, hourly=hourly)
+                                 model=model, hourly=hourly, results=results)
     sim, vals, source, fin = run.sim, run.values, run.observation_source, run.finance
     observed = [{"date": o.date.isoformat(), "year": o.date.year, **{k.kpi: float(vals[k.kpi][0, i]) for k in kpis}}
                 for i, o in enumerate(deal.observations) if o.date.year not in sim.years]
@@ -472,7 +476,7 @@ def cached_simulation(deal_json: str, facility_json: str, monthly: str, levers_j
     hourly = cached_hourly(facility_json, monthly) if workflows.needs_hourly(deal, levers) else None
     return simulate_deal(deal, facility, monthly_of(monthly), levers, n_paths=n_paths, seed=seed,
                          model=model, bau=cached_bau(facility_json, monthly, model), methodology=methodology(),
-                         hourly=hourly)
+                         hourly=hourly, source=StoreSource(app_store()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -35,6 +35,9 @@ DEMO_USERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("credit", ("credit_officer",), "Demo credit officer"),
     ("verifier", ("verifier",), "Demo verifier"),
     ("operator", ("operator",), "Demo operator (all demo facilities)"),
+    # a second credit officer, so that the maker-checker rule (issue 12: the preparer may not approve) can be
+    # walked through in the demo app: one officer prepares a margin change, the other approves it
+    ("credit2", ("credit_officer",), "Second demo credit officer (checker)"),
 )
 
 

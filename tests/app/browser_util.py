@@ -31,6 +31,7 @@ BROWSER_MARKS = [
 #: (catalogue identity.demo_user.<role>, app_support.identity.demo_name)
 DEMO_LABELS = {
     "credit_officer": ("演示信贷经理", "Demo credit officer"),
+    "credit_officer_2": ("演示信贷经理（复核）", "Demo credit officer 2"),
     "operator": ("演示运营方", "Demo operator"),
     "verifier": ("演示核查机构", "Demo verifier"),
     "admin": ("演示管理员", "Demo administrator"),

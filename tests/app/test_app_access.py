@@ -19,7 +19,7 @@ AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret":
         "client_id": "dcsll-test", "client_secret": "not-a-secret",
         "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
 APP_TITLE = "dcsll · Green computing-power sustainability-linked loans"
-#: the four demo identities of the picker (app_support.identity.DEMO_USERS, docs/app.md)
+#: the four roles of the demo picker (app_support.identity.DEMO_USERS, docs/app.md; the credit officer twice)
 DEMO_ROLES = ["credit_officer", "operator", "verifier", "admin"]
 
 
@@ -159,10 +159,14 @@ def test_demo_flag_gives_the_picker_and_the_banner(fresh_book):
     assert not at.exception and not at.error
     picker = at.sidebar.selectbox[0]
     assert picker.label == "Demo identity" and picker.options == [  # the page's language (issue 17: not cut)
-        "Demo credit officer", "Demo operator", "Demo verifier", "Demo administrator"]
+        "Demo credit officer", "Demo credit officer 2", "Demo operator", "Demo verifier", "Demo administrator"]
     assert [w.value for w in at.warning][0].startswith("Local demo sign-in: no password")
     user = at.session_state["dcsll_user"]
     assert (user.mode, user.role, user.username) == ("demo", "credit_officer", "credit")
+    # the second credit officer (maker-checker, issue 12) is another user with the same role
+    at.sidebar.selectbox[0].set_value("credit_officer_2").run()
+    user = at.session_state["dcsll_user"]
+    assert (user.role, user.username) == ("credit_officer", "credit2") and not at.exception
     # the new deal book was created as a demo and seeded
     from store import open_store
     from store.demo import created_as_demo

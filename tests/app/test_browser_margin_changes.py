@@ -17,8 +17,8 @@ cap 10, timing 5 business days on the Chinese calendar):
   Chinese business days after today (QuantLib ``China.IB`` as the oracle). Until then the margin in force today is
   the approved step-up, 40 bp, which the portfolio shows.
 
-The demo sign-in has one credit officer; the second credit officer (``credit2``) approves through the deal book's
-own API (:func:`workflows.approve`), the same call the page's Approve button makes.
+The second credit officer is the demo sign-in's "Demo credit officer 2" (``credit2``): it clicks Approve on both
+changes in the page, which the preparer could not.
 """
 
 from __future__ import annotations
@@ -86,7 +86,6 @@ def test_statement_to_approval_to_portfolio_and_notice(server, browser, app_data
     import pdfplumber
     from openpyxl import load_workbook
 
-    import workflows
     from store import open_store
 
     today = dt.date.today()
@@ -124,13 +123,16 @@ def test_statement_to_approval_to_portfolio_and_notice(server, browser, app_data
     assert all(b.is_disabled() for b in page.get_by_role("button", name="Approve").all())   # four eyes
     shot(page, "margin_changes_prepared")
 
-    # 3. a second credit officer approves both
-    st.add_user("admin", "credit2", ["credit_officer"])
-    for c in changes:
-        workflows.approve(st, "credit2", c.id, note="checked against the statement")
-    page.reload()
+    # 3. a second credit officer approves both, in the page
+    sign_in(page, "credit_officer_2")
+    open_page(page, "Margin changes")
+    for _ in changes:
+        enabled = [b for b in page.get_by_role("button", name="Approve").all() if b.is_enabled()]
+        assert enabled, "the second credit officer sees an Approve button it may press"
+        enabled[0].click()
+        settled(page)
+    assert {c.state for c in st.margin_change_records(DEMO)} == {"approved"}
     sign_in(page, "credit_officer")
-    switch_language(page, "en")
     open_page(page, "Margin changes")
     page.get_by_role("button", name="Notice for observation 2025-12-31").click()
     settled(page)

@@ -15,8 +15,8 @@ from dcsll.cli import main
 
 FIX = Path(__file__).parent / "fixtures"
 METHODOLOGY = Path(__file__).parents[2] / "data" / "methodology" / "gcpi-2024.toml"
-#: the four password-less demo users of the app's demo sign-in (store.demo.DEMO_USERS, docs/app.md)
-DEMO_NAMES = {"admin", "credit", "verifier", "operator"}
+#: the password-less demo users of the app's demo sign-in (store.demo.DEMO_USERS, docs/app.md)
+DEMO_NAMES = {"admin", "credit", "credit2", "verifier", "operator"}
 
 
 def _seed_dir(tmp_path: Path) -> Path:
