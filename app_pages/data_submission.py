@@ -24,11 +24,21 @@ from app_support.periods_table import (
 )
 from app_support.store import actor, app_store
 from app_support.tables import show
+from app_support.upload_check import (
+    PERIOD_STATUSES,
+    check_monthly,
+    column_label,
+    failure_frame,
+    reason_text,
+    status_label,
+    stored_periods_frame,
+    validate_upload,
+)
 from app_support.upload_check import build_facility as build_checked
-from app_support.upload_check import check_monthly, failure_frame, reason_text, validate_upload
+from common.text import MISSING
 from index.engine import score
 from index.errors import InputError, InputErrors
-from index.forecast import MONTHLY_UNITS
+from index.forecast import MONTHLY_UNITS, REQUIRED_MONTHLY
 from index.models import facility_from_dict
 from store.errors import ImmutableRecordError, PermissionDenied, StaleWriteConflict, StoreError
 
@@ -45,6 +55,31 @@ ALL_FACILITIES_ROLES = frozenset({"admin", "credit_officer"})
 def _checklist_ids() -> list[str]:
     m = methodology()
     return [i for i, ind in m.indicators.items() if ind.curve.type in ("checklist", "composite")]
+
+
+def _indicator_names(lang: str) -> dict[str, str]:
+    """Indicator id → its name in ``lang`` (the methodology's), for the checklist columns' headers."""
+    return {i: (ind.name_zh if lang == "zh" else ind.name_en) for i, ind in methodology().indicators.items()}
+
+
+def _entry_config(frame: pd.DataFrame, lang: str) -> dict:
+    """``column_config`` of the entry table: every column headed by its label and unit
+    (:func:`app_support.upload_check.column_label`), the status picked from the period statuses (shown by their
+    catalogue text, kept as ids), numbers as numbers; the column names (field ids) stay what the table returns."""
+    names = _indicator_names(lang)
+    conf = {}
+    for c in frame.columns:
+        label = column_label(c, lang, names)
+        if c == "status":
+            conf[c] = st.column_config.SelectboxColumn(label, options=list(PERIOD_STATUSES),
+                                                       format_func=lambda v: status_label(v, lang))
+        elif c.startswith("checklists."):
+            conf[c] = st.column_config.TextColumn(label, help=t("upload.checklist_help"))
+        elif pd.api.types.is_float_dtype(frame[c].dtype):
+            conf[c] = st.column_config.NumberColumn(label)
+        else:
+            conf[c] = st.column_config.TextColumn(label)
+    return conf
 
 
 @st.cache_data(show_spinner=False)
@@ -131,9 +166,9 @@ def _show_save(fac, saved) -> None:
         return
     st.success(t("upload.saved_created" if report.created else "upload.saved", id=report.facility_id,
                  user=actor(), figures=report.figures_written, changes=report.changes))
-    st.dataframe(pd.DataFrame({
-        t("upload.col.periods_created"): [", ".join(report.periods_created) or "—"],
-        t("upload.col.periods_changed"): [", ".join(report.periods_changed) or "—"],
+    show(pd.DataFrame({
+        t("upload.col.periods_created"): [", ".join(report.periods_created) or MISSING],
+        t("upload.col.periods_changed"): [", ".join(report.periods_changed) or MISSING],
         t("upload.col.figures_written"): [report.figures_written],
         t("upload.col.changes"): [report.changes],
     }), hide_index=True, key="save_report")
@@ -162,7 +197,7 @@ def _check_and_save(name: str, fac, failures: list[dict], digest: str) -> None:
                          t("score.grade"): r.grade, t("score.completeness"): f"{r.completeness:.0%}"})
         except InputError as exc:
             rows.append({t("score.period"): p.label, t("col.reason"): reason_text(exc.as_row(), current_language())[0]})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="preview" if name != ENTERED else "enter_preview")
+    show(pd.DataFrame(rows), hide_index=True, key="preview" if name != ENTERED else "enter_preview")
     book = app_store()
     seen = book.facility_version(fac.id) if fac.id in book.facility_ids() else None  # what this preview is based on
     st.button(t("upload.save", id=fac.id), type="primary", key="upload_save" if name != ENTERED else "enter_save",
@@ -208,14 +243,16 @@ def _enter_tab() -> None:
     dumps = [p.model_dump(mode="json", exclude_none=True) for p in stored.periods]
     if dumps:
         st.caption(t("upload.enter_stored", n=len(dumps)))
-        st.dataframe(periods_frame(dumps, cols), hide_index=True, key=f"enter_stored_{fid}")
+        show(stored_periods_frame(dumps, cols, lang, _indicator_names(lang)), hide_index=True,
+             key=f"enter_stored_{fid}")
     start = dict(dumps[-1]) if dumps else {}
     for k in ("label", "start", "end", "source", "notes"):
         start.pop(k, None)
     start["status"] = "reported"
     st.markdown(t("upload.enter_help"))
-    edited = st.data_editor(periods_frame([start], cols), num_rows="dynamic", hide_index=True,
-                            key=f"enter_table_{fid}")
+    frame = periods_frame([start], cols)
+    edited = st.data_editor(frame, num_rows="dynamic", hide_index=True, placeholder=MISSING,
+                            column_config=_entry_config(frame, lang), key=f"enter_table_{fid}")
     header = stored.model_dump(mode="json", exclude_none=True, exclude={"periods"})
     periods, _lines, errors = rows_to_periods(edited, ENTERED)
     if errors:
@@ -271,9 +308,9 @@ def _monthly_tab() -> None:
         _failure_table(failures, "monthly_failure_table")
         return
     st.success(t("upload.monthly_ok", n=len(frame), first=str(frame.index[0]), last=str(frame.index[-1])))
-    show = frame[[c for c in ("total_energy_kwh", "it_energy_kwh", "pue") if c in frame.columns]].copy()
-    show.index = show.index.astype(str)
-    st.line_chart(show[["total_energy_kwh", "it_energy_kwh"]] if "it_energy_kwh" in show else show, height=220)
+    chart = frame[list(REQUIRED_MONTHLY)].copy()  # both energies [kWh], always in a checked series
+    chart.index = chart.index.astype(str)
+    st.line_chart(chart.rename(columns=lambda c: column_label(c, lang)), height=220)
     st.button(t("upload.monthly_save", id=fid), type="primary", key="monthly_save", icon=":material/save:",
               on_click=_save_monthly, args=(fid, frame, up.name, digest))
     saved = st.session_state.get(MONTHLY_SAVED_KEY)

@@ -16,7 +16,7 @@ from app_support.pages import require
 from app_support.store import actor, app_store
 from app_support.tables import show
 from common.errors import InputError
-from common.text import fmt_date
+from common.text import MISSING, fmt_date
 from store.errors import PermissionDenied, StoreError
 
 require("app_pages/margin_changes.py")
@@ -45,7 +45,7 @@ rows = [{
     t("margin.col.after"): v.change.margin_after_bp, t("margin.col.state"): t(f"margin.state.{v.state}"),
     t("margin.col.prepared_by"): v.record.prepared_by if v.record else "",
     t("margin.col.decided_by"): (v.record.decided_by or "") if v.record else "",
-    t("margin.col.id"): v.record.id if v.record else None,
+    t("margin.col.id"): str(v.record.id) if v.record else MISSING,  # ids as text: no "3.0" beside a "—"
 } for v in views]
 if rows:
     show(pd.DataFrame(rows), hide_index=True, key="mc_table")

@@ -19,16 +19,18 @@ from __future__ import annotations
 import math
 import re
 import string
+from collections.abc import Mapping
+from typing import get_args
 
 import pandas as pd
 import pandera.pandas as pa
 
 from app_support.i18n import catalogue
-from app_support.periods_table import monthly_from_frame, read_table, rows_to_periods
+from app_support.periods_table import monthly_from_frame, periods_frame, read_table, rows_to_periods
 from common.errors import InputError, InputErrors
 from common.inputfile import check_size, decode_text, parse_toml
 from index.forecast import MONTHLY_UNITS, PLAUSIBILITY, REQUIRED_MONTHLY
-from index.models import FIGURE_UNITS, facility_from_dict
+from index.models import FIGURE_UNITS, PeriodData, facility_from_dict
 
 #: a monthly table's first data row is spreadsheet line 2 (line 1: headers)
 FIRST_DATA_LINE = 2
@@ -423,3 +425,50 @@ def failure_frame(rows: list[dict], lang: str) -> tuple[pd.DataFrame, list[str]]
                     cat["col.value"]: "—" if r.get("value") is None else str(r["value"]), cat["col.reason"]: reason})
     cols = [cat[f"col.{c}"] for c in ("file", "row", "field", "unit", "value", "reason")]
     return pd.DataFrame(out, columns=cols), originals
+
+
+# ------------------------------------------------------------------------------------------ periods as a table
+
+#: values a period's ``status`` may take (:attr:`index.models.PeriodData.status`), each shown by its catalogue
+#: text ``upload.status.<value>``
+PERIOD_STATUSES: tuple[str, ...] = get_args(PeriodData.model_fields["status"].annotation)
+
+
+def status_label(value, lang: str):
+    """A period status (``reported``) as its catalogue text (``已报告``); any other value as given."""
+    return catalogue(lang).get(f"upload.status.{value}", value) if isinstance(value, str) else value
+
+
+def column_label(col: str, lang: str, indicator_names: Mapping[str, str] | None = None) -> str:
+    """A column of the periods table (:func:`app_support.periods_table.columns`) as a reader sees it: the field's
+    label and unit from the catalogue (``total_energy_kwh`` → ``数据中心总能耗 [kWh]``, ``renewable_share`` →
+    ``可再生能源利用比例 [比例 0–1]``; PUE has no unit), a checklist ``checklists.<id>`` as ``能力清单：<indicator
+    name>`` (``indicator_names``: indicator id → name in ``lang``, the methodology's; the id when not given)."""
+    cat = catalogue(lang)
+    if col.startswith("checklists."):
+        iid = col.removeprefix("checklists.")
+        sep = "：" if lang == "zh" else ": "
+        return f"{cat['upload.field.checklists']}{sep}{(indicator_names or {}).get(iid, iid)}"
+    label = field_label(col, lang)
+    unit = FIGURE_UNITS.get(col)
+    return label if unit in (None, "-") else f"{label} [{unit_label(unit, lang)}]"
+
+
+def stored_periods_frame(periods: list[dict], cols: list[str], lang: str,
+                         indicator_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Stored periods as the page lists them: :func:`app_support.periods_table.periods_frame` with each column
+    headed by :func:`column_label` and the status by its catalogue text (draw it with
+    :func:`app_support.tables.show`, which writes a missing cell as ``—``).
+
+    Raises
+    ------
+    ValueError
+        If two columns would get the same heading (a catalogue label given twice).
+    """
+    df = periods_frame(periods, cols)
+    if "status" in df.columns:
+        df["status"] = df["status"].map(lambda v: status_label(v, lang))
+    labels = {c: column_label(c, lang, indicator_names) for c in cols}
+    if len(set(labels.values())) != len(labels):
+        raise ValueError(f"two periods-table columns share a heading in the {lang} catalogue: {labels}")
+    return df.rename(columns=labels)

@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from app_support.periods_table import read_table, rows_to_periods, template_workbook
+from app_support.periods_table import columns, read_table, rows_to_periods, template_workbook
+from app_support.tables import display_frame, table_problems
+from app_support.upload_check import stored_periods_frame
 from index.engine import score
 from index.models import facility_from_dict, load_facility
 
@@ -85,3 +87,40 @@ def test_excel_template_round_trips_to_the_toml_template(methodology):
     from_toml = score(facility_from_dict(toml), "2024", methodology)
     from_xlsx = score(facility_from_dict(dict(toml, periods=periods)), "2024", methodology)
     assert from_xlsx.total == from_toml.total
+
+
+def test_stored_periods_are_headed_by_label_and_unit_with_a_missing_figure_as_a_dash(methodology):
+    """zh: the stored-periods table of the entry tab heads each column by its catalogue label and unit
+    (upload.field.* / upload.unit.*), the status by its text (upload.status.*), a checklist by its indicator's
+    name; the demo's 2024 period has no PUE figure (it gives both energies), shown as "—"."""
+    period = load_facility(DEMO).period("2024").model_dump(mode="json", exclude_none=True)
+    ids = [i for i, ind in methodology.indicators.items() if ind.curve.type in ("checklist", "composite")]
+    names = {i: ind.name_zh for i, ind in methodology.indicators.items()}
+    shown = display_frame(stored_periods_frame([period], columns(ids), "zh", names))
+    assert shown.loc[0, "状态"] == "已核查"  # demo file: 2024 status = "verified"
+    assert shown.loc[0, "用水量 [m3]"] == 294088  # demo file: water_m3 = 294088
+    assert shown.loc[0, "电能利用效率 PUE"] == "—"
+    assert shown.loc[0, "可再生能源利用比例 [比例 0–1]"] == "—"
+    sem = f"能力清单：{methodology.indicators['smart_energy_management'].name_zh}"
+    assert shown.loc[0, sem].split(";")[:2] == ["data_display", "data_analysis"]  # as in the demo file
+    assert not [c for c in shown.columns if "_" in c or c.startswith("checklists.")]  # no field id as a header
+    assert table_problems(shown) == []
+
+
+def test_entry_table_heads_columns_by_label_and_draws_an_empty_cell_as_a_dash(run_as):
+    """zh: the entry editor keeps field ids as its columns (what it returns is read by rows_to_periods) but
+    shows each by its label and unit; the status is picked by its text; an empty cell is drawn as "—"."""
+    import json
+
+    at = run_as("operator", UPLOAD, "zh")
+    assert not at.exception
+    editor = next(d for d in at.dataframe if str(d.key or "").startswith("enter_table_"))
+    assert editor.proto.placeholder == "—"
+    conf = json.loads(editor.proto.columns)
+    assert conf["total_energy_kwh"]["label"] == "数据中心总能耗 [kWh]"
+    assert conf["pue"]["label"] == "电能利用效率 PUE"
+    assert conf["status"]["label"] == "状态"
+    options = conf["status"]["type_config"]["options"]
+    assert [(o["value"], o["label"]) for o in options] == [("design", "设计值"), ("reported", "已报告"),
+                                                          ("verified", "已核查")]
+    assert editor.value.loc[0, "status"] == "reported"  # the value stays the id the facility file uses
