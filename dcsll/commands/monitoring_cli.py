@@ -28,12 +28,7 @@ import datetime as dt
 import json
 import sys
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+from dcsll.commands._args import iso_date
 
 
 def register(subparsers) -> None:
@@ -50,7 +45,7 @@ def register(subparsers) -> None:
     p.add_argument("--as", dest="actor", default=None, metavar="USER", help="credit officer for --record-late / "
                    "--as for notice (default $DCSLL_USER)")
     p.add_argument("--records", metavar="FILE", help="recorded observations TOML ([[recorded]] tables)")
-    p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help="day of the view (default: today)")
+    p.add_argument("--as-of", type=iso_date, default=None, metavar="DATE", help="day of the view (default: today)")
     p.add_argument("--days", type=int, default=None, metavar="N",
                    help="look-ahead window [days] (default: conventions.toml [monitoring] due_view_days = 90)")
     p.add_argument("--all", action="store_true", help="every observation date, not only what is due or overdue")
@@ -68,11 +63,11 @@ def register(subparsers) -> None:
     n.add_argument("--as", dest="actor", default=None, metavar="USER",
                    help="deal book: credit officer keeping the notice in the deal book (default $DCSLL_USER)")
     n.add_argument("--records", metavar="FILE", help="file form: recorded observations TOML")
-    n.add_argument("--observation", required=True, type=_date, metavar="DATE", help="observation date")
-    n.add_argument("--as-of", type=_date, default=None, metavar="DATE", help="day of the record (default: today)")
+    n.add_argument("--observation", required=True, type=iso_date, metavar="DATE", help="observation date")
+    n.add_argument("--as-of", type=iso_date, default=None, metavar="DATE", help="day of the record (default: today)")
     n.add_argument("--prepared-by", metavar="USER", help="file form (the deal book knows its preparer)")
     n.add_argument("--approved-by", action="append", metavar="USER", help="file form; repeatable")
-    n.add_argument("--issue-date", type=_date, default=None, metavar="DATE", help="default: --as-of")
+    n.add_argument("--issue-date", type=iso_date, default=None, metavar="DATE", help="default: --as-of")
     n.add_argument("--pdf", metavar="OUT", help="write the bilingual PDF (several notices: OUT-1.pdf, OUT-2.pdf)")
     n.add_argument("--csv", metavar="OUT", help="write the CSV record")
     n.add_argument("--json", action="store_true", help="print the notices as JSON")

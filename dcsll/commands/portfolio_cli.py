@@ -13,12 +13,7 @@ import datetime as dt
 import json
 import os
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+from dcsll.commands._args import iso_date
 
 
 def register(subparsers) -> None:
@@ -29,7 +24,7 @@ def register(subparsers) -> None:
         "approved margin changes, last observations as recorded (reported-only figures are indicative), status "
         "(data/finance/portfolio_status.toml), GCPI and completeness of each facility's latest period, headroom "
         "to the next SPT.")
-    p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help="day of the view (default: today)")
+    p.add_argument("--as-of", type=iso_date, default=None, metavar="DATE", help="day of the view (default: today)")
     p.add_argument("--as", dest="actor", default=None, metavar="USER",
                    help="deal-book user reading the portfolio: credit officer, verifier or admin "
                    "(default $DCSLL_USER, else admin)")

@@ -9,18 +9,12 @@ SPTs after an SLLP event and saves a new deal version with its reason.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
 import sys
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+from dcsll.commands._args import iso_date
 
 
 def _as(p) -> None:
@@ -52,7 +46,7 @@ def register(subparsers) -> None:
         description="Compute the deal's margin changes from its recorded observations on --as-of (verified results, "
         "the 'all missed' step-up of an overdue certificate, its cure) and prepare those not yet prepared.")
     p.add_argument("--deal", action="append", metavar="ID", help="deal id (repeatable; default every deal)")
-    p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help="day of the record (default today)")
+    p.add_argument("--as-of", type=iso_date, default=None, metavar="DATE", help="day of the record (default today)")
     _as(p)
     p.set_defaults(func=run_prepare)
 
@@ -87,7 +81,7 @@ def register(subparsers) -> None:
     m.add_argument("--deal", required=True, metavar="ID")
     m.add_argument("--reason", required=True, metavar="TEXT")
     m.add_argument("--event", required=True, choices=["acquisition", "disposal", "methodology", "restatement"])
-    m.add_argument("--date", type=_date, default=None, metavar="DATE", help="date of the event (default today)")
+    m.add_argument("--date", type=iso_date, default=None, metavar="DATE", help="date of the event (default today)")
     m.add_argument("--capacity-change-kw", type=float, default=None, metavar="KW",
                    help="design IT power acquired (+) or disposed of (-) [kW]")
     m.add_argument("--facility", metavar="FILE",

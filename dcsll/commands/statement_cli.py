@@ -9,16 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from dcsll.commands._args import iso_date
 from dcsll.commands._sources import add_deal_args, deal_source
-
-
-def _date(text: str):
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
 
 
 def register(subparsers) -> None:
@@ -43,7 +35,7 @@ def register(subparsers) -> None:
                    "the observation recorded (verified KPI values, SPTs met / missed, statement id and SHA-256)")
     p.add_argument("--prepared-by", metavar="USER",
                    help="with --as: credit officer preparing the margin change now (a second one approves)")
-    p.add_argument("--delivered", type=_date, default=None, metavar="DATE",
+    p.add_argument("--delivered", type=iso_date, default=None, metavar="DATE",
                    help="with --as: date the certificate reached the bank (default the statement's issue date)")
     p.set_defaults(func=run_statement)
 
