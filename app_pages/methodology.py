@@ -271,7 +271,7 @@ if is_admin:
             n_grade = int((pv["old_grade"] != pv["new_grade"]).sum())
             st.markdown(t("madm.preview_grades", n=n_grade))
             show(pv.assign(old_grade=pv["old_grade"].map(lambda g: _term("grade", g)),
-                                   new_grade=pv["new_grade"].map(lambda g: _term("grade", g))).rename(columns={
+                           new_grade=pv["new_grade"].map(lambda g: _term("grade", g))).rename(columns={
                 "facility": t("meth.facility"), "period": t("meth.period"), "old_total": t("meth.old_total"),
                 "new_total": t("meth.new_total"), "delta": t("meth.delta"), "old_grade": t("meth.old_grade"),
                 "new_grade": t("meth.new_grade")}), hide_index=True, key=f"{EDIT}preview", decimals=2, column_config={
