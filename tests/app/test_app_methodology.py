@@ -124,8 +124,8 @@ def test_admin_valid_edit_is_previewed_like_the_engine_and_saved_as_a_new_versio
     from index.models import load_facility
     from store import open_store
 
+    at = run_as("admin", PAGE)  # first: the page run migrates and seeds the deal book when the test runs alone
     before = _stored(app_database)
-    at = run_as("admin", PAGE)
     w_wue = methodology.indicators["wue"].weight
     version, note = _version(), "unit test: PUE weight 0.16 -> 0.20, WUE -0.04 (credit committee minutes, fictional)"
     at.number_input(key="madm_w_pue").set_value(0.20)
