@@ -133,9 +133,33 @@ cols = {"pillar": t("col.pillar"), "criterion": t("col.criterion"), "indicator":
         "source": t("col.source")}
 show(df.drop(columns="id").rename(columns=cols), hide_index=True, key="score_breakdown",
      decimals={t("col.score"): 1, t("col.weight"): 3, t("col.contribution"): 2})
+
+
+def _note_text(note) -> str | None:
+    """An engine note (:class:`index.result.Note`) in the page's language from the catalogue (``score.note.*``),
+    None when its code or one of its parts has no entry (the English text is shown then)."""
+    key = f"score.note.{note.code}"
+    if key not in cat:
+        return None
+    params = dict(note.params)
+    if "basis" in params:
+        params["basis"] = cat.get(f"score.note.basis.{params['basis']}", params["basis"])
+    for k in ("level", "wanted_level"):
+        if k in params:
+            params[k] = cat.get(f"score.note.level.{params[k]}", params[k])
+    if note.parts:
+        parts = [_note_text(p) for p in note.parts]
+        if None in parts:
+            return None
+        params["details"] = ("；" if lang == "zh" else "; ").join(parts)
+    return cat[key].format(**params)
+
+
 if r.notes:
+    coded = {n.text: n for n in r.note_codes}
+    shown = [(_note_text(coded[n]) if n in coded else None) or n for n in r.notes]
     with st.expander(t("score.notes")):
-        if lang == "zh":
-            st.caption(t("score.notes_lang"))
-        for n in r.notes:
-            st.markdown(f"- {n}")
+        if lang == "zh" and any(s == n for s, n in zip(shown, r.notes, strict=True)):
+            st.caption(t("score.notes_lang"))  # some notes have no code yet: the engine's English text
+        for s in shown:
+            st.markdown(f"- {s}")

@@ -15,6 +15,7 @@ from app_support.engine import SENSITIVITY_STEP, current_key, curve_frame
 from app_support.i18n import catalogue, current_language, name, t
 from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
+from app_support.tables import display_frame, show
 from index.errors import InputError
 from index.methodology import MAX_CONSISTENCY_RATIO, ahp_weights
 from index.reference import default_bundle
@@ -92,8 +93,7 @@ tree = pd.DataFrame([{
     t("col.indicator"): name(ind), t("col.group"): t("meth.addon") if ind.addon else t("meth.core"),
     t("col.weight"): ind.weight, t("col.unit"): _term("unit", ind.unit), t("col.curve"): _term("curve", ind.curve.type),
 } for ind in m.indicators.values()])
-st.dataframe(tree, hide_index=True, column_config={
-    t("col.weight"): st.column_config.NumberColumn(format="%.3f")})
+show(tree, hide_index=True, decimals={t("col.weight"): 3}, key="meth_tree")
 st.caption(t("meth.addon_note", points=m.addon_max_points))
 
 # ---------------------------------------------------------------- curves
@@ -106,8 +106,11 @@ st.markdown(f"**{name(ind)}** · {_term('unit', ind.unit)} · {_term('curve', in
 st.caption(t('meth.definition', text=ind.definition))
 curves = [(None, ind.curve)] if ind.curve.type != "composite" else [
     (f"{_term('metric', p[0])} × {p[1]:g}", p[2]) for p in ind.curve.parts]
+# The anchors' sources are cited as the methodology file writes them (English, with Chinese quotations): the
+# column says so in zh rather than passing them off as translated.
+src_label = t("meth.source_original")
 tips = [alt.Tooltip("x", title=t("col.anchor")), alt.Tooltip("score", title=t("col.score")),
-        alt.Tooltip("source", title=t("col.source"))]
+        alt.Tooltip("source", title=src_label)]
 for label, curve in curves:
     if label:
         st.subheader(label)
@@ -124,8 +127,8 @@ for label, curve in curves:
             x=alt.X("x:N", title=t("col.item"), sort=None, axis=alt.Axis(labelAngle=-30, labelLimit=220)),
             y=alt.Y("score:Q", title=t("col.score"), scale=alt.Scale(domain=[0, 100])), tooltip=tips)
     st.altair_chart(chart)
-    st.dataframe(df.rename(columns={"x": t("col.anchor"), "score": t("col.score"), "source": t("col.source")}),
-                 hide_index=True)
+    show(df.rename(columns={"x": t("col.anchor"), "score": t("col.score"), "source": src_label}), hide_index=True,
+         decimals={t("col.score"): 2})
 
 # ---------------------------------------------------------------- AHP
 st.header(t("meth.ahp"))
@@ -134,11 +137,17 @@ pw = np.array([sum(i.weight for i in m.indicators.values() if i.pillar == p.id) 
 labels = [name(p) for p in core_pillars]
 st.caption(t("meth.ahp_caption", cr=MAX_CONSISTENCY_RATIO))
 start = pd.DataFrame(pw[:, None] / pw[None, :], index=labels, columns=labels)
-edited = st.data_editor(start, disabled=not is_admin, key=_gen_key("ahp_matrix"))
+#: decimals of the judgements put in the editor (what a reader sees; the exact ratios are kept for the unchanged cells)
+AHP_DECIMALS = 4
+shown = display_frame(start, AHP_DECIMALS)
+edited = st.data_editor(shown, disabled=not is_admin, key=_gen_key("ahp_matrix"))
 if not is_admin:
     st.caption(t("meth.ahp_readonly"))
 # The upper triangle is what the user states; the lower one is its reciprocal (Saaty).
-a = edited.to_numpy(dtype=float)
+# A cell still showing its rounded starting value stands for the exact ratio of the current weights (so the
+# untouched matrix stays perfectly consistent, CR 0); a changed cell is the judgement typed in.
+a_in = edited.to_numpy(dtype=float)
+a = np.where(a_in == shown.to_numpy(dtype=float), start.to_numpy(dtype=float), a_in)
 upper = np.triu(a, 1)
 matrix = upper + np.tril(np.divide(1.0, upper.T, out=np.zeros_like(a), where=upper.T > 0), -1) + np.eye(len(a))
 st.caption(t("meth.ahp_upper"))
@@ -159,9 +168,7 @@ except InputError as exc:
     st.error(t("meth.ahp_error", reason=exc.message))
 else:
     res = pd.DataFrame({t("col.pillar"): labels, t("meth.ahp_weight"): w, t("meth.current_weight"): pw / pw.sum()})
-    st.dataframe(res, hide_index=True, column_config={
-        t("meth.ahp_weight"): st.column_config.NumberColumn(format="%.4f"),
-        t("meth.current_weight"): st.column_config.NumberColumn(format="%.4f")})
+    show(res, hide_index=True, decimals=4, key="meth_ahp_weights")
     st.metric(t("meth.cr"), f"{cr:.3f}")
     if is_admin:
         st.button(t("meth.ahp_apply"), key=f"{EDIT}ahp_apply", on_click=_apply_ahp, args=([float(x) for x in w],),
@@ -185,16 +192,16 @@ st.altair_chart(alt.Chart(spread).mark_bar().encode(
              alt.Tooltip("max:Q", format="+.2f", title=t("meth.delta_max"))]))
 pivot = view_s.pivot(index="row", columns="indicator", values="delta")
 pivot.index.name = t("meth.facility_period")
-st.dataframe(pivot.round(2), key="sens_table")
+show(pivot, decimals=2, key="sens_table")
 changed = view_s[view_s["grade"] != view_s["new_grade"]]
 st.markdown(t("meth.grade_changes", n=len(changed)))
 if len(changed):
-    st.dataframe(changed[["row", "indicator", "total", "new_total", "grade", "new_grade"]].assign(
+    show(changed[["row", "indicator", "total", "new_total", "grade", "new_grade"]].assign(
         grade=changed["grade"].map(lambda g: _term("grade", g)),
         new_grade=changed["new_grade"].map(lambda g: _term("grade", g))).rename(columns={
             "row": t("meth.facility_period"), "indicator": t("col.indicator"), "total": t("meth.old_total"),
             "new_total": t("meth.new_total"), "grade": t("meth.old_grade"), "new_grade": t("meth.new_grade")}),
-        hide_index=True)
+        hide_index=True, decimals=2, key="meth_grade_changes")
 
 # ---------------------------------------------------------------- admin: edit → check → preview → save
 if is_admin:
@@ -249,7 +256,7 @@ if is_admin:
                                  taken_versions=taken)
         if problems:
             st.error(t("madm.invalid", n=len(problems)))
-            st.dataframe(pd.DataFrame([{
+            show(pd.DataFrame([{
                 t("col.field"): p.field, t("col.value"): "" if p.value is None else str(p.value),
                 t("col.reason"): t(f"madm.err.{p.code}", **({**p.params, "group": t(f"meth.{p.params['group']}")}
                                                           if "group" in p.params else p.params)),
@@ -263,11 +270,11 @@ if is_admin:
             st.subheader(t("madm.preview"))
             n_grade = int((pv["old_grade"] != pv["new_grade"]).sum())
             st.markdown(t("madm.preview_grades", n=n_grade))
-            st.dataframe(pv.assign(old_grade=pv["old_grade"].map(lambda g: _term("grade", g)),
-                                   new_grade=pv["new_grade"].map(lambda g: _term("grade", g))).rename(columns={
+            show(pv.assign(old_grade=pv["old_grade"].map(lambda g: _term("grade", g)),
+                           new_grade=pv["new_grade"].map(lambda g: _term("grade", g))).rename(columns={
                 "facility": t("meth.facility"), "period": t("meth.period"), "old_total": t("meth.old_total"),
                 "new_total": t("meth.new_total"), "delta": t("meth.delta"), "old_grade": t("meth.old_grade"),
-                "new_grade": t("meth.new_grade")}), hide_index=True, key=f"{EDIT}preview", column_config={
+                "new_grade": t("meth.new_grade")}), hide_index=True, key=f"{EDIT}preview", decimals=2, column_config={
                 t("meth.old_total"): st.column_config.NumberColumn(format="%.2f"),
                 t("meth.new_total"): st.column_config.NumberColumn(format="%.2f"),
                 t("meth.delta"): st.column_config.NumberColumn(format="%+.2f")})
@@ -291,7 +298,7 @@ st.header(t("meth.stored"))
 if not stored:
     st.info(t("meth.stored_none"))
 else:
-    st.dataframe(pd.DataFrame([{t("meth.mid"): s.id, t("meth.version"): s.version, t("meth.sha256"): s.sha256,
+    show(pd.DataFrame([{t("meth.mid"): s.id, t("meth.version"): s.version, t("meth.sha256"): s.sha256,
                                 t("meth.mtitle"): (lambda x: x.title_zh if lang == "zh" else x.title_en)(
                                     ma.methodology_of(ma.stored_content(s.id, s.version)))} for s in stored]),
                  hide_index=True, key="meth_stored")

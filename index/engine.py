@@ -31,7 +31,7 @@ from index.errors import InputError
 from index.methodology import Methodology, _parse_curve, load_methodology
 from index.models import FIGURE_UNITS, RENEWABLE_CHANNELS, Facility, PeriodData
 from index.reference import ReferenceBundle, default_bundle, pinned_bundle
-from index.result import FactorUsed, IndexResult, IndicatorResult, NodeResult
+from index.result import FactorUsed, IndexResult, IndicatorResult, NodeResult, Note
 
 NUMERIC_INPUTS: tuple[str, ...] = tuple(FIGURE_UNITS) + (
     "hours", "refrigerant_kgco2e", "grid_factor_location", "grid_factor_residual", "precision_ok",
@@ -300,11 +300,13 @@ def _period_inputs(facility: Facility, period: PeriodData, m: Methodology,
                    ref: ReferenceBundle | None = None) -> tuple[dict, dict, dict, list]:
     """Length-1 arrays for :func:`_compute`, the statuses/sources of the inputs, and notes.
 
-    ``meta`` also holds ``_factors`` (the :class:`FactorUsed` list) and ``_flags`` (gates raised here).
+    ``meta`` also holds ``_factors`` (the :class:`FactorUsed` list), ``_flags`` (gates raised here) and
+    ``_note_codes`` (the :class:`Note` of each note here that has a code).
     """
     ref = ref or default_bundle()
     rules = m.rules
     notes: list[str] = []
+    coded: list[Note] = []
     factors: list[FactorUsed] = []
     flags: list[str] = []
     inp: dict[str, np.ndarray] = {}
@@ -342,12 +344,14 @@ def _period_inputs(facility: Facility, period: PeriodData, m: Methodology,
         except InputError as exc:  # no factor published for this year or earlier: CUE cannot be computed
             inp[f"grid_factor_{basis}"] = np.array([np.nan])
             notes.append(f"{basis} grid factor: {exc.message}; emissions-based indicators not scored")
+            coded.append(Note(code="grid_factor_none", params={"basis": basis, "year": period.year}, text=notes[-1]))
             continue
         inp[f"grid_factor_{basis}"] = np.array([f.value])
         factors.append(FactorUsed(name=f"grid_factor_{basis}", value=f.value, unit="kgCO2/kWh", year=f.year,
                                   level=f.level, region=f.region_code, source=f.source, note=f.note))
         if f.note:
             notes.append(f"{f.basis} grid factor: {f.note}")
+            coded.append(Note(code="grid_factor", params={"basis": f.basis}, text=notes[-1], parts=f.fallbacks))
     try:
         w = ref.renewable_weight(facility.province, period.year)
         inp["renewable_floor"] = np.array([w.value])
@@ -381,6 +385,7 @@ def _period_inputs(facility: Facility, period: PeriodData, m: Methodology,
     inp["precision_ok"] = np.array([1.0 if ok else 0.0])
     meta["_factors"] = factors
     meta["_flags"] = flags
+    meta["_note_codes"] = coded
     cat: dict[str, np.ndarray] = {}
     if period.availability is not None:
         cat["availability"] = np.array([period.availability.value], dtype=object)
@@ -544,6 +549,7 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
     inp, cat, meta, notes = _period_inputs(facility, period, m, ref)
     factors = meta.pop("_factors")
     flags = meta.pop("_flags")
+    note_codes = meta.pop("_note_codes")
     try:
         out = _compute(inp, cat, m)
     except InputError as exc:
@@ -636,7 +642,7 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
         criteria=_nodes(m.criteria, inds, m, "criterion"), indicators=inds,
         completeness=float(out["completeness"][0]), completeness_weighted=float(out["completeness_weighted"][0]),
         missing=tuple(i for i in m.indicators if inds[i].missing), gates=tuple(gates), notes=tuple(notes),
-        extra=extra, methodology_id=m.id, methodology_version=m.version, methodology_sha256=m.sha256,
+        note_codes=tuple(note_codes), extra=extra, methodology_id=m.id, methodology_version=m.version, methodology_sha256=m.sha256,
         reference_sha256=ref.sha256, factors=tuple(factors), loan_test_usable=usable, proxies=proxies)
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from common.errors import InputError
 from common.settings import data_dir  # re-exported: index.reference.data_dir
+from index.result import Note
 
 
 def read_table(name: str) -> list[dict[str, str]]:
@@ -108,6 +109,9 @@ class GridFactor:
     basis: str  #: location / residual
     source: str
     note: str | None = None  #: set when a fallback (earlier year or coarser level) was used
+    #: the fallbacks of ``note`` as codes: ``factor_year`` (year, used), ``factor_level`` (wanted_level,
+    #: wanted_region, level, region); their texts joined by "; " make ``note``
+    fallbacks: tuple[Note, ...] = ()
 
 
 def _factor_rows_of(rows) -> dict[tuple[str, str, str], dict[int, tuple[float, str]]]:
@@ -172,10 +176,14 @@ def _grid_factor(rows, year: int, province: str | None, basis: str, level: str) 
         value, source = years[y]
         notes = []
         if y != year:
-            notes.append(f"no {year} factor published; {y} factor used")
+            notes.append(Note(code="factor_year", params={"year": year, "used": y},
+                              text=f"no {year} factor published; {y} factor used"))
         if (lvl, code) != wanted:
-            notes.append(f"no {wanted[0]} factor for {wanted[1]}; {lvl} ({code}) factor used")
-        return GridFactor(value, y, lvl, code, basis, source, "; ".join(notes) or None)
+            notes.append(Note(code="factor_level", params={"wanted_level": wanted[0], "wanted_region": wanted[1],
+                                                           "level": lvl, "region": code},
+                              text=f"no {wanted[0]} factor for {wanted[1]}; {lvl} ({code}) factor used"))
+        return GridFactor(value, y, lvl, code, basis, source, "; ".join(n.text for n in notes) or None,
+                          tuple(notes))
     raise InputError(f"no {basis} grid emission factor for {year} or earlier in "
                      "data/reference/grid_emission_factors.csv", field="year", value=year)
 

@@ -63,6 +63,32 @@ class NodeResult(BaseModel):
     indicators: tuple[str, ...]
 
 
+class Note(BaseModel):
+    """An engine note as a code with parameters, for a reader's language, and its English text.
+
+    ``text`` is the note exactly as :attr:`IndexResult.notes` (CLI, reports) carries it; an app translates
+    ``code`` with ``params`` instead (issue 17: engine reasons as codes, not sentences matched by prefix).
+
+    Attributes
+    ----------
+    code : str
+        What the note says, e.g. ``grid_factor`` (a reference factor fallback), ``factor_year``.
+    params : dict
+        The values the sentence names (years, levels, region codes, ``basis`` location / residual).
+    text : str
+        The English sentence.
+    parts : tuple of Note
+        Clauses of a compound note (e.g. an earlier year *and* a coarser level), each with its own code.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    params: dict[str, str | int | float] = {}
+    text: str
+    parts: tuple[Note, ...] = ()
+
+
 class FactorUsed(BaseModel):
     """One reference value a result used (grid factor, fuel factor, GWP, provincial weight) and its origin."""
 
@@ -103,6 +129,9 @@ class IndexResult(BaseModel):
         SHA-256 of the reference-data bundle (:class:`index.reference.ReferenceBundle`) it was computed with.
     factors : tuple of FactorUsed
         The reference values used, with year, level and source.
+    notes : tuple of str
+        Plain English notes (fallbacks, quantities not counted, gates); ``note_codes`` gives those that have a
+        code as :class:`Note` (code, params, the same text).
     loan_test_usable : bool
         False when a figure is tagged ``proxy`` or an operation-stage period is shorter than the methodology's
         minimum (methodologies with those rules): such a result is indicative and cannot serve a loan test.
@@ -131,6 +160,8 @@ class IndexResult(BaseModel):
     gates: tuple[str, ...]
     notes: tuple[str, ...]
     extra: dict[str, float | None]
+    #: the notes that have a code (each one's ``text`` is one of :attr:`notes`), for translation
+    note_codes: tuple[Note, ...] = ()
     methodology_id: str
     methodology_version: str
     methodology_sha256: str

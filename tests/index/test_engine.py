@@ -172,3 +172,20 @@ def test_zero_emission_facility_gets_full_carbon_efficiency(methodology):
                  compute_capacity_tflops=1e4)
     assert np.isinf(row["raw.carbon_efficiency"]) and row["score.carbon_efficiency"] == 100
     assert row["raw.cue"] == 0 and row["score.cue"] == 100
+
+
+def test_grid_factor_fallback_notes_carry_codes_and_keep_the_english_text(methodology):
+    # Hebei 2025: data/reference/grid_emission_factors.csv has MEE/NBS factors up to 2023 (公告2025年第47号),
+    # so both the location (provincial) and the residual (national) factors fall back to 2023.
+    r = score(minimal(label="2025", grid_kwh=1_000_000), "2025", methodology)
+    assert "location grid factor: no 2025 factor published; 2023 factor used" in r.notes  # the CLI's text
+    assert "residual grid factor: no 2025 factor published; 2023 factor used" in r.notes
+    coded = {n.params["basis"]: n for n in r.note_codes if n.code == "grid_factor"}
+    assert set(coded) == {"location", "residual"}
+    for basis, n in coded.items():
+        assert n.text == f"{basis} grid factor: no 2025 factor published; 2023 factor used"
+        assert [(p.code, p.params) for p in n.parts] == [("factor_year", {"year": 2025, "used": 2023})]
+    assert all(n.text in r.notes for n in r.note_codes)
+    # 2022 has published factors: no fallback note at all
+    r22 = score(minimal(grid_kwh=1_000_000), "2022", methodology)
+    assert not [n for n in r22.note_codes if n.code == "grid_factor"]

@@ -108,3 +108,15 @@ def test_grid_factor_fallbacks_are_noted():
     # Tibet has no MEE factor: falls back to its regional grid and says so
     tibet = grid_factor(2022, "xizang")
     assert tibet.level in ("regional", "national") and tibet.note
+
+
+def test_grid_factor_fallbacks_carry_codes_and_the_same_text():
+    # data/reference/grid_emission_factors.csv: the latest MEE/NBS provincial factors are for 2023
+    f = grid_factor(2025, "hebei")
+    assert [(n.code, n.params) for n in f.fallbacks] == [("factor_year", {"year": 2025, "used": 2023})]
+    assert f.note == "no 2025 factor published; 2023 factor used"
+    tibet = grid_factor(2022, "xizang")  # no provincial factor for Tibet: a coarser level, named in the params
+    level = next(n for n in tibet.fallbacks if n.code == "factor_level")
+    assert level.params["wanted_level"] == "provincial" and level.params["level"] == tibet.level
+    assert level.params["region"] == tibet.region_code
+    assert tibet.note == "; ".join(n.text for n in tibet.fallbacks)
