@@ -40,7 +40,7 @@ def test_prepare_then_second_officer_approves_and_notice(run_as, own_book, monke
     assert (c.margin_before_bp, c.margin_after_bp) == (30.0, 40.0)
     assert at.button(key=f"mc_approve_{c.id}").disabled          # the preparer cannot approve
 
-    app_store().add_user("admin", "credit2", ["credit_officer"])
+    # the demo book's second credit officer (store.demo.DEMO_USERS) approves
     other = identity.User(name="second officer", role="credit_officer", mode="demo", username="credit2")
     monkeypatch.setattr(identity, "current_user", lambda label=None: other)
     at2 = AppTest.from_file(APP, default_timeout=TIMEOUT)

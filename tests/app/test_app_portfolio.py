@@ -155,8 +155,7 @@ def test_demo_statement_records_verified_not_reported(tmp_path, monkeypatch):
 
     monkeypatch.setenv("DCSLL_HOME", str(tmp_path / "home"))
     st = _new_store(tmp_path / "demo.sqlite")
-    seed_demo(st, ROOT / "data")
-    st.add_user("admin", "credit2", ["credit_officer"])
+    seed_demo(st, ROOT / "data")   # its users include a second credit officer, credit2 (store.demo.DEMO_USERS)
     out = workflows.issue_statement(st, DEMO, "2025", actor="verifier", prepared_by="credit", as_of=D(2026, 4, 24))
     before = _rows(st, D(2026, 6, 1), "credit").loc[DEMO]
     assert (before["margin_bp"], before["margin_source"]) == (30.0, "contractual")  # prepared, not approved

@@ -248,12 +248,12 @@ def test_switching_the_language_keeps_the_demo_identity_and_names_it_uncut(seede
     at.session_state["lang"] = "zh"
     at.run()
     picker = at.sidebar.selectbox[0]
-    assert picker.options == ["演示信贷经理", "演示运营方", "演示核查机构", "演示管理员"]
+    assert picker.options == ["演示信贷经理", "演示信贷经理（复核）", "演示运营方", "演示核查机构", "演示管理员"]
     picker.set_value("operator").run()
     assert at.session_state["dcsll_user"].role == "operator"
     at.sidebar.radio[0].set_value("en").run()
     assert not at.exception
     assert at.session_state["dcsll_user"].role == "operator"
     assert at.sidebar.selectbox[0].value == "operator"
-    assert at.sidebar.selectbox[0].options == ["Demo credit officer", "Demo operator", "Demo verifier",
-                                               "Demo administrator"]
+    assert at.sidebar.selectbox[0].options == ["Demo credit officer", "Demo credit officer 2", "Demo operator",
+                                               "Demo verifier", "Demo administrator"]
