@@ -15,15 +15,15 @@ Functions
 ``recalc_note(rc, label)``          a recalculation's outcome
 ``kpi_name(kpi, label)``            a KPI's name (``designer.kpi_name``; the id when not listed)
 
-``label`` is ``label(key, **fmt) -> str``: :func:`app_support.i18n.t`, or :func:`labeller` for an explicit
-language.
+``label`` is ``label(key, **fmt) -> str``: :func:`app_support.i18n.t` (the current language), or
+:func:`labeller` for an explicit language (a facility's Chinese or English name follows that language).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from app_support.i18n import catalogue
+from app_support.i18n import catalogue, current_language
 from common.text import fmt_num, fmt_pct
 
 Label = Callable[..., str]
@@ -32,7 +32,12 @@ Label = Callable[..., str]
 def labeller(lang: str) -> Label:
     """``label(key, **fmt)`` in ``lang`` (catalogue text formatted with ``fmt``)."""
     cat = catalogue(lang)
-    return lambda key, **fmt: cat[key].format(**fmt) if fmt else cat[key]
+
+    def label(key: str, **fmt) -> str:
+        return cat[key].format(**fmt) if fmt else cat[key]
+
+    label.lang = lang  # type: ignore[attr-defined]
+    return label
 
 
 def _known(label: Label, key: str, fallback: str) -> str:
@@ -86,7 +91,8 @@ def ambition_text(check, label: Label) -> str:
     if code == "peer.no_cluster_benchmark":
         return label(key, cluster=p["cluster"])
     if code == "peer.facility":
-        name = p["name_zh"] if label("designer.code.use_name_zh") == "yes" else p["name"]
+        lang = getattr(label, "lang", None) or current_language()
+        name = p["name_zh"] if lang == "zh" else p["name"]
         status = _known(label, f"designer.status.{p['status']}", p["status"])
         return label(key, name=name, period=p["period"], status=status, value=fmt_num(p["value"]),
                      spt=fmt_num(p["spt"]), better=label(f"designer.code.better.{bool(p['better'])}"))
