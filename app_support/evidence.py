@@ -77,7 +77,9 @@ def ambition_text(check, label: Label) -> str:
     if code == "bau.no_forecast":
         return label(key, kpi=kpi_name(p["kpi"], label), year=p["year"])
     if code == "regulation.none":
-        return label(key, kpi=kpi_name(p["kpi"], label), year=p["year"], province=p["province"])
+        lang = getattr(label, "lang", None) or current_language()
+        province = p.get(f"province_{lang}") or p["province"]   # the province's name (provinces.csv), else its code
+        return label(key, kpi=kpi_name(p["kpi"], label), year=p["year"], province=province)
     if code in ("regulation.forced", "regulation.beyond"):
         scope = _known(label, f"designer.code.applies_to.{p.get('applies_to') or 'all'}", p.get("applies_to") or "")
         return label(key, year=p["year"], kpi=kpi_name(p["kpi"], label), cmp=_cmp(p["comparator"]),

@@ -193,11 +193,13 @@ def check_regulation(kpi: str, year: int, spt: float, comparator: str, facility,
     ``profile`` is passed to :func:`applicable_rules` (``new_build``, ``government_procurement``, ``city``).
     """
     rules = [r for r in applicable_rules(kpi, year, facility, **profile) if r["comparator"] == comparator]
+    info = province_info(facility.province)
     if not rules:
         return AmbitionCheck(kpi, year, spt, "regulation", None, None,
                              f"no binding rule on {kpi} found for this facility in {year} "
                              f"(province {facility.province}; data/reference/policy_thresholds.csv)",
-                             "regulation.none", {"kpi": kpi, "year": year, "province": facility.province})
+                             "regulation.none", {"kpi": kpi, "year": year, "province": facility.province,
+                                                 "province_zh": info.name_zh, "province_en": info.name_en})
     strict = rules[0]
     for r in rules[1:]:
         if better(r["value"], strict["value"], comparator) == r["value"]:

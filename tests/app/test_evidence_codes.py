@@ -52,6 +52,8 @@ def test_regulation_code_names_the_rule_and_its_limit(fac):
     zh = ambition_text(c, labeller("zh"))
     assert zh.startswith("2026 年最严格的约束性规定：PUE（电能利用效率） ≤ 1.25（hub_new_build_east：")
     assert zh.endswith("适用于国家枢纽节点的新建数据中心）。目标 1.2 超出该规定。")
+    none = check_regulation("index", 2026, 88.0, ">=", fac)      # no rule binds the index (policy_thresholds.csv)
+    assert ambition_text(none, labeller("zh")) == "2026 年未找到对该设施GCPI 指数有约束力的规定（省份：河北）。"
     forced = check_regulation("pue", 2026, 1.3, "<=", fac, new_build=True)
     assert ambition_text(forced, labeller("en")).endswith("The SPT 1.3 is no more demanding than the regulation: "
                                                           "not ambitious.")
