@@ -10,6 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
+from app_support.evidence import recalc_note
 from app_support.i18n import t
 from app_support.monitoring import amendment_frames
 from app_support.pages import require
@@ -80,7 +81,7 @@ if preview[0] != inputs:
     st.stop()
 a = preview[1]
 frames = amendment_frames(a, t)
-note = a.recalculation.note
+note = recalc_note(a.recalculation, t)   # the engine's outcome as a code, worded in the reader's language
 if a.triggered:
     st.warning(t("amend.above", note=note))
 else:

@@ -15,6 +15,7 @@ import streamlit as st
 
 from app_support import designer as D
 from app_support.engine import book_facilities, facility_label, indicator_frame
+from app_support.evidence import baseline_note
 from app_support.i18n import catalogue, current_language, t
 from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
@@ -161,8 +162,8 @@ with tab_base:
         st.caption(t("designer.baseline_caption", periods=", ".join(base.periods),
                      method=D.label(f"designer.method.{base.method}", lang),
                      methodology=base.methodology_id, as_of=base.as_of))
-        for n in base.notes:  # index.baseline writes its notes in English
-            st.caption(f"· {n}")
+        for n in base.note_codes:  # the engine's notes as codes, worded in the reader's language
+            st.caption(f"· {baseline_note(n, t)}")
         df = indicator_frame(last, lang)
         b1, b2 = st.columns([3, 2])
         with b1:

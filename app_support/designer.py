@@ -26,6 +26,7 @@ from dateutil.relativedelta import relativedelta
 
 import workflows
 from app_support.engine import ROOT, book_source, methodology, score_json
+from app_support.evidence import ambition_text, labeller
 from app_support.i18n import catalogue
 from app_support.store import app_store, database_url
 from common.errors import InputError, InputErrors
@@ -743,8 +744,10 @@ def text_if_missing(values: pd.Series, missing: str, digits: int = 4) -> pd.Seri
 def evidence_frame(checks: list[dict], lang: str) -> pd.DataFrame:
     """Every ambition check in ``lang``: KPI, year, SPT, check (BAU / regulation / peers), result, value
     compared with [KPI unit], a summary worded here from those fields (catalogue ``designer.ev.*``) and the
-    engine's evidence with its sources (``index.ambition`` writes it in English)."""
+    evidence with its sources, worded from the check's code and params (:func:`app_support.evidence.ambition_text`,
+    catalogue ``designer.code.*``)."""
     c = catalogue(lang)
+    say = labeller(lang)
     rows = []
     for x in checks:
         verdict = c[f"designer.verdict.{x['ambitious']}"]
@@ -755,7 +758,7 @@ def evidence_frame(checks: list[dict], lang: str) -> pd.DataFrame:
                    if ref is not None else c["designer.ev.no_reference"].format(check=check))
         rows.append({"kpi": kpi_label(x["kpi"], lang), "year": int(x["year"]), "spt": x["spt"],
                      "check": check, "ambitious": verdict, "reference": ref,
-                     "summary": summary, "evidence": x["evidence"]})
+                     "summary": summary, "evidence": ambition_text(x, say)})
     out = pd.DataFrame(rows, columns=["kpi", "year", "spt", "check", "ambitious", "reference", "summary", "evidence"])
     out["reference"] = text_if_missing(out["reference"].astype(float), c["designer.ui.cell_none"])
     return out

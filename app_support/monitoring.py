@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from app_support.evidence import ambition_text, kpi_name
 from app_support.tables import display_frame
 from common.text import fmt_date, fmt_num, fmt_pct
 
@@ -104,7 +105,10 @@ def amendment_frames(a, label: Label) -> dict[str, pd.DataFrame]:
         ``threshold``: the event and the threshold test (share of design IT power [%] against the threshold of
         ``data/targets/recalculation.toml``), old and new baseline per KPI [KPI unit];
         ``spts``: observation, KPI, SPT before and after [KPI unit];
-        ``checks``: the ambition checks of the new SPT plan (KPI, year, SPT, check, verdict, reference).
+        ``checks``: the ambition checks of the new SPT plan (KPI, year, SPT, check, verdict, reference, evidence
+        worded from the check's code, :func:`app_support.evidence.ambition_text`).
+
+    KPIs are shown by name (catalogue ``designer.kpi_name``).
     """
     rc = a.recalculation
     ev = rc.event
@@ -121,21 +125,21 @@ def amendment_frames(a, label: Label) -> dict[str, pd.DataFrame]:
     ]
     plan = rc.new_plan if rc.new_plan is not None else rc.old_plan
     for kpi in sorted(plan.paths) if plan is not None else []:   # the KPIs the deal's SPTs are set on
-        head.append((label("amend.test.baseline", kpi=kpi),
+        head.append((label("amend.test.baseline", kpi=kpi_name(kpi, label)),
                      f"{fmt_num(rc.old_baseline.value(kpi))} → {fmt_num(rc.new_baseline.value(kpi))}"))
     threshold = pd.DataFrame(head, columns=[label("amend.col.item"), label("amend.col.value")])
-    spts = pd.DataFrame([{label("amend.col.observation"): d, label("amend.col.kpi"): kpi,
+    spts = pd.DataFrame([{label("amend.col.observation"): d, label("amend.col.kpi"): kpi_name(kpi, label),
                           label("amend.col.old"): float(old), label("amend.col.new"): float(new)}
                          for d, per in sorted(a.spts.items()) for kpi, (old, new) in sorted(per.items())],
                         columns=[label("amend.col.observation"), label("amend.col.kpi"), label("amend.col.old"),
                                  label("amend.col.new")])
     verdict = {True: label("amend.check.ok"), False: label("amend.check.flagged"), None: label("amend.check.none")}
-    checks = pd.DataFrame([{label("amend.col.kpi"): c.kpi, label("amend.col.year"): str(c.year),
+    checks = pd.DataFrame([{label("amend.col.kpi"): kpi_name(c.kpi, label), label("amend.col.year"): str(c.year),
                             label("amend.col.spt"): float(c.spt),
                             label("amend.col.check"): _known(label, f"amend.check_kind.{c.check}", c.check),
                             label("amend.col.verdict"): verdict[c.ambitious],
                             label("amend.col.reference"): None if c.reference is None else float(c.reference),
-                            label("amend.col.evidence"): c.evidence}
+                            label("amend.col.evidence"): ambition_text(c, label)}
                            for c in a.checks],
                           columns=[label("amend.col.kpi"), label("amend.col.year"), label("amend.col.spt"),
                                    label("amend.col.check"), label("amend.col.verdict"),
@@ -148,6 +152,47 @@ def amendment_frames(a, label: Label) -> dict[str, pd.DataFrame]:
 
 def _entity(label: Label, entity: str) -> str:
     return _known(label, f"history.entity.{entity}", entity)
+
+
+def _num_text(v) -> str:
+    """A recorded value as text: a number by :func:`common.text.fmt_num`, anything else as recorded."""
+    return fmt_num(v) if isinstance(v, int | float) and not isinstance(v, bool) else "—" if v is None else str(v)
+
+
+def summary_text(row: Mapping, label: Label) -> str | None:
+    """The ``Details`` of one audit row in the label's language, from its ``summary_code`` / ``summary_params``
+    (:func:`workflows.monitoring.summary_code`; catalogue ``history.summary.*``); None (shown "—") when the record
+    says nothing more than its action. KPIs by name, kinds and states by their labels, numbers by ``fmt_num``;
+    ids, dates, reasons and sources as recorded."""
+    code, p = row["summary_code"], row["summary_params"]
+    if code == "action":
+        return None
+    if code == "period":
+        return label("history.summary.period", what=p["key"], n=p["n"])
+    if code == "figure":
+        out = label("history.summary.figure", what=p["key"], old=_num_text(p["old"]), new=_num_text(p["new"]),
+                    step=_known(label, f"history.step.{p['step']}", p["step"]))
+        if p.get("reason"):
+            out += label("history.summary.reason", reason=p["reason"])
+        if p.get("source"):
+            out += label("history.summary.source", source=p["source"])
+        return out
+    if code == "margin_prepare":
+        return label("history.summary.margin_prepare", kind=_known(label, f"margin.kind.{p['kind']}", str(p["kind"])),
+                     before=_num_text(p["before"]), after=_num_text(p["after"]), effective=fmt_date(p["effective"]))
+    if code == "margin_decision":
+        out = _known(label, f"margin.state.{p['state']}", str(p["state"]))
+        return out + (label("history.summary.note", note=p["note"]) if p.get("note") else "")
+    if code == "monitoring_record":
+        kpis = p.get("kpis") or {}
+        text = " · ".join(f"{kpi_name(k, label)} {_num_text(v)}" for k, v in kpis.items())
+        return label("history.summary.monitoring_record",
+                     status=_known(label, f"history.stage.{p['status']}", str(p["status"])), kpis=text or "—",
+                     statement=p.get("statement") or "—")
+    if code == "deal_version":
+        out = label("history.summary.version", version=p["version"]) if p.get("version") is not None else ""
+        return (out + (label("history.summary.reason", reason=p["reason"]) if p.get("reason") else "")).strip("；; ")
+    raise KeyError(f"history.summary.{code}")
 
 
 def history_frames(h, chain: list[dict], label: Label) -> dict[str, pd.DataFrame]:
@@ -173,7 +218,7 @@ def history_frames(h, chain: list[dict], label: Label) -> dict[str, pd.DataFrame
                            label("history.col.action"): r["action"],
                            label("history.col.key"): r["key"],
                            # a record with nothing more to say than its action shows "—", not the action twice
-                           label("history.col.summary"): None if r["summary"] == r["action"] else r["summary"]}
+                           label("history.col.summary"): summary_text(r, label)}
                           for r in h.rows],
                          columns=[label(f"history.col.{c}") for c in ("at", "actor", "entity", "action", "key",
                                                                         "summary")])

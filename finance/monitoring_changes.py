@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import inspect
 
 import numpy as np
@@ -30,8 +31,10 @@ from finance.monitoring_records import (
     _Model,
 )
 from finance.schedule import interest_periods
+from finance.statement import load_catalogue
 from finance.terms import InterpolatedRatchet, ScoreGridRatchet, SptRatchet
 from index.errors import InputError
+from index.methodology import load_methodology
 
 
 class MarginChange(_Model):
@@ -160,7 +163,22 @@ def _regimes(deal, adj) -> np.ndarray:
     return R.regime_adjustments(np.atleast_2d(adj), fail, **kw)
 
 
+@functools.cache
+def kpi_name(kpi: str, lang: str) -> str:
+    """A KPI by name in ``lang`` (``zh`` / ``en``): the index totals and derived KPIs from the statement catalogue
+    (``data/statements/catalogue.toml`` ``[kpi_names]``), an indicator by its methodology name (``name_zh`` /
+    ``name_en`` of the default methodology); an unknown id as given."""
+    names = load_catalogue().get("kpi_names", {})
+    if kpi in names:
+        return names[kpi][lang]
+    ind = load_methodology().indicators.get(kpi)
+    if ind is None:
+        return kpi
+    return ind.name_zh if lang == "zh" else ind.name_en
+
+
 def _spt_text(spts: list[SptOutcome]) -> tuple[str, str]:
+    """The SPT outcomes in words: English by KPI id (as recorded), Chinese by KPI name (:func:`kpi_name`)."""
     zh_word = {"met": "达成", "band": "容差内不调整", "missed": "未达成", "scored": "评分"}
     en, zh = [], []
     for s in spts:
@@ -169,7 +187,7 @@ def _spt_text(spts: list[SptOutcome]) -> tuple[str, str]:
         tgt = "" if s.spt is None else f" vs SPT {s.spt:g}"
         tgz = "" if s.spt is None else f"，目标{s.spt:g}"
         en.append(f"{s.kpi} {v}{tgt} {s.outcome} ({s.effect_bp:+g} bp)")
-        zh.append(f"{s.kpi} {vz}{tgz} {zh_word[s.outcome]}（{s.effect_bp:+g} bp）")
+        zh.append(f"{kpi_name(s.kpi, 'zh')} {vz}{tgz} {zh_word[s.outcome]}（{s.effect_bp:+g} bp）")
     return "; ".join(en), "；".join(zh)
 
 

@@ -21,6 +21,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import HRFlowable
 
+from finance.monitoring_changes import kpi_name
 from finance.notice import MarginChangeNotice
 from finance.statement_pdf import (
     ACCENT,
@@ -132,6 +133,12 @@ class _Builder:
         self.s_big = ParagraphStyle("big", fontName=f, fontSize=17, leading=21, textColor=INK)
         self.s_mono = ParagraphStyle("m", parent=self.s_small, fontName="Courier", fontSize=6.8)
 
+    def kpi(self, kpi: str) -> str:
+        """A KPI by name (:func:`finance.monitoring_changes.kpi_name`) in the notice's language; both names in
+        a bilingual notice."""
+        zh, en = _esc(kpi_name(kpi, "zh")), _esc(kpi_name(kpi, "en"))
+        return {"zh": zh, "en": en}.get(self.lang, f"{zh}<br/>{en}")
+
     def label(self, key: str, sep: str = " / ") -> str:
         e = LABELS[key]
         zh, en = _esc(e["zh"]), _esc(e["en"])
@@ -221,7 +228,7 @@ class _Builder:
                 style = ParagraphStyle("o", parent=self.s_small,
                                        textColor=ACCENT if s.outcome == "met" else WARN if s.outcome == "missed"
                                        else INK)
-                data.append([Paragraph(_esc(s.kpi), self.s_small),
+                data.append([Paragraph(self.kpi(s.kpi), self.s_small),
                              Paragraph(fmt_number(s.value), self.s_num),
                              Paragraph(cmp + fmt_number(s.spt), self.s_num),
                              Paragraph(self.label(s.outcome), style),

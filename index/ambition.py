@@ -25,7 +25,7 @@ References
 from __future__ import annotations
 
 import csv
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
 
 from index.baseline import kpi_from_result
@@ -52,7 +52,15 @@ class AmbitionCheck:
     reference : float or None
         The value compared with (BAU mean, binding threshold, peer value) [KPI unit].
     evidence : str
-        What was compared, in words, with the source.
+        What was compared, in words (English), with the source.
+    code : str
+        The evidence as a code, for a reader's language (the app's catalogue ``designer.code.<code>``):
+        ``bau.no_forecast``, ``bau.reached``, ``bau.stretch``, ``bau.inside``, ``regulation.none``,
+        ``regulation.forced``, ``regulation.beyond``, ``peer.benchmark``, ``peer.no_cluster_benchmark``,
+        ``peer.facility``.
+    params : dict
+        The figures, dates, ids and source citations ``evidence`` is worded from (numbers unrounded, in the
+        KPI unit; see each check for its keys).
     """
 
     kpi: str
@@ -62,6 +70,8 @@ class AmbitionCheck:
     ambitious: bool | None
     reference: float | None
     evidence: str
+    code: str = ""
+    params: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -97,7 +107,11 @@ def check_bau(kpi: str, year: int, spt: float, comparator: str, bau: dict) -> Am
         ev += f"The SPT {spt:.4g} is beyond the interval's favourable bound {fav:.4g}: a stretch target."
     else:
         ev += f"The SPT {spt:.4g} is better than the BAU forecast but inside its interval."
-    return AmbitionCheck(kpi, year, spt, "bau", not reached, mean, ev)
+    params = {"year": year, "mean": mean, "level": 1 - float(bau.get("alpha", 0.1)), "lower": lo, "upper": hi,
+              "model": bau.get("model") or None,
+              "p_meets": None if bau.get("p_meets") is None else float(bau["p_meets"]), "spt": spt, "bound": fav}
+    code = "bau.reached" if reached else "bau.stretch" if stretch else "bau.inside"
+    return AmbitionCheck(kpi, year, spt, "bau", not reached, mean, ev, code, params)
 
 
 @cache
@@ -179,10 +193,13 @@ def check_regulation(kpi: str, year: int, spt: float, comparator: str, facility,
     ``profile`` is passed to :func:`applicable_rules` (``new_build``, ``government_procurement``, ``city``).
     """
     rules = [r for r in applicable_rules(kpi, year, facility, **profile) if r["comparator"] == comparator]
+    info = province_info(facility.province)
     if not rules:
         return AmbitionCheck(kpi, year, spt, "regulation", None, None,
                              f"no binding rule on {kpi} found for this facility in {year} "
-                             f"(province {facility.province}; data/reference/policy_thresholds.csv)")
+                             f"(province {facility.province}; data/reference/policy_thresholds.csv)",
+                             "regulation.none", {"kpi": kpi, "year": year, "province": facility.province,
+                                                 "province_zh": info.name_zh, "province_en": info.name_en})
     strict = rules[0]
     for r in rules[1:]:
         if better(r["value"], strict["value"], comparator) == r["value"]:
@@ -193,7 +210,11 @@ def check_regulation(kpi: str, year: int, spt: float, comparator: str, facility,
           f"{strict['document']}; {strict['reason']}). ")
     ev += (f"The SPT {spt:.4g} is no more demanding than the regulation: not ambitious." if forced else
            f"The SPT {spt:.4g} goes beyond it.")
-    return AmbitionCheck(kpi, year, spt, "regulation", not forced, strict["value"], ev)
+    params = {"year": year, "kpi": kpi, "comparator": comparator, "limit": strict["value"],
+              "policy_id": strict["policy_id"], "document": strict["document"], "reason": strict["reason"],
+              "applies_to": _scope_table()[strict["policy_id"]]["applies_to"], "spt": spt}
+    return AmbitionCheck(kpi, year, spt, "regulation", not forced, strict["value"], ev,
+                         "regulation.forced" if forced else "regulation.beyond", params)
 
 
 @cache
@@ -231,12 +252,16 @@ def peer_checks(kpi: str, year: int, spt: float, comparator: str, facility) -> l
     out = []
     wanted = {"china_national_average": "national average", "china_green_dc": "national green data centres",
               f"china_region:{facility.grid_region}": f"{facility.grid_region} grid region average"}
+    #: the peer group as a code (``national_average``, ``green_dc``, ``grid_region``, ``cluster``)
+    group = {"china_national_average": "national_average", "china_green_dc": "green_dc",
+             f"china_region:{facility.grid_region}": "grid_region"}
     cluster_scope = None
     for key, sc in CLUSTER_SCOPES.items():
         if facility.cluster and key in facility.cluster.lower():
             cluster_scope = sc
     if cluster_scope:
         wanted[cluster_scope] = f"cluster {facility.cluster}"
+        group[cluster_scope] = "cluster"
     for scope, label in wanted.items():
         rows = [r for r in _benchmarks() if r["metric"] == kpi and r["scope"] == scope]
         if not rows:
@@ -246,10 +271,13 @@ def peer_checks(kpi: str, year: int, spt: float, comparator: str, facility) -> l
         ok = better(spt, v, comparator) == spt and spt != v
         out.append(AmbitionCheck(kpi, year, spt, "peer", ok, v,
                                  f"{label} {r['year']}: {v:g} ({r['source']}); SPT {spt:.4g} is "
-                                 f"{'better' if ok else 'not better'}"))
+                                 f"{'better' if ok else 'not better'}", "peer.benchmark",
+                                 {"group": group[scope], "region": facility.grid_region, "cluster": facility.cluster,
+                                  "year": r["year"], "value": v, "source": r["source"], "spt": spt, "better": ok}))
     if facility.cluster and not cluster_scope:
         out.append(AmbitionCheck(kpi, year, spt, "peer", None, None,
-                                 f"no benchmark found for the facility's cluster {facility.cluster}"))
+                                 f"no benchmark found for the facility's cluster {facility.cluster}",
+                                 "peer.no_cluster_benchmark", {"cluster": facility.cluster}))
     for f, per, res in _other_facilities(facility.id):
         if kpi in ("index", "core", "addon") and res.completeness_weighted < PEER_MIN_COMPLETENESS:
             continue  # an index with most data missing is not a peer level
@@ -259,7 +287,9 @@ def peer_checks(kpi: str, year: int, spt: float, comparator: str, facility) -> l
         ok = better(spt, v, comparator) == spt and spt != v
         out.append(AmbitionCheck(kpi, year, spt, "peer", ok, v,
                                  f"{f.name} ({per.label}, {per.status}): {v:.4g}; SPT {spt:.4g} is "
-                                 f"{'better' if ok else 'not better'}"))
+                                 f"{'better' if ok else 'not better'}", "peer.facility",
+                                 {"facility_id": f.id, "name": f.name, "name_zh": f.name_zh or f.name,
+                                  "period": per.label, "status": per.status, "value": v, "spt": spt, "better": ok}))
     return out
 
 
@@ -282,7 +312,8 @@ def ambition_report(plan, facility, bau: dict | None = None, **profile) -> list[
             b = (bau or {}).get((kpi, ms.year))
             if b is None:
                 out.append(AmbitionCheck(kpi, ms.year, ms.value, "bau", None, None,
-                                         "no BAU forecast for this KPI and year"))
+                                         "no BAU forecast for this KPI and year", "bau.no_forecast",
+                                         {"kpi": kpi, "year": ms.year}))
             else:
                 out.append(check_bau(kpi, ms.year, ms.value, path.comparator, b))
             out.append(check_regulation(kpi, ms.year, ms.value, path.comparator, facility, **profile))

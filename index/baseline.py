@@ -91,6 +91,11 @@ class Baseline(BaseModel):
     reason : str or None
         Why this version exists (set on recalculation).
     notes : tuple of str
+        In English.
+    note_codes : tuple of dict
+        The same notes as codes for a reader's language: ``{"code", "params"}`` with code
+        ``baseline.not_consecutive`` (``years``), ``baseline.partial_average`` (``kpi``, ``n``, ``of``),
+        ``baseline.design_stage`` (``stage``) or ``baseline.provisional``; one per note, in the same order.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -109,6 +114,7 @@ class Baseline(BaseModel):
     version: int = 1
     reason: str | None = None
     notes: tuple[str, ...] = ()
+    note_codes: tuple[dict, ...] = ()
 
     def value(self, kpi: str) -> float:
         """Baseline value of a KPI.
@@ -192,6 +198,7 @@ def compute_baseline(facility: Facility, periods=None, *, methodology=None, allo
             raise InputError(exc.message, file=file, field="baseline.periods", value=lab) from None
     pers.sort(key=lambda p: p.start)
     notes: list[str] = []
+    codes: list[dict] = []
     for p in pers:
         if (p.end - p.start).days not in (364, 365):
             raise InputError(f"baseline period {p.label} runs {p.start} to {p.end}: a baseline year must be 12 "
@@ -207,6 +214,7 @@ def compute_baseline(facility: Facility, periods=None, *, methodology=None, allo
     years = [p.year for p in pers]
     if len(years) > 1 and any(b - a != 1 for a, b in zip(years, years[1:], strict=False)):
         notes.append(f"baseline years are not consecutive: {', '.join(map(str, years))}")
+        codes.append({"code": "baseline.not_consecutive", "params": {"years": years}})
     per_period: dict[str, dict[str, float | None]] = {}
     results = []
     for p in pers:
@@ -227,19 +235,23 @@ def compute_baseline(facility: Facility, periods=None, *, methodology=None, allo
         kpis[k] = sum(xs) / len(xs) if xs else None
         if xs and len(xs) < len(pers):
             notes.append(f"{k}: averaged over {len(xs)} of {len(pers)} baseline periods (missing in the others)")
+            codes.append({"code": "baseline.partial_average", "params": {"kpi": k, "n": len(xs), "of": len(pers)}})
     status = min((p.status for p in pers), key=STATUS_RANK.__getitem__)
     if design_stage:
         method = "design"
         status = "design" if status != "verified" else status
         notes.append(f"design-stage baseline ({facility.lifecycle_stage}): replace it with a verified baseline "
                      "after 12 months of operation")
+        codes.append({"code": "baseline.design_stage", "params": {"stage": facility.lifecycle_stage}})
     else:
         method = "single_year" if len(pers) == 1 else "average"
     if status == "reported":
         notes.append("provisional baseline from reported (unverified) data")
+        codes.append({"code": "baseline.provisional", "params": {}})
     return Baseline(facility_id=facility.id, periods=tuple(p.label for p in pers), base_year=pers[-1].year,
                     method=method, status=status, as_of=pers[-1].end, kpis=kpis, per_period=per_period,
-                    grade=results[-1].grade, methodology_id=m.id, methodology_sha256=m.sha256, notes=tuple(notes))
+                    grade=results[-1].grade, methodology_id=m.id, methodology_sha256=m.sha256, notes=tuple(notes),
+                    note_codes=tuple(codes))
 
 
 # ------------------------------------------------------------------ recalculation
@@ -283,6 +295,11 @@ class Recalculation(BaseModel):
     share : float or None
         Capacity change / design IT power [fraction] (acquisition / disposal).
     threshold : float or None
+    note : str
+        The outcome in words (English).
+    note_code, note_params
+        The same as a code for a reader's language: ``recalc.below_threshold`` (``share``, ``threshold``
+        [fraction]) or ``recalc.changed`` (``old_version``, ``new_version``, ``changed``: KPI values changed).
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -296,6 +313,8 @@ class Recalculation(BaseModel):
     old_plan: object | None = None
     new_plan: object | None = None
     note: str
+    note_code: str = ""
+    note_params: dict = Field(default_factory=dict)
 
 
 def recalculate(baseline: Baseline, event: RecalculationEvent, facility: Facility, *, methodology=None,
@@ -341,7 +360,9 @@ def recalculate(baseline: Baseline, event: RecalculationEvent, facility: Facilit
             return Recalculation(event=event, triggered=False, share=share, threshold=threshold,
                                  old_baseline=baseline, new_baseline=baseline, old_plan=plan, new_plan=plan,
                                  note=f"capacity change {share:.1%} of design IT power is below the "
-                                      f"{threshold:.0%} recalculation threshold: baseline and SPTs unchanged")
+                                      f"{threshold:.0%} recalculation threshold: baseline and SPTs unchanged",
+                                 note_code="recalc.below_threshold", note_params={"share": share,
+                                                                                  "threshold": threshold})
     new = compute_baseline(facility, list(baseline.periods), methodology=methodology,
                            allow_reported=allow_reported or baseline.status == "reported")
     new = new.model_copy(update={"version": baseline.version + 1,
@@ -351,4 +372,7 @@ def recalculate(baseline: Baseline, event: RecalculationEvent, facility: Facilit
     return Recalculation(event=event, triggered=True, share=share, threshold=threshold, old_baseline=baseline,
                          new_baseline=new, old_plan=plan, new_plan=new_plan,
                          note=f"baseline v{baseline.version} → v{new.version}; "
-                              f"{len(changed)} KPI value(s) changed")
+                              f"{len(changed)} KPI value(s) changed",
+                         note_code="recalc.changed", note_params={"old_version": baseline.version,
+                                                                  "new_version": new.version,
+                                                                  "changed": len(changed)})

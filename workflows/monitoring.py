@@ -374,7 +374,8 @@ HISTORY_COLUMNS = ("at", "actor", "action", "entity", "key", "summary", "before"
 class DealHistory:
     """The audit trail of one deal and its facility, oldest first.
 
-    ``rows``: dicts of :data:`HISTORY_COLUMNS` (``before`` / ``after`` as JSON text); ``versions``: the deal
+    ``rows``: dicts of :data:`HISTORY_COLUMNS` (``before`` / ``after`` as JSON text; ``summary`` in English)
+    plus ``summary_code`` / ``summary_params`` (:func:`summary_code`, not in the CSV); ``versions``: the deal
     versions (:meth:`store.Store.deal_versions`); ``changes``: margin changes with preparer and approver.
     """
 
@@ -386,10 +387,40 @@ class DealHistory:
 
     def to_csv(self) -> str:
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
+        w = csv.DictWriter(buf, fieldnames=HISTORY_COLUMNS, lineterminator="\n", extrasaction="ignore")
         w.writeheader()
         w.writerows(self.rows)
         return buf.getvalue()
+
+
+def summary_code(e) -> tuple[str, dict]:
+    """What one audit record says (the ``summary`` of a history row) as a code and its params, for a reader's
+    language (the app's catalogue ``history.summary.<code>``).
+
+    Codes: ``period`` (``key``, ``n`` figures, ``action``), ``figure`` (``key``, ``old``, ``new``, ``step``,
+    ``reason``, ``source``), ``margin_prepare`` (``kind``, ``before``, ``after`` [bp], ``effective``),
+    ``margin_decision`` (``state``, ``note``), ``monitoring_record`` (``status``, ``kpis``, ``statement``),
+    ``deal_version`` (``version``, ``reason`` as recorded), ``action`` (``action``: nothing more to say).
+    """
+    a = e.after or {}
+    if e.entity == "period":
+        return "period", {"key": e.entity_key, "n": len(a.get("figures") or {}), "action": e.action}
+    if e.entity == "figure":
+        b = e.before or {}
+        return "figure", {"key": e.entity_key, "old": b.get("value") if isinstance(b, dict) else None,
+                          "new": a.get("value"), "step": e.action.removeprefix("figure."),
+                          "reason": a.get("reason") or None, "source": a.get("source") or None}
+    if e.entity == "margin_change":
+        if e.action == "margin.prepare":
+            return "margin_prepare", {"kind": a.get("kind"), "before": a.get("margin_before_bp"),
+                                      "after": a.get("margin_after_bp"), "effective": a.get("effective_date")}
+        return "margin_decision", {"state": a.get("state"), "note": a.get("note") or None}
+    if e.entity == "monitoring_record":
+        return "monitoring_record", {"status": a.get("status"), "kpis": a.get("kpis"),
+                                     "statement": a.get("statement_id")}
+    if e.entity == "deal" and (a.get("version") is not None or a.get("reason")):
+        return "deal_version", {"version": a.get("version"), "reason": a.get("reason") or None}
+    return "action", {"action": e.action}
 
 
 def _summary(e) -> str:
@@ -412,6 +443,11 @@ def _summary(e) -> str:
         v = f"version {a['version']}" if a.get("version") is not None else ""
         return f"{v} {a.get('reason') or ''}".strip() or e.action
     return e.action
+
+
+def _coded(e) -> dict:
+    code, params = summary_code(e)
+    return {"summary_code": code, "summary_params": params}
 
 
 def deal_history(store, actor: str, deal_id: str) -> DealHistory:
@@ -450,7 +486,7 @@ def deal_history(store, actor: str, deal_id: str) -> DealHistory:
         if mine(e):
             rows.append(dict(at=e.at.isoformat(), actor=e.actor, action=e.action, entity=e.entity, key=e.entity_key,
                              summary=_summary(e), before=json.dumps(e.before, ensure_ascii=False, default=str),
-                             after=json.dumps(e.after, ensure_ascii=False, default=str)))
+                             after=json.dumps(e.after, ensure_ascii=False, default=str), **_coded(e)))
     return DealHistory(deal_id, fac, rows, store.deal_versions(deal_id), store.margin_change_records(deal_id))
 
 
@@ -475,7 +511,7 @@ def facility_history(store, actor: str, facility_id: str) -> DealHistory:
                 rows.append(dict(at=e.at.isoformat(), actor=e.actor, action=e.action, entity=e.entity,
                                  key=e.entity_key, summary=_summary(e),
                                  before=json.dumps(e.before, ensure_ascii=False, default=str),
-                                 after=json.dumps(e.after, ensure_ascii=False, default=str)))
+                                 after=json.dumps(e.after, ensure_ascii=False, default=str), **_coded(e)))
     rows.sort(key=lambda r: r["at"])
     return DealHistory(",".join(deals), facility_id, rows, versions, changes)
 

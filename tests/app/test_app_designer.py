@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -179,9 +180,35 @@ def test_ambition_checks_flag_spts_bau_already_reaches(designer):
     assert (amb["Baseline"][amb["KPI"] == "PUE"] == 1.21).all()  # 2024 verified PUE of the facility file
     # probabilities as percentages to one decimal (common.text.fmt_pct), a missing one with its reason
     assert amb["P(BAU meets SPT)"].str.fullmatch(r"\d{1,3}\.\d %|— \(no BAU forecast\)").all()
-    ev = _table(at, "Engine evidence and sources (English)")
-    assert ev["Engine evidence and sources (English)"].str.contains("BAU forecast 2025").any()
+    ev = _table(at, "Evidence and sources")
+    assert ev["Evidence and sources"].str.contains("BAU forecast 2025").any()
     assert set(ev["Check"]) == {"Business as usual (BAU)", "Regulation", "Peers"}
+
+
+def test_ambition_evidence_in_chinese_carries_the_figures(designer):
+    """zh: the evidence column is worded from the engine's codes (issue 17), with the figures of the summary table.
+
+    Hand figures: the demo deal's 2025 PUE SPT is 1.2 (data/deals/demo-zjk-sll-2025.toml); the binding rule is
+    PUE ≤ 1.25 for new data centres in eastern hub nodes (policy_thresholds.csv ``hub_new_build_east``); the BAU
+    band is two-sided 90 % (workflows.settings BAU alpha 0.10). P(BAU meets) and the BAU mean are those of the
+    summary table (the same simulation), to one decimal and four significant digits."""
+    at = designer(lang="zh")
+    amb = _table(at, "照常情景达标概率")
+    pue25 = amb[(amb["关键绩效指标"] == "PUE（电能利用效率）") & (amb["年度"] == 2025)].iloc[0]
+    ev = _table(at, "证据与来源")
+    assert "引擎证据与来源（英文原文）" not in ev.columns
+    rows = ev[(ev["关键绩效指标"] == "PUE（电能利用效率）") & (ev["年度"] == 2025)].set_index("检验")
+    bau = rows.loc["照常情景（BAU）", "证据与来源"]
+    m = re.match(r"2025 年照常情景预测：([0-9.]+)（90 % 区间 ([0-9.]+)–([0-9.]+)）", bau)
+    assert m, bau
+    lo, mean, hi = float(m[2]), float(m[1]), float(m[3])
+    assert mean == pytest.approx(float(pue25["照常情景均值"]), abs=0.005) and lo < mean < hi  # table shows 2 decimals
+    assert f"照常情景达标概率 = {pue25['照常情景达标概率']}。" in bau
+    assert bau.endswith("照常情景预测已达到目标 1.2：未超出照常情景。")
+    reg = rows.loc["监管要求", "证据与来源"]
+    assert reg.startswith("2025 年最严格的约束性规定：PUE（电能利用效率） ≤ 1.25（hub_new_build_east：")
+    assert reg.endswith("目标 1.2 超出该规定。")
+    assert not ev["证据与来源"].str.contains("BAU forecast|strictest binding rule|SPT .* is better").any()
 
 
 def test_invalid_terms_show_every_error_as_a_table_and_block_saving(designer):

@@ -126,12 +126,12 @@ def test_amendment_after_a_6pct_acquisition_saves_a_new_version(run_as):
     test = dict(at.dataframe[0].value.itertuples(index=False, name=None))
     assert test["Share of design IT power"] == "6.00 %" and test["Recalculation threshold"] == "5.0 %"
     assert test["Recalculation needed"] == "yes"
-    assert test["Baseline pue (old → new)"] == "1.21 → 1.224"          # 423,813,945.6 / 346,370,688
+    assert test["Baseline PUE (old → new)"] == "1.21 → 1.224"          # 423,813,945.6 / 346,370,688
     spts = at.dataframe[1].value
-    pue26 = spts[(spts["Observation"] == "2026-12-31") & (spts["KPI"] == "pue")].iloc[0]
+    pue26 = spts[(spts["Observation"] == "2026-12-31") & (spts["KPI"] == "PUE")].iloc[0]
     assert (pue26["SPT before"], pue26["SPT after"]) == (1.19, pytest.approx(1.19 * 1.223585 / 1.21, abs=1e-4))
     checks = at.dataframe[2].value
-    assert {"pue", "index"} <= set(checks["KPI"])
+    assert {"PUE", "GCPI index"} <= set(checks["KPI"])               # KPIs by name (designer.kpi_name)
     assert app_store().deal(DEMO).version == 1                  # nothing saved by the preview
     at.button(key="am_save").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -200,3 +200,49 @@ def test_no_monitoring_page_raises_for_any_deal_or_facility(run_as):
         at.button(key="am_compute").click().run()
         assert not at.exception, (d, at.exception)
         assert _problems(at) == [], d
+
+
+def test_amendment_in_chinese_words_the_engine_codes(run_as):
+    """zh: the threshold note and the ambition evidence are worded from the engine's codes with their figures.
+
+    Hand figures (module docstring): the 2026 PUE SPT rebased × 1.223585 / 1.21 (1.19 → 1.2034, "1.203", on the
+    deal as created; the deal as stored when an earlier test saved its amendment); the
+    binding rule on PUE for a new data centre in the Zhangjiakou hub (eastern hub node, hebei) is 1.25
+    (data/reference/policy_thresholds.csv ``hub_new_build_east``). Baseline v1 → v2; the number of KPI values
+    changed is counted here from two baselines (the deal book's facility and its pro-forma perimeter)."""
+    from app_support.store import app_store
+    from common.text import fmt_num
+    from index.baseline import compute_baseline
+    from workflows.monitoring import pro_forma_facility
+
+    fac = app_store().load_facility("demo-zjk-hyperscale")
+    old = compute_baseline(fac, ["2024"])
+    new = compute_baseline(pro_forma_facility(fac, 3600.0, 1.45, ("2024",)), ["2024"])
+    changed = sum(new.kpis[k] != old.kpis.get(k) for k in new.kpis)
+    spt26_before = next(o["spt"]["pue"] for o in app_store().load_deal_document(DEMO)["observations"]
+                        if str(o["date"]) == "2026-12-31")
+
+    at = run_as("credit_officer", AMEND, "zh")
+    at.selectbox(key="am_deal").set_value(DEMO).run()
+    at.selectbox(key="am_kind").set_value("收购").run()
+    at.date_input(key="am_date").set_value(dt.date(2026, 3, 1)).run()
+    at.text_input(key="am_reason").set_value("收购 C 机房 3,600 kW").run()
+    at.number_input(key="am_capacity").set_value(3600.0).run()
+    at.checkbox(key="am_pro_forma").check().run()
+    at.number_input(key="am_hall_pue").set_value(1.45).run()
+    at.button(key="am_compute").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _problems(at) == []
+    notes = [w.value for w in at.warning]
+    assert any(f"基线 v1 → v2；{changed} 个关键绩效指标数值发生变化" in n for n in notes), notes
+    assert not any("KPI value(s) changed" in n for n in notes)
+    checks = at.dataframe[2].value
+    ev = "依据"
+    reg26 = checks[(checks["指标"] == "PUE（电能利用效率）") & (checks["年份"] == "2026")
+                   & (checks["检验"] == "超越监管要求")].iloc[0]
+    assert reg26[ev].startswith("2026 年最严格的约束性规定：PUE（电能利用效率） ≤ 1.25（hub_new_build_east：")
+    assert reg26[ev].endswith(f"目标 {fmt_num(spt26_before * 1.223585 / 1.21)} 超出该规定。")
+    bau26 = checks[(checks["指标"] == "PUE（电能利用效率）") & (checks["年份"] == "2026")
+                   & (checks["检验"] == "超越常规情景")].iloc[0]
+    assert bau26[ev].startswith("2026 年照常情景预测：") and "照常情景达标概率 = " in bau26[ev]
+    assert not any(x.isascii() and any(c.isalpha() for c in x) and " " in x for x in checks[ev]), list(checks[ev])

@@ -100,6 +100,9 @@ def test_three_observations_one_late_certificate_margins_and_dates():
     assert [(s.kpi, s.outcome, s.effect_bp) for s in changes[2].spts] == [("index", "met", -5.0),
                                                                          ("pue", "missed", 5.0)]
     assert "51 days late" in changes[2].reason_en and "逾期51天" in changes[2].reason_zh
+    # the Chinese reason names the KPIs (statement catalogue [kpi_names]; methodology name_zh of pue), not their ids
+    assert "绿色算力指数总分" in changes[2].reason_zh and "电能利用效率 (PUE)" in changes[2].reason_zh
+    assert "index" not in changes[2].reason_zh and "pue" not in changes[2].reason_zh
     assert "not delivered" in changes[1].reason_en
     # margin in force on chosen days
     m = make_deal().loan.margin_bp

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pdfplumber
 import pytest
@@ -124,3 +125,17 @@ def test_pdf_long_id_breaks_at_hyphens_and_late_days_shown(notices):
     assert any(line.rstrip().endswith("MCN-demo-zjk-sll-2025-2025-12-31-") for line in lines)
     assert any(line.strip() == "reporting_failure" for line in lines)
     assert any("2026-09-30 / 2026-11-20 (逾期51天 / 51 days late)" in line for line in lines)
+
+
+def test_chinese_notice_names_the_kpis_and_the_change_kind(notices):
+    """zh notice (issue 17): the reason and the SPT table name the KPIs (statement catalogue [kpi_names]: index →
+    绿色算力指数总分; methodology name_zh of pue → 电能利用效率 (PUE)), never their ids, and the change kind by its
+    label (合规证书逾期…), never ``reporting_failure``."""
+    for n in notices:
+        with pdfplumber.open(io.BytesIO(render_notice_pdf(n, lang="zh", invariant=True))) as doc:
+            text = "".join(p.extract_text() for p in doc.pages).replace(n.notice_id, "")   # the id may say it
+        assert "reporting_failure" not in text and not re.search(r"\b(index|pue)\b", text), text
+        if n.kind == "cure":
+            assert "绿色算力指数总分" in text and "电能利用效率" in text
+        else:
+            assert "合规证书逾期：全部目标视为未达成" in text
