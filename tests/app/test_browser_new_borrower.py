@@ -213,7 +213,9 @@ def test_new_borrower_end_to_end(page, tmp_path):
 
     base = compute_baseline(fac, [BASE])
     assert _metric(page, "Baseline index") == f"{base.kpis['index']:.2f}"
+    page.get_by_role("tab", name="5 · SPTs and their ambition").click()   # the designer's steps are tabs
     page.get_by_text("Ambition checks: beyond business as usual").first.wait_for(timeout=UI_TIMEOUT_MS)
+    settled(page)
     shot(page, "new_borrower_4_designer")
     page.get_by_role("button", name="Save to the deal book").click()
     deal_id = f"{FID}-sll"
@@ -226,6 +228,8 @@ def test_new_borrower_end_to_end(page, tmp_path):
     assert [o.get("period") for o in doc["observations"]][0] == OBS
     src = workflows.StoreSource(book)
     v = workflows.evaluate_deal(src.deal(deal_id), src).valuation().to_dict()
+    page.get_by_role("tab", name="6 · Scenarios, cash flows and value").click()
+    settled(page)
     money = lambda x: "—" if x is None else f"{x:,.2f}"  # noqa: E731  (no scenarios yet: no expected PV)
     for label, key in (("PV of verification costs", "pv_verification_cost"), ("Expected PV saving", "expected_pv_saving"),
                        ("Break-even verification cost", "break_even_cost_per_year"), ("Net PV", "net_pv")):
