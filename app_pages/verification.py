@@ -161,7 +161,7 @@ else:
         else:
             st.session_state[FLASH_KEY] = ("success", t("verification.whole.marked", period=period, id=fid))
             st.rerun()
-    st.caption(t("verification.whole.pending", period=period, status=period_status))
+    st.caption(t("verification.whole.pending", period=period, status=t("upload.status." + period_status)))
 
 # --- outcome: reported / recorded / draft ------------------------------------------------------------------
 st.subheader(t("verification.outcome.heading"))
