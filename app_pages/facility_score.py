@@ -26,7 +26,9 @@ from app_support.methodology_admin import term
 from app_support.pages import require
 from app_support.store import app_store
 from app_support.tables import show
+from common.text import fmt_num
 from index.errors import InputError
+from index.reference import province_info
 
 #: height of one indicator's bar row in the chart [px] (every label shown: none dropped for overlap)
 BAR_PX = 24
@@ -135,18 +137,55 @@ show(df.drop(columns="id").rename(columns=cols), hide_index=True, key="score_bre
      decimals={t("col.score"): 1, t("col.weight"): 3, t("col.contribution"): 2})
 
 
+#: note params that are years or day counts, written as plain integers (not "2,025")
+PLAIN_INT = {"year", "used", "days", "min_days"}
+#: note params that name a figure (a tuple of figure ids for ``figures``)
+FIGURE_PARAMS = {"figure", "figures"}
+
+
+def _figure_label(fid: str) -> str:
+    """A figure id (``natural_gas_m3``, ``refrigerants``, ``checklist.<indicator>``) by its catalogue label."""
+    for key in (f"verification.field.{fid}", f"score.note.figure.{fid}"):
+        if key in cat:
+            return cat[key]
+    if fid.startswith("checklist.") and fid.removeprefix("checklist.") in r.indicators:
+        return name(r.indicators[fid.removeprefix("checklist.")])
+    return fid
+
+
+def _param(k: str, v) -> str:
+    """One note param as the page writes it: catalogue labels for codes, numbers via ``fmt_num``."""
+    if k in FIGURE_PARAMS:
+        figs = v if isinstance(v, tuple | list) else (v,)
+        return ("、" if lang == "zh" else ", ").join(_figure_label(f) for f in figs)
+    if k == "basis":
+        return cat.get(f"score.note.basis.{v}", v)
+    if k in ("level", "wanted_level"):
+        return cat.get(f"score.note.level.{v}", v)
+    if k == "province":
+        try:
+            info = province_info(v)
+        except InputError:
+            return v
+        return info.name_zh if lang == "zh" else info.name_en
+    if k in ("source", "market") and not v:
+        return cat["score.note.not_given"]
+    if k == "lot" and not v:
+        return cat["score.note.no_id"]
+    if isinstance(v, int) and k in PLAIN_INT:
+        return str(v)
+    if isinstance(v, int | float):
+        return fmt_num(v)
+    return str(v)
+
+
 def _note_text(note) -> str | None:
     """An engine note (:class:`index.result.Note`) in the page's language from the catalogue (``score.note.*``),
     None when its code or one of its parts has no entry (the English text is shown then)."""
     key = f"score.note.{note.code}"
     if key not in cat:
         return None
-    params = dict(note.params)
-    if "basis" in params:
-        params["basis"] = cat.get(f"score.note.basis.{params['basis']}", params["basis"])
-    for k in ("level", "wanted_level"):
-        if k in params:
-            params[k] = cat.get(f"score.note.level.{params[k]}", params[k])
+    params = {k: _param(k, v) for k, v in note.params.items()}
     if note.parts:
         parts = [_note_text(p) for p in note.parts]
         if None in parts:
@@ -155,11 +194,23 @@ def _note_text(note) -> str | None:
     return cat[key].format(**params)
 
 
-if r.notes:
-    coded = {n.text: n for n in r.note_codes}
-    shown = [(_note_text(coded[n]) if n in coded else None) or n for n in r.notes]
+def _shown(texts, codes) -> list[tuple[str, bool]]:
+    """Each English note text in the page's language (from its code), and whether it was translated."""
+    coded = {n.text: n for n in codes}
+    out = []
+    for n in texts:
+        s = _note_text(coded[n]) if n in coded else None
+        out.append((s or n, s is not None))
+    return out
+
+
+# the result's notes, then each indicator's (prefixed by the indicator's name)
+shown = _shown(r.notes, r.note_codes) + [
+    (t("score.note.indicator", indicator=name(ind), text=s), ok)
+    for ind in r.indicators.values() for s, ok in _shown(ind.notes, ind.note_codes)]
+if shown:
     with st.expander(t("score.notes")):
-        if lang == "zh" and any(s == n for s, n in zip(shown, r.notes, strict=True)):
-            st.caption(t("score.notes_lang"))  # some notes have no code yet: the engine's English text
-        for s in shown:
+        if lang == "zh" and not all(ok for _, ok in shown):
+            st.caption(t("score.notes_lang"))  # some notes have no code: the engine's English text
+        for s, _ in shown:
             st.markdown(f"- {s}")

@@ -316,6 +316,7 @@ def _period_inputs(facility: Facility, period: PeriodData, m: Methodology,
         if (fig is not None and rules.get("explicit_zero_needs_source") and fig.value == 0
                 and name in SCOPE1_PARTS and not (fig.source or "").strip()):
             notes.append(f"{name} = 0 without a source is not evidence of zero: treated as missing")
+            coded.append(Note(code="zero_without_source", params={"figure": name}, text=notes[-1]))
             fig = None
         inp[name] = np.array([fig.value if fig is not None else np.nan])
         if fig is not None:
@@ -361,11 +362,13 @@ def _period_inputs(facility: Facility, period: PeriodData, m: Methodology,
         inp["renewable_floor"] = np.array([np.nan])
         if rules:
             notes.append(f"renewables floor: {exc.message}")
+            coded.append(Note(code="renewables_floor_none", params={"province": str(exc.value),
+                                                                   "year": period.year}, text=notes[-1]))
     # On-site generation whose certificates were sold (null power).
     sold = period.onsite_certificates_sold_mwh
     inp["onsite_null_kwh"] = np.array([sold.value * 1000.0 if sold is not None else np.nan])
     if rules.get("gec_quality_criteria"):
-        _qualify_gecs(period, m, inp, meta, notes)
+        _qualify_gecs(period, m, inp, meta, notes, coded)
     wanted = m.constants.get("compute_precision")
     ok = period.compute_precision is None or period.compute_precision == wanted
     if not ok and rules.get("precision_conversion") == "declared_fp32" and period.compute_fp32_tflops is not None:
@@ -374,13 +377,19 @@ def _period_inputs(facility: Facility, period: PeriodData, m: Methodology,
         meta["compute_capacity_tflops"] = (fp32.status, fp32.source)
         notes.append(f"compute capacity declared at {period.compute_precision}; its declared FP32 peak "
                      f"{fp32.value:,.0f} TFLOPS (source: {fp32.source or 'not given'}) is scored")
+        coded.append(Note(code="precision_fp32", params={"precision": period.compute_precision,
+                                                         "tflops": fp32.value, "source": fp32.source or ""},
+                          text=notes[-1]))
         ok = True
     elif not ok:
         notes.append(f"compute capacity declared at {period.compute_precision}, the methodology scores "
                      f"{wanted}: computing and carbon efficiency not scored")
+        coded.append(Note(code="precision_unscored", params={"precision": period.compute_precision,
+                                                             "wanted": str(wanted)}, text=notes[-1]))
         if rules.get("precision_conversion"):
             notes.append("give compute_fp32_tflops (FP32 peak from the device datasheets, with its source) to "
                          "score computing and carbon efficiency")
+            coded.append(Note(code="precision_give_fp32", text=notes[-1]))
             flags.append("compute_precision_unscored")
     inp["precision_ok"] = np.array([1.0 if ok else 0.0])
     meta["_factors"] = factors
@@ -420,31 +429,44 @@ def gec_lot_problems(lot, period: PeriodData, boundary: str, excluded: set[str],
     Criteria (GHG Protocol Scope 2 Guidance, 2015, ch. 7.5): a unique, tracked certificate id; retired
     (cancelled) for the reporting entity, with the record; vintage within the reporting period; issued in the
     market where the facility consumes (``boundary``); not also claimed through bundled green-power trading
-    or sold from the facility's own on-site generation.
+    or sold from the facility's own on-site generation. The same reasons as codes: :func:`gec_lot_reasons`.
     """
+    return [n.text for n in gec_lot_reasons(lot, period, boundary, excluded, seen)]
+
+
+def gec_lot_reasons(lot, period: PeriodData, boundary: str, excluded: set[str], seen: set[str]) -> list[Note]:
+    """:func:`gec_lot_problems` as :class:`Note` (code ``gec_*``, params, the same English text)."""
     why = []
     if not lot.id.strip():
-        why.append("no certificate id")
+        why.append(Note(code="gec_no_id", text="no certificate id"))
     elif lot.id in seen:
-        why.append(f"id {lot.id} claimed twice")
+        why.append(Note(code="gec_id_twice", params={"id": lot.id}, text=f"id {lot.id} claimed twice"))
     elif lot.id in excluded:
-        why.append(f"id {lot.id} is also in a green-power trading settlement or was sold from on-site generation")
+        why.append(Note(code="gec_id_excluded", params={"id": lot.id},
+                        text=f"id {lot.id} is also in a green-power trading settlement or was sold from on-site "
+                             "generation"))
     if not (lot.evidence or "").strip() or not (lot.retired_for or "").strip():
-        why.append("no cancellation record naming the beneficiary")
+        why.append(Note(code="gec_no_cancellation", text="no cancellation record naming the beneficiary"))
     if lot.generation_start is None or lot.generation_end is None:
-        why.append("no vintage (generation period)")
+        why.append(Note(code="gec_no_vintage", text="no vintage (generation period)"))
     elif lot.generation_start < period.start or lot.generation_end > period.end:
-        why.append(f"vintage {lot.generation_start}–{lot.generation_end} outside the reporting period "
-                   f"{period.start}–{period.end}")
+        why.append(Note(code="gec_vintage_outside",
+                        params={"start": lot.generation_start.isoformat(), "end": lot.generation_end.isoformat(),
+                                "period_start": period.start.isoformat(), "period_end": period.end.isoformat()},
+                        text=f"vintage {lot.generation_start}–{lot.generation_end} outside the reporting period "
+                             f"{period.start}–{period.end}"))
     if (lot.market or "").strip().upper() != boundary.upper():
-        why.append(f"market {lot.market or 'not given'} is not the facility's market {boundary}")
+        why.append(Note(code="gec_market", params={"market": lot.market or "", "boundary": boundary},
+                        text=f"market {lot.market or 'not given'} is not the facility's market {boundary}"))
     if lot.mwh <= 0:
-        why.append("no certificates in the lot")
+        why.append(Note(code="gec_empty", text="no certificates in the lot"))
     return why
 
 
-def _qualify_gecs(period: PeriodData, m: Methodology, inp: dict, meta: dict, notes: list[str]) -> None:
-    """Replace ``gec_mwh`` by the MWh of lots that meet the quality criteria (nan when none do)."""
+def _qualify_gecs(period: PeriodData, m: Methodology, inp: dict, meta: dict, notes: list[str],
+                  coded: list[Note]) -> None:
+    """Replace ``gec_mwh`` by the MWh of lots that meet the quality criteria (nan when none do); the notes on
+    certificates not counted go to ``notes`` (English) and ``coded`` (:class:`Note`)."""
     boundary = str(m.rule("gec_market_boundary", "CN"))
     excluded = set(period.green_trading_certificate_ids or ()) | set(period.onsite_certificate_ids_sold or ())
     seen: set[str] = set()
@@ -456,12 +478,16 @@ def _qualify_gecs(period: PeriodData, m: Methodology, inp: dict, meta: dict, not
         bad += period.gec_mwh.value
         notes.append(f"{period.gec_mwh.value:,.0f} MWh of GECs given without lot evidence (id, vintage, market, "
                      "cancellation record): not counted")
+        coded.append(Note(code="gec_no_lot_evidence", params={"mwh": period.gec_mwh.value}, text=notes[-1]))
     for lot in period.gec_certificates or ():
-        why = gec_lot_problems(lot, period, boundary, excluded, seen)
+        why = gec_lot_reasons(lot, period, boundary, excluded, seen)
         seen.add(lot.id)
         if why:
             bad += lot.mwh
-            notes.append(f"GEC lot {lot.id or '(no id)'} ({lot.mwh:,.0f} MWh) not counted: {'; '.join(why)}")
+            notes.append(f"GEC lot {lot.id or '(no id)'} ({lot.mwh:,.0f} MWh) not counted: "
+                         f"{'; '.join(n.text for n in why)}")
+            coded.append(Note(code="gec_lot_not_counted", params={"lot": lot.id, "mwh": lot.mwh}, text=notes[-1],
+                              parts=tuple(why)))
         else:
             good += lot.mwh
             statuses.append(lot.status)
@@ -558,10 +584,13 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
     if float(out["gec_excess_kwh"][0]) > 0:
         notes.append(f"{out['gec_excess_kwh'][0] / 1000:,.0f} MWh of GECs exceed the grid purchase and are not "
                      "counted")
+        note_codes.append(Note(code="gec_excess", params={"mwh": float(out["gec_excess_kwh"][0]) / 1000},
+                               text=notes[-1]))
     if facility.lifecycle_stage == "operation":
         design = sorted(k for k, (s, _) in meta.items() if s == "design" and k not in FACILITY_FIGURES)
         if design:
             notes.append(f"design values used in the operation stage: {', '.join(design)}")
+            note_codes.append(Note(code="design_in_operation", params={"figures": tuple(design)}, text=notes[-1]))
     inds: dict[str, IndicatorResult] = {}
     for iid, ind in m.indicators.items():
         missing = bool(out[f"missing.{iid}"][0])
@@ -574,10 +603,12 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
         srcs = sorted({meta[k][1] for k in used if k in meta and meta[k][1]})
         rv = out[f"raw.{iid}"][0]
         ind_notes: list[str] = []
+        ind_coded: list[Note] = []
         if ind.allow_missing and not missing:
             absent = [f for f in ind.allow_missing if f not in meta]
             if absent:
                 ind_notes.append(f"not reported, counted as zero: {', '.join(absent)}")
+                ind_coded.append(Note(code="counted_as_zero", params={"figures": tuple(absent)}, text=ind_notes[-1]))
         items = None
         if ind.curve.type == "checklist" or ind.curve.type == "composite":
             cl = period.checklists.get(iid)
@@ -589,7 +620,7 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
             unit=ind.unit,
             score=float(out[f"score.{iid}"][0]), weight=ind.weight, contribution=float(out[f"contrib.{iid}"][0]),
             status="missing" if missing else _weakest(st), source="; ".join(srcs) or None, missing=missing,
-            items_present=items, notes=tuple(ind_notes))
+            items_present=items, notes=tuple(ind_notes), note_codes=tuple(ind_coded))
     grades = [gr for gr, _ in m.grades] + [m.ungraded]
     score_grade = grades[int(out["score_grade_idx"][0])]
     pue_grade = grades[int(out["pue_grade_idx"][0])]
@@ -624,12 +655,15 @@ def score(facility: Facility, period: PeriodData | str | int, methodology: Metho
             gates.append("operation_period_short")
             notes.append(f"operation-stage score on {days} days of data; {min_days} days (12 months) of measured "
                          "data are needed for a loan test")
+            note_codes.append(Note(code="operation_short", params={"days": days, "min_days": int(min_days)},
+                                   text=notes[-1]))
             usable = False
         proxies = tuple(sorted(k for k in FIGURE_UNITS if _is_proxy(facility, period, k)))
         if proxies and m.rule("proxy_not_for_loan_test"):
             gates.append("proxy_inputs")
             notes.append(f"proxy figures (not the facility's own): {', '.join(proxies)}; indicative only, "
                          "not usable in a loan test")
+            note_codes.append(Note(code="proxy_figures", params={"figures": proxies}, text=notes[-1]))
             usable = False
             for iid, r in list(inds.items()):
                 if any(p in INDICATOR_INPUTS.get(iid, ()) for p in proxies) and not r.missing:

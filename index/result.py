@@ -7,6 +7,33 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 
+class Note(BaseModel):
+    """An engine note as a code with parameters, for a reader's language, and its English text.
+
+    ``text`` is the note exactly as :attr:`IndexResult.notes` (CLI, reports) carries it; an app translates
+    ``code`` with ``params`` instead (issue 17: engine reasons as codes, not sentences matched by prefix).
+
+    Attributes
+    ----------
+    code : str
+        What the note says, e.g. ``grid_factor`` (a reference factor fallback), ``factor_year``.
+    params : dict
+        The values the sentence names (years, levels, region codes, ``basis`` location / residual; quantities
+        in the unit the code's sentence names, e.g. ``mwh`` [MWh], ``days`` [d]; figure ids as a tuple).
+    text : str
+        The English sentence.
+    parts : tuple of Note
+        Clauses of a compound note (e.g. an earlier year *and* a coarser level), each with its own code.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    params: dict[str, str | int | float | tuple[str, ...]] = {}
+    text: str
+    parts: tuple[Note, ...] = ()
+
+
 class IndicatorResult(BaseModel):
     """One indicator's result.
 
@@ -46,6 +73,8 @@ class IndicatorResult(BaseModel):
     missing: bool = False
     items_present: tuple[str, ...] | None = None
     notes: tuple[str, ...] = ()
+    #: the notes as codes (each one's ``text`` is one of :attr:`notes`), for translation
+    note_codes: tuple[Note, ...] = ()
 
 
 class NodeResult(BaseModel):
@@ -61,32 +90,6 @@ class NodeResult(BaseModel):
     contribution: float
     score: float  #: contribution / weight on the 0–100 scale (0 when weight is 0)
     indicators: tuple[str, ...]
-
-
-class Note(BaseModel):
-    """An engine note as a code with parameters, for a reader's language, and its English text.
-
-    ``text`` is the note exactly as :attr:`IndexResult.notes` (CLI, reports) carries it; an app translates
-    ``code`` with ``params`` instead (issue 17: engine reasons as codes, not sentences matched by prefix).
-
-    Attributes
-    ----------
-    code : str
-        What the note says, e.g. ``grid_factor`` (a reference factor fallback), ``factor_year``.
-    params : dict
-        The values the sentence names (years, levels, region codes, ``basis`` location / residual).
-    text : str
-        The English sentence.
-    parts : tuple of Note
-        Clauses of a compound note (e.g. an earlier year *and* a coarser level), each with its own code.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    params: dict[str, str | int | float] = {}
-    text: str
-    parts: tuple[Note, ...] = ()
 
 
 class FactorUsed(BaseModel):

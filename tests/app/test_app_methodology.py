@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from index.models import facility_from_dict
 
 PAGE = "app_pages/methodology.py"
 ROLES = ["credit_officer", "operator", "verifier", "admin", "reader"]
@@ -293,3 +296,73 @@ def test_score_page_grid_factor_notes_in_the_page_language(run_as, lang):
                 "en": ["- location grid factor: no 2025 factor published; 2023 factor used",
                        "- residual grid factor: no 2025 factor published; 2023 factor used"]}[lang]
     assert [n for n in notes if "2023" in n] == expected
+
+
+#: a hand-made Hebei facility (2023, operation stage) for the notes test: capacity declared at FP16 with its
+#: FP32 peak 1e6 / 16 = 62,500 TFLOPS, and a GEC lot of 3,000 MWh from 2022 in the I-REC market
+NOTES_FID = "test-notes-fp16"
+
+
+def _notes_facility():
+    from app_support.store import app_store
+
+    book = app_store()
+    if NOTES_FID not in book.facility_ids():
+        period = {"label": "2023", "status": "verified", "source": "test meter report",
+                  "total_energy_kwh": 1.0e8, "it_energy_kwh": 8.0e7, "grid_kwh": 1.0e8, "diesel_l": 0,
+                  "natural_gas_m3": 0, "refrigerants": [], "compute_capacity_tflops": 1.0e6,
+                  "compute_precision": "FP16",
+                  "compute_fp32_tflops": {"value": 1.0e6 / 16, "source": "设备技术规格书 FP32 峰值"},
+                  "gec_certificates": [{"id": "GEC-2023-000002", "mwh": 3000, "market": "I-REC",
+                                        "generation_start": date(2022, 1, 1), "generation_end": date(2022, 12, 31),
+                                        "retired_for": "t", "evidence": "cancellation record 2"}]}
+        fac = facility_from_dict({"facility": {"id": NOTES_FID, "name": "注释测试", "province": "hebei",
+                                               "design_it_power_kw": 12500, "lifecycle_stage": "operation"},
+                                  "periods": [period]})
+        book.save_facility("admin", fac, file="test", verified_by="verifier")
+
+
+def _score_page(run_as, fid, period, lang="zh"):
+    """The score page for ``fid``'s ``period`` under the book's gcpi-2025 (the version with the notes' rules)."""
+    at = run_as("credit_officer", "app_pages/facility_score.py", lang)
+    at.selectbox(key=f"score_facility_{lang}").set_value(fid).run()
+    at.selectbox(key="score_period").set_value(period).run()
+    ver = at.selectbox(key="score_version")
+    ver.set_value(next(k for k in ver.options if k.startswith("gcpi-2025@"))).run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize("fid, period, expected", [
+    # demo 2024: 30,000 MWh of GECs without lots (data/facilities/demo-zjk-hyperscale.toml); factors up to 2023
+    ("demo-zjk-hyperscale", "2024", ["- 基于位置的电网排放因子：尚未发布 2024 年因子，采用 2023 年因子",
+                                     "- 基于市场的剩余电网排放因子：尚未发布 2024 年因子，采用 2023 年因子",
+                                     "- 30,000 MWh 绿证未附批次证明（证书编号、生产期、核发市场、核销记录）：不予计入"]),
+    # Horinger 2025: 2025-01-01 to 2025-06-30 = 181 days; renewable share tagged proxy
+    ("hohhot-helinger-cluster", "2025", ["- 基于位置的电网排放因子：尚未发布 2025 年因子，采用 2023 年因子",
+                                         "- 基于市场的剩余电网排放因子：尚未发布 2025 年因子，采用 2023 年因子",
+                                         "- 运营阶段评分仅基于 181 天的数据；用于贷款考核需 365 天（12 个月）的实测数据",
+                                         "- 代理数据（非设施自身数据）：可再生能源利用比例；结果仅供参考，不可用于贷款考核"]),
+    # the hand-made facility: the GEC lot's two reasons, then the declared FP32 peak (the engine's order)
+    (NOTES_FID, "2023", ["- 绿证批次 GEC-2023-000002（3,000 MWh）不予计入：生产期 2022-01-01 至 2022-12-31 超出报告期 "
+                         "2023-01-01 至 2023-12-31；核发市场 I-REC 不是设施所在市场 CN",
+                         "- 算力规模按 FP16 申报；按其申报的 FP32 峰值算力 62,500 TFLOPS 评分（来源：设备技术规格书 FP32 峰值）"]),
+])
+def test_score_page_engine_notes_in_chinese_from_their_codes(run_as, fid, period, expected):
+    """Every engine note of these periods has a code: the zh notes section is the catalogue's sentences with
+    the notes' numbers (fmt_num), figure labels and province names, and no caption about English notes."""
+    _notes_facility()
+    at = _score_page(run_as, fid, period)
+    notes = [md.value for md in at.markdown if md.value.startswith("- ")]
+    assert notes == expected
+    assert not [c for c in at.caption if c.value == "未附中文译文的说明由评分引擎生成（英文原文）。"]
+
+
+def test_score_page_english_notes_from_the_catalogue(run_as):
+    _notes_facility()
+    at = _score_page(run_as, NOTES_FID, "2023", "en")
+    notes = [md.value for md in at.markdown if md.value.startswith("- ")]
+    assert notes == ["- GEC lot GEC-2023-000002 (3,000 MWh) not counted: vintage 2022-01-01 to 2022-12-31 outside the "
+                     "reporting period 2023-01-01 to 2023-12-31; market I-REC is not the facility's market CN",
+                     "- compute capacity declared at FP16; its declared FP32 peak 62,500 TFLOPS (source: 设备技术规格书 "
+                     "FP32 峰值) is scored"]

@@ -653,3 +653,73 @@ def test_gates_cite_n279_and_gb_40879():
     assert "消纳责任权重" in by["green_dc_renewables"]["source"]
     assert all(by[g]["cap_grade"] == "3A" and by[g]["missing"] == "hit" for g in
                ("green_dc_pue", "green_dc_scale", "green_dc_occupancy", "green_dc_renewables"))
+
+
+# ------------------------------------------------------------------ notes as codes (issue 17)
+
+def _codes(r):
+    """``(code, params, [(part code, part params)])`` of a result's coded notes."""
+    return [(n.code, n.params, [(p.code, p.params) for p in n.parts]) for n in r.note_codes]
+
+
+def test_gec_notes_carry_codes_and_keep_the_english_text():
+    # 20,000 MWh of bare GECs (no lot): not counted, said with the quantity
+    bare = score(_facility(gec_mwh=20_000), "2023", M25)
+    assert bare.notes == ("20,000 MWh of GECs given without lot evidence (id, vintage, market, cancellation "
+                          "record): not counted",)
+    assert _codes(bare) == [("gec_no_lot_evidence", {"mwh": 20000.0}, [])]
+    # lot 1 lacks its cancellation record; lot 2 is a 2022 I-REC lot for a 2023 period in the CN market
+    lots = score(_facility(gec_certificates=[
+        _lot(1, 5000, evidence=None),
+        _lot(2, 3000, market="I-REC", generation_start=date(2022, 1, 1), generation_end=date(2022, 12, 31))]),
+        "2023", M25)
+    assert lots.notes == (
+        "GEC lot GEC-2023-000001 (5,000 MWh) not counted: no cancellation record naming the beneficiary",
+        "GEC lot GEC-2023-000002 (3,000 MWh) not counted: vintage 2022-01-01–2022-12-31 outside the reporting "
+        "period 2023-01-01–2023-12-31; market I-REC is not the facility's market CN")
+    assert _codes(lots) == [
+        ("gec_lot_not_counted", {"lot": "GEC-2023-000001", "mwh": 5000.0}, [("gec_no_cancellation", {})]),
+        ("gec_lot_not_counted", {"lot": "GEC-2023-000002", "mwh": 3000.0},
+         [("gec_vintage_outside", {"start": "2022-01-01", "end": "2022-12-31", "period_start": "2023-01-01",
+                                   "period_end": "2023-12-31"}),
+          ("gec_market", {"market": "I-REC", "boundary": "CN"})])]
+    # 50 GWh grid, 80,000 MWh of good lots: 80,000 − 50,000 = 30,000 MWh above the grid purchase
+    excess = score(_facility(grid_kwh=5e7, onsite_renewable_kwh=5e7, gec_certificates=[_lot(1, 80_000)]),
+                   "2023", M25)
+    assert excess.notes == ("30,000 MWh of GECs exceed the grid purchase and are not counted",)
+    assert _codes(excess) == [("gec_excess", {"mwh": 30000.0}, [])]
+
+
+def test_precision_zero_and_design_notes_carry_codes():
+    unscored = score(_facility(compute_capacity_tflops=1e6, compute_precision="FP16"), "2023", M25)
+    assert _codes(unscored) == [("precision_unscored", {"precision": "FP16", "wanted": "FP32"}, []),
+                                ("precision_give_fp32", {}, [])]
+    # FP32 peak declared: 1e6 / 16 = 62,500 TFLOPS
+    declared = score(_facility(compute_capacity_tflops=1e6, compute_precision="FP16",
+                               compute_fp32_tflops={"value": 1e6 / 16, "source": "vendor datasheet FP32 peak"}),
+                     "2023", M25)
+    assert declared.notes == ("compute capacity declared at FP16; its declared FP32 peak 62,500 TFLOPS "
+                              "(source: vendor datasheet FP32 peak) is scored",)
+    assert _codes(declared) == [("precision_fp32", {"precision": "FP16", "tflops": 62500.0,
+                                                    "source": "vendor datasheet FP32 peak"}, [])]
+    zero = score(_facility(source=None, diesel_l={"value": 0, "source": ""}, natural_gas_m3=None), "2023", M25)
+    assert zero.notes == ("diesel_l = 0 without a source is not evidence of zero: treated as missing",)
+    assert _codes(zero) == [("zero_without_source", {"figure": "diesel_l"}, [])]
+    design = score(_facility(water_m3={"value": 1e5, "status": "design", "source": "design doc"}), "2023", M25)
+    assert _codes(design) == [("design_in_operation", {"figures": ("water_m3",)}, [])]
+    # gcpi-2024 counts an unreported natural gas figure as zero in the CUE, per indicator
+    cue = score(_facility(natural_gas_m3=None), "2023", M24).indicators["cue"]
+    assert cue.notes == ("not reported, counted as zero: natural_gas_m3",)
+    assert [(n.code, n.params) for n in cue.note_codes] == [("counted_as_zero", {"figures": ("natural_gas_m3",)})]
+
+
+def test_shipped_files_short_period_proxy_and_floor_notes_carry_codes():
+    hohhot = score(load_facility(ROOT / "data" / "facilities" / "hohhot-helinger-cluster.toml"), "2025", M25)
+    # 2025-01-01 to 2025-06-30: 31 + 28 + 31 + 30 + 31 + 30 = 181 days; the rule asks for 365
+    assert ("operation_short", {"days": 181, "min_days": 365}, []) in _codes(hohhot)
+    assert ("proxy_figures", {"figures": ("renewable_share",)}, []) in _codes(hohhot)
+    baidu = score(load_facility(ROOT / "data" / "facilities" / "baidu-fleet.toml"), "2022", M25)
+    # data/reference/renewable_consumption_weights.csv has no Shanxi row for 2022 or earlier
+    assert _codes(baidu) == [("renewables_floor_none", {"province": "shanxi", "year": 2022}, [])]
+    for r in (hohhot, baidu):  # every note of these results has its code, with the CLI's text
+        assert [n.text for n in r.note_codes] == list(r.notes)
