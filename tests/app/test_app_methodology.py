@@ -296,6 +296,15 @@ def test_score_page_grid_factor_notes_in_the_page_language(run_as, lang):
                 "en": ["- location grid factor: no 2025 factor published; 2023 factor used",
                        "- residual grid factor: no 2025 factor published; 2023 factor used"]}[lang]
     assert [n for n in notes if "2023" in n] == expected
+    # gcpi-2024 counts the demo's unreported natural gas as zero in the CUE and the carbon efficiency of
+    # computing (allow_missing): said per indicator, the figure by its label
+    assert [n for n in notes if "2023" not in n] == {
+        "zh": ["- 未填报，按零计：天然气（指标：碳利用效率 (CUE)）", "- 未填报，按零计：天然气（指标：算力碳效）"],
+        "en": ["- not reported, counted as zero: Natural gas (Carbon usage effectiveness (CUE))",
+               "- not reported, counted as zero: Natural gas (Carbon efficiency of computing)"]}[lang]
+    # every note has a code: no caption about notes left in the engine's English
+    assert not [c for c in at.caption if c.value in ("未附中文译文的说明由评分引擎生成（英文原文）。",
+                                                     "Notes without a translation are the scoring engine's English text.")]
 
 
 #: a hand-made Hebei facility (2023, operation stage) for the notes test: capacity declared at FP16 with its
