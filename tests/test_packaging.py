@@ -149,11 +149,13 @@ def test_installed_wheel_scores_a_shipped_facility_from_another_directory(instal
 def test_installed_wheel_without_data_says_what_is_missing(installed, tmp_path):
     """With ``dcsll_data`` removed the lookup fails with a message naming the package, not a stray path error.
 
-    ``-S`` keeps site-packages (and an editable install's finder, which maps ``dcsll_data`` to the checkout) out.
+    ``-S`` keeps site-packages (and an editable install's finder, which maps ``dcsll_data`` to the checkout) out,
+    so only modules that need no third-party package can be imported: ``common.settings``, where the lookup lives
+    (``index.reference`` re-exports it but imports pydantic models).
     """
     bare = tmp_path / "bare"
     shutil.copytree(installed, bare, ignore=shutil.ignore_patterns("dcsll_data"))
-    res = subprocess.run([sys.executable, "-S", "-c", "import index.reference as r; r.data_dir()"], capture_output=True,
+    res = subprocess.run([sys.executable, "-S", "-c", "import common.settings as s; s.data_dir()"], capture_output=True,
                          text=True, cwd=tmp_path, env=_env(PYTHONPATH=str(bare)), timeout=120)
     assert res.returncode != 0
     assert "dcsll_data" in res.stderr and "DCSLL_DATA" in res.stderr

@@ -241,10 +241,9 @@ def test_switching_the_language_keeps_the_demo_identity_and_names_it_uncut(seede
     演示运营方", which the sidebar cut to "演示信贷经…"), and switching the language keeps the identity picked.
     (In a browser the rebuilt picker used to fall back to the credit officer; AppTest keeps widget state either
     way, so that regression is caught by test_browser_screenshots, which signs in before switching language.)"""
-    from conftest import APP
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(str(Path(__file__).parents[2] / "app.py"), default_timeout=30)
     at.session_state["lang"] = "zh"
     at.run()
     picker = at.sidebar.selectbox[0]
