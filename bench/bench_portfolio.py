@@ -137,7 +137,9 @@ def build_book(url: str, n: int, *, seed: int = 0, demo_dir: Path | None = None)
         for p in f.periods:
             pid += 1
             periods.append(dict(id=pid, facility_id=fid, label=p.label, start=p.start, end=p.end, status=p.status,
-                                source=p.source, compute_precision=p.compute_precision, evidence=[]))
+                                source=p.source, compute_precision=p.compute_precision, evidence=[],
+                                # a verified period names its verifier (migration 0007_verified_guard)
+                                verified_by=ver if p.status == "verified" else None))
             for fld, (kind, value, text, items, status, source) in period_specs(p).items():
                 figs.append(dict(facility_id=fid, period_id=pid, field=fld, kind=kind, value=value, text=text,
                                  items=list(items) if items is not None else None, status=status, source=source,
