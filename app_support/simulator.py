@@ -43,7 +43,6 @@ from index.cfe.settings import load_settings as load_cfe_settings
 from index.engine import inputs_frame
 from index.errors import InputError
 from index.levers import KINDS, check_dates, parse_levers, pv_yield, pv_yields
-from index.methodology import load_methodology
 from index.models import Facility
 from index.simulate import fit_bau
 from workflows import simulated_years as _years
@@ -383,7 +382,7 @@ def levers_from_values(values: dict[str, dict]) -> list[dict]:
 
 
 def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: int, model: str = "ets",
-                  bau=None, methodology=None, hourly=None, source=None) -> dict:
+                  methodology, bau=None, hourly=None, source=None) -> dict:
     """One target-path simulation of a deal, as ``dcsll simulate`` computes a run.
 
     Parameters
@@ -399,7 +398,9 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
     model : {"ets", "sarimax"}
     bau : index.simulate.BauModels, optional
         Pre-fitted on all monthly data with ``model`` (fitted here when not given).
-    methodology : Methodology, optional
+    methodology : Methodology
+        The deal book's methodology (:func:`app_support.engine.methodology`); the app never falls back to the
+        shipped file (DESIGN.md §2).
     hourly : index.cfe.paths.HourlyBase, optional
         Hourly shapes of the 24/7 CFE KPIs (:func:`workflows.hourly_inputs`; flat load when not given).
     source : workflows.sources.StoreSource, optional
@@ -429,7 +430,7 @@ def simulate_deal(deal, facility, monthly, levers: list, *, n_paths: int, seed: 
         Too few months of data.
     """
 
-    m = methodology or load_methodology()
+    m = methodology
     kpis = _ratchet_kpis(deal)
     check_dates(levers, deal.loan.start_date, deal.loan.maturity_date)
     results = workflows.observation_results(deal, facility, m, source)
