@@ -269,6 +269,11 @@ def _grade(total: float, pue_grade: str, m: Methodology) -> str:
     return max(score_grade, pue_grade, key=m.grade_rank)
 
 
+#: columns of :func:`sensitivity`'s frame
+SENSITIVITY_COLUMNS: tuple[str, ...] = ("facility", "period", "indicator", "direction", "total", "new_total", "delta",
+                                       "grade", "new_grade")
+
+
 def sensitivity(results: list[IndexResult], m: Methodology, step: float = SENSITIVITY_STEP) -> pd.DataFrame:
     """How each facility-period's total moves when one indicator weight moves by ``±step``.
 
@@ -300,7 +305,8 @@ def sensitivity(results: list[IndexResult], m: Methodology, step: float = SENSIT
                                  "direction": sign, "total": r.total, "new_total": new_total,
                                  "delta": new_total - r.total, "grade": r.grade,
                                  "new_grade": _grade(new_total, r.pue_grade, m)})
-    return pd.DataFrame(rows)
+    # the columns also when there is nothing to score (a deal book without facilities yet)
+    return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
 
 
 def sensitivity_table(facilities) -> pd.DataFrame:
