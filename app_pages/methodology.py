@@ -46,17 +46,20 @@ st.title(t("meth.title"))
 stored = app_store().methodologies()
 if not stored:
     st.info(t("meth.stored_none"))
-    if is_admin:  # a fresh deal book: the admin publishes a shipped methodology file to it (seeding)
-        shipped = ma.shipped_files()
-        first = st.selectbox(t("meth.seed_pick"), list(shipped), key="meth_seed_pick")
+    if is_admin:  # a fresh deal book: the admin uploads the methodology file to publish (the app reads no
+        # file of the server's data folder: DESIGN.md §2)
+        upload = st.file_uploader(t("meth.seed_pick"), type=["toml"], key="meth_seed_upload")
 
-        def _seed(path) -> None:
+        def _seed() -> None:
+            f = st.session_state.get("meth_seed_upload")
+            if f is None:
+                return
             try:
-                app_store().save_methodology(actor(), path.read_bytes(), file=f"data/methodology/{path.name}")
+                app_store().save_methodology(actor(), f.getvalue(), file=f.name)
             except (InputError, PermissionDenied) as exc:
                 st.session_state["meth_seed_msg"] = t("madm.save_failed", reason=getattr(exc, "message", str(exc)))
 
-        st.button(t("meth.seed"), key="meth_seed", on_click=_seed, args=(shipped[first],), type="primary")
+        st.button(t("meth.seed"), key="meth_seed", on_click=_seed, type="primary", disabled=upload is None)
         if st.session_state.get("meth_seed_msg"):
             st.error(st.session_state.pop("meth_seed_msg"))
     st.stop()

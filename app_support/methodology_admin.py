@@ -26,7 +26,6 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -36,7 +35,7 @@ from app_support.engine import book_facilities, sensitivity
 from app_support.store import app_store
 from index.engine import score
 from index.errors import InputError
-from index.methodology import WEIGHT_TOLERANCE, Methodology, default_methodology_path, parse_methodology
+from index.methodology import WEIGHT_TOLERANCE, Methodology, parse_methodology
 from index.models import Facility
 
 #: curve types whose anchors the app edits: type -> (list key, x key) as in the methodology file
@@ -310,14 +309,6 @@ def parse_content(content: bytes, label: str) -> Methodology:
 
 
 # ---------------------------------------------------------------- cached wrappers
-
-
-def shipped_files() -> dict[str, Path]:
-    """The methodology files shipped in ``data/methodology`` by file stem, the product default first: what an
-    admin publishes to a deal book that holds no methodology yet (the app never scores with them directly)."""
-    default = default_methodology_path()
-    files = sorted(default.parent.glob("*.toml"), key=lambda p: (p != default, p.name))
-    return {p.stem: p for p in files}
 
 
 @st.cache_data(show_spinner=False)

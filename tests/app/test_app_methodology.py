@@ -375,3 +375,33 @@ def test_score_page_english_notes_from_the_catalogue(run_as):
                      "reporting period 2023-01-01 to 2023-12-31; market I-REC is not the facility's market CN",
                      "- compute capacity declared at FP16; its declared FP32 peak 62,500 TFLOPS (source: 设备技术规格书 "
                      "FP32 峰值) is scored"]
+
+
+def test_admin_publishes_an_uploaded_methodology_file_to_an_empty_deal_book(tmp_path, monkeypatch, run_as):
+    """A deal book with no methodology: the admin uploads the file to publish (the app reads no file of the
+    server's data folder, DESIGN.md §2); the stored version's SHA-256 is the uploaded bytes' own."""
+    import hashlib
+
+    from store import open_store
+
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    book = open_store(url, migrate=True)
+    book.bootstrap_admin("admin")
+    book.close()
+    monkeypatch.setenv("DCSLL_DATABASE_URL", url)
+    monkeypatch.setenv("DCSLL_DEMO", "0")  # a production-like book: nothing seeded
+    at = run_as("admin", "app_pages/methodology.py")
+    assert not at.exception
+    assert at.info[0].value == "No methodology is stored in the deal book yet."
+    assert at.button(key="meth_seed").disabled                      # nothing uploaded yet
+    content = (Path(__file__).parents[2] / "data" / "methodology" / "gcpi-2024.toml").read_bytes()
+    at.file_uploader(key="meth_seed_upload").upload("gcpi-2024.toml", content, "application/toml")
+    at.run()
+    at.button(key="meth_seed").click().run()
+    assert not at.exception and not at.error
+    book = open_store(url)
+    try:
+        (stored,) = book.methodologies()
+        assert stored.sha256 == hashlib.sha256(content).hexdigest()
+    finally:
+        book.close()
