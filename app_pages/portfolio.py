@@ -108,10 +108,13 @@ notes = [(t("portfolio.note.as_of"), as_of.isoformat()),
                  (t("portfolio.filter_text"), [text] if text else [])) if v) or t("portfolio.note.none")),
          (t("portfolio.note.rules"), "dcsll_data/finance/" + P.STATUS_FILE.name),
          (t("portfolio.note.engines"), f"GCPI {m.id}; workflows.portfolio")]
-# written on click (a callable): the workbook of 1,000 deals takes about a second, not paid on every rerun
+# written on click (a callable): the workbook of 1,000 deals takes about a second, not paid on every rerun.
+# on_click="ignore": a click must not rerun the page. With a rerun, Streamlit re-registers the callable under a new
+# id and drops the old one, and the browser's request for the old id can arrive after that: no file (seen in CI
+# under load; streamlit 1.67 DownloadButton sends the rerun trigger before the deferred-file request).
 st.download_button(t("portfolio.export"), lambda: P.excel_bytes(P.export_frame(view, labels), notes),
                    file_name=f"portfolio_{as_of.isoformat()}.xlsx", mime=XLSX_MIME, help=t("portfolio.export_help"),
-                   key="portfolio_export", icon=":material/download:")
+                   key="portfolio_export", icon=":material/download:", on_click="ignore")
 
 # ---------------------------------------------------------------------------- the selected deal
 picked = list(getattr(getattr(event, "selection", None), "rows", []) or [])

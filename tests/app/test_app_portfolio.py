@@ -361,6 +361,8 @@ def test_excel_export_is_rounded_and_has_no_server_path(run_as, media):
     at = _page(run_as)
     at.multiselect(key="portfolio_currency").set_value(["CNY"]).run()
     button = next(b for b in at.get("download_button") if b.proto.label == "Download the table as Excel")
+    # a click must not rerun the page: the rerun would drop the deferred file's id before the browser asks for it
+    assert button.proto.deferred_file_id and button.proto.ignore_rerun
     wb = load_workbook(io.BytesIO(media(button.proto)))
     rows = list(wb["portfolio"].iter_rows(values_only=True))
     head, body = rows[0], {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
