@@ -652,7 +652,7 @@ def amend_deal(store, actor: str, deal_id: str, event, *, facility_after=None, h
 
     Steps: :func:`workflows.targets` (baseline, the deal's SPT plan, BAU) → :func:`index.baseline.recalculate`
     (the capacity threshold test of ``data/targets/recalculation.toml``, 5 % of design IT power) → the SPTs of
-    every observation not yet verified replaced by the rebased plan's → ambition checked again
+    every observation not yet verified and dated on or after the event replaced by the rebased plan's → ambition checked again
     (:func:`index.ambition.ambition_report` with P(BAU meets) of the new values) → :meth:`store.Store.save_deal`
     (``kind="amended"`` with the event's reason; the old version is kept) and the old and new baselines
     (:meth:`store.Store.set_baseline`, the new one with the reason).
@@ -706,7 +706,9 @@ def amend_deal(store, actor: str, deal_id: str, event, *, facility_after=None, h
     spts: dict = {}
     for o in doc.get("observations", []):
         d = o["date"] if isinstance(o["date"], dt.date) else dt.date.fromisoformat(str(o["date"]))
-        if d in verified or not isinstance(o.get("spt"), dict):
+        # verified: the result stands; dated before the event: that reporting period ended before the change in
+        # perimeter or method, so its SPT is not rebased (SLLP recalculation applies from the event onwards)
+        if d in verified or d < event.date or not isinstance(o.get("spt"), dict):
             continue
         for kpi, old in list(o["spt"].items()):
             if kpi not in new_plan.paths or isinstance(old, str):

@@ -385,6 +385,9 @@ def test_amendment_pro_forma_from_the_capacity_change(book):
     pue_new = 423_813_945.6 / 346_370_688
     assert a.recalculation.new_baseline.value("pue") == pytest.approx(pue_new, abs=1e-6)
     assert a.spts["2026-12-31"]["pue"] == (1.19, pytest.approx(1.19 * pue_new / 1.21, abs=1e-4))
+    # the 2025 observation is not verified here, but its period ended on 2025-12-31, before the acquisition on
+    # 2026-03-01: its SPTs (index 86, PUE 1.20) are not rebased
+    assert "2025-12-31" not in a.spts and set(a.spts) == {"2026-12-31", "2027-12-31", "2028-12-31", "2029-12-31"}
     assert [v["version"] for v in book.deal_versions(DEMO)] == [1]
     # the BAU ambition check runs on the new SPTs (P(BAU meets) in its evidence)
     bau = [c for c in a.checks if c.check == "bau" and c.kpi == "pue" and c.year == 2026]
