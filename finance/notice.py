@@ -28,6 +28,7 @@ SCHEMA = "dcsll.margin_notice/1"
 ERR_INDICATIVE = ("the change of observation {date} is indicative (reported figures, not verified): a margin-change "
                   "notice is issued on verified results or a missed certificate due date only")
 ERR_FOUR_EYES = "the notice is prepared by '{who}', who may not also approve it (four-eyes rule)"
+ERR_APPROVED_BEFORE = "approved on {approved}, before the change was prepared on {prepared}"
 ERR_NO_APPROVER = "a margin-change notice needs at least one approver other than the preparer"
 ERR_NO_CHANGE_FOR = "deal '{deal}' has no recorded margin change for observation {date} (recorded: {have})"
 
@@ -36,7 +37,7 @@ CSV_COLUMNS = (
     "notice_id", "issue_date", "deal_id", "deal_name", "borrower", "facility_id", "currency", "base_rate",
     "observation_date", "kind", "old_margin_bp", "new_margin_bp", "change_bp", "ratchet_adjustment_bp",
     "effective_date", "certificate_due", "certificate_delivered", "statement_id", "statement_sha256",
-    "spt_outcomes", "reason_en", "reason_zh", "prepared_by", "approved_by",
+    "spt_outcomes", "reason_en", "reason_zh", "prepared_by", "prepared_on", "approved_by", "approved_on",
 )
 
 
@@ -79,7 +80,9 @@ class MarginChangeNotice(_Model):
     reason_en: str
     reason_zh: str
     prepared_by: str = Field(min_length=1)
+    prepared_on: dt.date | None = Field(default=None, description="Date the change was prepared (the deal book).")
     approved_by: list[str] = Field(default_factory=list)
+    approved_on: dt.date | None = Field(default=None, description="Date of the approval (the deal book's decision).")
 
     @model_validator(mode="after")
     def _checks(self) -> MarginChangeNotice:
@@ -89,6 +92,8 @@ class MarginChangeNotice(_Model):
             raise ValueError(ERR_FOUR_EYES.format(who=self.prepared_by))
         if not [a for a in self.approved_by if a]:
             raise ValueError(ERR_NO_APPROVER)
+        if self.prepared_on and self.approved_on and self.approved_on < self.prepared_on:
+            raise ValueError(ERR_APPROVED_BEFORE.format(approved=self.approved_on, prepared=self.prepared_on))
         return self
 
 
@@ -98,7 +103,8 @@ def notice_id(change: MarginChange) -> str:
 
 
 def notice_from_change(deal, change: MarginChange, *, prepared_by: str, approved_by: list[str],
-                       issue_date: dt.date) -> MarginChangeNotice:
+                       issue_date: dt.date, prepared_on: dt.date | None = None,
+                       approved_on: dt.date | None = None) -> MarginChangeNotice:
     """The notice of one recorded margin change.
 
     Parameters
@@ -111,6 +117,8 @@ def notice_from_change(deal, change: MarginChange, *, prepared_by: str, approved
     approved_by : list of str
         Usernames of the approvers (at least one, not the preparer).
     issue_date : datetime.date
+    prepared_on, approved_on : datetime.date, optional
+        Dates of the preparation and of the approval, as recorded in the deal book (maker-checker).
 
     Returns
     -------
@@ -119,7 +127,7 @@ def notice_from_change(deal, change: MarginChange, *, prepared_by: str, approved
     Raises
     ------
     InputError
-        An indicative change; the preparer among the approvers; no approver.
+        An indicative change; the preparer among the approvers; no approver; approved before prepared.
     """
     if change.status == "indicative":
         raise InputError(ERR_INDICATIVE.format(date=change.observation_date), field="change.status",
@@ -129,6 +137,9 @@ def notice_from_change(deal, change: MarginChange, *, prepared_by: str, approved
         raise InputError(ERR_FOUR_EYES.format(who=prepared_by), field="approved_by", value=prepared_by)
     if not approved:
         raise InputError(ERR_NO_APPROVER, field="approved_by")
+    if prepared_on and approved_on and approved_on < prepared_on:
+        raise InputError(ERR_APPROVED_BEFORE.format(approved=approved_on, prepared=prepared_on), field="approved_on",
+                         unit="date YYYY-MM-DD", value=str(approved_on))
     facility = deal.facility if isinstance(deal.facility, str) else (
         deal.facility.get("id") if isinstance(deal.facility, dict) else None)
     return MarginChangeNotice(
@@ -139,7 +150,8 @@ def notice_from_change(deal, change: MarginChange, *, prepared_by: str, approved
         ratchet_adjustment_bp=change.ratchet_adjustment_bp, effective_date=change.effective_date,
         certificate_due=change.certificate_due, certificate_delivered=change.certificate_delivered,
         statement_id=change.statement_id, statement_sha256=change.statement_sha256, spts=change.spts,
-        reason_en=change.reason_en, reason_zh=change.reason_zh, prepared_by=prepared_by, approved_by=approved)
+        reason_en=change.reason_en, reason_zh=change.reason_zh, prepared_by=prepared_by, approved_by=approved,
+        prepared_on=prepared_on, approved_on=approved_on)
 
 
 def notices_for_observation(deal, changes: list[MarginChange], observation_date: dt.date, *, prepared_by: str,

@@ -82,6 +82,8 @@ LABELS: dict[str, dict[str, str]] = {
     "approvals": {"zh": "审批", "en": "Approvals"},
     "prepared_by": {"zh": "经办", "en": "Prepared by"},
     "approved_by": {"zh": "审批", "en": "Approved by"},
+    "prepared_on": {"zh": "经办日期", "en": "Prepared on"},
+    "approved_on": {"zh": "审批日期", "en": "Approved on"},
     "bp": {"zh": "基点", "en": "bp"},
     "font_fallback": {"zh": "本文件中文字体未嵌入（STSong-Light），阅读器可能需要安装字体包。",
                       "en": "The Chinese font is not embedded (STSong-Light); a reader may ask for a font pack."},
@@ -243,11 +245,11 @@ class _Builder:
             out.append(Paragraph(self.label("no_spts", "<br/>"), self.s_small))
 
         out.append(Paragraph(self.label("approvals"), self.s_h))
-        appr = Table([[Paragraph(self.label("prepared_by"), self.s_key), Paragraph(_esc(n.prepared_by), self.s_body)],
-                      [Paragraph(self.label("approved_by"), self.s_key),
-                       Paragraph(", ".join(_esc(a) for a in n.approved_by), self.s_body)]],
-                     colWidths=[44 * mm, 130 * mm])
-        appr.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, RULE), ("LINEBELOW", (0, 0), (-1, 0), 0.3, RULE),
+        rows = [("prepared_by", _esc(n.prepared_by)), ("prepared_on", n.prepared_on),
+                ("approved_by", ", ".join(_esc(a) for a in n.approved_by)), ("approved_on", n.approved_on)]
+        appr = Table([[Paragraph(self.label(k), self.s_key), Paragraph(str(v), self.s_body)]
+                      for k, v in rows if v is not None], colWidths=[44 * mm, 130 * mm])
+        appr.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, RULE), ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
                                   ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 4),
                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
         out.append(appr)

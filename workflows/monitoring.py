@@ -34,8 +34,10 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from common.errors import InputError
+from finance.conventions import conventions
 from finance.monitoring import (
     RecordedObservation,
     due_items,
@@ -333,13 +335,26 @@ def notice(store, actor: str, deal_id: str, observation_date: dt.date, *, as_of:
         ok = [v for v in ok if v.record.id not in sent]
     out = []
     for v in sorted(ok, key=lambda v: (v.change.effective_date, v.change.regime)):
-        n = notice_from_change(deal, v.change, prepared_by=v.record.prepared_by, approved_by=[v.record.decided_by],
-                               issue_date=issue_date or as_of)
+        rec = v.record
+        n = notice_from_change(deal, v.change, prepared_by=rec.prepared_by, approved_by=[rec.decided_by],
+                               issue_date=issue_date or as_of,
+                               prepared_on=_day(rec.prepared_at, deal.loan.currency),
+                               approved_on=_day(rec.decided_at, deal.loan.currency))
         pdf = render_notice_pdf(n, lang)
         rec = store.save_notice(actor, v.record.id, n.notice_id, n.model_dump(mode="json", by_alias=True),
                                 pdf=pdf) if save else None
         out.append(IssuedNotice(n, pdf, rec))
     return out
+
+
+def _day(when: dt.datetime | None, currency: str) -> dt.date | None:
+    """The date of a deal-book timestamp (stored in UTC; a naive one is read as UTC) in the loan currency's zone
+    (``time_zone`` of ``[currency.*]`` in ``data/finance/conventions.toml``), None when there is none."""
+    if when is None:
+        return None
+
+    aware = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo(conventions().currency[currency]["time_zone"])).date()
 
 
 def _record_only(deal):

@@ -98,6 +98,25 @@ def test_pdf_text_bilingual_and_reproducible(notices):
         render_notice_pdf(cure, lang="fr")
 
 
+def test_notice_shows_the_dates_of_preparation_and_approval(notices):
+    """The maker-checker dates are on the notice: prepared 2027-01-12, approved 2027-01-13 → both in the PDF and
+    the CSV; an approval dated before the preparation is refused (it cannot have been checked)."""
+    cure = notices[1].model_copy(update={"prepared_on": D(2027, 1, 12), "approved_on": D(2027, 1, 13)})
+    with pdfplumber.open(io.BytesIO(render_notice_pdf(cure, invariant=True))) as doc:
+        text = doc.pages[0].extract_text()
+    assert "经办日期 / Prepared on 2027-01-12" in text and "审批日期 / Approved on 2027-01-13" in text
+    (row,) = list(csv.DictReader(io.StringIO(notice_to_csv(cure))))
+    assert (row["prepared_on"], row["approved_on"]) == ("2027-01-12", "2027-01-13")
+    # without the dates (a notice from files) the rows are left out rather than printed empty
+    with pdfplumber.open(io.BytesIO(render_notice_pdf(notices[1], invariant=True))) as doc:
+        assert "Approved on" not in doc.pages[0].extract_text()
+    deal = make_deal()
+    change = margin_events_from_record(deal, RECORD, as_of=D(2027, 2, 1))[1]
+    with pytest.raises(InputError, match="approved on 2027-01-11, before the change was prepared on 2027-01-12"):
+        notice_from_change(deal, change, prepared_by="co.wang", approved_by=["co.li"], issue_date=D(2027, 1, 14),
+                           prepared_on=D(2027, 1, 12), approved_on=D(2027, 1, 11))
+
+
 def test_pdf_of_reporting_failure_says_all_missed(notices):
     with pdfplumber.open(io.BytesIO(render_notice_pdf(notices[0], invariant=True))) as doc:
         text = doc.pages[0].extract_text()

@@ -175,6 +175,17 @@ def test_notice_only_after_approval(issued):
     (n,) = workflows.notice(book, "co.wang", DEMO, D(2025, 12, 31), as_of=D(2026, 5, 20))
     assert (n.notice.old_margin_bp, n.notice.new_margin_bp) == (30.0, 20.0)
     assert n.notice.prepared_by == "co.wang" and n.notice.approved_by == ["co.li"]
+    # the dates of the maker and the checker, from the deal book's timestamps, on Beijing time (a CNY loan)
+    from zoneinfo import ZoneInfo
+
+    (v,) = [v for v in workflows.margin_changes(book, workflows.StoreSource(book).deal(DEMO), D(2026, 5, 20))
+            if v.state == "approved"]
+    bj = ZoneInfo("Asia/Shanghai")
+    assert n.notice.prepared_on == v.record.prepared_at.replace(tzinfo=v.record.prepared_at.tzinfo or dt.UTC
+                                                                ).astimezone(bj).date()
+    assert n.notice.approved_on == v.record.decided_at.replace(tzinfo=v.record.decided_at.tzinfo or dt.UTC
+                                                               ).astimezone(bj).date()
+    assert n.notice.approved_on >= n.notice.prepared_on
     assert n.notice.spts[0].value == pytest.approx(95.13, abs=0.005)
     assert n.pdf.startswith(b"%PDF-")
     (kept,) = book.notices(DEMO)
@@ -395,3 +406,16 @@ def test_amendment_pro_forma_from_the_capacity_change(book):
     with pytest.raises(InputError, match="pro-forma PUE"):
         wm.amend_deal(book, "co.wang", DEMO, ev.model_copy(update={"kind": "restatement"}), hall_pue=1.45,
                       save=False, paths=200)
+
+
+def test_deal_book_timestamps_give_the_loan_currencys_local_date():
+    """A deal-book timestamp is UTC. 2026-05-13 23:30 UTC is 2026-05-14 07:30 in Beijing (UTC+8, no DST): a CNY
+    notice says 14 May. 2026-05-14 03:00 UTC is 2026-05-13 23:00 in New York (EDT, UTC−4 from 8 March to
+    1 November 2026): a USD notice says 13 May. A naive timestamp (SQLite) is read as UTC."""
+    from workflows.monitoring import _day
+
+    assert _day(dt.datetime(2026, 5, 13, 23, 30, tzinfo=dt.UTC), "CNY") == D(2026, 5, 14)
+    assert _day(dt.datetime(2026, 5, 13, 23, 30), "CNY") == D(2026, 5, 14)
+    assert _day(dt.datetime(2026, 5, 14, 3, 0, tzinfo=dt.UTC), "USD") == D(2026, 5, 13)
+    assert _day(dt.datetime(2026, 1, 14, 4, 59, tzinfo=dt.UTC), "USD") == D(2026, 1, 13)   # EST, UTC−5
+    assert _day(None, "CNY") is None
