@@ -12,6 +12,7 @@ from app_support.i18n import current_language, name, t
 from app_support.pages import USER_KEY, require
 from app_support.store import actor, app_store
 from app_support.tables import show as show_table
+from common.errors import InputError
 from store.errors import PermissionDenied
 
 require("app_pages/simulator.py")
@@ -143,6 +144,33 @@ def lever_set(s: str, box) -> list[dict]:
     return S.levers_from_values(values)
 
 
+def save_preset(s: str, lever_tables: list[dict]) -> None:
+    """Save one lever set as a named preset of this facility in the deal book (:meth:`Store.save_lever_preset`;
+    the operator of the facility, or an admin). A saved preset is listed under "Start from" from the next run."""
+    with st.expander(t("sim.preset_save")):
+        nm = st.text_input(t("sim.preset_name"), key=f"sim_{deal_id}_{s}_preset_name",
+                           help=t("sim.preset_name_help")).strip()
+        if st.button(t("sim.preset_save_button"), key=f"sim_{deal_id}_{s}_preset_save",
+                     disabled=not lever_tables):
+            if not nm:
+                st.warning(t("sim.preset_need_name"))
+                return
+            try:
+                store.save_lever_preset(actor(), nm, {"levers": lever_tables}, facility_id=facility.id)
+            except PermissionDenied:
+                st.error(t("sim.preset_denied", facility=facility.id))
+            except InputError as exc:
+                st.error(t("sim.preset_failed", detail=str(exc)))
+            else:
+                st.session_state["sim_preset_flash"] = t("sim.preset_saved", name=nm, facility=facility.id,
+                                                         n=len(lever_tables))
+                st.rerun()
+        if not lever_tables:
+            st.caption(t("sim.preset_empty"))
+
+
+if "sim_preset_flash" in st.session_state:
+    st.success(st.session_state.pop("sim_preset_flash"))
 sets = ("A", "B") if compare else ("A",)
 boxes = st.columns(2) if compare else [st.container()]
 levers = {}
@@ -150,6 +178,7 @@ for s, box in zip(sets, boxes, strict=True):
     with box.container(border=True):
         st.subheader(t("sim.set_a") if compare and s == "A" else t("sim.set_b") if s == "B" else t("sim.set_single"))
         levers[s] = lever_set(s, st)
+        save_preset(s, levers[s])
 
 model = defaults["model"]
 deal_json, facility_json = deal.model_dump_json(), facility.model_dump_json()

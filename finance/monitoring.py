@@ -55,9 +55,11 @@ from finance.monitoring_calendar import (
     to_ics,
 )
 from finance.monitoring_changes import (
+    MARGIN_ORDER,
     MarginChange,
     margin_events_from_record,
     margin_in_force,
+    margin_order,
     observation_adjustment,
 )
 from finance.monitoring_late import certificate_events
@@ -86,6 +88,7 @@ __all__ = [
     "ERR_OTHER_DEAL", "ERR_OUTCOME_MISMATCH", "ERR_UNKNOWN_OBSERVATION", "ERR_VERIFIED_NEEDS",
     "ChangeKind", "ChangeStatus", "DueItem", "DueStatus", "MarginChange", "MonitoringTerms", "RecordedObservation",
     "RecordedRun", "SptOutcome", "certificate_events", "due_items", "margin_events_from_record", "margin_in_force",
+    "MARGIN_ORDER", "margin_order",
     "observation_adjustment", "observation_calendar", "recorded_observation_from_statement", "recorded_run",
     "recorded_schedule", "report_due_date", "to_ics",
 ]

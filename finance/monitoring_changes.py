@@ -391,10 +391,22 @@ def margin_events_from_record(deal, observations: list[RecordedObservation], as_
     return out
 
 
+#: order of recorded changes of one deal: the later effective date wins; on the same day the later ratchet regime
+#: (a cure after the reporting failure it cures). :func:`margin_in_force` and the portfolio's vectorised
+#: margin in force (``workflows.portfolio``) both sort by these fields.
+MARGIN_ORDER = ("effective_date", "regime")
+
+
+def margin_order(c: MarginChange) -> tuple:
+    """Sort key of :data:`MARGIN_ORDER` for one change."""
+    return tuple(getattr(c, f) for f in MARGIN_ORDER)
+
+
 def margin_in_force(changes: list[MarginChange], on: dt.date, contractual_margin_bp: float) -> float:
-    """Margin in force on a day [bp]: the latest non-indicative change effective on or before ``on``."""
+    """Margin in force on a day [bp]: the latest non-indicative change effective on or before ``on``
+    (order :data:`MARGIN_ORDER`)."""
     m = float(contractual_margin_bp)
-    for c in sorted((c for c in changes if c.status != "indicative"), key=lambda c: (c.effective_date, c.regime)):
+    for c in sorted((c for c in changes if c.status != "indicative"), key=margin_order):
         if c.effective_date <= on:
             m = c.margin_after_bp
     return m

@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from finance.monitoring import ChangeKind, MarginChange, SptOutcome
+from finance.monitoring import ChangeKind, MarginChange, SptOutcome, margin_order
 from index.errors import InputError
 
 SCHEMA = "dcsll.margin_notice/1"
@@ -170,7 +170,7 @@ def notices_for_observation(deal, changes: list[MarginChange], observation_date:
         have = sorted({c.observation_date.isoformat() for c in changes if c.status != "indicative"})
         raise InputError(ERR_NO_CHANGE_FOR.format(deal=deal.id, date=observation_date, have=", ".join(have) or "none"),
                          field="observation", unit="date YYYY-MM-DD", value=str(observation_date))
-    mine.sort(key=lambda c: (c.effective_date, c.regime))
+    mine.sort(key=margin_order)
     return [notice_from_change(deal, c, prepared_by=prepared_by, approved_by=approved_by, issue_date=issue_date)
             for c in mine]
 

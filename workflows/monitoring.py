@@ -42,6 +42,7 @@ from finance.monitoring import (
     RecordedObservation,
     due_items,
     margin_events_from_record,
+    margin_order,
     observation_calendar,
     recorded_observation_from_statement,
 )
@@ -334,7 +335,7 @@ def notice(store, actor: str, deal_id: str, observation_date: dt.date, *, as_of:
         sent = {n.change_id for n in store.notices(deal_id)}
         ok = [v for v in ok if v.record.id not in sent]
     out = []
-    for v in sorted(ok, key=lambda v: (v.change.effective_date, v.change.regime)):
+    for v in sorted(ok, key=lambda v: margin_order(v.change)):
         rec = v.record
         n = notice_from_change(deal, v.change, prepared_by=rec.prepared_by, approved_by=[rec.decided_by],
                                issue_date=issue_date or as_of,

@@ -39,6 +39,7 @@ import pandas as pd
 from common.errors import InputError
 from common.settings import data_dir
 from finance.conventions import conventions
+from finance.monitoring import MARGIN_ORDER
 from index.engine import inputs_frame, score_frame
 from index.methodology import load_methodology
 from index.reference import default_bundle
@@ -365,7 +366,7 @@ def portfolio(source_or_store, as_of: dt.date, *, actor: str = "admin", rules: S
     ch["effective_date"] = pd.to_datetime(ch["effective_date"])
     ch = ch[ch["effective_date"] <= ts]
     ch["regime"] = [c.get("regime", 0) if isinstance(c, dict) else 0 for c in ch["change"]]
-    ch = ch.sort_values(["deal_id", "effective_date", "regime", "change_id"]).groupby("deal_id").tail(1)
+    ch = ch.sort_values(["deal_id", *MARGIN_ORDER, "change_id"]).groupby("deal_id").tail(1)
     ch["margin_reason_en"] = [c.get("reason_en", "") if isinstance(c, dict) else "" for c in ch["change"]]
     ch["margin_reason_zh"] = [c.get("reason_zh", "") if isinstance(c, dict) else "" for c in ch["change"]]
     out = out.merge(ch[["deal_id", "margin_after_bp", "effective_date", "margin_reason_en", "margin_reason_zh"]],

@@ -190,6 +190,46 @@ def test_operator_saves_a_simulation_and_an_admin_is_refused(run_as):
         "You may not save simulations of facility demo-zjk-hyperscale: only its operator or a credit officer can."]
 
 
+def test_operator_saves_a_lever_set_as_a_preset_and_starts_from_it(run_as):
+    """The operator enters liquid cooling from 2027-05-01 (PUE −0.03) and saves it as a preset of its facility:
+    the deal book holds exactly that lever table, the preset is listed under "Start from", and picking it in set A
+    fills the widgets with −0.03 and 2027-05-01 again. A credit officer may not write the operator's presets."""
+    import datetime as dt
+
+    from app_support.store import app_store
+
+    name = "test-preset-cooling-2027"
+    at = run_as("operator", SIM)
+    at.number_input(key=_key("A", "cooling_retrofit", "pue_change")).set_value(-0.03)
+    at.date_input(key=_key("A", "cooling_retrofit", "start")).set_value(dt.date(2027, 5, 1))
+    at.run()
+    at.button(key=f"sim_{DEAL_ID}_A_preset_save").click().run()
+    assert "Give the preset a name." in [w.value for w in at.warning]
+    at.text_input(key=f"sim_{DEAL_ID}_A_preset_name").input(name).run()
+    at.button(key=f"sim_{DEAL_ID}_A_preset_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value == (f"Lever preset “{name}” saved for facility demo-zjk-hyperscale (1 lever(s)); "
+                                   "pick it under “Start from”.")
+    assert app_store().lever_presets("demo-zjk-hyperscale")[name] == {
+        "levers": [{"kind": "cooling_retrofit", "start": "2027-05-01", "pue_change": -0.03}]}
+
+    fresh = run_as("operator", SIM)
+    box = fresh.selectbox(key=f"sim_{DEAL_ID}_A_preset")
+    assert name in box.options
+    box.set_value(name).run()
+    assert fresh.number_input(key=_key("A", "cooling_retrofit", "pue_change")).value == pytest.approx(-0.03)
+    assert fresh.date_input(key=_key("A", "cooling_retrofit", "start")).value == dt.date(2027, 5, 1)
+
+    co = run_as("credit_officer", SIM)
+    co.number_input(key=_key("A", "cooling_retrofit", "pue_change")).set_value(-0.02)
+    co.text_input(key=f"sim_{DEAL_ID}_A_preset_name").input(name)
+    co.run()
+    co.button(key=f"sim_{DEAL_ID}_A_preset_save").click().run()
+    assert [e.value for e in co.error] == [
+        "Only the operator of facility demo-zjk-hyperscale (or an admin) may save its lever presets."]
+    assert app_store().lever_presets("demo-zjk-hyperscale")[name]["levers"][0]["pue_change"] == -0.03
+
+
 # ------------------------------------------------------------------ lever widgets (pure functions)
 
 
