@@ -31,6 +31,19 @@ def app_database(tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="module")
+def seeded(app_database):
+    """The module's deal book, seeded with the demo data as on the app's first use in demo mode."""
+    from common.settings import data_dir
+    from store import open_store
+    from store.demo import seed_demo
+
+    s = open_store(app_database, migrate=True)
+    if not s.deal_ids():
+        seed_demo(s, data_dir())
+    return s
+
+
 def user_for(role: str):
     """The test user of ``role``: the demo user of the deal book for that role ('reader' has none)."""
     from app_support import identity

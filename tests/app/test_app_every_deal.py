@@ -19,19 +19,6 @@ def _book():
     return app_store()
 
 
-@pytest.fixture(scope="module")
-def seeded(app_database):
-    """The module's deal book, seeded with the demo data (the app's first use)."""
-    from common.settings import data_dir
-    from store import open_store
-    from store.demo import seed_demo
-
-    s = open_store(app_database, migrate=True)
-    if not s.deal_ids():
-        seed_demo(s, data_dir())
-    return s
-
-
 def test_seeded_book_has_the_demo_deals(seeded):
     # data/deals holds three deals; the seed loads each of them
     assert set(seeded.deal_ids()) >= {"demo-zjk-sll-2025", "sll-alibaba-usd-2026", "sll-horinger-cluster-2024"}

@@ -48,19 +48,6 @@ def _ids(case):
 
 
 @pytest.fixture(scope="module")
-def seeded(app_database):
-    """The module's deal book, seeded with the demo data."""
-    from common.settings import data_dir
-    from store import open_store
-    from store.demo import seed_demo
-
-    s = open_store(app_database, migrate=True)
-    if not s.deal_ids():
-        seed_demo(s, data_dir())
-    return s
-
-
-@pytest.fixture(scope="module")
 def allowed(seeded):
     """(words, patterns): the allow-list plus every word of the deal book's names and ids (proper names)."""
     data = tomllib.loads(ALLOWLIST.read_text(encoding="utf-8"))
