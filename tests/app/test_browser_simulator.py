@@ -91,3 +91,38 @@ def test_operator_runs_changes_a_lever_and_compares(server, browser, capsys, tmp
     _top(page, "Lever set B against A")
     shot(page, "simulator_compare_diff_en")
     page.close()
+
+
+def test_operator_saves_a_lever_preset_and_starts_from_it(server, browser):
+    """In Chinese: liquid cooling −0.03 from the default start, saved as a preset of the facility; the preset is
+    in the deal book with exactly that lever, and a fresh page that picks it under 起始方案 shows −0.030 again."""
+    from app_support.store import app_store
+
+    name = "browser-preset-cooling"
+    key = "sim_demo-zjk-sll-2025_A"
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(server)
+    sign_in(page, "operator")
+    page.get_by_role("heading", name="目标路径模拟").first.wait_for(timeout=UI_TIMEOUT_MS)
+    _fill(page, f"{key}_cooling_retrofit_pue_change", "-0.03")
+    page.get_by_text("将本组措施保存为预设").first.click()
+    settled(page)
+    _fill(page, f"{key}_preset_name", name)
+    page.get_by_role("button", name="保存预设").click()
+    page.get_by_text(f"措施预设“{name}”已保存至数据中心 demo-zjk-hyperscale（1 项措施）").first.wait_for(
+        timeout=UI_TIMEOUT_MS)
+    settled(page)
+    shot(page, "simulator_preset_saved_zh")
+    (lever,) = app_store().lever_presets("demo-zjk-hyperscale")[name]["levers"]
+    assert lever["kind"] == "cooling_retrofit" and lever["pue_change"] == -0.03
+    page.close()
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(server)
+    sign_in(page, "operator")
+    page.get_by_role("heading", name="目标路径模拟").first.wait_for(timeout=UI_TIMEOUT_MS)
+    page.locator(f".st-key-{key}_preset").click()
+    page.get_by_role("option", name=name).click()
+    settled(page)
+    assert page.locator(f".st-key-{key}_cooling_retrofit_pue_change input").input_value() == "-0.030"
+    page.close()
