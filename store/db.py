@@ -2,8 +2,8 @@
 
 ``DCSLL_DATABASE_URL`` chooses the database: any SQLAlchemy URL, e.g.
 ``postgresql+psycopg://user@host:5432/dcsll`` in production. Without it the deal book is a SQLite file
-``dcsll.sqlite`` in the per-user data directory (``platformdirs.user_data_dir("dcsll")``, e.g.
-``~/.local/share/dcsll`` on Linux).
+``dcsll.sqlite`` in dcsll's home folder (``$DCSLL_HOME``, else the per-user data directory
+``platformdirs.user_data_dir("dcsll")``, e.g. ``~/.local/share/dcsll`` on Linux).
 
 SQLite connections use WAL journalling (readers are not blocked by a writer, so the app keeps working while
 a backup runs), a 30 s busy timeout, and ``foreign_keys=ON``. ``postgresql://`` URLs are sent to psycopg 3.
@@ -14,11 +14,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
-ENV_VAR = "DCSLL_DATABASE_URL"
+from common.settings import DATABASE_ENV, dcsll_home
+
+ENV_VAR = DATABASE_ENV
+#: file name of the embedded default deal book in :func:`common.settings.dcsll_home`
+DEFAULT_SQLITE = "dcsll.sqlite"
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "head"
 #: the latest migration shipped with this code. The deal-book forms of the CLI compare a database with it at
@@ -30,12 +33,13 @@ WRITE_OPTION = "dcsll_write"
 
 
 def default_url() -> str:
-    """``$DCSLL_DATABASE_URL``, else ``sqlite:///<user data dir>/dcsll.sqlite``."""
+    """``$DCSLL_DATABASE_URL``, else ``sqlite:///<home>/dcsll.sqlite`` with ``<home>`` of
+    :func:`common.settings.dcsll_home` (``$DCSLL_HOME``, else the per-user data directory)."""
     url = os.environ.get(ENV_VAR)
     if url:
         return url
 
-    return f"sqlite:///{Path(platformdirs.user_data_dir('dcsll')) / 'dcsll.sqlite'}"
+    return f"sqlite:///{dcsll_home() / DEFAULT_SQLITE}"
 
 
 def normalise_url(url: str) -> str:

@@ -29,7 +29,7 @@ def _paths() -> dict[str, str]:
     return {"data": str(data_dir()),
             "home": str(home), "home_from": f"${HOME_ENV}" if os.environ.get(HOME_ENV) else "per-user data folder",
             "database_url": default_url(),
-            "database_from": f"${DATABASE_ENV}" if os.environ.get(DATABASE_ENV) else "default: per-user data folder",
+            "database_from": f"${DATABASE_ENV}" if os.environ.get(DATABASE_ENV) else "default: dcsll.sqlite in the home folder",
             "demo_signer_cert": str(demo_signer_cert())}
 
 

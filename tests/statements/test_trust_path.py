@@ -37,3 +37,20 @@ def test_trust_path_without_dcsll_home_is_the_user_data_folder(monkeypatch, caps
     expected = Path(platformdirs.user_data_dir("dcsll", appauthor=False)) / "demo-signer" / "demo-signer.cert.pem"
     assert main(["paths", "--demo-cert"]) == 0
     assert capsys.readouterr().out.strip() == str(expected)
+
+
+def test_default_deal_book_lives_in_dcsll_home(tmp_path, monkeypatch, capsys):
+    """Without DCSLL_DATABASE_URL the embedded deal book is ``<home>/dcsll.sqlite`` (common.settings' table):
+    with DCSLL_HOME set, `dcsll db seed-demo` writes there and nowhere else, and `dcsll paths` says so."""
+    home = tmp_path / "dcsll-home"
+    monkeypatch.setenv("DCSLL_HOME", str(home))
+    monkeypatch.delenv("DCSLL_DATABASE_URL", raising=False)
+    expected = home / "dcsll.sqlite"
+    assert main(["paths", "--json"]) == 0
+    import json
+
+    assert json.loads(capsys.readouterr().out)["database_url"] == f"sqlite:///{expected}"
+    assert main(["db", "seed-demo"]) == 0
+    assert f"sqlite:///{expected}" in capsys.readouterr().out and expected.is_file()
+    assert main(["portfolio", "--json", "--as-of", "2026-06-01"]) == 0
+    assert {d["deal_id"] for d in json.loads(capsys.readouterr().out)["deals"]} >= {"demo-zjk-sll-2025"}
