@@ -215,7 +215,7 @@ def history_frames(h, chain: list[dict], label: Label) -> dict[str, pd.DataFrame
     trail = pd.DataFrame([{label("history.col.at"): r["at"][:19].replace("T", " "),
                            label("history.col.actor"): r["actor"],
                            label("history.col.entity"): _entity(label, r["entity"]),
-                           label("history.col.action"): r["action"],
+                           label("history.col.action"): _known(label, f"history.action.{r['action']}", r["action"]),
                            label("history.col.key"): r["key"],
                            # a record with nothing more to say than its action shows "—", not the action twice
                            label("history.col.summary"): summary_text(r, label)}
