@@ -122,18 +122,26 @@ def roll_dates(loan: LoanTerms) -> list[dt.date]:
 def interest_periods(loan: LoanTerms) -> list[Period]:
     """Interest periods with business-day-adjusted end dates.
 
+    The first period starts on ``start_date`` moved to a business day of the loan's calendar by its business-day
+    convention: funds are lent on a business day (LMA facility agreement: a Utilisation Date is a Business Day),
+    and QuantLib's ``Schedule`` adjusts the effective date the same way. A roll date that adjusts onto or
+    before that start closes no period of its own (the first period runs to the next one).
+
     Returns
     -------
     list of Period
-        Consecutive periods from ``start_date`` to the adjusted maturity; every period has at least one day.
+        Consecutive periods from the adjusted ``start_date`` to the adjusted maturity; every period has at least
+        one day.
     """
     loan = loan.resolved()
     cal = get_calendar(loan.calendar)
-    periods = []
-    start = loan.start_date
-    for i, roll in enumerate(roll_dates(loan)):
+    periods: list[Period] = []
+    start = cal.adjust(loan.start_date, loan.business_day_convention)
+    for roll in roll_dates(loan):
         end = cal.adjust(roll, loan.business_day_convention)
-        periods.append(Period(i, start, end, roll, end, cal.is_provisional(end)))
+        if end <= start:
+            continue
+        periods.append(Period(len(periods), start, end, roll, end, cal.is_provisional(end)))
         start = end
     return periods
 
@@ -323,9 +331,12 @@ def build_plan(loan: LoanTerms, events: list[MarginEvent] | None = None, n_obser
             raise LookupError(ERR_BASE_RATE_FIXING.format(msg=exc.args[0], start=d, date=fd, lag=lag,
                                                           calendar=fcal)) from None
 
+    # funds move on business days: a drawdown dated on a holiday moves like the start date (interest_periods)
+    cal = get_calendar(loan.calendar)
     draws: dict[dt.date, float] = {}
     for d in loan.drawdown_schedule():
-        draws[d.date] = draws.get(d.date, 0.0) + d.amount
+        day = cal.adjust(d.date, loan.business_day_convention)
+        draws[day] = draws.get(day, 0.0) + d.amount
 
     row_period, row_start, row_end, row_draw, row_regime, row_event, row_fix = [], [], [], [], [], [], []
     regime, current = NONE_REGIME, None
@@ -348,8 +359,8 @@ def build_plan(loan: LoanTerms, events: list[MarginEvent] | None = None, n_obser
             row_regime.append(regime)
             row_event.append(current)
             row_fix.append(fixings[max(d for d in reprices if d <= s)])
-    # drawdowns before the start date are drawn on the start date
-    early = sum(a for d, a in draws.items() if d < loan.start_date)
+    # drawdowns before the (business-day adjusted) start date are drawn on the start date
+    early = sum(a for d, a in draws.items() if d < periods[0].start)
     row_draw[0] += early
 
     first_rep = 0

@@ -91,7 +91,9 @@ class LoanTerms(_Model):
 
     currency: Currency
     amount: float = Field(gt=0, description="Facility amount [currency units].")
-    start_date: dt.date = Field(description="Signing / first utilisation date; interest accrues from here.")
+    start_date: dt.date = Field(description="Signing / first utilisation date; interest accrues from here (a date "
+                                "that is not a business day of the loan's calendar moves by its business-day "
+                                "convention, as every payment date does).")
     maturity_date: dt.date = Field(description="Final maturity (adjusted with the business-day convention).")
     drawdowns: list[Drawdown] = Field(
         default_factory=list, description="Drawdown schedule; empty = the full amount on start_date.")

@@ -137,3 +137,47 @@ def test_cny_quarterly_20th_on_interbank_calendar():
     assert_matches(frame, ql_coupons(sched, ql.Actual360(), notionals, [0.035] * n), principal)
     # 20 Sep 2025 is a Saturday, 20 Dec 2025 a Saturday: both adjusted to Monday 22nd
     assert D("2025-09-22") in set(frame.end.dt.date) and D("2025-12-22") in set(frame.end.dt.date)
+
+
+def test_start_on_a_weekend_moves_like_quantlibs_effective_date():
+    """Drawn on Saturday 2026-08-29 (quarterly, USD, modified following): funds move on a business day, so
+    interest accrues from Monday 31 August, as QuantLib's Schedule adjusts the effective date. First period
+    31 Aug → 30 Nov 2026 (29 Nov is a Sunday) = 91 days: 10,000,000 × 6.50 % × 91 / 360 = 164,305.56."""
+    loan = usd_loan(start_date=D("2026-08-29"), maturity_date=D("2027-08-29"),
+                    base_rate={"index": "TERM_SOFR_3M", "path": [{"from": "2026-01-01", "rate_pct": 4.0}]})
+    _, frame = my_schedule(loan)
+    first = frame.iloc[0]
+    assert (first.start.date(), first.end.date(), first.days) == (D("2026-08-31"), D("2026-11-30"), 91)
+    assert first.interest == pytest.approx(10_000_000 * 0.065 * 91 / 360, abs=0.005)
+    assert round(10_000_000 * 0.065 * 91 / 360, 2) == 164_305.56
+    sched = ql_schedule(loan, US_FED_QL)
+    assert_matches(frame, ql_coupons(sched, ql.Actual360(), [10_000_000] * 4, [0.065] * 4), [0] * 3 + [10_000_000])
+
+
+def _random_loans(n: int, seed: int):
+    """Loans QuantLib and dcsll both schedule: start on any day (weekends and month ends included), monthly,
+    quarterly or semi-annual, maturity a whole number of periods later (unadjusted, as QuantLib rolls)."""
+    import calendar
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(n):
+        y, m = rng.choice([2024, 2025, 2026]), rng.randint(1, 12)
+        start = dt.date(y, m, min(rng.choice([1, 6, 15, 28, 29, 30, 31]), calendar.monthrange(y, m)[1]))
+        per, months = rng.choice([("monthly", 1), ("quarterly", 3), ("semi_annual", 6)])
+        mat = pyd(ql.NullCalendar().advance(qd(start), ql.Period(rng.randint(2, 10) * months, ql.Months)))
+        yield per, months, usd_loan(start_date=start, maturity_date=mat, interest_period=per, base_rate={
+            "index": "TERM_SOFR_3M", "path": [{"from": "2023-01-01", "rate_pct": 4.0}]})
+
+
+@pytest.mark.parametrize("per, months, loan", list(_random_loans(60, seed=5)),
+                         ids=lambda v: v.start_date.isoformat() if isinstance(v, LoanTerms) else None)
+def test_random_schedules_match_quantlib(per, months, loan):
+    """Every accrual date, day count and coupon of a bullet loan equals QuantLib's (FixedRateLeg on its own
+    Schedule with the US Federal Reserve calendar, modified following, ACT/360)."""
+    _, frame = my_schedule(loan)
+    sched = ql.Schedule(qd(loan.start_date), qd(loan.maturity_date), ql.Period(months, ql.Months), US_FED_QL,
+                        ql.ModifiedFollowing, ql.ModifiedFollowing, ql.DateGeneration.Forward, False)
+    k = len(sched) - 1
+    assert_matches(frame, ql_coupons(sched, ql.Actual360(), [10_000_000] * k, [0.065] * k),
+                   [0] * (k - 1) + [10_000_000])
