@@ -256,7 +256,9 @@ def _convention_parts(plan) -> dict:
             "periodic": ln.repayment == "annuity" and ln.annuity_convention == "periodic",
             "periods_per_year": plan.periods_per_year, "calendar": ln.calendar, "bdc": ln.business_day_convention,
             "index": ln.base_rate.index, "repricing": ln.base_rate.repricing, "fixing_lag": lag,
-            "fixing_calendar": fcal}
+            "fixing_calendar": fcal,
+            # a start date that is not a business day moves by the convention (finance.schedule.interest_periods)
+            "start_moved": (ln.start_date, plan.periods[0].start) if plan.periods[0].start != ln.start_date else None}
 
 
 def _observation_results(deal, facility_json: str) -> dict:
@@ -680,8 +682,12 @@ def convention_text(parts: dict, lang: str) -> str:
     fix = (c["designer.conv.fix_same_day"] if not parts["fixing_lag"]
            else c["designer.conv.fix_lag"].format(lag=parts["fixing_lag"], calendar=parts["fixing_calendar"]))
     rp = c["designer.conv.reprice_period" if parts["repricing"] == "interest_period" else "designer.conv.reprice_year"]
-    return c["designer.conv.text"].format(repayment=rep, interest=interest, calendar=parts["calendar"],
-                                          bdc=parts["bdc"], index=parts["index"], reprice=rp, fix=fix)
+    out = c["designer.conv.text"].format(repayment=rep, interest=interest, calendar=parts["calendar"],
+                                         bdc=parts["bdc"], index=parts["index"], reprice=rp, fix=fix)
+    if parts.get("start_moved"):
+        signed, accrues = parts["start_moved"]
+        out += " " + c["designer.conv.start_moved"].format(start=signed, accrues=accrues, calendar=parts["calendar"])
+    return out
 
 
 #: columns of the compact cash-flow table, in order (the rest of the engine's schedule is in the CSV download;

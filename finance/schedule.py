@@ -282,8 +282,12 @@ class Plan:
         fix = "on the (re)pricing date" if lag == 0 else f"{lag} business days ({fcal}) before the (re)pricing date"
         rep = ("each interest period" if ln.base_rate.repricing == "interest_period"
                else "yearly on the anniversary (period split there)")
-        return (f"{txt}; calendar {ln.calendar}, {ln.business_day_convention}, unadjusted roll dates adjusted once; "
-                f"base {ln.base_rate.index} repriced {rep}, fixed {fix}")
+        out = (f"{txt}; calendar {ln.calendar}, {ln.business_day_convention}, unadjusted roll dates adjusted once; "
+               f"base {ln.base_rate.index} repriced {rep}, fixed {fix}")
+        if self.periods and self.periods[0].start != ln.start_date:
+            out += (f"; start date {ln.start_date} is not a {ln.calendar} business day: interest accrues from "
+                    f"{self.periods[0].start}")
+        return out
 
 
 def build_plan(loan: LoanTerms, events: list[MarginEvent] | None = None, n_observations: int = 0,

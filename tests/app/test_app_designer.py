@@ -340,3 +340,27 @@ def test_new_deal_for_a_facility_starts_today_with_spts_at_the_baseline(designer
     settings = store.targets_settings("test-designer-today")
     assert settings["baseline"]["periods"] == ["2024"]
     assert settings["regulatory_profile"] == {"new_build": False, "government_procurement": False}
+
+
+def test_convention_text_says_when_the_start_date_moves_to_a_business_day():
+    """Signed on Saturday 2026-08-29 (USD, modified following on New York banking days): the designer's
+    convention line says interest accrues from Monday 2026-08-31, in both languages; a Wednesday start says
+    nothing more."""
+    from app_support import designer as D
+    from finance.schedule import build_plan
+    from finance.terms import LoanTerms
+
+    def plan(start: str):
+        return build_plan(LoanTerms(
+            currency="USD", amount=10_000_000, start_date=dt.date.fromisoformat(start),
+            maturity_date=dt.date(2027, 8, 30), interest_period="quarterly", repayment="bullet", margin_bp=250,
+            base_rate={"index": "TERM_SOFR_3M", "path": [{"from": "2026-01-01", "rate_pct": 4.0}]}))
+
+    parts = D._convention_parts(plan("2026-08-29"))
+    assert parts["start_moved"] == (dt.date(2026, 8, 29), dt.date(2026, 8, 31))
+    assert D.convention_text(parts, "en").endswith(
+        "The start date 2026-08-29 is not a US_FED business day: interest accrues from 2026-08-31 "
+        "(the business-day rule).")
+    assert D.convention_text(parts, "zh").endswith("起始日 2026-08-29 不是 US_FED 日历的工作日：按工作日规则自 2026-08-31 起计息。")
+    wednesday = D._convention_parts(plan("2026-09-02"))
+    assert wednesday["start_moved"] is None and "2026-09-02" not in D.convention_text(wednesday, "en")

@@ -150,6 +150,10 @@ def test_start_on_a_weekend_moves_like_quantlibs_effective_date():
     assert (first.start.date(), first.end.date(), first.days) == (D("2026-08-31"), D("2026-11-30"), 91)
     assert first.interest == pytest.approx(10_000_000 * 0.065 * 91 / 360, abs=0.005)
     assert round(10_000_000 * 0.065 * 91 / 360, 2) == 164_305.56
+    plan, _ = my_schedule(loan)
+    assert plan.convention.endswith("start date 2026-08-29 is not a US_FED business day: interest accrues from "
+                                    "2026-08-31")
+    assert "not a" not in my_schedule(usd_loan())[0].convention        # 2025-01-15, a Wednesday: nothing said
     sched = ql_schedule(loan, US_FED_QL)
     assert_matches(frame, ql_coupons(sched, ql.Actual360(), [10_000_000] * 4, [0.065] * 4), [0] * 3 + [10_000_000])
 
