@@ -2,7 +2,7 @@
 or a restatement (issue 12.5).
 
 Enter the event → :func:`workflows.monitoring.amend_deal` with ``save=False`` shows the threshold test of
-:func:`index.baseline.recalculate` (``data/targets/recalculation.toml``), the old and new baseline, the SPTs of the
+:func:`index.baseline.recalculate` (threshold of :func:`index.baseline.recalculation_policy`), the old and new baseline, the SPTs of the
 observations not yet verified recalibrated and their ambition checks; saving runs it again with ``save=True``: a
 new deal version with the event as its reason (the old version kept, see the History page)."""
 

@@ -2,7 +2,7 @@
 
 Per deal each observation date with the KPI report due date and the compliance certificate due date
 (:func:`workflows.monitoring.due` → :func:`finance.monitoring.due_items`), the next ``days`` days (default
-``due_view_days`` of ``data/finance/conventions.toml``), overdue rows in red, and the iCalendar (.ics) export of
+``[monitoring] due_view_days`` of :func:`finance.conventions.conventions`), overdue rows in red, and the iCalendar (.ics) export of
 those dates (:func:`finance.monitoring.to_ics`, the ``icalendar`` library; the same as ``dcsll due --ics``)."""
 
 import datetime as dt

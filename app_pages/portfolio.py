@@ -100,13 +100,15 @@ event = show(view[list(P.TABLE_COLUMNS)], decimals=P.DECIMALS, hide_index=True, 
              key="portfolio_table", on_select="rerun", selection_mode="single-row", width="stretch")
 st.caption(t("portfolio.shown", shown=len(shown), total=len(df)) + " " + t("portfolio.pick_hint"))
 
+rules = P.status_rules()
 notes = [(t("portfolio.note.as_of"), as_of.isoformat()),
          (t("portfolio.note.filters"), "; ".join(
              f"{lbl}: {', '.join(map(str, v))}" for lbl, v in (
                  (t("portfolio.filter_status"), [status_label[s] for s in statuses]),
                  (t("portfolio.filter_grade"), grades), (t("portfolio.filter_currency"), currencies),
                  (t("portfolio.filter_text"), [text] if text else [])) if v) or t("portfolio.note.none")),
-         (t("portfolio.note.rules"), "dcsll_data/finance/" + P.STATUS_FILE.name),
+         (t("portfolio.note.rules"), "; ".join(f"{kpi_label(k)} {fmt_num(v)} {rules.units[k]}"
+                                               for k, v in rules.headroom.items())),
          (t("portfolio.note.engines"), f"GCPI {m.id}; workflows.portfolio")]
 # written on click (a callable): the workbook of 1,000 deals takes about a second, not paid on every rerun.
 # on_click="ignore": a click must not rerun the page. With a rerun, Streamlit re-registers the callable under a new
@@ -163,9 +165,9 @@ show(totals, decimals={"amount": 0}, hide_index=True, key="portfolio_totals", wi
     "amount": st.column_config.NumberColumn(labels["amount"], format="localized", width=160)})
 
 with st.expander(t("portfolio.rule_title")):
-    rules = P.status_rules()
     st.markdown(t("portfolio.rule_text"))
     show(display_frame(pd.DataFrame({t("portfolio.col.kpi"): [kpi_label(k) for k in rules.headroom],
                                      t("portfolio.col.headroom"): list(rules.headroom.values()),
-                                     t("portfolio.col.unit"): [rules.units[k] for k in rules.headroom]})),
+                                     t("portfolio.col.unit"): [rules.units[k] for k in rules.headroom],
+                                     t("portfolio.col.source"): [rules.sources[k] for k in rules.headroom]})),
          hide_index=True, width="content", key="portfolio_rules")

@@ -495,7 +495,7 @@ def save(store, actor: str, doc: dict, expected_version: int | None, baseline_ob
 
 
 def _kpi_unit(kpi: str) -> str | None:
-    """Unit of a KPI from ``data/finance/conventions.toml`` ``[kpi.*]``, None when not listed."""
+    """Unit of a KPI from ``[kpi.*]`` of :func:`finance.conventions.conventions`, None when not listed."""
 
     return conventions().kpi.get(kpi, {}).get("unit")
 
@@ -536,7 +536,7 @@ def default_baseline_periods(store, deal_id: str, fac, settings: dict | None = N
 
 
 def kpi_options() -> list[str]:
-    """KPIs an SPT ratchet can test: those with a direction in ``data/finance/conventions.toml`` ``[kpi.*]``."""
+    """KPIs an SPT ratchet can test: those with a direction in ``[kpi.*]`` of :func:`finance.conventions.conventions`."""
 
     return list(conventions().kpi)
 

@@ -103,7 +103,7 @@ def amendment_frames(a, label: Label) -> dict[str, pd.DataFrame]:
     -------
     dict
         ``threshold``: the event and the threshold test (share of design IT power [%] against the threshold of
-        ``data/targets/recalculation.toml``), old and new baseline per KPI [KPI unit];
+        :func:`index.baseline.recalculation_policy`), old and new baseline per KPI [KPI unit];
         ``spts``: observation, KPI, SPT before and after [KPI unit];
         ``checks``: the ambition checks of the new SPT plan (KPI, year, SPT, check, verdict, reference, evidence
         worded from the check's code, :func:`app_support.evidence.ambition_text`).

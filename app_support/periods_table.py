@@ -73,7 +73,7 @@ def read_table(name: str, data: bytes) -> pd.DataFrame:
     Raises
     ------
     InputError
-        If the file cannot be read as a table or exceeds a limit (``data/validation/input_limits.toml``).
+        If the file cannot be read as a table or exceeds a limit (:func:`common.inputfile.limits`).
     """
 
     if name.lower().endswith((".xlsx", ".xlsm")):

@@ -21,7 +21,7 @@ import workflows
 from app_support.engine import methodology
 from app_support.tables import display_frame
 from common.text import MISSING, fmt_date, fmt_num
-from workflows.portfolio import STATUS_FILE, STATUSES, PortfolioFrame, StatusRules, load_status_rules
+from workflows.portfolio import STATUSES, PortfolioFrame, StatusRules, load_status_rules
 
 #: columns the credit officer scans, in order (the table fits a 978 px box: widths in :data:`WIDTHS`)
 TABLE_COLUMNS: tuple[str, ...] = ("deal_id", "borrower", "status", "margin_bp", "index", "completeness", "basis",
@@ -39,14 +39,14 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 DECIMALS: dict[str, int] = {"margin_bp": 1, "contractual_margin_bp": 1, "adjustment_bp": 1, "index": 2,
                             "last_index": 2, "completeness": 0, "amount": 0, "p_met": 0}
 
-__all__ = ["DECIMALS", "EXPORT_COLUMNS", "STATUSES", "STATUS_FILE", "TABLE_COLUMNS", "WIDTHS", "PortfolioFrame",
+__all__ = ["DECIMALS", "EXPORT_COLUMNS", "STATUSES", "TABLE_COLUMNS", "WIDTHS", "PortfolioFrame",
            "StatusRules", "excel_bytes", "exposure_totals", "filter_frame", "headroom_text", "load_portfolio",
            "load_status_rules", "reason_text", "status_rules", "view_frame"]
 
 
 @st.cache_resource(show_spinner=False)
 def status_rules() -> StatusRules:
-    """:func:`workflows.load_status_rules` of the shipped file, read once per process."""
+    """:func:`workflows.load_status_rules` (the engine's default thresholds), read once per process."""
     return load_status_rules()
 
 

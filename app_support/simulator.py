@@ -180,7 +180,7 @@ CFE_KPIS = ("cfe_score", "hourly_matched_share", "annual_volumetric_share")
 
 def lever_choices(kind: str) -> dict[str, tuple[str, ...]]:
     """Text fields of a lever as choices: a PPA's ``profile`` (EIA-930 solar, wind, or the stored interval data)
-    and ``zone`` (balancing authorities of ``data/cfe/profiles_eia930.csv``, the default zone first)."""
+    and ``zone`` (the balancing authorities :func:`index.cfe.paths.profile` knows, the default zone first)."""
     if kind != "ppa":
         return {}
     st_ = load_cfe_settings()
@@ -243,14 +243,14 @@ def lever_specs(deal, facility) -> list[LeverSpec]:
     - green trading, direct supply, GECs, waste heat ``mwh_per_year``: 0 to the period's total energy
       (100 % of consumption; heat delivered cannot exceed the electricity turned into heat);
     - on-site PV ``kwp``: 0 to the array that would generate the period's total energy at the lowest default
-      yield of ``data/targets/pv_yield.csv``; ``yield_kwh_per_kwp``: the model's bounds, default the province's
+      provincial yield (:func:`index.levers.pv_yields`); ``yield_kwh_per_kwp``: the model's bounds, default the province's
       yield (:func:`index.levers.pv_yield`; none when the province is not in the table);
     - rack growth ``racks_per_year`` and ``ready_racks_per_year``: 0 to the period's racks ready;
     - water recycling ``m3_per_year``: 0 to the period's water use;
     - hourly PPA ``mw``: 0 to the capacity that would deliver the period's total energy at the lowest default PV
       yield (MWh per MW = kWh per kWp); ``capacity_factor``: (0, 1], empty = the engine's default;
     - battery ``mwh``: 0 to one day of the period's average consumption; ``mw``: 0 to its average power;
-      ``round_trip_efficiency``: (0, 1], empty = ``data/cfe/cfe.toml``'s.
+      ``round_trip_efficiency``: (0, 1], empty = the engine's (:class:`index.cfe.settings.CFESettings`).
 
     A lever whose bound is missing in the data (e.g. no water figure) is left out. Start dates range over the
     loan (:func:`index.levers.check_dates`); the default start is 1 January of the first simulated year.

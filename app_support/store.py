@@ -4,7 +4,7 @@ Database: ``$DCSLL_DATABASE_URL`` or, when unset, the embedded SQLite file of :f
 On first use the database is migrated. Only in demo mode (``DCSLL_DEMO=1``, :func:`app_support.identity.
 demo_requested`) the deal book must have been created as a demo (:func:`store.demo.claim_demo` marks an empty
 one, refuses any other with :class:`store.demo.NotADemoDealBook`) and, when it holds no deal yet, it is seeded
-with the demo data of ``data/`` (:func:`store.demo.seed_demo`). Without demo mode nothing is ever seeded.
+with the release's demo data (:func:`store.demo.seed_demo`). Without demo mode nothing is ever seeded.
 
 Pages call :func:`app_store` and act as :func:`actor` (the signed-in user's store username); the store
 enforces the roles itself (``PermissionDenied``), the navigation only hides what a role cannot use.
@@ -17,7 +17,6 @@ import os
 import streamlit as st
 
 from app_support.pages import USER_KEY
-from common.settings import data_dir
 from finance.deal_book import deal_validator
 from store import db, open_store
 from store.demo import claim_demo, seed_demo
@@ -39,7 +38,7 @@ def _open(url: str):
         try:
             claim_demo(s)  # a deal book not created as a demo is refused, whatever it holds
             if not s.deal_ids():
-                seed_demo(s, data_dir())
+                seed_demo(s)  # the release's demo facilities and deals
         except Exception:
             s.close()  # not cached: the next run tries again (and shows the same error)
             raise

@@ -30,7 +30,7 @@ from app_support.periods_table import monthly_from_frame, periods_frame, read_ta
 from common.errors import InputError, InputErrors
 from common.inputfile import check_size, decode_text, parse_toml
 from index.forecast import MONTHLY_UNITS, PLAUSIBILITY, REQUIRED_MONTHLY
-from index.models import FIGURE_UNITS, PeriodData, facility_from_dict
+from index.models import FIGURE_UNITS, PLAUSIBILITY_SOURCES, PeriodData, facility_from_dict
 
 #: a monthly table's first data row is spreadsheet line 2 (line 1: headers)
 FIRST_DATA_LINE = 2
@@ -98,7 +98,7 @@ def figure_problem(value, unit: str) -> tuple[str, dict] | None:
     ``not_a_number`` (text, a list, a table, a boolean, an integer too large for a float), ``not_finite``
     (``inf``/``nan``), ``negative``, ``fraction_above_one`` (a share or utilisation above 1: per cent given
     as a fraction, 35 for 0.35), ``above_plausible`` (above ``figure_max.<unit>`` of
-    data/validation/plausibility.toml). Cross-field rules (IT energy ≤ total energy, …) stay with the model.
+    :data:`index.models.PLAUSIBILITY`, params: the bound and its source). Cross-field rules (IT energy ≤ total energy, …) stay with the model.
     """
     if _not_number(value):
         return "not_a_number", {}
@@ -111,14 +111,19 @@ def figure_problem(value, unit: str) -> tuple[str, dict] | None:
         return "fraction_above_one", {}
     cap = PLAUSIBILITY.get(f"figure_max.{unit}")
     if cap is not None and x > cap:
-        return "above_plausible", {"cap": f"{cap:g}", "unit": unit}
+        return "above_plausible", _plausible_params(unit)
     return None
+
+
+def _plausible_params(unit: str) -> dict:
+    """Params of an ``above_plausible`` problem: the bound [unit] and its source."""
+    key = f"figure_max.{unit}"
+    return {"cap": f"{PLAUSIBILITY[key]:g}", "unit": unit, "source": PLAUSIBILITY_SOURCES[key]}
 
 
 _FIGURE_TEXT = {"not_a_number": "expected a number", "not_finite": "must be a finite number",
                 "negative": "must not be negative", "fraction_above_one": "a fraction cannot exceed 1 (35 % is 0.35)",
-                "above_plausible": "above the largest plausible value for one facility "
-                                   "(data/validation/plausibility.toml)"}
+                "above_plausible": "above the largest plausible value for one facility"}
 
 
 def unreadable_figures(raw, name: str) -> tuple[object, list[InputError]]:
@@ -217,7 +222,7 @@ def monthly_schema() -> pa.DataFrameSchema:
 
     ``month`` text ``YYYY-MM``, each month once; every metered column of :data:`index.forecast.MONTHLY_UNITS`
     (``total_energy_kwh`` and ``it_energy_kwh`` required) a finite, non-negative number in its unit and at most
-    the largest plausible value for one facility (``figure_max.<unit>``, data/validation/plausibility.toml, with
+    the largest plausible value for one facility (``figure_max.<unit>`` of :data:`index.models.PLAUSIBILITY`, with
     its source); ``status`` and ``source`` free text. Each check fails only on its own problem (a text cell fails
     ``not_a_number``, not also ``negative``), so every cell is listed once with its reason.
     """
@@ -240,8 +245,8 @@ def monthly_schema() -> pa.DataFrameSchema:
     pue_min = PLAUSIBILITY["pue.min"]
 
     def pue_ok(df: pd.DataFrame) -> pd.Series:
-        """Per row: total energy ≥ pue.min × IT energy (physics: the total includes IT; data/validation/
-        plausibility.toml ``[pue] min``) and IT energy not zero; rows without two numbers are left to the cell
+        """Per row: total energy ≥ pue.min × IT energy (physics: the total includes IT; ``pue.min`` of
+        :data:`index.models.PLAUSIBILITY`) and IT energy not zero; rows without two numbers are left to the cell
         checks."""
         if "total_energy_kwh" not in df or "it_energy_kwh" not in df:
             return pd.Series(True, index=df.index)
@@ -277,7 +282,7 @@ def _month_failures(df: pd.DataFrame, name: str) -> list[dict]:
             case["failure_case"] = df["it_energy_kwh"].iloc[int(idx)]
         unit = MONTHLY_UNITS.get(str(col))
         value = None if code in ("blank", "unknown_column", "missing_column") else case.get("failure_case")
-        params = {"cap": f"{PLAUSIBILITY[f'figure_max.{unit}']:g}", "unit": unit} if code == "above_plausible" else {}
+        params = _plausible_params(unit) if code == "above_plausible" else {}
         rows.append(InputError(_MONTHLY_TEXT.get(code, code), file=name, row=where, field=str(col), unit=unit,
                                value=value, code=code, params=params).as_row())
     # a frame-wide check (it_above_total) reports its failing row once per column: keep one row per problem
@@ -299,7 +304,7 @@ def _line(row) -> int:
 _MONTHLY_TEXT = {
     "blank": "blank value: a month with no reading cannot be forecast; give the reading or remove the column",
     "not_a_number": "not a number", "not_finite": "must be a finite number", "negative": "must not be negative",
-    "above_plausible": "above the largest plausible value for one facility (data/validation/plausibility.toml)",
+    "above_plausible": "above the largest plausible value for one facility",
     "month_format": "month must be written YYYY-MM", "duplicate_month": "the month appears twice",
     "unknown_column": "unknown column", "missing_column": "required column missing",
     "it_above_total": "IT energy is zero or above total energy (PUE below 1)",

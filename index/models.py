@@ -472,13 +472,15 @@ RENEWABLE_CHANNELS = ("onsite_renewable_kwh", "sgls_kwh", "direct_supply_kwh", "
 PUE_CONSISTENCY = 0.01
 
 
-def _plausibility() -> dict:
+def _plausibility() -> tuple[dict, dict]:
     with open(data_dir() / "validation" / "plausibility.toml", "rb") as f:
         raw = tomllib.load(f)
-    return {f"{k}.{kk}": vv["value"] for k, v in raw.items() for kk, vv in v.items()}
+    flat = {f"{k}.{kk}": vv for k, v in raw.items() for kk, vv in v.items()}
+    return {k: v["value"] for k, v in flat.items()}, {k: v["source"] for k, v in flat.items()}
 
 
-PLAUSIBILITY = _plausibility()
+#: plausibility bounds ``"<table>.<key>" → value`` and the source of each (data/validation/plausibility.toml)
+PLAUSIBILITY, PLAUSIBILITY_SOURCES = _plausibility()
 #: relative tolerance on supply channels adding up to the metered total (data/validation/plausibility.toml)
 SUPPLY_TOLERANCE = PLAUSIBILITY["supply.tolerance"]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from common.settings import data_dir as shipped_data_dir
 from index.errors import InputError, InputErrors
 from store.errors import PermissionDenied, StoreError
 from store.files import import_folder
@@ -107,7 +108,7 @@ def claim_demo(store, actor: str = "admin") -> bool:
         "old demo file, move it away (keep it with `dcsll db backup` first if you need it)")
 
 
-def seed_demo(store, data_dir: str | Path, actor: str = "admin"):
+def seed_demo(store, data_dir: str | Path | None = None, actor: str = "admin"):
     """Create the demo users and import ``data_dir`` into ``store``: facilities, deals, methodologies, then the
     deal-book inputs (:func:`import_inputs`: targets settings and the monthly CSV they name, lever presets, the
     ``[verifier]`` table of verifier files, engagements).
@@ -118,9 +119,9 @@ def seed_demo(store, data_dir: str | Path, actor: str = "admin"):
     ----------
     store : store.Store
         An open deal book (migrated).
-    data_dir : path
+    data_dir : path, optional
         Folder with ``facilities/``, ``deals/``, ``methodology/``, ``targets/``, ``statements/`` and
-        ``monthly/`` (the project's ``data/``).
+        ``monthly/``; default the shipped data (:func:`common.settings.data_dir`).
     actor : str
         Acting admin; created as the first admin of an empty deal book.
 
@@ -141,7 +142,8 @@ def seed_demo(store, data_dir: str | Path, actor: str = "admin"):
     for name, roles, display in DEMO_USERS:
         if not user_exists(store, name):
             store.add_user(actor, name, roles, display_name=display)
-    rep = import_folder(store, actor, Path(data_dir), verified_by="verifier")  # the demo verifier attests
+    data_dir = Path(data_dir) if data_dir is not None else shipped_data_dir()
+    rep = import_folder(store, actor, data_dir, verified_by="verifier")  # the demo verifier attests
     for fid in store.facility_ids():
         if fid not in store.user("operator").facilities:
             store.assign_facility(actor, "operator", fid)

@@ -76,11 +76,14 @@ class StatusRules:
         KPI id → unit of its headroom, as written in the file.
     file : str
         The file the rules came from (named in errors).
+    sources : dict
+        KPI id → the source or rationale of its headroom, as written in the file.
     """
 
     headroom: dict[str, float]
     units: dict[str, str]
     file: str
+    sources: dict[str, str] = field(default_factory=dict)
 
     def headroom_for(self, kpi: str) -> float:
         """Headroom of ``kpi`` [KPI unit].
@@ -111,7 +114,7 @@ def load_status_rules(path: str | Path = STATUS_FILE) -> StatusRules:
     table = raw.get("headroom")
     if not isinstance(table, dict) or not table:
         raise InputError("the file needs a [headroom.<kpi>] table per KPI", file=str(path), field="headroom")
-    headroom, units = {}, {}
+    headroom, units, sources = {}, {}, {}
     for kpi, entry in table.items():
         fld = f"headroom.{kpi}"
         if not isinstance(entry, dict):
@@ -123,8 +126,8 @@ def load_status_rules(path: str | Path = STATUS_FILE) -> StatusRules:
                              field=fld + ".value", unit=unit, value=v)
         if not unit or not str(entry.get("source", "")).strip():
             raise InputError("every headroom needs its unit and a source", file=str(path), field=fld, unit=unit)
-        headroom[kpi], units[kpi] = float(v), str(unit)
-    return StatusRules(headroom, units, str(path))
+        headroom[kpi], units[kpi], sources[kpi] = float(v), str(unit), " ".join(str(entry["source"]).split())
+    return StatusRules(headroom, units, str(path), sources)
 
 
 # --------------------------------------------------------------------------------- result

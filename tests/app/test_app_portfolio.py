@@ -205,11 +205,14 @@ def test_bad_deal_document_is_named_and_left_out(hand_book):
 
 
 def test_status_rules_every_headroom_has_unit_and_source():
-    raw = tomllib.loads(P.STATUS_FILE.read_text(encoding="utf-8"))["headroom"]
+    from workflows.portfolio import STATUS_FILE
+
+    raw = tomllib.loads(STATUS_FILE.read_text(encoding="utf-8"))["headroom"]
     rules = P.load_status_rules()
     assert rules.headroom == {k: float(v["value"]) for k, v in raw.items()}
     assert all(v["source"].strip() and v["unit"] for v in raw.values())
     assert {"index", "pue", "renewable_share"} <= set(rules.headroom)
+    assert rules.sources == {k: " ".join(v["source"].split()) for k, v in raw.items()}
 
 
 @pytest.mark.parametrize(("text", "field"), [
@@ -376,5 +379,8 @@ def test_excel_export_is_rounded_and_has_no_server_path(run_as, media):
     assert demo["Data [%]"] == 100 and demo["Recorded GCPI"] == "—" and demo["P(meet) [%]"] == "—"
     notes = dict(wb["notes"].iter_rows(values_only=True))
     assert notes["As of"] == "2026-11-21" and notes["Filters"] == "Currency: CNY"
+    # the thresholds themselves (data/finance/portfolio_status.toml: PUE headroom 0.01), not a file name
+    assert "PUE 0.01 -" in notes["Status thresholds"] and "GCPI 2 score 0-110" in notes["Status thresholds"]
+    assert "portfolio_status" not in notes["Status thresholds"]
     everything = " ".join(str(c) for ws in wb for r in ws.iter_rows(values_only=True) for c in r)
     assert str(ROOT) not in everything and "/home" not in everything and "site-packages" not in everything

@@ -177,3 +177,6 @@ def test_impossible_figures_are_listed_with_their_values_and_the_rest_still_chec
     assert any(r["field"].endswith("it_energy_kwh") and r["code"] is None for r in rows)  # the model's own rule
     zh, _ = failure_frame(rows, "zh")
     assert "超过单个设施的最大合理值（1e+11 kWh" in " ".join(zh["原因"])
+    # the bound's source (plausibility.toml [figure_max] kWh: IEA, Energy and AI 2025), not a server file name
+    reasons = " ".join(zh["原因"])
+    assert "依据：IEA, Energy and AI (2025)" in reasons and "plausibility.toml" not in reasons
