@@ -257,8 +257,7 @@ def _convention_parts(plan) -> dict:
             "periods_per_year": plan.periods_per_year, "calendar": ln.calendar, "bdc": ln.business_day_convention,
             "index": ln.base_rate.index, "repricing": ln.base_rate.repricing, "fixing_lag": lag,
             "fixing_calendar": fcal,
-            # a start date that is not a business day moves by the convention (finance.schedule.interest_periods)
-            "start_moved": (ln.start_date, plan.periods[0].start) if plan.periods[0].start != ln.start_date else None}
+            "start_moved": plan.start_moved}
 
 
 def _observation_results(deal, facility_json: str) -> dict:

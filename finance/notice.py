@@ -88,13 +88,25 @@ class MarginChangeNotice(_Model):
     def _checks(self) -> MarginChangeNotice:
         if abs(self.new_margin_bp - self.old_margin_bp - self.change_bp) > 1e-9:
             raise ValueError(f"change_bp {self.change_bp} is not new {self.new_margin_bp} - old {self.old_margin_bp}")
-        if self.prepared_by in self.approved_by:
-            raise ValueError(ERR_FOUR_EYES.format(who=self.prepared_by))
-        if not [a for a in self.approved_by if a]:
-            raise ValueError(ERR_NO_APPROVER)
-        if self.prepared_on and self.approved_on and self.approved_on < self.prepared_on:
-            raise ValueError(ERR_APPROVED_BEFORE.format(approved=self.approved_on, prepared=self.prepared_on))
+        problem = approval_problem(self.prepared_by, self.approved_by, self.prepared_on, self.approved_on)
+        if problem:
+            raise ValueError(problem[0])
         return self
+
+
+def approval_problem(prepared_by: str, approved_by: list[str], prepared_on: dt.date | None = None,
+                     approved_on: dt.date | None = None) -> tuple[str, str, str | None, str | None] | None:
+    """The first maker-checker problem of a notice as (message, field, value, unit), None when in order: the
+    preparer among the approvers (four eyes), no approver, or an approval dated before the preparation."""
+    approved = [a for a in approved_by if a]
+    if prepared_by in approved:
+        return ERR_FOUR_EYES.format(who=prepared_by), "approved_by", prepared_by, None
+    if not approved:
+        return ERR_NO_APPROVER, "approved_by", None, None
+    if prepared_on and approved_on and approved_on < prepared_on:
+        return (ERR_APPROVED_BEFORE.format(approved=approved_on, prepared=prepared_on), "approved_on",
+                str(approved_on), "date YYYY-MM-DD")
+    return None
 
 
 def notice_id(change: MarginChange) -> str:
@@ -132,14 +144,11 @@ def notice_from_change(deal, change: MarginChange, *, prepared_by: str, approved
     if change.status == "indicative":
         raise InputError(ERR_INDICATIVE.format(date=change.observation_date), field="change.status",
                          value=change.status)
+    problem = approval_problem(prepared_by, approved_by, prepared_on, approved_on)
+    if problem:
+        msg, fld, value, unit = problem
+        raise InputError(msg, field=fld, unit=unit, value=value)
     approved = [a for a in approved_by if a]
-    if prepared_by in approved:
-        raise InputError(ERR_FOUR_EYES.format(who=prepared_by), field="approved_by", value=prepared_by)
-    if not approved:
-        raise InputError(ERR_NO_APPROVER, field="approved_by")
-    if prepared_on and approved_on and approved_on < prepared_on:
-        raise InputError(ERR_APPROVED_BEFORE.format(approved=approved_on, prepared=prepared_on), field="approved_on",
-                         unit="date YYYY-MM-DD", value=str(approved_on))
     facility = deal.facility if isinstance(deal.facility, str) else (
         deal.facility.get("id") if isinstance(deal.facility, dict) else None)
     return MarginChangeNotice(

@@ -284,10 +284,17 @@ class Plan:
                else "yearly on the anniversary (period split there)")
         out = (f"{txt}; calendar {ln.calendar}, {ln.business_day_convention}, unadjusted roll dates adjusted once; "
                f"base {ln.base_rate.index} repriced {rep}, fixed {fix}")
-        if self.periods and self.periods[0].start != ln.start_date:
+        if self.start_moved:
             out += (f"; start date {ln.start_date} is not a {ln.calendar} business day: interest accrues from "
-                    f"{self.periods[0].start}")
+                    f"{self.start_moved[1]}")
         return out
+
+    @property
+    def start_moved(self) -> tuple[dt.date, dt.date] | None:
+        """(signed start date, first accrual day) when the start date is not a business day and moved by the
+        business-day convention (:func:`interest_periods`), else None."""
+        first = self.periods[0].start if self.periods else self.loan.start_date
+        return (self.loan.start_date, first) if first != self.loan.start_date else None
 
 
 def build_plan(loan: LoanTerms, events: list[MarginEvent] | None = None, n_observations: int = 0,

@@ -147,7 +147,7 @@ def seed_demo(store, data_dir: str | Path | None = None, actor: str = "admin"):
     for fid in store.facility_ids():
         if fid not in store.user("operator").facilities:
             store.assign_facility(actor, "operator", fid)
-    for imp in import_inputs(store, actor, Path(data_dir)):
+    for imp in import_inputs(store, actor, data_dir):
         (rep.inputs if imp.changed else rep.unchanged).append(f"{imp.kind}:{imp.key}")
     return rep
 

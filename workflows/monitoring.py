@@ -336,11 +336,11 @@ def notice(store, actor: str, deal_id: str, observation_date: dt.date, *, as_of:
         ok = [v for v in ok if v.record.id not in sent]
     out = []
     for v in sorted(ok, key=lambda v: margin_order(v.change)):
-        rec = v.record
-        n = notice_from_change(deal, v.change, prepared_by=rec.prepared_by, approved_by=[rec.decided_by],
+        made = v.record  # the prepared (and approved) change in the deal book
+        n = notice_from_change(deal, v.change, prepared_by=made.prepared_by, approved_by=[made.decided_by],
                                issue_date=issue_date or as_of,
-                               prepared_on=_day(rec.prepared_at, deal.loan.currency),
-                               approved_on=_day(rec.decided_at, deal.loan.currency))
+                               prepared_on=_day(made.prepared_at, deal.loan.currency),
+                               approved_on=_day(made.decided_at, deal.loan.currency))
         pdf = render_notice_pdf(n, lang)
         rec = store.save_notice(actor, v.record.id, n.notice_id, n.model_dump(mode="json", by_alias=True),
                                 pdf=pdf) if save else None
