@@ -107,6 +107,20 @@ def test_due_dates_in_chinese(run_as):
     assert "证书应交日" in df.columns and "已逾期" in set(df["证书"])
 
 
+def _acquire_hall_c(at, kind_label: str, reason: str):
+    """Fill the amendment form with the 6 % acquisition of the tests (hall C, 3,600 kW on 2026-03-01, pro forma at
+    hall PUE 1.45) and compute it; ``kind_label`` is the event's label in the page's language."""
+    at.selectbox(key="am_deal").set_value(DEMO).run()
+    at.selectbox(key="am_kind").set_value(kind_label).run()
+    at.date_input(key="am_date").set_value(dt.date(2026, 3, 1)).run()
+    at.text_input(key="am_reason").set_value(reason).run()
+    at.number_input(key="am_capacity").set_value(3600.0).run()
+    at.checkbox(key="am_pro_forma").check().run()
+    at.number_input(key="am_hall_pue").set_value(1.45).run()
+    at.button(key="am_compute").click().run()
+    return at
+
+
 def test_amendment_after_a_6pct_acquisition_saves_a_new_version(run_as):
     from app_support.store import app_store
 
@@ -116,11 +130,7 @@ def test_amendment_after_a_6pct_acquisition_saves_a_new_version(run_as):
     at.date_input(key="am_date").set_value(dt.date(2026, 3, 1)).run()
     at.button(key="am_compute").click().run()
     assert any("reason" in w.value for w in at.warning)       # guided: no reason yet, nothing computed
-    at.text_input(key="am_reason").set_value("hall C acquired, 3,600 kW").run()
-    at.number_input(key="am_capacity").set_value(3600.0).run()
-    at.checkbox(key="am_pro_forma").check().run()
-    at.number_input(key="am_hall_pue").set_value(1.45).run()
-    at.button(key="am_compute").click().run()
+    _acquire_hall_c(at, "Acquisition", "hall C acquired, 3,600 kW")
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert _problems(at) == []
     test = dict(at.dataframe[0].value.itertuples(index=False, name=None))
@@ -259,14 +269,7 @@ def test_amendment_in_chinese_words_the_engine_codes(run_as):
                         if str(o["date"]) == "2026-12-31")
 
     at = run_as("credit_officer", AMEND, "zh")
-    at.selectbox(key="am_deal").set_value(DEMO).run()
-    at.selectbox(key="am_kind").set_value("收购").run()
-    at.date_input(key="am_date").set_value(dt.date(2026, 3, 1)).run()
-    at.text_input(key="am_reason").set_value("收购 C 机房 3,600 kW").run()
-    at.number_input(key="am_capacity").set_value(3600.0).run()
-    at.checkbox(key="am_pro_forma").check().run()
-    at.number_input(key="am_hall_pue").set_value(1.45).run()
-    at.button(key="am_compute").click().run()
+    _acquire_hall_c(at, "收购", "收购 C 机房 3,600 kW")
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert _problems(at) == []
     notes = [w.value for w in at.warning]
